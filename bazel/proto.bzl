@@ -1,0 +1,96 @@
+"""C++ code generation for .proto files with the system protoc and grpc_cpp_plugin.
+
+Usage (in proto/quest/v1/BUILD.bazel):
+
+    cc_grpc_library(
+        name = "quest",
+        srcs = ["quest.proto"],
+        deps = ["//proto/common/v1:common"],
+    )
+
+gives a cc_library `:quest` with the messages and the gRPC stubs, included as
+"proto/quest/v1/quest.pb.h" and "proto/quest/v1/quest.grpc.pb.h".
+"""
+
+load("@rules_cc//cc:defs.bzl", "cc_library")
+
+_PROTOC = "/usr/bin/protoc"
+_GRPC_PLUGIN = "/usr/bin/grpc_cpp_plugin"
+
+def _outputs(srcs, strip_dir = ""):
+    outs = []
+    for src in srcs:
+        base = src[:-len(".proto")]
+        if strip_dir:
+            base = base[len(strip_dir) + 1:] if base.startswith(strip_dir + "/") else base
+        outs += [base + ".pb.h", base + ".pb.cc", base + ".grpc.pb.h", base + ".grpc.pb.cc"]
+    return outs
+
+def cc_grpc_library(name, srcs, deps = [], visibility = None, **kwargs):
+    """Generates messages + gRPC stubs for `srcs` (files of this package).
+
+    deps: other cc_grpc_library targets whose .proto files `srcs` import.
+    """
+    native.filegroup(
+        name = name + "_proto_files",
+        srcs = srcs + [d + "_proto_files" for d in deps],
+        visibility = visibility,
+    )
+    pkg = native.package_name()
+    paths = " ".join([pkg + "/" + s for s in srcs])
+    outs = _outputs(srcs)
+    native.genrule(
+        name = name + "_codegen",
+        srcs = [":" + name + "_proto_files"],
+        outs = outs,
+        cmd = " ".join([
+            _PROTOC,
+            "-I.",
+            "-I/usr/include",
+            "--cpp_out=$(GENDIR)",
+            "--grpc_out=$(GENDIR)",
+            "--plugin=protoc-gen-grpc=" + _GRPC_PLUGIN,
+            paths,
+        ]),
+        message = "protoc " + paths,
+    )
+    cc_library(
+        name = name,
+        srcs = [o for o in outs if o.endswith(".cc")],
+        hdrs = [o for o in outs if o.endswith(".h")],
+        deps = deps + ["//third_party:grpc++", "//third_party:protobuf"],
+        visibility = visibility,
+        **kwargs
+    )
+
+def cc_system_grpc_library(name, proto_root, srcs, visibility = None, **kwargs):
+    """Like cc_grpc_library, for .proto files installed outside the repo.
+
+    proto_root: the include root, e.g. "/usr/share/grpc-proto".
+    srcs: paths below proto_root, e.g. ["grpc/health/v1/health.proto"].
+    Headers are included by their path below proto_root.
+    """
+    outs = _outputs(srcs)
+    native.genrule(
+        name = name + "_codegen",
+        outs = outs,
+        cmd = " ".join([
+            _PROTOC,
+            "-I" + proto_root,
+            "-I/usr/include",
+            "--cpp_out=$(GENDIR)/" + native.package_name(),
+            "--grpc_out=$(GENDIR)/" + native.package_name(),
+            "--plugin=protoc-gen-grpc=" + _GRPC_PLUGIN,
+            " ".join(srcs),
+        ]),
+        message = "protoc (system) " + " ".join(srcs),
+    )
+    cc_library(
+        name = name,
+        srcs = [o for o in outs if o.endswith(".cc")],
+        hdrs = [o for o in outs if o.endswith(".h")],
+        includes = ["."],
+        deps = ["//third_party:grpc++", "//third_party:protobuf"],
+        visibility = visibility,
+        **kwargs
+    )
