@@ -1,0 +1,55 @@
+// Reading settings from environment variables.
+//
+// Configuration is read through an `EnvLookup` so that tests can supply a map
+// instead of mutating the process environment:
+//
+//   EnvLookup env = ProcessEnv();
+//   absl::StatusOr<int> port = ReadInt(env, "DB_PORT", 5432, 1, 65535);
+//
+// Every error names the variable and the accepted values, and never echoes a
+// value of a variable listed in `IsSecretVariable`.
+#ifndef QS_COMMON_CONFIG_ENV_H_
+#define QS_COMMON_CONFIG_ENV_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace qs::config {
+
+// Returns the value of a variable, or nullopt when it is unset. An empty
+// value counts as unset so that `FOO= ./server` falls back to the default.
+using EnvLookup = std::function<std::optional<std::string>(absl::string_view)>;
+
+// Looks variables up in the real process environment.
+EnvLookup ProcessEnv();
+
+// Looks variables up in a fixed map (for tests and tools).
+EnvLookup MapEnv(std::map<std::string, std::string> values);
+
+// The value of `name`, or `fallback` when unset.
+std::string ReadString(const EnvLookup& env, absl::string_view name,
+                       absl::string_view fallback);
+
+// A whole decimal number in [min, max]; `fallback` when unset.
+absl::StatusOr<int64_t> ReadInt(const EnvLookup& env, absl::string_view name,
+                                int64_t fallback, int64_t min, int64_t max);
+
+// A duration given in whole milliseconds in [min_ms, max_ms].
+absl::StatusOr<absl::Duration> ReadMillis(const EnvLookup& env,
+                                          absl::string_view name,
+                                          int64_t fallback_ms, int64_t min_ms,
+                                          int64_t max_ms);
+
+// True for variables whose values must never be logged or echoed.
+bool IsSecretVariable(absl::string_view name);
+
+}  // namespace qs::config
+
+#endif  // QS_COMMON_CONFIG_ENV_H_

@@ -1,0 +1,228 @@
+#include "common/db/connection_pool.h"
+
+#include <poll.h>
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "spdlog/spdlog.h"
+
+namespace qs::db {
+namespace {
+
+// An idle connection has nothing to read: we never LISTEN, so readable
+// means the server sent a FATAL (terminate, shutdown) or closed the socket.
+bool LooksAlive(const pqxx::connection& connection) {
+  if (!connection.is_open()) return false;
+  pollfd fd{connection.sock(), POLLIN, 0};
+  if (fd.fd < 0) return false;
+  int ready = poll(&fd, 1, 0);
+  return ready == 0;
+}
+
+std::chrono::steady_clock::time_point SteadyDeadline(absl::Duration timeout) {
+  return std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(timeout);
+}
+
+}  // namespace
+
+PooledConnection::PooledConnection(PooledConnection&& other) noexcept
+    : pool_(other.pool_),
+      connection_(std::move(other.connection_)),
+      broken_(other.broken_) {
+  other.pool_ = nullptr;
+}
+
+PooledConnection& PooledConnection::operator=(
+    PooledConnection&& other) noexcept {
+  if (this != &other) {
+    if (pool_ != nullptr && connection_) {
+      pool_->Release(std::move(connection_), broken_);
+    }
+    pool_ = other.pool_;
+    connection_ = std::move(other.connection_);
+    broken_ = other.broken_;
+    other.pool_ = nullptr;
+  }
+  return *this;
+}
+
+PooledConnection::~PooledConnection() {
+  if (pool_ != nullptr && connection_) {
+    pool_->Release(std::move(connection_), broken_);
+  }
+}
+
+ConnectionPool::ConnectionPool(PoolOptions options)
+    : options_(std::move(options)) {
+  maintenance_ = std::thread([this] { MaintenanceLoop(); });
+}
+
+ConnectionPool::~ConnectionPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  stop_requested_.notify_all();
+  available_.notify_all();
+  maintenance_.join();
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (in_use_ > 0) {
+    spdlog::error("pool {}: destroyed with {} connection(s) still lent",
+                  options_.name, in_use_);
+  }
+  idle_.clear();  // pqxx closes each connection in its destructor.
+}
+
+std::unique_ptr<pqxx::connection> ConnectionPool::Open() {
+  auto connection = std::make_unique<pqxx::connection>(options_.conninfo);
+  // We replace broken connections ourselves; libpqxx's silent reconnect
+  // would hide a lost session from the caller's transaction.
+  connection->inhibit_reactivation(true);
+  if (options_.on_connect) options_.on_connect(*connection);
+  return connection;
+}
+
+absl::StatusOr<PooledConnection> ConnectionPool::Acquire() {
+  const auto deadline = SteadyDeadline(options_.acquire_timeout);
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (true) {
+    if (stopping_) return absl::UnavailableError("connection pool is stopping");
+    while (!idle_.empty()) {
+      std::unique_ptr<pqxx::connection> candidate =
+          std::move(idle_.back().connection);
+      idle_.pop_back();
+      if (LooksAlive(*candidate)) {
+        ++in_use_;
+        return PooledConnection(this, std::move(candidate));
+      }
+      spdlog::warn("pool {}: dropped a connection the server closed",
+                   options_.name);
+      lock.unlock();
+      candidate.reset();  // Closing a socket may block briefly: not under lock.
+      lock.lock();
+      available_.notify_one();  // Its slot is free.
+    }
+    if (in_use_ + opening_ + static_cast<int>(idle_.size()) <
+        options_.max_connections) {
+      ++opening_;
+      lock.unlock();
+      std::unique_ptr<pqxx::connection> fresh;
+      std::string failure;
+      try {
+        fresh = Open();
+      } catch (const std::exception& e) {
+        failure = e.what();
+      }
+      lock.lock();
+      --opening_;
+      if (fresh) {
+        ++in_use_;
+        return PooledConnection(this, std::move(fresh));
+      }
+      available_.notify_one();
+      while (!failure.empty() && (failure.back() == '\n')) failure.pop_back();
+      return absl::UnavailableError(absl::StrCat(
+          "database unavailable (", options_.name, "): ", failure));
+    }
+    if (available_.wait_until(lock, deadline) == std::cv_status::timeout) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "connection pool ", options_.name, " exhausted: all ",
+          options_.max_connections, " connections busy for ",
+          absl::FormatDuration(options_.acquire_timeout)));
+    }
+  }
+}
+
+void ConnectionPool::Release(std::unique_ptr<pqxx::connection> connection,
+                             bool broken) {
+  // A connection left inside a transaction or with a dead socket is not
+  // reusable; libpqxx transactions always end before the lease does.
+  bool reusable = !broken && LooksAlive(*connection);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    --in_use_;
+    if (reusable && !stopping_) {
+      idle_.push_back({std::move(connection), absl::Now()});
+    }
+  }
+  available_.notify_one();
+  // A discarded connection is closed here, outside the lock.
+}
+
+PoolStats ConnectionPool::Stats() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return PoolStats{static_cast<int>(idle_.size()), in_use_, opening_};
+}
+
+void ConnectionPool::ReapIdle(
+    std::vector<std::unique_ptr<pqxx::connection>>& to_close) {
+  const absl::Time cutoff = absl::Now() - options_.idle_timeout;
+  // Connections the server closed while idle (restart, terminate) go first,
+  // so that TopUpToMin replaces them before a caller needs one.
+  for (auto it = idle_.begin(); it != idle_.end();) {
+    if (LooksAlive(*it->connection)) {
+      ++it;
+    } else {
+      to_close.push_back(std::move(it->connection));
+      it = idle_.erase(it);
+    }
+  }
+  // Oldest idle connections sit at the front.
+  auto total = [&] {
+    return in_use_ + opening_ + static_cast<int>(idle_.size());
+  };
+  while (!idle_.empty() && total() > options_.min_connections &&
+         idle_.front().idle_since < cutoff) {
+    to_close.push_back(std::move(idle_.front().connection));
+    idle_.erase(idle_.begin());
+  }
+}
+
+void ConnectionPool::TopUpToMin() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_ &&
+         in_use_ + opening_ + static_cast<int>(idle_.size()) <
+             options_.min_connections) {
+    ++opening_;
+    lock.unlock();
+    std::unique_ptr<pqxx::connection> fresh;
+    try {
+      fresh = Open();
+    } catch (const std::exception& e) {
+      spdlog::warn("pool {}: cannot open a connection yet: {}", options_.name,
+                   e.what());
+    }
+    lock.lock();
+    --opening_;
+    if (!fresh) return;  // Try again on the next tick.
+    idle_.push_back({std::move(fresh), absl::Now()});
+    available_.notify_one();
+  }
+}
+
+void ConnectionPool::MaintenanceLoop() {
+  while (true) {
+    std::vector<std::unique_ptr<pqxx::connection>> to_close;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (stopping_) return;
+      ReapIdle(to_close);
+    }
+    if (!to_close.empty()) {
+      spdlog::debug("pool {}: closing {} idle connection(s)", options_.name,
+                    to_close.size());
+      to_close.clear();
+      available_.notify_all();
+    }
+    TopUpToMin();
+    std::unique_lock<std::mutex> lock(mutex_);
+    stop_requested_.wait_for(
+        lock, absl::ToChronoNanoseconds(options_.maintenance_interval),
+        [this] { return stopping_; });
+    if (stopping_) return;
+  }
+}
+
+}  // namespace qs::db

@@ -1,0 +1,134 @@
+// A bounded pool of libpqxx connections to one PostgreSQL node.
+//
+//   ConnectionPool pool(PoolOptions{.conninfo = ..., .name = "quest-write",
+//                                   .min_connections = 5,
+//                                   .max_connections = 20});
+//   absl::StatusOr<PooledConnection> lease = pool.Acquire();
+//   if (!lease.ok()) return lease.status();  // UNAVAILABLE/RESOURCE_EXHAUSTED
+//   pqxx::work tx(lease->connection());
+//   ...                                      // the lease returns it on scope exit
+//
+// Guarantees:
+// - At most `max_connections` connections exist at any time (open, opening,
+//   or lent); `min_connections` are kept open by a background thread, which
+//   also closes idle connections above min after `idle_timeout`.
+// - A connection is lent to one caller at a time.
+// - `Acquire` waits at most `acquire_timeout`, then fails with
+//   RESOURCE_EXHAUSTED (all busy) or UNAVAILABLE (the node cannot be reached).
+// - A connection the server closed (restart, pg_terminate_backend) is found
+//   before it is lent, and replaced; one that breaks while lent is dropped
+//   when the caller marks it broken.
+// Thread-safe.
+#ifndef QS_COMMON_DB_CONNECTION_POOL_H_
+#define QS_COMMON_DB_CONNECTION_POOL_H_
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "pqxx/connection"
+
+namespace qs::db {
+
+struct PoolOptions {
+  // libpq connection string (holds the password: never log it).
+  std::string conninfo;
+  // Names the pool in logs and errors, e.g. "quest-write".
+  std::string name;
+  int min_connections = 5;
+  int max_connections = 20;
+  absl::Duration idle_timeout = absl::Seconds(30);
+  absl::Duration acquire_timeout = absl::Seconds(20);
+  // How often min is topped up and idle connections are reaped.
+  absl::Duration maintenance_interval = absl::Seconds(1);
+  // Runs on each new connection before it is first lent (e.g. to prepare
+  // statements). May throw; the connection is then discarded.
+  std::function<void(pqxx::connection&)> on_connect;
+};
+
+class ConnectionPool;
+
+// Exclusive use of one pooled connection; returns it to the pool when
+// destroyed. Move-only.
+class PooledConnection {
+ public:
+  PooledConnection(PooledConnection&& other) noexcept;
+  PooledConnection& operator=(PooledConnection&& other) noexcept;
+  PooledConnection(const PooledConnection&) = delete;
+  PooledConnection& operator=(const PooledConnection&) = delete;
+  ~PooledConnection();
+
+  pqxx::connection& connection() { return *connection_; }
+
+  // The connection failed mid-use: the pool closes it instead of reusing it.
+  void MarkBroken() { broken_ = true; }
+
+ private:
+  friend class ConnectionPool;
+  PooledConnection(ConnectionPool* pool,
+                   std::unique_ptr<pqxx::connection> connection)
+      : pool_(pool), connection_(std::move(connection)) {}
+
+  ConnectionPool* pool_;
+  std::unique_ptr<pqxx::connection> connection_;
+  bool broken_ = false;
+};
+
+struct PoolStats {
+  int idle = 0;
+  int in_use = 0;
+  int opening = 0;
+  int total() const { return idle + in_use + opening; }
+};
+
+class ConnectionPool {
+ public:
+  // Starts the maintenance thread, which opens `min_connections` in the
+  // background: a node that is down at start-up does not stop construction.
+  explicit ConnectionPool(PoolOptions options);
+  // Every PooledConnection must have been destroyed before the pool.
+  ~ConnectionPool();
+  ConnectionPool(const ConnectionPool&) = delete;
+  ConnectionPool& operator=(const ConnectionPool&) = delete;
+
+  absl::StatusOr<PooledConnection> Acquire();
+
+  PoolStats Stats() const;
+  const std::string& name() const { return options_.name; }
+
+ private:
+  friend class PooledConnection;
+  struct IdleConnection {
+    std::unique_ptr<pqxx::connection> connection;
+    absl::Time idle_since;
+  };
+
+  // Opens one connection (outside the lock). Throws what libpqxx throws.
+  std::unique_ptr<pqxx::connection> Open();
+  void Release(std::unique_ptr<pqxx::connection> connection, bool broken);
+  void MaintenanceLoop();
+  void ReapIdle(std::vector<std::unique_ptr<pqxx::connection>>& to_close);
+  void TopUpToMin();
+
+  const PoolOptions options_;
+  mutable std::mutex mutex_;
+  std::condition_variable available_;  // An idle connection or a free slot.
+  std::condition_variable stop_requested_;
+  // Most recently used at the back: lending from the back lets the others
+  // age out when load drops.
+  std::vector<IdleConnection> idle_;
+  int in_use_ = 0;
+  int opening_ = 0;
+  bool stopping_ = false;
+  std::thread maintenance_;
+};
+
+}  // namespace qs::db
+
+#endif  // QS_COMMON_DB_CONNECTION_POOL_H_

@@ -1,0 +1,50 @@
+#include "common/db/database.h"
+
+#include <csignal>
+
+namespace qs::db {
+namespace {
+
+PoolOptions PoolFor(const config::DbConfig& config, const std::string& host,
+                    int port, const std::string& pool_name,
+                    const std::vector<PreparedStatement>& prepared) {
+  PoolOptions options;
+  options.conninfo = config.ConnectionString(host, port, pool_name);
+  options.name = pool_name;
+  options.min_connections = config.min_connections;
+  options.max_connections = config.max_connections;
+  options.idle_timeout = config.idle_timeout;
+  options.acquire_timeout = config.connect_timeout;
+  if (!prepared.empty()) {
+    options.on_connect = [prepared](pqxx::connection& connection) {
+      for (const PreparedStatement& statement : prepared) {
+        connection.prepare(statement.name, statement.sql);
+      }
+    };
+  }
+  return options;
+}
+
+}  // namespace
+
+Database::Database(const config::DbConfig& config, const std::string& service,
+                   std::vector<PreparedStatement> prepared) {
+  // libpq writes to a socket the server may have closed; the resulting
+  // SIGPIPE must become an error, not kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
+  write_pool_ = std::make_unique<ConnectionPool>(PoolFor(
+      config, config.host, config.port, service + "-write", prepared));
+  read_pool_ = std::make_unique<ConnectionPool>(PoolFor(
+      config, config.read_host, config.read_port, service + "-read", prepared));
+}
+
+absl::Status Database::Ping() {
+  auto ping = [](ReadTx& tx) -> absl::Status {
+    tx.Query("SELECT 1");
+    return absl::OkStatus();
+  };
+  if (absl::Status s = ReadFromPrimary(ping); !s.ok()) return s;
+  return Read(ping);
+}
+
+}  // namespace qs::db

@@ -1,0 +1,133 @@
+// The read/write router of one service: a write pool on DB_HOST and a read
+// pool on DB_READ_HOST (the same host in development).
+//
+//   Database db(config, "quest");
+//   absl::StatusOr<int64_t> count = db.Read([&](ReadTx& tx) -> absl::StatusOr<int64_t> {
+//     return tx.Query("SELECT count(*) FROM puzzles")[0][0].as<int64_t>();
+//   });
+//   absl::Status saved = db.Write([&](WriteTx& tx) -> absl::Status {
+//     tx.Query("INSERT INTO puzzles (title) VALUES ($1)", title);
+//     return absl::OkStatus();
+//   });
+//
+// `Write` commits when the callback returns OK and rolls back otherwise.
+// Every libpqxx exception thrown inside a callback becomes an absl::Status
+// here (see db_error.h); nothing escapes as an exception. Reads that fail
+// because the connection was lost are retried once on a fresh connection;
+// writes are not retried (the caller decides, e.g. with an idempotency key).
+// Thread-safe.
+#ifndef QS_COMMON_DB_DATABASE_H_
+#define QS_COMMON_DB_DATABASE_H_
+
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/config/db_config.h"
+#include "common/db/connection_pool.h"
+#include "common/db/db_error.h"
+#include "common/db/transaction.h"
+
+namespace qs::db {
+
+struct PreparedStatement {
+  std::string name;
+  std::string sql;
+};
+
+class Database {
+ public:
+  // `service` names the pools ("<service>-write", "<service>-read") in logs
+  // and in pg_stat_activity.application_name.
+  Database(const config::DbConfig& config, const std::string& service,
+           std::vector<PreparedStatement> prepared = {});
+
+  template <typename Fn>
+  auto Read(Fn&& fn) -> decltype(fn(std::declval<ReadTx&>()));
+
+  // Reads on the write node: for a read that must see the caller's own
+  // write (the replica may lag behind it).
+  template <typename Fn>
+  auto ReadFromPrimary(Fn&& fn) -> decltype(fn(std::declval<ReadTx&>()));
+
+  template <typename Fn>
+  auto Write(Fn&& fn) -> decltype(fn(std::declval<WriteTx&>()));
+
+  // OK when both nodes answer a trivial query.
+  absl::Status Ping();
+
+  ConnectionPool& write_pool() { return *write_pool_; }
+  ConnectionPool& read_pool() { return *read_pool_; }
+
+ private:
+  static bool IsOk(const absl::Status& s) { return s.ok(); }
+  template <typename T>
+  static bool IsOk(const absl::StatusOr<T>& s) {
+    return s.ok();
+  }
+
+  template <typename Fn>
+  auto ReadOn(ConnectionPool& pool, Fn&& fn)
+      -> decltype(fn(std::declval<ReadTx&>()));
+
+  std::unique_ptr<ConnectionPool> write_pool_;
+  std::unique_ptr<ConnectionPool> read_pool_;
+};
+
+template <typename Fn>
+auto Database::ReadOn(ConnectionPool& pool, Fn&& fn)
+    -> decltype(fn(std::declval<ReadTx&>())) {
+  absl::Status last;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    absl::StatusOr<PooledConnection> lease = pool.Acquire();
+    if (!lease.ok()) return lease.status();
+    try {
+      ReadTx tx(lease->connection());
+      return fn(tx);
+    } catch (const std::exception& e) {
+      last = StatusFromDbException(e, "read on " + pool.name());
+      if (!IsConnectionLost(e)) return last;
+      lease->MarkBroken();
+    } catch (...) {
+      return absl::InternalError("read on " + pool.name() + ": unknown error");
+    }
+  }
+  return last;
+}
+
+template <typename Fn>
+auto Database::Read(Fn&& fn) -> decltype(fn(std::declval<ReadTx&>())) {
+  return ReadOn(*read_pool_, std::forward<Fn>(fn));
+}
+
+template <typename Fn>
+auto Database::ReadFromPrimary(Fn&& fn)
+    -> decltype(fn(std::declval<ReadTx&>())) {
+  return ReadOn(*write_pool_, std::forward<Fn>(fn));
+}
+
+template <typename Fn>
+auto Database::Write(Fn&& fn) -> decltype(fn(std::declval<WriteTx&>())) {
+  absl::StatusOr<PooledConnection> lease = write_pool_->Acquire();
+  if (!lease.ok()) return lease.status();
+  try {
+    WriteTx tx(lease->connection());
+    auto result = fn(tx);
+    if (IsOk(result)) tx.Commit();
+    return result;
+  } catch (const std::exception& e) {
+    if (IsConnectionLost(e)) lease->MarkBroken();
+    return StatusFromDbException(e, "write on " + write_pool_->name());
+  } catch (...) {
+    return absl::InternalError("write on " + write_pool_->name() +
+                               ": unknown error");
+  }
+}
+
+}  // namespace qs::db
+
+#endif  // QS_COMMON_DB_DATABASE_H_

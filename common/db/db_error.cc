@@ -1,0 +1,72 @@
+#include "common/db/db_error.h"
+
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "pqxx/except"
+
+namespace qs::db {
+namespace {
+
+absl::StatusCode CodeForSqlState(const std::string& state) {
+  if (state == "23505") return absl::StatusCode::kAlreadyExists;
+  if (state == "23503" || state == "23502") {
+    return absl::StatusCode::kFailedPrecondition;
+  }
+  if (state == "23514" || absl::StartsWith(state, "22")) {
+    return absl::StatusCode::kInvalidArgument;
+  }
+  if (state == "40001" || state == "40P01") return absl::StatusCode::kAborted;
+  if (state == "57014") return absl::StatusCode::kDeadlineExceeded;
+  if (state == "25006") return absl::StatusCode::kFailedPrecondition;
+  if (state == "42501") return absl::StatusCode::kPermissionDenied;
+  if (absl::StartsWith(state, "08") || absl::StartsWith(state, "57P")) {
+    return absl::StatusCode::kUnavailable;
+  }
+  if (absl::StartsWith(state, "53")) return absl::StatusCode::kResourceExhausted;
+  return absl::StatusCode::kInternal;
+}
+
+std::string Trimmed(const char* what) {
+  return std::string(absl::StripTrailingAsciiWhitespace(what));
+}
+
+}  // namespace
+
+bool IsConnectionLost(const std::exception& error) {
+  if (dynamic_cast<const pqxx::broken_connection*>(&error) != nullptr) {
+    return true;
+  }
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error)) {
+    const std::string& state = sql->sqlstate();
+    return absl::StartsWith(state, "08") || absl::StartsWith(state, "57P");
+  }
+  return false;
+}
+
+absl::Status StatusFromDbException(const std::exception& error,
+                                   absl::string_view where) {
+  if (dynamic_cast<const pqxx::in_doubt_error*>(&error) != nullptr) {
+    return absl::UnavailableError(absl::StrCat(
+        where, ": connection lost during commit; outcome unknown"));
+  }
+  if (dynamic_cast<const pqxx::too_many_connections*>(&error) != nullptr) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(where, ": ", Trimmed(error.what())));
+  }
+  if (dynamic_cast<const pqxx::broken_connection*>(&error) != nullptr) {
+    return absl::UnavailableError(
+        absl::StrCat(where, ": connection lost: ", Trimmed(error.what())));
+  }
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error)) {
+    return absl::Status(
+        CodeForSqlState(sql->sqlstate()),
+        absl::StrCat(where, ": ", Trimmed(sql->what()), " [SQLSTATE ",
+                     sql->sqlstate(), "]"));
+  }
+  return absl::InternalError(absl::StrCat(where, ": ", Trimmed(error.what())));
+}
+
+}  // namespace qs::db

@@ -1,0 +1,72 @@
+// The two kinds of transaction a store can be handed by Database.
+//
+// ReadTx runs on the read node (DB_READ_HOST) inside a READ ONLY
+// transaction; WriteTx runs on the write node (DB_HOST). Neither can be made
+// by a store itself, so a store cannot send a write to the replica: the type
+// it receives says where its SQL goes.
+//
+//   absl::StatusOr<Puzzle> PuzzleStore::Get(ReadTx& tx, const std::string& id) {
+//     pqxx::result rows = tx.Query("SELECT title FROM puzzles WHERE id = $1", id);
+//     ...
+//   }
+//
+// Methods throw libpqxx exceptions; Database::Read/Write catch them and turn
+// them into absl::Status, so stores may let them propagate.
+#ifndef QS_COMMON_DB_TRANSACTION_H_
+#define QS_COMMON_DB_TRANSACTION_H_
+
+#include <string>
+#include <utility>
+
+#include "pqxx/transaction"
+
+namespace qs::db {
+
+class Database;
+
+// Shared query surface; `Tx` is pqxx::read_transaction or pqxx::work.
+template <typename Tx>
+class TransactionBase {
+ public:
+  // Runs `sql` with $1..$n bound to `args` (never concatenate input).
+  template <typename... Args>
+  pqxx::result Query(const std::string& sql, Args&&... args) {
+    return tx_.exec_params(sql, std::forward<Args>(args)...);
+  }
+
+  // Runs a statement prepared on every connection of the pool (see
+  // DatabaseOptions::prepared_statements).
+  template <typename... Args>
+  pqxx::result QueryPrepared(const std::string& name, Args&&... args) {
+    return tx_.exec_prepared(name, std::forward<Args>(args)...);
+  }
+
+  // Quotes a value for the rare statement that cannot take parameters.
+  template <typename T>
+  std::string Quote(const T& value) {
+    return tx_.quote(value);
+  }
+
+ protected:
+  explicit TransactionBase(pqxx::connection& connection) : tx_(connection) {}
+  Tx tx_;
+};
+
+class ReadTx : public TransactionBase<pqxx::read_transaction> {
+ private:
+  friend class Database;
+  explicit ReadTx(pqxx::connection& connection)
+      : TransactionBase(connection) {}
+};
+
+class WriteTx : public TransactionBase<pqxx::work> {
+ private:
+  friend class Database;
+  explicit WriteTx(pqxx::connection& connection)
+      : TransactionBase(connection) {}
+  void Commit() { tx_.commit(); }
+};
+
+}  // namespace qs::db
+
+#endif  // QS_COMMON_DB_TRANSACTION_H_

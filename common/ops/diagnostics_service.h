@@ -1,0 +1,38 @@
+// ops.v1.Diagnostics, served by every service over its own Database.
+//
+// GetServiceInfo asks the write node and the read node, each through the
+// service's router, whether it is in recovery: on a healthy deployment the
+// write node says false and the read node (a streaming replica) says true.
+#ifndef QS_COMMON_OPS_DIAGNOSTICS_SERVICE_H_
+#define QS_COMMON_OPS_DIAGNOSTICS_SERVICE_H_
+
+#include <string>
+
+#include "common/db/database.h"
+#include "proto/ops/v1/diagnostics.grpc.pb.h"
+
+namespace qs::ops {
+
+class DiagnosticsService final : public ::ops::v1::Diagnostics::Service {
+ public:
+  DiagnosticsService(std::string service_name, db::Database& database)
+      : service_name_(std::move(service_name)), database_(database) {}
+
+  grpc::Status GetServiceInfo(grpc::ServerContext* context,
+                              const ::ops::v1::GetServiceInfoRequest* request,
+                              ::ops::v1::GetServiceInfoResponse* response) override;
+
+  grpc::Status Probe(grpc::ServerContext* context,
+                     const ::ops::v1::ProbeRequest* request,
+                     ::ops::v1::ProbeResponse* response) override;
+
+  static constexpr int kMaxHoldMs = 10000;
+
+ private:
+  std::string service_name_;
+  db::Database& database_;
+};
+
+}  // namespace qs::ops
+
+#endif  // QS_COMMON_OPS_DIAGNOSTICS_SERVICE_H_
