@@ -1,0 +1,100 @@
+// Every server variable's default and every class of bad value.
+#include "common/config/server_config.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
+#include "gtest/gtest.h"
+
+namespace qs::config {
+namespace {
+
+constexpr char kKey[] = "0123456789abcdef0123";
+
+std::string WriteTempFile(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  std::string path = std::string(dir ? dir : "/tmp") + "/" + name;
+  std::ofstream(path) << "pem";
+  return path;
+}
+
+absl::StatusOr<ServerConfig> LoadWith(std::map<std::string, std::string> values) {
+  if (!values.count("PAGE_TOKEN_KEY")) values["PAGE_TOKEN_KEY"] = kKey;
+  return LoadServerConfig(MapEnv(values), 50051);
+}
+
+void ExpectRejected(std::map<std::string, std::string> values,
+                    const std::string& variable) {
+  absl::StatusOr<ServerConfig> config = LoadWith(values);
+  ASSERT_FALSE(config.ok()) << variable;
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(config.status().message().rfind(variable + ":", 0), 0u)
+      << config.status();
+}
+
+TEST(ServerConfigTest, DefaultsAreTlsOnTheServicePort) {
+  std::string cert = WriteTempFile("cert.pem");
+  std::string key = WriteTempFile("key.pem");
+  absl::StatusOr<ServerConfig> config =
+      LoadWith({{"GRPC_TLS_CERT_FILE", cert}, {"GRPC_TLS_KEY_FILE", key}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->listen_address, "127.0.0.1:50051");
+  EXPECT_EQ(config->tls.mode, TlsMode::kTls);
+  EXPECT_EQ(config->tls.cert_file, cert);
+  EXPECT_EQ(config->drain_timeout, absl::Seconds(10));
+  EXPECT_EQ(config->log_level, "info");
+}
+
+TEST(ServerConfigTest, PlaintextOnlyWhenChosen) {
+  ExpectRejected({}, "GRPC_TLS_CERT_FILE");  // tls by default needs a cert.
+  absl::StatusOr<ServerConfig> config = LoadWith(
+      {{"GRPC_TLS_MODE", "plaintext"}, {"GRPC_LISTEN_ADDRESS", "[::]:6000"}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->tls.mode, TlsMode::kPlaintext);
+  EXPECT_EQ(config->listen_address, "[::]:6000");
+}
+
+TEST(ServerConfigTest, MutualTlsNeedsAClientCa) {
+  std::string cert = WriteTempFile("c.pem");
+  std::map<std::string, std::string> values = {{"GRPC_TLS_MODE", "mtls"},
+                                               {"GRPC_TLS_CERT_FILE", cert},
+                                               {"GRPC_TLS_KEY_FILE", cert}};
+  ExpectRejected(values, "GRPC_TLS_CLIENT_CA_FILE");
+  values["GRPC_TLS_CLIENT_CA_FILE"] = "/nonexistent/ca.pem";
+  ExpectRejected(values, "GRPC_TLS_CLIENT_CA_FILE");
+  values["GRPC_TLS_CLIENT_CA_FILE"] = cert;
+  absl::StatusOr<ServerConfig> config = LoadWith(values);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->tls.mode, TlsMode::kMutualTls);
+}
+
+TEST(ServerConfigTest, RejectsBadValues) {
+  std::map<std::string, std::string> plain = {{"GRPC_TLS_MODE", "plaintext"}};
+  auto with = [&](const std::string& k, const std::string& v) {
+    auto values = plain;
+    values[k] = v;
+    return values;
+  };
+  ExpectRejected(with("GRPC_TLS_MODE", "ssl"), "GRPC_TLS_MODE");
+  ExpectRejected(with("GRPC_LISTEN_ADDRESS", "no-port"), "GRPC_LISTEN_ADDRESS");
+  ExpectRejected(with("GRPC_LISTEN_ADDRESS", "host:99999"), "GRPC_LISTEN_ADDRESS");
+  ExpectRejected(with("GRPC_LISTEN_ADDRESS", "bad host:1"), "GRPC_LISTEN_ADDRESS");
+  ExpectRejected(with("GRPC_DRAIN_TIMEOUT_MS", "ten"), "GRPC_DRAIN_TIMEOUT_MS");
+  ExpectRejected(with("GRPC_DRAIN_TIMEOUT_MS", "-5"), "GRPC_DRAIN_TIMEOUT_MS");
+  ExpectRejected(with("LOG_LEVEL", "loud"), "LOG_LEVEL");
+  ExpectRejected(with("PAGE_TOKEN_KEY", "short"), "PAGE_TOKEN_KEY");
+}
+
+TEST(ServerConfigTest, SecretValuesAreNeverEchoed) {
+  absl::StatusOr<ServerConfig> config =
+      LoadWith({{"GRPC_TLS_MODE", "plaintext"}, {"PAGE_TOKEN_KEY", "tooshort"}});
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().message().find("tooshort"), std::string::npos);
+  EXPECT_TRUE(IsSecretVariable("DB_PASSWORD"));
+  EXPECT_TRUE(IsSecretVariable("PAGE_TOKEN_KEY"));
+  EXPECT_FALSE(IsSecretVariable("DB_HOST"));
+}
+
+}  // namespace
+}  // namespace qs::config

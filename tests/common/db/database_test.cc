@@ -1,0 +1,141 @@
+// The read/write router against the real primary and streaming replica.
+#include "common/db/database.h"
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "tests/support/test_infra.h"
+
+namespace qs::db {
+namespace {
+
+using qs::testing::TestInfra;
+
+class DatabaseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    table_ = absl::StrCat("router_test_", getpid());
+    ASSERT_TRUE(db_.Write([&](WriteTx& tx) -> absl::Status {
+                     tx.Query("CREATE TABLE " + table_ +
+                              " (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),"
+                              " name text UNIQUE NOT NULL CHECK (name <> ''))");
+                     return absl::OkStatus();
+                   }).ok());
+  }
+  void TearDown() override {
+    (void)db_.Write([&](WriteTx& tx) -> absl::Status {
+      tx.Query("DROP TABLE IF EXISTS " + table_);
+      return absl::OkStatus();
+    });
+  }
+
+  absl::StatusOr<int64_t> CountOnPrimary() {
+    return db_.ReadFromPrimary([&](ReadTx& tx) -> absl::StatusOr<int64_t> {
+      return tx.Query("SELECT count(*) FROM " + table_)[0][0].as<int64_t>();
+    });
+  }
+
+  absl::Status Insert(const std::string& name) {
+    return db_.Write([&](WriteTx& tx) -> absl::Status {
+      tx.Query("INSERT INTO " + table_ + " (name) VALUES ($1)", name);
+      return absl::OkStatus();
+    });
+  }
+
+  Database db_{TestInfra::Get().ServiceDbConfig("quest"), "router-test"};
+  std::string table_;
+};
+
+absl::StatusOr<bool> InRecovery(ReadTx& tx) {
+  return tx.Query("SELECT pg_is_in_recovery()")[0][0].as<bool>();
+}
+
+TEST_F(DatabaseTest, ReadsLandOnTheReplica) {
+  absl::StatusOr<bool> in_recovery = db_.Read(InRecovery);
+  ASSERT_TRUE(in_recovery.ok()) << in_recovery.status();
+  EXPECT_TRUE(*in_recovery);
+}
+
+TEST_F(DatabaseTest, WritesLandOnThePrimary) {
+  absl::StatusOr<bool> in_recovery =
+      db_.Write([](WriteTx& tx) -> absl::StatusOr<bool> {
+        return tx.Query("SELECT pg_is_in_recovery()")[0][0].as<bool>();
+      });
+  ASSERT_TRUE(in_recovery.ok()) << in_recovery.status();
+  EXPECT_FALSE(*in_recovery);
+  absl::StatusOr<bool> primary_read = db_.ReadFromPrimary(InRecovery);
+  ASSERT_TRUE(primary_read.ok());
+  EXPECT_FALSE(*primary_read);
+}
+
+TEST_F(DatabaseTest, AWriteThroughAReadTransactionIsRefused) {
+  // Even on the primary a ReadTx is READ ONLY, so misuse fails loudly
+  // instead of working in development and failing on the replica.
+  absl::Status status = db_.ReadFromPrimary([&](ReadTx& tx) -> absl::Status {
+    tx.Query("INSERT INTO " + table_ + " (name) VALUES ('x')");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_EQ(*CountOnPrimary(), 0);
+}
+
+TEST_F(DatabaseTest, CommittedWriteBecomesVisibleOnTheReplica) {
+  ASSERT_TRUE(Insert("alpha").ok());
+  absl::Time deadline = absl::Now() + absl::Seconds(5);
+  int64_t seen = 0;
+  while (absl::Now() < deadline && seen == 0) {
+    absl::StatusOr<int64_t> count =
+        db_.Read([&](ReadTx& tx) -> absl::StatusOr<int64_t> {
+          return tx.Query("SELECT count(*) FROM " + table_)[0][0].as<int64_t>();
+        });
+    ASSERT_TRUE(count.ok()) << count.status();
+    seen = *count;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(seen, 1);
+}
+
+TEST_F(DatabaseTest, ErrorStatusRollsTheWriteBack) {
+  absl::Status status = db_.Write([&](WriteTx& tx) -> absl::Status {
+    tx.Query("INSERT INTO " + table_ + " (name) VALUES ('kept?')");
+    return absl::FailedPreconditionError("changed my mind");
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(*CountOnPrimary(), 0);
+}
+
+TEST_F(DatabaseTest, SqlErrorsBecomeCanonicalStatusesAndRollBack) {
+  ASSERT_TRUE(Insert("taken").ok());
+  absl::Status duplicate = Insert("taken");
+  EXPECT_EQ(duplicate.code(), absl::StatusCode::kAlreadyExists) << duplicate;
+  absl::Status check = Insert("");
+  EXPECT_EQ(check.code(), absl::StatusCode::kInvalidArgument) << check;
+  absl::Status syntax = db_.Write([](WriteTx& tx) -> absl::Status {
+    tx.Query("SELEC nonsense");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(syntax.code(), absl::StatusCode::kInternal) << syntax;
+  // A statement after a failing one in the same callback never commits.
+  absl::Status partial = db_.Write([&](WriteTx& tx) -> absl::Status {
+    tx.Query("INSERT INTO " + table_ + " (name) VALUES ('first')");
+    tx.Query("INSERT INTO " + table_ + " (name) VALUES ('taken')");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(partial.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(*CountOnPrimary(), 1);
+}
+
+TEST_F(DatabaseTest, PingChecksBothNodes) {
+  EXPECT_TRUE(db_.Ping().ok());
+  config::DbConfig broken = TestInfra::Get().ServiceDbConfig("quest");
+  broken.read_port = qs::testing::FreeLoopbackPort();
+  broken.connect_timeout = absl::Seconds(2);
+  Database no_replica(broken, "router-test-no-replica");
+  absl::Status ping = no_replica.Ping();
+  EXPECT_EQ(ping.code(), absl::StatusCode::kUnavailable) << ping;
+}
+
+}  // namespace
+}  // namespace qs::db

@@ -1,0 +1,227 @@
+// One real service binary (SERVICE_NAME / SERVICE_BINARY from the BUILD
+// target) against the real primary + replica, through a real gRPC client:
+// health, reflection, the router seen through Diagnostics, call validation,
+// start-up config errors, and graceful shutdown on SIGTERM.
+#include <signal.h>
+
+#include <cstdlib>
+#include <future>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
+#include "proto/ops/v1/diagnostics.grpc.pb.h"
+#include "tests/support/service_process.h"
+#include "tests/support/test_infra.h"
+
+namespace qs::testing {
+namespace {
+
+namespace reflection = grpc::reflection::v1alpha;
+
+std::string Service() { return std::getenv("SERVICE_NAME"); }
+std::string Binary() { return std::getenv("SERVICE_BINARY"); }
+
+class ServiceServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_NE(std::getenv("SERVICE_NAME"), nullptr);
+    env_ = ServiceProcess::DefaultEnv(Service());
+  }
+
+  std::unique_ptr<ServiceProcess> StartServing() {
+    auto process = ServiceProcess::Start(Binary(), env_);
+    EXPECT_TRUE(process->WaitUntilServing(absl::Seconds(30))) << process->Log();
+    channel_ = grpc::CreateChannel(process->address(),
+                                   grpc::InsecureChannelCredentials());
+    return process;
+  }
+
+  std::unique_ptr<grpc::ClientContext> Context(absl::Duration timeout =
+                                                   absl::Seconds(10)) {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(std::chrono::system_clock::now() +
+                          absl::ToChronoNanoseconds(timeout));
+    return context;
+  }
+
+  std::map<std::string, std::string> env_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+TEST_F(ServiceServerTest, HealthIsServingForTheServerAndEachService) {
+  auto process = StartServing();
+  EXPECT_EQ(CheckHealth(channel_), "SERVING");
+  EXPECT_EQ(CheckHealth(channel_, "ops.v1.Diagnostics"), "SERVING");
+  EXPECT_EQ(CheckHealth(channel_, "no.such.Service"), "error:5");  // NOT_FOUND
+}
+
+TEST_F(ServiceServerTest, HealthIsNotServingWhileTheDatabaseIsUnreachable) {
+  env_["DB_PORT"] = std::to_string(FreeLoopbackPort());
+  env_["DB_CONNECT_TIMEOUT_MS"] = "2000";
+  auto process = ServiceProcess::Start(Binary(), env_);
+  channel_ = grpc::CreateChannel(process->address(),
+                                 grpc::InsecureChannelCredentials());
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  std::string health;
+  while (absl::Now() < deadline && health != "NOT_SERVING") {
+    health = CheckHealth(channel_);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(health, "NOT_SERVING") << process->Log();
+  // Calls that need the database fail cleanly, never UNKNOWN.
+  auto stub = ::ops::v1::Diagnostics::NewStub(channel_);
+  ::ops::v1::GetServiceInfoResponse info;
+  grpc::Status status =
+      stub->GetServiceInfo(Context().get(), ::ops::v1::GetServiceInfoRequest(), &info);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE)
+      << status.error_message();
+}
+
+TEST_F(ServiceServerTest, ReflectionListsAndDescribesItsServices) {
+  auto process = StartServing();
+  auto stub = reflection::ServerReflection::NewStub(channel_);
+  auto context = Context();
+  auto stream = stub->ServerReflectionInfo(context.get());
+
+  reflection::ServerReflectionRequest list;
+  list.set_list_services("*");
+  ASSERT_TRUE(stream->Write(list));
+  reflection::ServerReflectionResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  std::set<std::string> names;
+  for (const auto& service : response.list_services_response().service()) {
+    names.insert(service.name());
+  }
+  EXPECT_TRUE(names.count("grpc.health.v1.Health")) << response.DebugString();
+  EXPECT_TRUE(names.count("grpc.reflection.v1alpha.ServerReflection"));
+  EXPECT_TRUE(names.count("ops.v1.Diagnostics"));
+
+  // `grpcurl describe` needs the file descriptors behind each symbol.
+  for (const char* symbol : {"ops.v1.Diagnostics", "grpc.health.v1.Health"}) {
+    reflection::ServerReflectionRequest describe;
+    describe.set_file_containing_symbol(symbol);
+    ASSERT_TRUE(stream->Write(describe));
+    ASSERT_TRUE(stream->Read(&response));
+    EXPECT_GT(response.file_descriptor_response().file_descriptor_proto_size(), 0)
+        << symbol << ": " << response.DebugString();
+  }
+  stream->WritesDone();
+}
+
+TEST_F(ServiceServerTest, RouterSendsReadsToReplicaAndWritesToPrimary) {
+  auto process = StartServing();
+  auto stub = ::ops::v1::Diagnostics::NewStub(channel_);
+  ::ops::v1::GetServiceInfoResponse info;
+  grpc::Status status = stub->GetServiceInfo(
+      Context().get(), ::ops::v1::GetServiceInfoRequest(), &info);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(info.service(), Service());
+  ASSERT_EQ(info.nodes_size(), 2);
+  EXPECT_EQ(info.nodes(0).role(), "write");
+  EXPECT_FALSE(info.nodes(0).in_recovery());
+  EXPECT_EQ(info.nodes(0).database(), Service() + "_db");
+  EXPECT_EQ(info.nodes(1).role(), "read");
+  EXPECT_TRUE(info.nodes(1).in_recovery());
+  EXPECT_EQ(info.nodes(1).database(), Service() + "_db");
+}
+
+TEST_F(ServiceServerTest, BadArgumentGetsInvalidArgumentNamingTheField) {
+  auto process = StartServing();
+  auto stub = ::ops::v1::Diagnostics::NewStub(channel_);
+  ::ops::v1::ProbeRequest request;
+  request.set_hold_ms(-1);
+  ::ops::v1::ProbeResponse response;
+  grpc::Status status = stub->Probe(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("hold_ms"), std::string::npos);
+  // And every call is logged with method, status and duration.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::string log = process->Log();
+  EXPECT_NE(log.find("rpc method=/ops.v1.Diagnostics/Probe status=INVALID_ARGUMENT "
+                     "duration_ms="),
+            std::string::npos)
+      << log;
+}
+
+TEST_F(ServiceServerTest, SigtermDrainsInFlightCallsThenExitsZero) {
+  auto process = StartServing();
+  auto stub = ::ops::v1::Diagnostics::NewStub(channel_);
+  // A call held on the database for 1.5 s is in flight when SIGTERM comes.
+  auto in_flight = std::async(std::launch::async, [&] {
+    ::ops::v1::ProbeRequest request;
+    request.set_hold_ms(1500);
+    ::ops::v1::ProbeResponse response;
+    return stub->Probe(Context().get(), request, &response);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  absl::Time signalled = absl::Now();
+  process->Signal(SIGTERM);
+
+  grpc::Status finished = in_flight.get();
+  EXPECT_TRUE(finished.ok()) << finished.error_message();
+  std::optional<int> exit_code = process->WaitForExit(absl::Seconds(10));
+  ASSERT_TRUE(exit_code.has_value()) << "still running after SIGTERM";
+  EXPECT_EQ(*exit_code, 0) << process->Log();
+  EXPECT_LT(absl::Now() - signalled, absl::Seconds(6));
+  // After the drain nothing answers on the port.
+  EXPECT_NE(CheckHealth(channel_), "SERVING");
+}
+
+TEST_F(ServiceServerTest, DrainDeadlineCutsOffCallsThatRunTooLong) {
+  env_["GRPC_DRAIN_TIMEOUT_MS"] = "300";
+  auto process = StartServing();
+  auto stub = ::ops::v1::Diagnostics::NewStub(channel_);
+  auto in_flight = std::async(std::launch::async, [&] {
+    ::ops::v1::ProbeRequest request;
+    request.set_hold_ms(5000);
+    ::ops::v1::ProbeResponse response;
+    return stub->Probe(Context().get(), request, &response);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  process->Signal(SIGINT);
+  grpc::Status cut = in_flight.get();
+  EXPECT_FALSE(cut.ok());
+  std::optional<int> exit_code = process->WaitForExit(absl::Seconds(10));
+  ASSERT_TRUE(exit_code.has_value());
+  EXPECT_EQ(*exit_code, 0);
+}
+
+TEST_F(ServiceServerTest, BadConfigStopsStartUpWithOneLineNamingTheVariable) {
+  struct Case {
+    std::string variable;
+    std::string value;
+  };
+  for (const Case& bad : std::vector<Case>{{"DB_PORT", "fifty"},
+                                           {"DB_MAX_CONNECTIONS", "0"},
+                                           {"DB_HOST", "bad host!"},
+                                           {"GRPC_TLS_MODE", "maybe"}}) {
+    std::map<std::string, std::string> env = env_;
+    env[bad.variable] = bad.value;
+    auto process = ServiceProcess::Start(Binary(), env);
+    std::optional<int> exit_code = process->WaitForExit(absl::Seconds(10));
+    ASSERT_TRUE(exit_code.has_value()) << bad.variable;
+    EXPECT_EQ(*exit_code, 2) << bad.variable;
+    std::string log = process->Log();
+    EXPECT_NE(log.find("config error: " + bad.variable), std::string::npos) << log;
+    EXPECT_EQ(log.find(env_["DB_PASSWORD"]), std::string::npos)
+        << "password leaked: " << log;
+  }
+}
+
+TEST_F(ServiceServerTest, PasswordNeverAppearsInTheLog) {
+  auto process = StartServing();
+  process->Signal(SIGTERM);
+  ASSERT_TRUE(process->WaitForExit(absl::Seconds(10)).has_value());
+  std::string log = process->Log();
+  EXPECT_NE(log.find("starting " + Service()), std::string::npos) << log;
+  EXPECT_EQ(log.find(env_["DB_PASSWORD"]), std::string::npos) << log;
+}
+
+}  // namespace
+}  // namespace qs::testing

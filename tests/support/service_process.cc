@@ -1,0 +1,138 @@
+#include "tests/support/service_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "tests/support/test_infra.h"
+
+namespace qs::testing {
+
+std::map<std::string, std::string> ServiceProcess::DefaultEnv(
+    const std::string& service) {
+  const TestInfra& infra = TestInfra::Get();
+  return {
+      {"DB_HOST", infra.host},
+      {"DB_PORT", std::to_string(infra.primary_port)},
+      {"DB_READ_HOST", infra.host},
+      {"DB_READ_PORT", std::to_string(infra.replica_port)},
+      {"DB_NAME", service + "_db"},
+      {"DB_USER", service + "_svc"},
+      {"DB_PASSWORD", infra.PasswordOf(service)},
+      {"DB_MIN_CONNECTIONS", "1"},
+      {"DB_MAX_CONNECTIONS", "4"},
+      {"DB_CONNECT_TIMEOUT_MS", "5000"},
+      {"GRPC_LISTEN_ADDRESS", absl::StrCat("127.0.0.1:", FreeLoopbackPort())},
+      {"GRPC_TLS_MODE", "plaintext"},
+      {"GRPC_DRAIN_TIMEOUT_MS", "5000"},
+      {"PAGE_TOKEN_KEY", "test-page-token-key-0123456789abcdef"},
+      {"LOG_LEVEL", "info"},
+  };
+}
+
+std::unique_ptr<ServiceProcess> ServiceProcess::Start(
+    const std::string& binary, std::map<std::string, std::string> env) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  static int counter = 0;
+  std::string log_path = absl::StrCat(tmp ? tmp : "/tmp", "/service-",
+                                      getpid(), "-", counter++, ".log");
+  std::vector<std::string> entries;
+  for (const auto& [key, value] : env) entries.push_back(key + "=" + value);
+  std::vector<char*> envp;
+  for (std::string& entry : entries) envp.push_back(entry.data());
+  envp.push_back(nullptr);
+
+  pid_t pid = fork();
+  if (pid == 0) {
+    int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(log, STDOUT_FILENO);
+    dup2(log, STDERR_FILENO);
+    // Undo any signal mask inherited from the test's threads.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    char* argv[] = {const_cast<char*>(binary.c_str()), nullptr};
+    execve(binary.c_str(), argv, envp.data());
+    _exit(127);
+  }
+  std::string address = env.count("GRPC_LISTEN_ADDRESS")
+                            ? env["GRPC_LISTEN_ADDRESS"]
+                            : std::string();
+  return std::unique_ptr<ServiceProcess>(
+      new ServiceProcess(pid, address, log_path));
+}
+
+ServiceProcess::~ServiceProcess() {
+  if (!exited_) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+}
+
+bool ServiceProcess::WaitUntilServing(
+    absl::Duration timeout,
+    std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  if (!credentials) credentials = grpc::InsecureChannelCredentials();
+  auto channel = grpc::CreateChannel(address_, credentials);
+  absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    if (CheckHealth(channel) == "SERVING") return true;
+    if (WaitForExit(absl::ZeroDuration()).has_value()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+void ServiceProcess::Signal(int signal) { kill(pid_, signal); }
+
+std::optional<int> ServiceProcess::WaitForExit(absl::Duration timeout) {
+  absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    int status = 0;
+    pid_t done = waitpid(pid_, &status, WNOHANG);
+    if (done == pid_) {
+      exited_ = true;
+      if (WIFEXITED(status)) return WEXITSTATUS(status);
+      return -WTERMSIG(status);
+    }
+    if (exited_ || absl::Now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+std::string ServiceProcess::Log() const {
+  std::ifstream in(log_path_);
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+std::string CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
+                        const std::string& service) {
+  auto stub = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::milliseconds(500));
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(service);
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::Status status = stub->Check(&context, request, &response);
+  if (!status.ok()) return absl::StrCat("error:", status.error_code());
+  return grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
+      response.status());
+}
+
+}  // namespace qs::testing

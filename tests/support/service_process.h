@@ -1,0 +1,73 @@
+// Runs a real service binary as a child process for end-to-end tests.
+//
+//   ServiceProcess quest = ServiceProcess::Start("quest/quest_server", env);
+//   auto channel = grpc::CreateChannel(quest.address(), ...);
+//   ASSERT_TRUE(quest.WaitUntilServing(absl::Seconds(20)));
+//   quest.Signal(SIGTERM);
+//   EXPECT_EQ(quest.WaitForExit(absl::Seconds(15)), 0);
+//
+// The child's stderr goes to a log file under TEST_TMPDIR (Log() reads it);
+// the destructor kills a child that is still running.
+#ifndef QS_TESTS_SUPPORT_SERVICE_PROCESS_H_
+#define QS_TESTS_SUPPORT_SERVICE_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/time/time.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/security/credentials.h"
+
+namespace qs::testing {
+
+class ServiceProcess {
+ public:
+  // Starts `binary` with exactly `env` as its environment.
+  static std::unique_ptr<ServiceProcess> Start(
+      const std::string& binary, std::map<std::string, std::string> env);
+  ~ServiceProcess();
+
+  // The environment of a service against the test databases, plaintext,
+  // listening on a free loopback port.
+  static std::map<std::string, std::string> DefaultEnv(const std::string& service);
+
+  // GRPC_LISTEN_ADDRESS of the child.
+  const std::string& address() const { return address_; }
+
+  // Polls grpc.health.v1.Health/Check("") until SERVING or the timeout.
+  bool WaitUntilServing(absl::Duration timeout,
+                        std::shared_ptr<grpc::ChannelCredentials> credentials =
+                            nullptr);
+
+  void Signal(int signal);
+  // The exit code, or nullopt when still running at the timeout (or killed
+  // by a signal: then -signal).
+  std::optional<int> WaitForExit(absl::Duration timeout);
+
+  // Everything the child wrote to stderr so far.
+  std::string Log() const;
+
+  pid_t pid() const { return pid_; }
+
+ private:
+  ServiceProcess(pid_t pid, std::string address, std::string log_path)
+      : pid_(pid), address_(std::move(address)), log_path_(std::move(log_path)) {}
+
+  pid_t pid_;
+  std::string address_;
+  std::string log_path_;
+  bool exited_ = false;
+};
+
+// Health status of `service` ("" = the whole server) at `address`:
+// "SERVING", "NOT_SERVING", or the gRPC error code name.
+std::string CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
+                        const std::string& service = "");
+
+}  // namespace qs::testing
+
+#endif  // QS_TESTS_SUPPORT_SERVICE_PROCESS_H_

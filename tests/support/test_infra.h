@@ -1,0 +1,51 @@
+// Where the real servers of the test suite are, read from the environment
+// that tests/run_all.sh passes with --test_env.
+//
+//   const TestInfra& infra = TestInfra::Get();   // exits 1 when not set up
+//   pqxx::connection admin(infra.AdminConnectionString(infra.primary_port, "quest_db"));
+//
+// A test that needs a server FAILS when the server is missing: Get() prints
+// what is missing and how to start it, and ends the process with exit code 1.
+#ifndef QS_TESTS_SUPPORT_TEST_INFRA_H_
+#define QS_TESTS_SUPPORT_TEST_INFRA_H_
+
+#include <string>
+
+#include "common/config/db_config.h"
+
+namespace qs::testing {
+
+struct TestInfra {
+  std::string host;
+  int primary_port = 0;
+  int replica_port = 0;
+  std::string admin_user;
+  std::string admin_password;
+  std::string quest_password;
+  std::string notification_password;
+  std::string social_password;
+  std::string nats_url;
+  // Restarts the primary and waits until it accepts connections.
+  std::string restart_primary_command;
+
+  static const TestInfra& Get();
+
+  // Password of the service role `<service>_svc`.
+  std::string PasswordOf(const std::string& service) const;
+
+  // DbConfig of a service (quest, notification, social) against the real
+  // primary (writes) and replica (reads), with test-friendly pool sizes.
+  config::DbConfig ServiceDbConfig(const std::string& service) const;
+
+  std::string AdminConnectionString(int port, const std::string& database) const;
+};
+
+// Number of backends in pg_stat_activity with this application_name.
+int CountBackends(const std::string& application_name);
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int FreeLoopbackPort();
+
+}  // namespace qs::testing
+
+#endif  // QS_TESTS_SUPPORT_TEST_INFRA_H_
