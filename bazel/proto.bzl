@@ -64,6 +64,7 @@ def cc_grpc_library(name, srcs, deps = [], visibility = None, **kwargs):
     )
 
 def cc_system_grpc_library(name, proto_root, srcs, visibility = None, **kwargs):
+    # kwargs go to the cc_library (e.g. alwayslink, testonly).
     """Like cc_grpc_library, for .proto files installed outside the repo.
 
     proto_root: the include root, e.g. "/usr/share/grpc-proto".

@@ -65,6 +65,11 @@ class WriteTx : public TransactionBase<pqxx::work> {
   explicit WriteTx(pqxx::connection& connection)
       : TransactionBase(connection) {}
   void Commit() { tx_.commit(); }
+
+ public:
+  // Runs a whole SQL script (several statements, no parameters) with the
+  // simple query protocol: for DDL such as migrations, never for input.
+  pqxx::result ExecuteScript(const std::string& sql) { return tx_.exec(sql); }
 };
 
 }  // namespace qs::db

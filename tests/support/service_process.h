@@ -63,6 +63,12 @@ class ServiceProcess {
   bool exited_ = false;
 };
 
+// A channel that retries connecting every 20-100 ms (servers under test
+// start and stop often).
+std::shared_ptr<grpc::Channel> FastReconnectChannel(
+    const std::string& address,
+    std::shared_ptr<grpc::ChannelCredentials> credentials);
+
 // Health status of `service` ("" = the whole server) at `address`:
 // "SERVING", "NOT_SERVING", or the gRPC error code name.
 std::string CheckHealth(const std::shared_ptr<grpc::Channel>& channel,

@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "absl/random/random.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "pqxx/pqxx"
 
 namespace qs::testing {
@@ -99,6 +101,11 @@ int CountBackends(const std::string& application_name) {
                "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
                application_name)[0]
       .as<int>();
+}
+
+std::string UniqueSuffix() {
+  static absl::BitGen random;
+  return absl::StrCat(absl::Uniform<uint32_t>(random));
 }
 
 int FreeLoopbackPort() {

@@ -43,6 +43,10 @@ struct TestInfra {
 // Number of backends in pg_stat_activity with this application_name.
 int CountBackends(const std::string& application_name);
 
+// A random suffix for names that must not collide between test processes
+// (in Bazel's sandbox every test process may have the same pid).
+std::string UniqueSuffix();
+
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int FreeLoopbackPort();
 

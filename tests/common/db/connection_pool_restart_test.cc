@@ -26,7 +26,7 @@ TEST(ConnectionPoolRestartTest, RecoversAfterPrimaryRestart) {
   config::DbConfig config = infra.ServiceDbConfig("quest");
   config.min_connections = 3;
   config.max_connections = 5;
-  Database db(config, absl::StrCat("restart-test-", getpid()));
+  Database db(config, "restart-test-" + qs::testing::UniqueSuffix());
   absl::StatusOr<int> before = WritePid(db);
   ASSERT_TRUE(before.ok()) << before.status();
 

@@ -22,7 +22,7 @@ using qs::testing::CountBackends;
 using qs::testing::TestInfra;
 
 std::string UniqueName(const std::string& test) {
-  return absl::StrCat("pool-test-", test, "-", getpid());
+  return absl::StrCat("pool-test-", test, "-", qs::testing::UniqueSuffix());
 }
 
 PoolOptions OptionsFor(const std::string& name, int min, int max) {

@@ -16,7 +16,7 @@ using qs::testing::TestInfra;
 class DatabaseTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    table_ = absl::StrCat("router_test_", getpid());
+    table_ = "router_test_" + qs::testing::UniqueSuffix();
     ASSERT_TRUE(db_.Write([&](WriteTx& tx) -> absl::Status {
                      tx.Query("CREATE TABLE " + table_ +
                               " (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),"
@@ -86,12 +86,12 @@ TEST_F(DatabaseTest, CommittedWriteBecomesVisibleOnTheReplica) {
   absl::Time deadline = absl::Now() + absl::Seconds(5);
   int64_t seen = 0;
   while (absl::Now() < deadline && seen == 0) {
+    // Until the replica has replayed CREATE TABLE the table is unknown there.
     absl::StatusOr<int64_t> count =
         db_.Read([&](ReadTx& tx) -> absl::StatusOr<int64_t> {
           return tx.Query("SELECT count(*) FROM " + table_)[0][0].as<int64_t>();
         });
-    ASSERT_TRUE(count.ok()) << count.status();
-    seen = *count;
+    seen = count.ok() ? *count : 0;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   EXPECT_EQ(seen, 1);

@@ -1,0 +1,166 @@
+// Request-id idempotency against the real primary: a mutation commits once,
+// retries replay its response, failures store nothing, races run it once.
+#include "common/api/idempotency.h"
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "proto/ops/v1/diagnostics.pb.h"
+#include "tests/support/test_infra.h"
+
+namespace qs::api {
+namespace {
+
+using ::ops::v1::GetServiceInfoResponse;
+using ::ops::v1::ProbeRequest;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+class IdempotencyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // The table comes from the service's own migration.
+    db::Database db(qs::testing::TestInfra::Get().ServiceDbConfig("quest"),
+                    "idempotency-setup");
+    std::string up = ReadFile(
+        "migrations/quest/20261125000000_create_idempotency_keys.up.sql");
+    ASSERT_FALSE(up.empty());
+    absl::Status created = db.Write([&](db::WriteTx& tx) -> absl::Status {
+      tx.Query("DROP TABLE IF EXISTS idempotency_keys");
+      tx.ExecuteScript(up);
+      tx.Query("CREATE TABLE IF NOT EXISTS idempotency_effects (id uuid "
+               "PRIMARY KEY DEFAULT gen_random_uuid(), label text NOT NULL)");
+      return absl::OkStatus();
+    });
+    ASSERT_TRUE(created.ok()) << created;
+  }
+
+  // The mutation under test: inserts one effect row, answers with its id.
+  absl::StatusOr<GetServiceInfoResponse> Mutate(db::WriteTx& tx,
+                                                const std::string& label) {
+    ++runs_;
+    GetServiceInfoResponse response;
+    response.set_service(tx.Query("INSERT INTO idempotency_effects (label) "
+                                  "VALUES ($1) RETURNING id::text",
+                                  label)[0][0]
+                             .as<std::string>());
+    return response;
+  }
+
+  absl::StatusOr<GetServiceInfoResponse> Call(const std::string& scope,
+                                              const std::string& request_id,
+                                              const ProbeRequest& request,
+                                              const std::string& label) {
+    return RunIdempotent<GetServiceInfoResponse>(
+        db_, IdempotencyKey{scope, request_id, request},
+        [&](db::WriteTx& tx) { return Mutate(tx, label); });
+  }
+
+  int64_t Effects(const std::string& label) {
+    return *db_.ReadFromPrimary([&](db::ReadTx& tx) -> absl::StatusOr<int64_t> {
+      return tx.Query("SELECT count(*) FROM idempotency_effects WHERE label = $1",
+                      label)[0][0]
+          .as<int64_t>();
+    });
+  }
+
+  std::string Unique(const std::string& base) {
+    return absl::StrCat(base, "-", qs::testing::UniqueSuffix(), "-", counter_++);
+  }
+
+  db::Database db_{qs::testing::TestInfra::Get().ServiceDbConfig("quest"),
+                   "idempotency-test"};
+  std::atomic<int> runs_{0};
+  int counter_ = 0;
+};
+
+TEST_F(IdempotencyTest, RetryReplaysTheFirstResponseAndChangesNothing) {
+  const std::string label = Unique("retry");
+  ProbeRequest request;
+  request.set_hold_ms(7);
+  auto first = Call("scope-a", label, request, label);
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto second = Call("scope-a", label, request, label);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->service(), first->service());
+  EXPECT_EQ(runs_.load(), 1);
+  EXPECT_EQ(Effects(label), 1);
+}
+
+TEST_F(IdempotencyTest, SameIdWithADifferentRequestIsRejected) {
+  const std::string label = Unique("mismatch");
+  ProbeRequest request;
+  request.set_hold_ms(1);
+  ASSERT_TRUE(Call("scope-a", label, request, label).ok());
+  request.set_hold_ms(2);
+  auto reused = Call("scope-a", label, request, label);
+  EXPECT_EQ(reused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(reused.status().message().rfind("request_id:", 0), 0u);
+  EXPECT_EQ(Effects(label), 1);
+}
+
+TEST_F(IdempotencyTest, ScopesAreIndependent) {
+  const std::string label = Unique("scopes");
+  ProbeRequest request;
+  auto a = Call("user-1", label, request, label);
+  auto b = Call("user-2", label, request, label);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE(a->service(), b->service());
+  EXPECT_EQ(Effects(label), 2);
+}
+
+TEST_F(IdempotencyTest, FailedMutationStoresNothingSoARetryRunsAgain) {
+  const std::string label = Unique("failure");
+  ProbeRequest request;
+  auto failed = RunIdempotent<GetServiceInfoResponse>(
+      db_, IdempotencyKey{"scope-f", label, request},
+      [&](db::WriteTx& tx) -> absl::StatusOr<GetServiceInfoResponse> {
+        EXPECT_TRUE(Mutate(tx, label).ok());
+        return absl::FailedPreconditionError("not now");
+      });
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Effects(label), 0);
+  auto retried = Call("scope-f", label, request, label);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(Effects(label), 1);
+}
+
+TEST_F(IdempotencyTest, ConcurrentRetriesRunTheMutationOnce) {
+  const std::string label = Unique("race");
+  ProbeRequest request;
+  std::vector<std::string> answers(8);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 8; ++i) {
+    callers.emplace_back([&, i] {
+      auto response = Call("scope-r", label, request, label);
+      answers[i] = response.ok() ? response->service() : response.status().ToString();
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  EXPECT_EQ(Effects(label), 1);
+  for (const std::string& answer : answers) EXPECT_EQ(answer, answers[0]);
+}
+
+TEST_F(IdempotencyTest, RequestIdIsValidated) {
+  ProbeRequest request;
+  for (const std::string& bad : {std::string(), std::string(129, 'x'),
+                                 std::string("has space")}) {
+    auto response = Call("scope-v", bad, request, "never");
+    EXPECT_EQ(response.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(response.status().message().rfind("request_id:", 0), 0u);
+  }
+  EXPECT_EQ(runs_.load(), 0);
+}
+
+}  // namespace
+}  // namespace qs::api
