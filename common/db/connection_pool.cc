@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "pqxx/nontransaction"
 #include "spdlog/spdlog.h"
 
 namespace qs::db {
@@ -93,10 +94,7 @@ absl::StatusOr<PooledConnection> ConnectionPool::Acquire() {
       std::unique_ptr<pqxx::connection> candidate =
           std::move(idle_.back().connection);
       idle_.pop_back();
-      if (LooksAlive(*candidate)) {
-        ++in_use_;
-        return PooledConnection(this, std::move(candidate));
-      }
+      if (LooksAlive(*candidate)) return Lend(std::move(candidate));
       spdlog::warn("pool {}: dropped a connection the server closed",
                    options_.name);
       lock.unlock();
@@ -117,10 +115,7 @@ absl::StatusOr<PooledConnection> ConnectionPool::Acquire() {
       }
       lock.lock();
       --opening_;
-      if (fresh) {
-        ++in_use_;
-        return PooledConnection(this, std::move(fresh));
-      }
+      if (fresh) return Lend(std::move(fresh));
       available_.notify_one();
       while (!failure.empty() && (failure.back() == '\n')) failure.pop_back();
       return absl::UnavailableError(absl::StrCat(
@@ -135,6 +130,13 @@ absl::StatusOr<PooledConnection> ConnectionPool::Acquire() {
   }
 }
 
+PooledConnection ConnectionPool::Lend(
+    std::unique_ptr<pqxx::connection> connection) {
+  ++in_use_;
+  lent_backend_pids_.insert(connection->backendpid());
+  return PooledConnection(this, std::move(connection));
+}
+
 void ConnectionPool::Release(std::unique_ptr<pqxx::connection> connection,
                              bool broken) {
   // A connection left inside a transaction or with a dead socket is not
@@ -143,12 +145,38 @@ void ConnectionPool::Release(std::unique_ptr<pqxx::connection> connection,
   {
     std::lock_guard<std::mutex> lock(mutex_);
     --in_use_;
+    lent_backend_pids_.erase(connection->backendpid());
     if (reusable && !stopping_) {
       idle_.push_back({std::move(connection), absl::Now()});
     }
   }
   available_.notify_one();
   // A discarded connection is closed here, outside the lock.
+}
+
+absl::Status ConnectionPool::CancelRunningQueries() {
+  std::string pids;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (int pid : lent_backend_pids_) {
+      absl::StrAppend(&pids, pids.empty() ? "" : ",", pid);
+    }
+  }
+  if (pids.empty()) return absl::OkStatus();
+  try {
+    // A role may cancel its own backends; this extra connection lives for
+    // one statement only and is not counted against max_connections.
+    pqxx::connection canceller(options_.conninfo);
+    pqxx::nontransaction tx(canceller);
+    tx.exec_params("SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS pid",
+                   absl::StrCat("{", pids, "}"));
+    spdlog::warn("pool {}: cancelled running queries on backends {}",
+                 options_.name, pids);
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat(
+        "pool ", options_.name, ": cannot cancel running queries: ", e.what()));
+  }
 }
 
 PoolStats ConnectionPool::Stats() const {

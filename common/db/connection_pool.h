@@ -26,6 +26,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -100,6 +101,12 @@ class ConnectionPool {
   absl::StatusOr<PooledConnection> Acquire();
 
   PoolStats Stats() const;
+
+  // Asks the server to cancel the statement running on every lent
+  // connection (pg_cancel_backend, over a short-lived extra connection).
+  // For shutdown: a caller stuck in a long query then fails at once with
+  // DEADLINE_EXCEEDED instead of holding the process past its drain deadline.
+  absl::Status CancelRunningQueries();
   const std::string& name() const { return options_.name; }
 
  private:
@@ -111,6 +118,8 @@ class ConnectionPool {
 
   // Opens one connection (outside the lock). Throws what libpqxx throws.
   std::unique_ptr<pqxx::connection> Open();
+  // Records a connection as lent (under the lock) and wraps it in a lease.
+  PooledConnection Lend(std::unique_ptr<pqxx::connection> connection);
   void Release(std::unique_ptr<pqxx::connection> connection, bool broken);
   void MaintenanceLoop();
   void ReapIdle(std::vector<std::unique_ptr<pqxx::connection>>& to_close);
@@ -123,6 +132,7 @@ class ConnectionPool {
   // Most recently used at the back: lending from the back lets the others
   // age out when load drops.
   std::vector<IdleConnection> idle_;
+  std::set<int> lent_backend_pids_;
   int in_use_ = 0;
   int opening_ = 0;
   bool stopping_ = false;

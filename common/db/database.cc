@@ -38,6 +38,11 @@ Database::Database(const config::DbConfig& config, const std::string& service,
       config, config.read_host, config.read_port, service + "-read", prepared));
 }
 
+void Database::CancelRunningQueries() {
+  (void)write_pool_->CancelRunningQueries();
+  (void)read_pool_->CancelRunningQueries();
+}
+
 absl::Status Database::Ping() {
   auto ping = [](ReadTx& tx) -> absl::Status {
     tx.Query("SELECT 1");

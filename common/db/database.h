@@ -60,6 +60,9 @@ class Database {
   // OK when both nodes answer a trivial query.
   absl::Status Ping();
 
+  // Cancels the statements running on both pools (see ConnectionPool).
+  void CancelRunningQueries();
+
   ConnectionPool& write_pool() { return *write_pool_; }
   ConnectionPool& read_pool() { return *read_pool_; }
 

@@ -136,9 +136,27 @@ int ServeUntilTerminated(const config::ServerConfig& config,
 
   reporter->Stop();
   health->Shutdown();  // NOT_SERVING for every service from now on.
-  server->Shutdown(std::chrono::system_clock::now() +
-                   absl::ToChronoNanoseconds(config.drain_timeout));
+  const auto deadline = std::chrono::system_clock::now() +
+                        absl::ToChronoNanoseconds(config.drain_timeout);
+  std::mutex drained_mutex;
+  std::condition_variable drained_changed;
+  bool drained = false;
+  std::thread deadline_watch([&] {
+    std::unique_lock<std::mutex> lock(drained_mutex);
+    if (drained_changed.wait_until(lock, deadline, [&] { return drained; })) {
+      return;
+    }
+    spdlog::warn("drain deadline passed with calls still running");
+    if (options.on_drain_deadline) options.on_drain_deadline();
+  });
+  server->Shutdown(deadline);  // Returns when every handler has returned.
   server->Wait();
+  {
+    std::lock_guard<std::mutex> lock(drained_mutex);
+    drained = true;
+  }
+  drained_changed.notify_all();
+  deadline_watch.join();
   spdlog::info("{} stopped", options.service_name);
   return 0;
 }

@@ -46,6 +46,10 @@ struct ServeOptions {
   std::string service_name;  // e.g. "quest", for logs.
   std::vector<HostedService> services;
   std::function<absl::Status()> readiness_probe;
+  // Runs when the drain deadline passes with calls still running, to unblock
+  // handlers that wait on something else (e.g. cancel database queries):
+  // gRPC cancels the calls, but a handler still has to return.
+  std::function<void()> on_drain_deadline;
   absl::Duration probe_interval = absl::Seconds(1);
 };
 

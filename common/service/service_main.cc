@@ -48,7 +48,9 @@ int RunService(const ServiceDefinition& definition) {
   return grpc_util::ServeUntilTerminated(
       *server_config, {.service_name = definition.name,
                        .services = context.hosted_,
-                       .readiness_probe = [&database] { return database.Ping(); }});
+                       .readiness_probe = [&database] { return database.Ping(); },
+                       .on_drain_deadline =
+                           [&database] { database.CancelRunningQueries(); }});
 }
 
 }  // namespace qs::service

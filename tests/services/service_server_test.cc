@@ -15,7 +15,10 @@
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
+#include "proto/notification/v1/service_config.h"
 #include "proto/ops/v1/diagnostics.grpc.pb.h"
+#include "proto/quest/v1/service_config.h"
+#include "proto/social/v1/service_config.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_infra.h"
 
@@ -65,8 +68,8 @@ TEST_F(ServiceServerTest, HealthIsNotServingWhileTheDatabaseIsUnreachable) {
   env_["DB_PORT"] = std::to_string(FreeLoopbackPort());
   env_["DB_CONNECT_TIMEOUT_MS"] = "2000";
   auto process = ServiceProcess::Start(Binary(), env_);
-  channel_ = grpc::CreateChannel(process->address(),
-                                 grpc::InsecureChannelCredentials());
+  channel_ = FastReconnectChannel(process->address(),
+                                  grpc::InsecureChannelCredentials());
   absl::Time deadline = absl::Now() + absl::Seconds(10);
   std::string health;
   while (absl::Now() < deadline && health != "NOT_SERVING") {
@@ -149,6 +152,29 @@ TEST_F(ServiceServerTest, BadArgumentGetsInvalidArgumentNamingTheField) {
       << log;
 }
 
+// The documented client service config (deadlines, retries) loads into a
+// channel and calls go through with it.
+TEST_F(ServiceServerTest, CallersCanLoadTheDocumentedServiceConfig) {
+  std::map<std::string, const char*> configs = {
+      {"quest", quest::v1::kQuestServiceConfigJson},
+      {"notification", notification::v1::kNotificationServiceConfigJson},
+      {"social", social::v1::kSocialServiceConfigJson}};
+  auto process = StartServing();
+  grpc::ChannelArguments arguments;
+  arguments.SetServiceConfigJSON(configs.at(Service()));
+  auto channel = grpc::CreateCustomChannel(
+      process->address(), grpc::InsecureChannelCredentials(), arguments);
+  auto stub = ::ops::v1::Diagnostics::NewStub(channel);
+  ::ops::v1::GetServiceInfoResponse info;
+  grpc::ClientContext context;  // No deadline of its own: the config's applies.
+  grpc::Status status =
+      stub->GetServiceInfo(&context, ::ops::v1::GetServiceInfoRequest(), &info);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::string applied = channel->GetServiceConfigJSON();
+  EXPECT_NE(applied.find("retryPolicy"), std::string::npos) << applied;
+  EXPECT_NE(applied.find(Service() + ".v1."), std::string::npos) << applied;
+}
+
 TEST_F(ServiceServerTest, SigtermDrainsInFlightCallsThenExitsZero) {
   auto process = StartServing();
   auto stub = ::ops::v1::Diagnostics::NewStub(channel_);
@@ -184,12 +210,17 @@ TEST_F(ServiceServerTest, DrainDeadlineCutsOffCallsThatRunTooLong) {
     return stub->Probe(Context().get(), request, &response);
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  absl::Time signalled = absl::Now();
   process->Signal(SIGINT);
   grpc::Status cut = in_flight.get();
   EXPECT_FALSE(cut.ok());
   std::optional<int> exit_code = process->WaitForExit(absl::Seconds(10));
   ASSERT_TRUE(exit_code.has_value());
   EXPECT_EQ(*exit_code, 0);
+  // The query held on the database is cancelled at the deadline, so the
+  // process does not wait out the 5 s query.
+  EXPECT_LT(absl::Now() - signalled, absl::Seconds(2)) << process->Log();
+  EXPECT_NE(process->Log().find("cancelled running queries"), std::string::npos);
 }
 
 TEST_F(ServiceServerTest, BadConfigStopsStartUpWithOneLineNamingTheVariable) {

@@ -91,6 +91,9 @@ std::shared_ptr<grpc::Channel> FastReconnectChannel(
   // uses it as the connect deadline, which a TLS handshake needs.)
   arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 20);
   arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 100);
+  // Keep backoff state out of the process-wide subchannel pool, so a new
+  // channel starts afresh.
+  arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   return grpc::CreateCustomChannel(address, credentials, arguments);
 }
 
@@ -98,10 +101,13 @@ bool ServiceProcess::WaitUntilServing(
     absl::Duration timeout,
     std::shared_ptr<grpc::ChannelCredentials> credentials) {
   if (!credentials) credentials = grpc::InsecureChannelCredentials();
-  auto channel = FastReconnectChannel(address_, credentials);
   absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
-    if (CheckHealth(channel) == "SERVING") return true;
+    // A fresh channel per attempt: a refused connect must not leave us
+    // waiting out a reconnect backoff.
+    if (CheckHealth(FastReconnectChannel(address_, credentials)) == "SERVING") {
+      return true;
+    }
     if (WaitForExit(absl::ZeroDuration()).has_value()) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
