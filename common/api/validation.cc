@@ -1,0 +1,76 @@
+#include "common/api/validation.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "common/api/uuid.h"
+
+namespace qs::api {
+namespace {
+
+absl::Status Invalid(absl::string_view field, absl::string_view problem) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
+}
+
+}  // namespace
+
+absl::Status RequireUuid(absl::string_view field, absl::string_view value) {
+  if (value.empty()) return Invalid(field, "required (a UUID)");
+  if (!IsUuid(value)) return Invalid(field, "not a UUID");
+  return absl::OkStatus();
+}
+
+absl::Status RequireNonEmpty(absl::string_view field, absl::string_view value) {
+  for (char c : value) {
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return absl::OkStatus();
+  }
+  return Invalid(field, "must not be empty");
+}
+
+absl::Status RequireMaxLength(absl::string_view field, absl::string_view value,
+                              size_t max_bytes) {
+  if (value.size() <= max_bytes) return absl::OkStatus();
+  return Invalid(field, absl::StrCat("at most ", max_bytes, " bytes, got ",
+                                     value.size()));
+}
+
+absl::Status RequireInRange(absl::string_view field, int64_t value, int64_t lo,
+                            int64_t hi) {
+  if (value >= lo && value <= hi) return absl::OkStatus();
+  return Invalid(field,
+                 absl::StrCat("must be between ", lo, " and ", hi, ", got ", value));
+}
+
+absl::Status RequireInRange(absl::string_view field, double value, double lo,
+                            double hi) {
+  if (std::isfinite(value) && value >= lo && value <= hi) return absl::OkStatus();
+  return Invalid(field,
+                 absl::StrCat("must be between ", lo, " and ", hi, ", got ", value));
+}
+
+absl::Status RequireKnownEnum(absl::string_view field, int value,
+                              const std::function<bool(int)>& is_valid) {
+  if (value == 0) return Invalid(field, "required (UNSPECIFIED is not a value)");
+  if (!is_valid(value)) return Invalid(field, absl::StrCat("unknown value ", value));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> PageSize(absl::string_view field, int32_t requested,
+                             int default_size, int max_size) {
+  if (requested == 0) return default_size;
+  if (requested < 0 || requested > max_size) {
+    return Invalid(field, absl::StrCat("must be between 1 and ", max_size,
+                                       " (0 for ", default_size, "), got ",
+                                       requested));
+  }
+  return static_cast<int>(requested);
+}
+
+absl::Status FirstError(std::initializer_list<absl::Status> checks) {
+  for (const absl::Status& check : checks) {
+    if (!check.ok()) return check;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace qs::api

@@ -1,0 +1,39 @@
+#include "common/api/uuid.h"
+
+#include <set>
+
+#include "gtest/gtest.h"
+
+namespace qs::api {
+namespace {
+
+TEST(UuidTest, AcceptsCanonicalFormInEitherCase) {
+  EXPECT_TRUE(IsUuid("3f0c5a8e-9d1b-4c7e-8a41-2b6f0e9d7c13"));
+  EXPECT_TRUE(IsUuid("3F0C5A8E-9D1B-4C7E-8A41-2B6F0E9D7C13"));
+}
+
+TEST(UuidTest, RejectsEverythingElse) {
+  for (const char* bad : {"", "3f0c5a8e9d1b4c7e8a412b6f0e9d7c13",
+                          "3f0c5a8e-9d1b-4c7e-8a41-2b6f0e9d7c1",
+                          "3f0c5a8e-9d1b-4c7e-8a41-2b6f0e9d7c133",
+                          "3f0c5a8e-9d1b-4c7e-8a41_2b6f0e9d7c13",
+                          "{3f0c5a8e-9d1b-4c7e-8a41-2b6f0e9d7c1}",
+                          "zf0c5a8e-9d1b-4c7e-8a41-2b6f0e9d7c13"}) {
+    EXPECT_FALSE(IsUuid(bad)) << bad;
+  }
+}
+
+TEST(UuidTest, NewUuidsAreVersion4AndDistinct) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    std::string id = NewUuidV4();
+    ASSERT_TRUE(IsUuid(id)) << id;
+    EXPECT_EQ(id[14], '4') << id;
+    EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos) << id;
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 1000u);
+}
+
+}  // namespace
+}  // namespace qs::api
