@@ -1,0 +1,194 @@
+#include "common/migrate/migrate_cli.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/config/database_url.h"
+#include "common/config/db_config.h"
+#include "common/config/env.h"
+#include "common/migrate/migrator.h"
+#include "common/migrate/schema_generator.h"
+
+namespace qs::migrate {
+namespace {
+
+constexpr int kFailed = 1;
+constexpr int kUsage = 2;
+
+void PrintUsage(const std::string& service) {
+  std::fprintf(stderr,
+               "usage: %s-migrate <run|revert|status|generate> [flags]\n"
+               "  --database-url=postgres://user:pw@host:port/db  (default: DB_* env)\n"
+               "  --dir=DIR          read migrations from DIR, not the built-in set\n"
+               "  generate only: --name=snake_case_description (required),\n"
+               "    --admin-url=URL (or MIGRATE_ADMIN_URL), --schema=FILE, --out=DIR\n",
+               service.c_str());
+}
+
+int Fail(const std::string& message, int code = kFailed) {
+  std::fprintf(stderr, "migrate: %s\n", message.c_str());
+  return code;
+}
+
+struct Options {
+  std::string command;
+  std::map<std::string, std::string> flags;
+};
+
+// Parses "command --flag=value ..."; nullopt (after printing why) on misuse.
+std::optional<Options> ParseArguments(const std::string& service, int argc,
+                                      char** argv) {
+  static const std::map<std::string, bool> kKnownFlags = {
+      {"database-url", true}, {"dir", true},  {"name", true},
+      {"admin-url", true},    {"schema", true}, {"out", true}};
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    std::string argument = argv[i];
+    if (argument == "--help" || argument == "-h") return std::nullopt;
+    if (absl::StartsWith(argument, "--")) {
+      size_t equals = argument.find('=');
+      std::string key = argument.substr(2, equals == std::string::npos
+                                               ? std::string::npos
+                                               : equals - 2);
+      if (!kKnownFlags.count(key) || equals == std::string::npos) {
+        std::fprintf(stderr, "migrate: unknown flag or missing =value: --%s\n",
+                     key.c_str());
+        return std::nullopt;
+      }
+      options.flags[key] = argument.substr(equals + 1);
+    } else if (options.command.empty()) {
+      options.command = argument;
+    } else {
+      std::fprintf(stderr, "migrate: unexpected argument %s\n", argument.c_str());
+      return std::nullopt;
+    }
+  }
+  static const char* kCommands[] = {"run", "revert", "status", "generate"};
+  for (const char* known : kCommands) {
+    if (options.command == known) return options;
+  }
+  if (!options.command.empty()) {
+    std::fprintf(stderr, "migrate: unknown command %s\n", options.command.c_str());
+  }
+  (void)service;
+  return std::nullopt;
+}
+
+absl::StatusOr<config::DbConfig> TargetDatabase(const Options& options) {
+  auto url = options.flags.find("database-url");
+  if (url != options.flags.end()) return config::ParseDatabaseUrl(url->second);
+  return config::LoadDbConfig(config::ProcessEnv());
+}
+
+std::string WorkspacePath(const std::string& relative) {
+  const char* workspace = std::getenv("BUILD_WORKSPACE_DIRECTORY");
+  return workspace ? std::string(workspace) + "/" + relative : relative;
+}
+
+int PrintStatus(const MigrationStatus& status) {
+  for (const AppliedMigration& a : status.applied) {
+    std::printf("applied  %s_%s  at %s  (%lld ms)\n", a.version.c_str(),
+                a.name.c_str(), a.applied_at.c_str(),
+                static_cast<long long>(a.duration_ms));
+  }
+  for (const Migration& m : status.pending) {
+    std::printf("pending  %s\n", m.id().c_str());
+  }
+  for (const std::string& problem : status.drift) {
+    std::printf("DRIFT    %s\n", problem.c_str());
+  }
+  if (status.applied.empty() && status.pending.empty()) {
+    std::printf("no migrations\n");
+  }
+  return status.drift.empty() ? 0 : kFailed;
+}
+
+}  // namespace
+
+int MigrateMain(const std::string& service,
+                const std::vector<MigrationFile>& embedded, int argc,
+                char** argv) {
+  std::optional<Options> options = ParseArguments(service, argc, argv);
+  if (!options) {
+    PrintUsage(service);
+    return kUsage;
+  }
+  absl::StatusOr<std::vector<Migration>> migrations =
+      options->flags.count("dir")
+          ? LoadMigrationDirectory(options->flags.at("dir"))
+          : ParseMigrationFiles(embedded);
+  if (!migrations.ok()) return Fail(std::string(migrations.status().message()), kUsage);
+
+  if (options->command == "generate") {
+    GenerateRequest request;
+    request.service = service;
+    request.name = options->flags.count("name") ? options->flags.at("name") : "";
+    std::string admin_url = options->flags.count("admin-url")
+                                ? options->flags.at("admin-url")
+                                : config::ReadString(config::ProcessEnv(),
+                                                     "MIGRATE_ADMIN_URL", "");
+    absl::StatusOr<config::DbConfig> admin = config::ParseDatabaseUrl(admin_url);
+    if (!admin.ok()) {
+      return Fail(absl::StrCat("generate needs --admin-url or MIGRATE_ADMIN_URL (",
+                               admin.status().message(), ")"),
+                  kUsage);
+    }
+    request.admin = *admin;
+    request.schema_file = options->flags.count("schema")
+                              ? options->flags.at("schema")
+                              : WorkspacePath(service + "/schema.sql");
+    request.output_directory = options->flags.count("out")
+                                   ? options->flags.at("out")
+                                   : WorkspacePath("migrations/" + service);
+    request.migrations = *migrations;
+    absl::StatusOr<GenerateResult> result = GenerateMigration(request);
+    if (!result.ok()) {
+      return Fail(std::string(result.status().message()),
+                  result.status().code() == absl::StatusCode::kInvalidArgument
+                      ? kUsage
+                      : kFailed);
+    }
+    if (result->up_path.empty()) {
+      std::printf("no changes: the migrations already produce %s\n",
+                  request.schema_file.c_str());
+    } else {
+      std::printf("wrote %s\nwrote %s\n", result->up_path.c_str(),
+                  result->down_path.c_str());
+    }
+    return 0;
+  }
+
+  absl::StatusOr<config::DbConfig> target = TargetDatabase(*options);
+  if (!target.ok()) return Fail(std::string(target.status().message()), kUsage);
+  Migrator migrator(
+      target->ConnectionString(target->host, target->port, service + "-migrate"),
+      *migrations);
+
+  if (options->command == "run") {
+    absl::StatusOr<std::vector<AppliedMigration>> applied = migrator.Run();
+    if (!applied.ok()) return Fail(std::string(applied.status().message()));
+    for (const AppliedMigration& a : *applied) {
+      std::printf("applied  %s_%s  (%lld ms)\n", a.version.c_str(), a.name.c_str(),
+                  static_cast<long long>(a.duration_ms));
+    }
+    if (applied->empty()) std::printf("nothing to apply: %s is up to date\n",
+                                      target->name.c_str());
+    return 0;
+  }
+  if (options->command == "revert") {
+    absl::StatusOr<AppliedMigration> reverted = migrator.Revert();
+    if (!reverted.ok()) return Fail(std::string(reverted.status().message()));
+    std::printf("reverted %s_%s  (%lld ms)\n", reverted->version.c_str(),
+                reverted->name.c_str(),
+                static_cast<long long>(reverted->duration_ms));
+    return 0;
+  }
+  absl::StatusOr<MigrationStatus> status = migrator.Status();
+  if (!status.ok()) return Fail(std::string(status.status().message()));
+  return PrintStatus(*status);
+}
+
+}  // namespace qs::migrate
