@@ -19,29 +19,19 @@ def cc_embedded_text(name, src, symbol, namespace, visibility = None):
     cc_library(name = name, hdrs = [hdr], visibility = visibility)
 
 def cc_embedded_migrations(name, srcs, service, visibility = None):
-    """cc_library `name` whose header `<name>.h` declares
-    `const std::vector<qs::migrate::MigrationFile>& qs::migrations::<service>::Files()`
-    holding the given .sql files, so a binary carries its own migrations."""
-    hdr = name + ".h"
+    """cc_library `name` defining qs::migrate::EmbeddedMigrations() (declared
+    in common/migrate/embedded_migrations.h) to return the given .sql files,
+    so a binary carries its own service's migrations. Link exactly one."""
     src = name + ".cc"
-    native.genrule(
-        name = name + "_header",
-        outs = [hdr],
-        cmd = ("(echo '// Generated: the migrations of " + service + ".'; " +
-               "echo '#pragma once'; echo '#include <vector>'; " +
-               "echo '#include \"common/migrate/migration_set.h\"'; " +
-               "echo 'namespace qs::migrations::" + service + " {'; " +
-               "echo 'const std::vector<qs::migrate::MigrationFile>& Files();'; " +
-               "echo '}') > $@"),
-    )
     native.genrule(
         name = name + "_source",
         srcs = srcs,
         outs = [src],
-        cmd = ("(echo '#include \"" + native.package_name() + "/" + hdr + "\"'; " +
-               "echo 'namespace qs::migrations::" + service + " {'; " +
-               "echo 'const std::vector<qs::migrate::MigrationFile>& Files() {'; " +
-               "echo '  static const auto* files = new std::vector<qs::migrate::MigrationFile>{'; " +
+        cmd = ("(echo '// Generated: the migrations of " + service + ".'; " +
+               "echo '#include \"common/migrate/embedded_migrations.h\"'; " +
+               "echo 'namespace qs::migrate {'; " +
+               "echo 'const std::vector<MigrationFile>& EmbeddedMigrations() {'; " +
+               "echo '  static const auto* files = new std::vector<MigrationFile>{'; " +
                "for f in $(SRCS); do " +
                "  if grep -q ')qs_sql\"' $$f; then echo \"$$f contains )qs_sql\\\"\" >&2; exit 1; fi; " +
                "  printf '{\"%s\", R\"qs_sql(' $$(basename $$f); cat $$f; echo ')qs_sql\"},'; " +
@@ -51,7 +41,6 @@ def cc_embedded_migrations(name, srcs, service, visibility = None):
     cc_library(
         name = name,
         srcs = [src],
-        hdrs = [hdr],
-        deps = ["//common/migrate:migration_set"],
+        deps = ["//common/migrate:embedded_migrations"],
         visibility = visibility,
     )

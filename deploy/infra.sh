@@ -2,7 +2,7 @@
 # Real servers on loopback for local runs and tests: a PostgreSQL 15 primary,
 # a streaming read replica of it, and NATS with JetStream.
 #
-#   deploy/infra.sh up|stop|status|env|restart-primary [--state DIR]
+#   deploy/infra.sh up|stop|status|env|restart-primary|reset-databases [--state DIR]
 #
 # State (data, logs, generated passwords) lives in DIR, default
 # <repo>/.state/local (git-ignored); a second `up` reuses it. Ports come from
@@ -271,6 +271,19 @@ status() {
   else echo "nats: stopped"; fi
 }
 
+# Drops and recreates the three service databases (tests start from empty
+# databases; the services' migrations build them up again).
+reset_databases() {
+  load_secrets
+  local svc
+  for svc in "${services[@]}"; do
+    psql_admin -c "DROP DATABASE IF EXISTS ${svc}_db WITH (FORCE)"
+  done
+  create_roles_and_databases
+  wait_replica
+  log "service databases reset"
+}
+
 restart_primary() {
   local data
   data="$(pg_root)/primary"
@@ -287,5 +300,6 @@ case "$command" in
   status) status ;;
   env) cat "$state/infra.env" ;;
   restart-primary) restart_primary ;;
-  *) echo "usage: deploy/infra.sh up|stop|status|env|restart-primary [--state DIR]" >&2; exit 2 ;;
+  reset-databases) reset_databases ;;
+  *) echo "usage: deploy/infra.sh up|stop|status|env|restart-primary|reset-databases [--state DIR]" >&2; exit 2 ;;
 esac

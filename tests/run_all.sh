@@ -20,6 +20,7 @@ export NATS_MONITOR_PORT=${TEST_NATS_MONITOR_PORT:-56822}
 deploy/install-deps.sh
 trap 'deploy/infra.sh stop --state "$STATE_DIR" || true' EXIT
 deploy/infra.sh up --state "$STATE_DIR"
+deploy/infra.sh reset-databases --state "$STATE_DIR"  # every run starts empty
 # shellcheck disable=SC1091
 source "$STATE_DIR/infra.env"
 

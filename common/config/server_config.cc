@@ -106,6 +106,15 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const EnvLookup& env,
     return absl::InvalidArgumentError(
         "PAGE_TOKEN_KEY: required, at least 16 bytes (e.g. openssl rand -hex 32)");
   }
+  std::string migrate = ReadString(env, "MIGRATE_ON_START", "true");
+  if (migrate == "true" || migrate == "1") {
+    config.migrate_on_start = true;
+  } else if (migrate == "false" || migrate == "0") {
+    config.migrate_on_start = false;
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "MIGRATE_ON_START: expected true or false, got \"", migrate, "\""));
+  }
   config.log_level = ReadString(env, "LOG_LEVEL", "info");
   for (absl::string_view level : {"trace", "debug", "info", "warn", "error"}) {
     if (config.log_level == level) return config;

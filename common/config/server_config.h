@@ -15,6 +15,8 @@
 // |                          |                  | at least 16 bytes; secret    |
 // | LOG_LEVEL                | info             | trace, debug, info, warn,    |
 // |                          |                  | error                        |
+// | MIGRATE_ON_START         | true             | apply pending migrations     |
+// |                          |                  | before serving (true/false)  |
 //
 // Plaintext is never a default: a local run chooses it explicitly.
 #ifndef QS_COMMON_CONFIG_SERVER_CONFIG_H_
@@ -43,6 +45,7 @@ struct ServerConfig {
   absl::Duration drain_timeout = absl::Seconds(10);
   std::string page_token_key;  // Secret: never logged.
   std::string log_level = "info";
+  bool migrate_on_start = true;
 };
 
 // Reads and checks every server variable; `default_port` is the service's

@@ -1,6 +1,12 @@
 #include "common/service/service_main.h"
 
+#include <signal.h>
+
+#include <optional>
+
 #include "common/config/env.h"
+#include "common/migrate/embedded_migrations.h"
+#include "common/migrate/migrator.h"
 #include "common/ops/diagnostics_service.h"
 #include "spdlog/sinks/stdout_sinks.h"
 #include "spdlog/spdlog.h"
@@ -14,6 +20,51 @@ void SetUpLogging(const std::string& service) {
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ level=%l service=%n %v",
                       spdlog::pattern_time_type::utc);
   spdlog::set_default_logger(logger);
+}
+
+// Applies the binary's own pending migrations on the write node. Several
+// instances starting together are serialised by the migrator's lock.
+absl::Status ApplyEmbeddedMigrations(const config::DbConfig& db,
+                                     const std::string& service) {
+  absl::StatusOr<std::vector<migrate::Migration>> migrations =
+      migrate::ParseMigrationFiles(migrate::EmbeddedMigrations());
+  if (!migrations.ok()) return migrations.status();
+  migrate::Migrator migrator(
+      db.ConnectionString(db.host, db.port, service + "-migrate"), *migrations);
+  absl::StatusOr<std::vector<migrate::AppliedMigration>> applied = migrator.Run();
+  if (!applied.ok()) return applied.status();
+  for (const migrate::AppliedMigration& migration : *applied) {
+    spdlog::info("migration applied: {}_{} ({} ms)", migration.version,
+                 migration.name, migration.duration_ms);
+  }
+  spdlog::info("schema up to date: {} migration(s) known, {} applied now",
+               migrations->size(), applied->size());
+  return absl::OkStatus();
+}
+
+// Migrates before serving. While the write node is unreachable it retries
+// every second (a service may start before its database); any other
+// failure (a failing statement, drift) means the process must not serve.
+// Returns the exit code to stop with, or nullopt to go on.
+std::optional<int> MigrateBeforeServing(const config::DbConfig& db,
+                                        const std::string& service) {
+  sigset_t termination;
+  sigemptyset(&termination);
+  sigaddset(&termination, SIGTERM);
+  sigaddset(&termination, SIGINT);
+  while (true) {
+    absl::Status migrated = ApplyEmbeddedMigrations(db, service);
+    if (migrated.ok()) return std::nullopt;
+    if (migrated.code() != absl::StatusCode::kUnavailable) {
+      spdlog::critical("migrations failed, not serving: {}",
+                       std::string(migrated.message()));
+      return 1;
+    }
+    spdlog::warn("cannot migrate yet, retrying in 1s: {}",
+                 std::string(migrated.message()));
+    timespec one_second{1, 0};
+    if (sigtimedwait(&termination, nullptr, &one_second) > 0) return 0;
+  }
 }
 
 }  // namespace
@@ -38,6 +89,11 @@ int RunService(const ServiceDefinition& definition) {
   spdlog::info("starting {}: database {}, pool min={} max={}", definition.name,
                db_config->Describe(), db_config->min_connections,
                db_config->max_connections);
+
+  if (server_config->migrate_on_start) {
+    std::optional<int> stop = MigrateBeforeServing(*db_config, definition.name);
+    if (stop) return *stop;
+  }
 
   db::Database database(*db_config, definition.name);
   ServiceContext context(*server_config, database);

@@ -11,7 +11,9 @@
 //   }
 //
 // Order: block termination signals → logging → config (a bad value stops
-// start-up with one line naming the variable, exit 2) → database router →
+// start-up with one line naming the variable, exit 2) → pending migrations
+// built into the binary (MIGRATE_ON_START, on by default; a failure stops
+// start-up, exit 1) → database router →
 // handlers (+ ops.v1.Diagnostics) → serve until SIGTERM/SIGINT → drain.
 #ifndef QS_COMMON_SERVICE_SERVICE_MAIN_H_
 #define QS_COMMON_SERVICE_SERVICE_MAIN_H_

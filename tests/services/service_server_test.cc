@@ -19,6 +19,7 @@
 #include "proto/ops/v1/diagnostics.grpc.pb.h"
 #include "proto/quest/v1/service_config.h"
 #include "proto/social/v1/service_config.h"
+#include "pqxx/pqxx"
 #include "tests/support/service_process.h"
 #include "tests/support/test_infra.h"
 
@@ -67,6 +68,7 @@ TEST_F(ServiceServerTest, HealthIsServingForTheServerAndEachService) {
 TEST_F(ServiceServerTest, HealthIsNotServingWhileTheDatabaseIsUnreachable) {
   env_["DB_PORT"] = std::to_string(FreeLoopbackPort());
   env_["DB_CONNECT_TIMEOUT_MS"] = "2000";
+  env_["MIGRATE_ON_START"] = "false";  // Else it waits to migrate, not listening.
   auto process = ServiceProcess::Start(Binary(), env_);
   channel_ = FastReconnectChannel(process->address(),
                                   grpc::InsecureChannelCredentials());
@@ -231,7 +233,8 @@ TEST_F(ServiceServerTest, BadConfigStopsStartUpWithOneLineNamingTheVariable) {
   for (const Case& bad : std::vector<Case>{{"DB_PORT", "fifty"},
                                            {"DB_MAX_CONNECTIONS", "0"},
                                            {"DB_HOST", "bad host!"},
-                                           {"GRPC_TLS_MODE", "maybe"}}) {
+                                           {"GRPC_TLS_MODE", "maybe"},
+                                           {"MIGRATE_ON_START", "maybe"}}) {
     std::map<std::string, std::string> env = env_;
     env[bad.variable] = bad.value;
     auto process = ServiceProcess::Start(Binary(), env);
@@ -243,6 +246,29 @@ TEST_F(ServiceServerTest, BadConfigStopsStartUpWithOneLineNamingTheVariable) {
     EXPECT_EQ(log.find(env_["DB_PASSWORD"]), std::string::npos)
         << "password leaked: " << log;
   }
+}
+
+TEST_F(ServiceServerTest, MigratesOnStartAndRefusesToServeAfterDrift) {
+  ScratchDatabase scratch(Service());
+  env_["DB_NAME"] = scratch.name();
+  {
+    auto process = StartServing();
+    EXPECT_NE(process->Log().find("schema up to date"), std::string::npos)
+        << process->Log();
+  }
+  pqxx::connection connection(scratch.Conninfo());
+  pqxx::work tx(connection);
+  EXPECT_GT(tx.exec1("SELECT count(*) FROM schema_migrations")[0].as<int>(), 0);
+  // Someone edited an applied migration: the service must not serve.
+  tx.exec("UPDATE schema_migrations SET checksum = 'edited'");
+  tx.commit();
+  auto process = ServiceProcess::Start(Binary(), env_);
+  std::optional<int> exit_code = process->WaitForExit(absl::Seconds(20));
+  ASSERT_TRUE(exit_code.has_value()) << process->Log();
+  EXPECT_EQ(*exit_code, 1);
+  EXPECT_NE(process->Log().find("migrations failed, not serving: checksum mismatch"),
+            std::string::npos)
+      << process->Log();
 }
 
 TEST_F(ServiceServerTest, PasswordNeverAppearsInTheLog) {

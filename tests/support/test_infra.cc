@@ -93,6 +93,44 @@ std::string TestInfra::AdminConnectionString(int port,
   return admin.ConnectionString(host, port, "test-admin");
 }
 
+ScratchDatabase::ScratchDatabase(const std::string& service)
+    : service_(service), name_(service + "_scratch_" + UniqueSuffix()) {
+  const TestInfra& infra = TestInfra::Get();
+  pqxx::connection admin(infra.AdminConnectionString(infra.primary_port, "postgres"));
+  pqxx::nontransaction tx(admin);
+  tx.exec("CREATE DATABASE " + tx.quote_name(name_) + " OWNER " +
+          tx.quote_name(service + "_svc"));
+}
+
+ScratchDatabase::~ScratchDatabase() {
+  try {
+    const TestInfra& infra = TestInfra::Get();
+    pqxx::connection admin(
+        infra.AdminConnectionString(infra.primary_port, "postgres"));
+    pqxx::nontransaction tx(admin);
+    tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(name_) + " WITH (FORCE)");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "warning: could not drop %s: %s\n", name_.c_str(), e.what());
+  }
+}
+
+config::DbConfig ScratchDatabase::Config() const {
+  config::DbConfig db = TestInfra::Get().ServiceDbConfig(service_);
+  db.name = name_;
+  return db;
+}
+
+std::string ScratchDatabase::Conninfo() const {
+  config::DbConfig db = Config();
+  return db.ConnectionString(db.host, db.port, "scratch-test");
+}
+
+std::string ScratchDatabase::Url() const {
+  config::DbConfig db = Config();
+  return absl::StrCat("postgres://", db.user, ":", db.password, "@", db.host, ":",
+                      db.port, "/", db.name);
+}
+
 int CountBackends(const std::string& application_name) {
   const TestInfra& infra = TestInfra::Get();
   pqxx::connection admin(infra.AdminConnectionString(infra.primary_port, "postgres"));

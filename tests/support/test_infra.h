@@ -40,6 +40,29 @@ struct TestInfra {
   std::string AdminConnectionString(int port, const std::string& database) const;
 };
 
+// A database of its own for one test, created by the admin role on the
+// primary, owned by `<service>_svc`, dropped (WITH FORCE) on destruction.
+class ScratchDatabase {
+ public:
+  explicit ScratchDatabase(const std::string& service);
+  ~ScratchDatabase();
+  ScratchDatabase(const ScratchDatabase&) = delete;
+  ScratchDatabase& operator=(const ScratchDatabase&) = delete;
+
+  const std::string& name() const { return name_; }
+  // The service role on this database (reads on the replica, writes on the
+  // primary, like TestInfra::ServiceDbConfig).
+  config::DbConfig Config() const;
+  // libpq connection string of the service role on the primary.
+  std::string Conninfo() const;
+  // postgres://... URL of the service role on the primary.
+  std::string Url() const;
+
+ private:
+  std::string service_;
+  std::string name_;
+};
+
 // Number of backends in pg_stat_activity with this application_name.
 int CountBackends(const std::string& application_name);
 

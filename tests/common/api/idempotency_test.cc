@@ -2,9 +2,11 @@
 // retries replay its response, failures store nothing, races run it once.
 #include "common/api/idempotency.h"
 
+#include "common/migrate/migration_set.h"
+#include "common/migrate/migrator.h"
+#include "pqxx/pqxx"
+
 #include <atomic>
-#include <fstream>
-#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -19,30 +21,22 @@ namespace {
 using ::ops::v1::GetServiceInfoResponse;
 using ::ops::v1::ProbeRequest;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  return contents.str();
-}
-
 class IdempotencyTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    // The table comes from the service's own migration.
-    db::Database db(qs::testing::TestInfra::Get().ServiceDbConfig("quest"),
-                    "idempotency-setup");
-    std::string up = ReadFile(
-        "migrations/quest/20261125000000_create_idempotency_keys.up.sql");
-    ASSERT_FALSE(up.empty());
-    absl::Status created = db.Write([&](db::WriteTx& tx) -> absl::Status {
-      tx.Query("DROP TABLE IF EXISTS idempotency_keys");
-      tx.ExecuteScript(up);
-      tx.Query("CREATE TABLE IF NOT EXISTS idempotency_effects (id uuid "
-               "PRIMARY KEY DEFAULT gen_random_uuid(), label text NOT NULL)");
-      return absl::OkStatus();
-    });
-    ASSERT_TRUE(created.ok()) << created;
+  // A database of its own, with the quest service's real migrations (which
+  // create idempotency_keys) and a table for the mutation's effects.
+  static std::unique_ptr<qs::testing::ScratchDatabase> Migrated() {
+    auto scratch = std::make_unique<qs::testing::ScratchDatabase>("quest");
+    auto migrations = migrate::LoadMigrationDirectory("migrations/quest");
+    EXPECT_TRUE(migrations.ok()) << migrations.status();
+    auto applied = migrate::Migrator(scratch->Conninfo(), *migrations).Run();
+    EXPECT_TRUE(applied.ok()) << applied.status();
+    pqxx::connection connection(scratch->Conninfo());
+    pqxx::work tx(connection);
+    tx.exec("CREATE TABLE idempotency_effects (id uuid PRIMARY KEY DEFAULT "
+            "gen_random_uuid(), label text NOT NULL)");
+    tx.commit();
+    return scratch;
   }
 
   // The mutation under test: inserts one effect row, answers with its id.
@@ -78,8 +72,8 @@ class IdempotencyTest : public ::testing::Test {
     return absl::StrCat(base, "-", qs::testing::UniqueSuffix(), "-", counter_++);
   }
 
-  db::Database db_{qs::testing::TestInfra::Get().ServiceDbConfig("quest"),
-                   "idempotency-test"};
+  std::unique_ptr<qs::testing::ScratchDatabase> scratch_ = Migrated();
+  db::Database db_{scratch_->Config(), "idempotency-test"};
   std::atomic<int> runs_{0};
   int counter_ = 0;
 };

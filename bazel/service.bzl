@@ -1,0 +1,29 @@
+"""The binaries every service has, built the same way for each."""
+
+load("@rules_cc//cc:defs.bzl", "cc_binary")
+
+def service_binaries(service):
+    """Defines :<service>_server (from main.cc) and :migrate for `service`.
+
+    Both embed migrations/<service>/*.sql; the server applies them before
+    serving when MIGRATE_ON_START is on.
+    """
+    cc_binary(
+        name = service + "_server",
+        srcs = ["main.cc"],
+        deps = [
+            "//common/service:service_main",
+            "//migrations:%s_embedded" % service,
+            "//proto/%s/v1:%s" % (service, service),
+        ],
+    )
+    cc_binary(
+        name = "migrate",
+        srcs = ["//common/migrate:migrate_main.cc"],
+        local_defines = ['QS_SERVICE_NAME=\\"%s\\"' % service],
+        deps = [
+            "//common/migrate:embedded_migrations",
+            "//common/migrate:migrate_cli",
+            "//migrations:%s_embedded" % service,
+        ],
+    )

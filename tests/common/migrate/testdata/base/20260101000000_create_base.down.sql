@@ -1,0 +1,3 @@
+DROP TABLE old_table;
+DROP TABLE teams;
+DROP TABLE players;
