@@ -32,7 +32,7 @@ def cc_embedded_migrations(name, srcs, service, visibility = None):
                "echo 'namespace qs::migrate {'; " +
                "echo 'const std::vector<MigrationFile>& EmbeddedMigrations() {'; " +
                "echo '  static const auto* files = new std::vector<MigrationFile>{'; " +
-               "for f in $(SRCS); do " +
+               "for f in $(SRCS); do case $$f in *.sql) ;; *) continue ;; esac; " +
                "  if grep -q ')qs_sql\"' $$f; then echo \"$$f contains )qs_sql\\\"\" >&2; exit 1; fi; " +
                "  printf '{\"%s\", R\"qs_sql(' $$(basename $$f); cat $$f; echo ')qs_sql\"},'; " +
                "done; " +

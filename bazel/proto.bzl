@@ -13,6 +13,7 @@ gives a cc_library `:quest` with the messages and the gRPC stubs, included as
 """
 
 load("@rules_cc//cc:defs.bzl", "cc_library")
+load("//bazel:embed.bzl", "cc_embedded_text")
 
 _PROTOC = "/usr/bin/protoc"
 _GRPC_PLUGIN = "/usr/bin/grpc_cpp_plugin"
@@ -95,3 +96,25 @@ def cc_system_grpc_library(name, proto_root, srcs, visibility = None, **kwargs):
         visibility = visibility,
         **kwargs
     )
+
+def service_api(service):
+    """The public API of one service, in proto/<service>/v1:
+
+    :<service>          messages + gRPC stubs for callers
+    :service_config     the documented client service config (deadlines,
+                        retries on UNAVAILABLE for idempotent RPCs only) as
+                        <service>::v1::k<Service>ServiceConfigJson
+    """
+    cc_grpc_library(
+        name = service,
+        srcs = [service + ".proto"],
+        visibility = ["//visibility:public"],
+    )
+    cc_embedded_text(
+        name = "service_config",
+        src = "service_config.json",
+        symbol = "k%sServiceConfigJson" % service.capitalize(),
+        namespace = service + "::v1",
+        visibility = ["//visibility:public"],
+    )
+    native.exports_files(["service_config.json"])

@@ -27,3 +27,17 @@ def service_binaries(service):
             "//migrations:%s_embedded" % service,
         ],
     )
+
+def isolation_probes(service, all_services):
+    """Deliberate violations of service isolation, never built by //...:
+    one manual target per other service that depends on that service's
+    binary. tests/isolation/check_dependency_isolation.sh builds each one and
+    expects Bazel to refuse it (the other service's code is not visible)."""
+    for other in all_services:
+        if other == service:
+            continue
+        native.cc_library(
+            name = "uses_" + other,
+            data = ["//%s:%s_server" % (other, other)],
+            tags = ["manual"],
+        )

@@ -1,16 +1,4 @@
--- The desired schema of notification_db, declared in one place. Change it, then
---   bazel run //notification:migrate -- generate --name=<what_changed>
+-- The desired schema of notification_db's own tables, declared in one place.
+-- (Tables every service has are in common/schema.sql.) Change it, then
+--   bazel run //notification:migrate -- generate --name=<what_changed> --admin-url=...
 -- writes the migration that gets the database here (see README).
-
--- Stored first results of idempotent mutations (common/api/idempotency.h).
-CREATE TABLE idempotency_keys (
-    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-    scope text NOT NULL,
-    request_id text NOT NULL,
-    request_hash bytea NOT NULL,
-    response bytea,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT idempotency_keys_scope_request_id_key UNIQUE (scope, request_id)
-);
-
-CREATE INDEX idempotency_keys_created_at_idx ON idempotency_keys (created_at);

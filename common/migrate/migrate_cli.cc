@@ -6,6 +6,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/config/database_url.h"
 #include "common/config/db_config.h"
 #include "common/config/env.h"
@@ -118,7 +120,8 @@ int MigrateMain(const std::string& service,
   }
   absl::StatusOr<std::vector<Migration>> migrations =
       options->flags.count("dir")
-          ? LoadMigrationDirectory(options->flags.at("dir"))
+          ? LoadMigrationDirectories(
+                absl::StrSplit(options->flags.at("dir"), ',', absl::SkipEmpty()))
           : ParseMigrationFiles(embedded);
   if (!migrations.ok()) return Fail(std::string(migrations.status().message()), kUsage);
 
@@ -137,9 +140,12 @@ int MigrateMain(const std::string& service,
                   kUsage);
     }
     request.admin = *admin;
-    request.schema_file = options->flags.count("schema")
-                              ? options->flags.at("schema")
-                              : WorkspacePath(service + "/schema.sql");
+    request.schema_files =
+        options->flags.count("schema")
+            ? std::vector<std::string>(absl::StrSplit(options->flags.at("schema"), ',',
+                                                      absl::SkipEmpty()))
+            : std::vector<std::string>{WorkspacePath("common/schema.sql"),
+                                       WorkspacePath(service + "/schema.sql")};
     request.output_directory = options->flags.count("out")
                                    ? options->flags.at("out")
                                    : WorkspacePath("migrations/" + service);
@@ -153,7 +159,7 @@ int MigrateMain(const std::string& service,
     }
     if (result->up_path.empty()) {
       std::printf("no changes: the migrations already produce %s\n",
-                  request.schema_file.c_str());
+                  absl::StrJoin(request.schema_files, " + ").c_str());
     } else {
       std::printf("wrote %s\nwrote %s\n", result->up_path.c_str(),
                   result->down_path.c_str());

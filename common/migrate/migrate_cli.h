@@ -8,11 +8,13 @@
 //                                                    the migrations, write a new one
 //
 // Flags: --database-url=postgres://user:pw@host:port/db (default: the DB_*
-// variables, as the service reads them); --dir=DIR to read migrations from a
-// directory instead of those built into the binary; for generate,
-// --admin-url=URL of a role that may CREATE DATABASE (default: env
-// MIGRATE_ADMIN_URL), --schema=FILE (default: <service>/schema.sql in the
-// workspace) and --out=DIR (default: migrations/<service> in the workspace).
+// variables, as the service reads them); --dir=DIR[,DIR] to read migrations
+// from directories instead of those built into the binary (which are
+// migrations/common + migrations/<service>); for generate, --admin-url=URL of
+// a role that may CREATE DATABASE (default: env MIGRATE_ADMIN_URL),
+// --schema=FILE[,FILE] (default: common/schema.sql,<service>/schema.sql in
+// the workspace) and --out=DIR (default: migrations/<service>; use
+// migrations/common for a change to common/schema.sql).
 //
 // Exit codes: 0 done; 1 the database refused or failed (message names the
 // migration and PostgreSQL's error); 2 usage or configuration error. A

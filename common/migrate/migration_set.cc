@@ -73,12 +73,18 @@ absl::StatusOr<std::vector<Migration>> ParseMigrationFiles(
 
 absl::StatusOr<std::vector<Migration>> LoadMigrationDirectory(
     const std::string& directory) {
+  return LoadMigrationDirectories({directory});
+}
+
+absl::StatusOr<std::vector<Migration>> LoadMigrationDirectories(
+    const std::vector<std::string>& directories) {
+  std::vector<MigrationFile> files;
+  for (const std::string& directory : directories) {
   DIR* dir = opendir(directory.c_str());
   if (dir == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("cannot open migrations directory ", directory));
   }
-  std::vector<MigrationFile> files;
   while (dirent* entry = readdir(dir)) {
     std::string name = entry->d_name;
     if (!absl::EndsWith(name, ".sql")) continue;
@@ -88,6 +94,7 @@ absl::StatusOr<std::vector<Migration>> LoadMigrationDirectory(
     files.push_back({name, contents.str()});
   }
   closedir(dir);
+  }
   return ParseMigrationFiles(files);
 }
 

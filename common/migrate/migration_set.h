@@ -42,6 +42,11 @@ absl::StatusOr<std::vector<Migration>> ParseMigrationFiles(
 absl::StatusOr<std::vector<Migration>> LoadMigrationDirectory(
     const std::string& directory);
 
+// One set from several directories, e.g. {"migrations/common",
+// "migrations/quest"}: a service's own migrations plus the shared ones.
+absl::StatusOr<std::vector<Migration>> LoadMigrationDirectories(
+    const std::vector<std::string>& directories);
+
 std::string Sha256Hex(absl::string_view data);
 
 }  // namespace qs::migrate

@@ -24,7 +24,7 @@ struct GenerateRequest {
   std::string service;
   std::string name;               // snake_case description
   config::DbConfig admin;         // a role that may CREATE DATABASE
-  std::string schema_file;        // desired schema
+  std::vector<std::string> schema_files;  // desired schema, concatenated
   std::string output_directory;   // where the new migration goes
   std::vector<Migration> migrations;
 };

@@ -27,7 +27,7 @@ class IdempotencyTest : public ::testing::Test {
   // create idempotency_keys) and a table for the mutation's effects.
   static std::unique_ptr<qs::testing::ScratchDatabase> Migrated() {
     auto scratch = std::make_unique<qs::testing::ScratchDatabase>("quest");
-    auto migrations = migrate::LoadMigrationDirectory("migrations/quest");
+    auto migrations = migrate::LoadMigrationDirectories({"migrations/common", "migrations/quest"});
     EXPECT_TRUE(migrations.ok()) << migrations.status();
     auto applied = migrate::Migrator(scratch->Conninfo(), *migrations).Run();
     EXPECT_TRUE(applied.ok()) << applied.status();

@@ -40,9 +40,10 @@ TEST(MigrationSetTest, RejectsBadNamesMissingPartsAndDuplicates) {
 TEST(MigrationSetTest, EveryServiceDirectoryParses) {
   for (const char* service : {"quest", "notification", "social"}) {
     absl::StatusOr<std::vector<Migration>> migrations =
-        LoadMigrationDirectory(std::string("migrations/") + service);
+        LoadMigrationDirectories({"migrations/common", std::string("migrations/") + service});
     ASSERT_TRUE(migrations.ok()) << service << ": " << migrations.status();
     EXPECT_FALSE(migrations->empty()) << service;
+    EXPECT_EQ(migrations->front().id(), "20261125000000_create_idempotency_keys");
   }
   EXPECT_EQ(LoadMigrationDirectory("migrations/nope").status().code(),
             absl::StatusCode::kNotFound);

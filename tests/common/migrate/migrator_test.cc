@@ -46,7 +46,7 @@ TEST(MigratorTest, RunStatusRevertRunRoundTripOnEveryService) {
     SCOPED_TRACE(service);
     ScratchDatabase db(service);
     absl::StatusOr<std::vector<Migration>> migrations =
-        LoadMigrationDirectory(std::string("migrations/") + service);
+        LoadMigrationDirectories({"migrations/common", std::string("migrations/") + service});
     ASSERT_TRUE(migrations.ok());
     Migrator migrator(db.Conninfo(), *migrations);
 

@@ -63,7 +63,7 @@ TEST(SchemaGeneratorTest, CoversEveryChangeKindAndReproducesTheDesiredSchema) {
   ASSERT_TRUE(base.ok()) << base.status();
 
   GenerateRequest request{"quest", "reshape_everything", Admin(),
-                          "tests/common/migrate/testdata/desired_schema.sql", out,
+                          {"tests/common/migrate/testdata/desired_schema.sql"}, out,
                           *base};
   absl::StatusOr<GenerateResult> result = GenerateMigration(request);
   ASSERT_TRUE(result.ok()) << result.status();
@@ -92,7 +92,7 @@ TEST(SchemaGeneratorTest, CoversEveryChangeKindAndReproducesTheDesiredSchema) {
   Migrator migrator(migrated.Conninfo(), all);
   ASSERT_TRUE(migrator.Run().ok());
   ScratchDatabase desired("quest");
-  ApplyScript(desired, request.schema_file);
+  ApplyScript(desired, request.schema_files[0]);
   EXPECT_TRUE(SameSchema(SchemaOf(migrated), SchemaOf(desired)));
 
   // And its down part returns to exactly the base schema.
@@ -107,10 +107,11 @@ TEST(SchemaGeneratorTest, EachServiceSchemaMatchesItsMigrations) {
     SCOPED_TRACE(service);
     const std::string out = TempDirectory(std::string("none-") + service);
     absl::StatusOr<std::vector<Migration>> migrations =
-        LoadMigrationDirectory(std::string("migrations/") + service);
+        LoadMigrationDirectories({"migrations/common", std::string("migrations/") + service});
     ASSERT_TRUE(migrations.ok());
     GenerateRequest request{service, "nothing", Admin(),
-                            std::string(service) + "/schema.sql", out, *migrations};
+                            {"common/schema.sql", std::string(service) + "/schema.sql"},
+                            out, *migrations};
     absl::StatusOr<GenerateResult> result = GenerateMigration(request);
     ASSERT_TRUE(result.ok()) << result.status();
     EXPECT_TRUE(result->up.empty()) << absl::StrJoin(result->up, "\n");
@@ -120,12 +121,12 @@ TEST(SchemaGeneratorTest, EachServiceSchemaMatchesItsMigrations) {
 }
 
 TEST(SchemaGeneratorTest, RejectsBadNamesAndMissingSchema) {
-  GenerateRequest request{"quest", "Bad Name", Admin(), "quest/schema.sql",
+  GenerateRequest request{"quest", "Bad Name", Admin(), {"quest/schema.sql"},
                           TempDirectory("bad"), {}};
   EXPECT_EQ(GenerateMigration(request).status().code(),
             absl::StatusCode::kInvalidArgument);
   request.name = "fine";
-  request.schema_file = "no/such/schema.sql";
+  request.schema_files = {"no/such/schema.sql"};
   EXPECT_EQ(GenerateMigration(request).status().code(), absl::StatusCode::kNotFound);
 }
 

@@ -1,3 +1,7 @@
+-- Tables every service database has, owned by common/ (declarative, like each
+-- service's own schema.sql; their migrations live in migrations/common and
+-- are applied to every service database together with its own).
+
 -- Stored first results of idempotent mutations (common/api/idempotency.h).
 CREATE TABLE idempotency_keys (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
