@@ -97,7 +97,7 @@ def cc_system_grpc_library(name, proto_root, srcs, visibility = None, **kwargs):
         **kwargs
     )
 
-def service_api(service):
+def service_api(service, srcs = None):
     """The public API of one service, in proto/<service>/v1:
 
     :<service>          messages + gRPC stubs for callers
@@ -107,7 +107,7 @@ def service_api(service):
     """
     cc_grpc_library(
         name = service,
-        srcs = [service + ".proto"],
+        srcs = srcs or [service + ".proto"],
         visibility = ["//visibility:public"],
     )
     cc_embedded_text(

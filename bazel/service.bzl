@@ -2,7 +2,7 @@
 
 load("@rules_cc//cc:defs.bzl", "cc_binary")
 
-def service_binaries(service):
+def service_binaries(service, deps = []):
     """Defines :<service>_server (from main.cc) and :migrate for `service`.
 
     Both embed migrations/<service>/*.sql; the server applies them before
@@ -15,7 +15,7 @@ def service_binaries(service):
             "//common/service:service_main",
             "//migrations:%s_embedded" % service,
             "//proto/%s/v1:%s" % (service, service),
-        ],
+        ] + deps,
     )
     cc_binary(
         name = "migrate",

@@ -1,12 +1,21 @@
-// The quest service: wiring only. Start-up, config, the database router,
-// health, reflection and graceful shutdown come from common/service.
+// The quest service: wiring only. Start-up, config, migrations, the database
+// router, health, reflection and graceful shutdown come from common/service.
+#include "common/api/page_token.h"
 #include "common/service/service_main.h"
+#include "quest/puzzle_service.h"
 
 int main() {
   return qs::service::RunService({
       .name = "quest",
       .default_port = 50051,
-      // Domain handlers are hosted here as the quest issues add them.
-      .add_services = nullptr,
+      .add_services =
+          [](qs::service::ServiceContext& context) {
+            // PAGE_TOKEN_KEY was checked (>= 16 bytes) with the config.
+            auto page_tokens =
+                *qs::api::PageTokenCodec::Create(context.server_config.page_token_key);
+            context.Host<::quest::v1::PuzzleService>(
+                std::make_unique<qs::quest::PuzzleService>(context.database,
+                                                           std::move(page_tokens)));
+          },
   });
 }

@@ -18,6 +18,8 @@
 #include <string>
 #include <utility>
 
+#include "pqxx/connection"
+#include "pqxx/result"
 #include "pqxx/transaction"
 
 namespace qs::db {

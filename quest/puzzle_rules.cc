@@ -1,0 +1,163 @@
+#include "quest/puzzle_rules.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/api/validation.h"
+
+namespace qs::quest {
+namespace {
+
+using ::quest::v1::PuzzleKind;
+using ::quest::v1::PuzzleStatus;
+
+absl::Status ValidateThemes(const google::protobuf::RepeatedPtrField<std::string>& themes) {
+  if (themes.size() > kMaxThemes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("themes: at most ", kMaxThemes, ", got ", themes.size()));
+  }
+  for (const std::string& theme : themes) {
+    bool valid = !theme.empty() && theme.size() <= kMaxThemeBytes;
+    for (char c : theme) {
+      valid = valid && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-');
+    }
+    if (!valid) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "themes: \"", theme.substr(0, kMaxThemeBytes),
+          "\" must be 1..32 characters of a-z, 0-9 and -"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateTitle(const std::string& title) {
+  return api::FirstError({api::RequireNonEmpty("title", title),
+                          api::RequireMaxLength("title", title, kMaxTitleBytes)});
+}
+
+absl::Status ValidateContent(const std::string& content) {
+  return api::FirstError({api::RequireNonEmpty("content", content),
+                          api::RequireMaxLength("content", content, kMaxContentBytes)});
+}
+
+absl::Status ValidateSolution(const std::string& solution) {
+  return api::FirstError({api::RequireNonEmpty("solution", solution),
+                          api::RequireMaxLength("solution", solution, kMaxSolutionBytes)});
+}
+
+absl::Status ValidateRating(int rating) {
+  return api::RequireInRange("rating", int64_t{rating}, kMinRating, kMaxRating);
+}
+
+absl::Status ValidateKind(int kind) {
+  return api::RequireKnownEnum("kind", kind, ::quest::v1::PuzzleKind_IsValid);
+}
+
+}  // namespace
+
+absl::Status ValidateCreate(const ::quest::v1::CreatePuzzleRequest& request) {
+  return api::FirstError({ValidateTitle(request.title()), ValidateKind(request.kind()),
+                          ValidateThemes(request.themes()),
+                          ValidateRating(request.rating()),
+                          ValidateContent(request.content()),
+                          ValidateSolution(request.solution())});
+}
+
+absl::Status ValidateUpdate(const ::quest::v1::UpdatePuzzleRequest& request) {
+  absl::Status status = api::FirstError(
+      {api::RequireUuid("puzzle_id", request.puzzle_id()),
+       api::RequireInRange("version", request.version(), int64_t{1}, INT64_MAX),
+       request.has_title() ? ValidateTitle(request.title()) : absl::OkStatus(),
+       request.has_kind() ? ValidateKind(request.kind()) : absl::OkStatus(),
+       request.update_themes() ? ValidateThemes(request.themes()) : absl::OkStatus(),
+       request.has_rating() ? ValidateRating(request.rating()) : absl::OkStatus(),
+       request.has_content() ? ValidateContent(request.content()) : absl::OkStatus(),
+       request.has_solution() ? ValidateSolution(request.solution()) : absl::OkStatus(),
+       request.has_status() ? api::RequireKnownEnum("status", request.status(),
+                                                    ::quest::v1::PuzzleStatus_IsValid)
+                            : absl::OkStatus()});
+  if (!status.ok()) return status;
+  if (!request.update_themes() && request.themes_size() > 0) {
+    return absl::InvalidArgumentError("themes: set update_themes to replace them");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateList(const ::quest::v1::ListPuzzlesRequest& request) {
+  return api::FirstError(
+      {request.status() == 0 ? absl::OkStatus()
+                             : api::RequireKnownEnum("status", request.status(),
+                                                     ::quest::v1::PuzzleStatus_IsValid),
+       request.min_rating() == 0
+           ? absl::OkStatus()
+           : api::RequireInRange("min_rating", int64_t{request.min_rating()}, kMinRating,
+                                 kMaxRating),
+       request.max_rating() == 0
+           ? absl::OkStatus()
+           : api::RequireInRange("max_rating", int64_t{request.max_rating()}, kMinRating,
+                                 kMaxRating),
+       request.theme().empty() ? absl::OkStatus()
+                               : api::RequireMaxLength("theme", request.theme(), kMaxThemeBytes),
+       api::PageSize("page_size", request.page_size(), kDefaultPageSize, kMaxPageSize)
+           .status()});
+}
+
+absl::Status CheckTransition(PuzzleStatus from, PuzzleStatus to) {
+  if (from == to) return absl::OkStatus();
+  const bool allowed =
+      (from == ::quest::v1::PUZZLE_STATUS_DRAFT &&
+       (to == ::quest::v1::PUZZLE_STATUS_PUBLISHED ||
+        to == ::quest::v1::PUZZLE_STATUS_ARCHIVED)) ||
+      (from == ::quest::v1::PUZZLE_STATUS_PUBLISHED &&
+       to == ::quest::v1::PUZZLE_STATUS_ARCHIVED);
+  if (allowed) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "status: a ", StatusCode(from), " puzzle cannot become ", StatusCode(to)));
+}
+
+void ApplyUpdate(const ::quest::v1::UpdatePuzzleRequest& request,
+                 ::quest::v1::Puzzle& puzzle, std::string& solution) {
+  if (request.has_title()) puzzle.set_title(request.title());
+  if (request.has_kind()) puzzle.set_kind(request.kind());
+  if (request.update_themes()) *puzzle.mutable_themes() = request.themes();
+  if (request.has_rating()) puzzle.set_rating(request.rating());
+  if (request.has_content()) puzzle.set_content(request.content());
+  if (request.has_solution()) solution = request.solution();
+  if (request.has_status()) puzzle.set_status(request.status());
+}
+
+std::string KindCode(PuzzleKind kind) {
+  switch (kind) {
+    case ::quest::v1::PUZZLE_KIND_LOGIC: return "logic";
+    case ::quest::v1::PUZZLE_KIND_WORD: return "word";
+    case ::quest::v1::PUZZLE_KIND_MATH: return "math";
+    case ::quest::v1::PUZZLE_KIND_PATTERN: return "pattern";
+    case ::quest::v1::PUZZLE_KIND_CHESS: return "chess";
+    default: return "";
+  }
+}
+
+PuzzleKind KindFromCode(const std::string& code) {
+  for (int k = 1; ::quest::v1::PuzzleKind_IsValid(k); ++k) {
+    if (KindCode(static_cast<PuzzleKind>(k)) == code) return static_cast<PuzzleKind>(k);
+  }
+  return ::quest::v1::PUZZLE_KIND_UNSPECIFIED;
+}
+
+std::string StatusCode(PuzzleStatus status) {
+  switch (status) {
+    case ::quest::v1::PUZZLE_STATUS_DRAFT: return "draft";
+    case ::quest::v1::PUZZLE_STATUS_PUBLISHED: return "published";
+    case ::quest::v1::PUZZLE_STATUS_ARCHIVED: return "archived";
+    default: return "";
+  }
+}
+
+PuzzleStatus StatusFromCode(const std::string& code) {
+  for (int s = 1; ::quest::v1::PuzzleStatus_IsValid(s); ++s) {
+    if (StatusCode(static_cast<PuzzleStatus>(s)) == code) {
+      return static_cast<PuzzleStatus>(s);
+    }
+  }
+  return ::quest::v1::PUZZLE_STATUS_UNSPECIFIED;
+}
+
+}  // namespace qs::quest

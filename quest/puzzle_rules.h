@@ -1,0 +1,48 @@
+// Pure rules for puzzles: request validation and the status life cycle
+// (no I/O, unit-tested alone in tests/quest/puzzle_rules_test.cc).
+//
+//   DRAFT --publish--> PUBLISHED --archive--> ARCHIVED
+//     \_____________archive______________/
+#ifndef QS_QUEST_PUZZLE_RULES_H_
+#define QS_QUEST_PUZZLE_RULES_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "proto/quest/v1/puzzles.pb.h"
+
+namespace qs::quest {
+
+inline constexpr size_t kMaxTitleBytes = 200;
+inline constexpr size_t kMaxContentBytes = 64 * 1024;
+inline constexpr size_t kMaxSolutionBytes = 4 * 1024;
+inline constexpr int kMaxThemes = 10;
+inline constexpr size_t kMaxThemeBytes = 32;
+inline constexpr int kMinRating = 100;
+inline constexpr int kMaxRating = 4000;
+inline constexpr int kDefaultPageSize = 20;
+inline constexpr int kMaxPageSize = 100;
+
+absl::Status ValidateCreate(const ::quest::v1::CreatePuzzleRequest& request);
+absl::Status ValidateUpdate(const ::quest::v1::UpdatePuzzleRequest& request);
+absl::Status ValidateList(const ::quest::v1::ListPuzzlesRequest& request);
+
+// FAILED_PRECONDITION unless `from` may become `to`.
+absl::Status CheckTransition(::quest::v1::PuzzleStatus from,
+                             ::quest::v1::PuzzleStatus to);
+
+// Applies the set fields of `request` to `puzzle` (and `solution`); the
+// request must have passed ValidateUpdate.
+void ApplyUpdate(const ::quest::v1::UpdatePuzzleRequest& request,
+                 ::quest::v1::Puzzle& puzzle, std::string& solution);
+
+// Database codes of the enums ("logic", "draft", ...).
+std::string KindCode(::quest::v1::PuzzleKind kind);
+::quest::v1::PuzzleKind KindFromCode(const std::string& code);
+std::string StatusCode(::quest::v1::PuzzleStatus status);
+::quest::v1::PuzzleStatus StatusFromCode(const std::string& code);
+
+}  // namespace qs::quest
+
+#endif  // QS_QUEST_PUZZLE_RULES_H_

@@ -1,0 +1,47 @@
+// quest.v1.PuzzleService: validate, authorise, call the store, map.
+// Reads go to the replica; a puzzle just created by the caller that the
+// replica has not replayed yet is read from the primary instead.
+#ifndef QS_QUEST_PUZZLE_SERVICE_H_
+#define QS_QUEST_PUZZLE_SERVICE_H_
+
+#include "common/api/page_token.h"
+#include "common/db/database.h"
+#include "proto/quest/v1/puzzles.grpc.pb.h"
+#include "quest/puzzle_store.h"
+
+namespace qs::quest {
+
+class PuzzleService final : public ::quest::v1::PuzzleService::Service {
+ public:
+  PuzzleService(db::Database& database, api::PageTokenCodec page_tokens)
+      : database_(database), page_tokens_(std::move(page_tokens)) {}
+
+  grpc::Status CreatePuzzle(grpc::ServerContext* context,
+                            const ::quest::v1::CreatePuzzleRequest* request,
+                            ::quest::v1::Puzzle* response) override;
+  grpc::Status GetPuzzle(grpc::ServerContext* context,
+                         const ::quest::v1::GetPuzzleRequest* request,
+                         ::quest::v1::Puzzle* response) override;
+  grpc::Status UpdatePuzzle(grpc::ServerContext* context,
+                            const ::quest::v1::UpdatePuzzleRequest* request,
+                            ::quest::v1::Puzzle* response) override;
+  grpc::Status ArchivePuzzle(grpc::ServerContext* context,
+                             const ::quest::v1::ArchivePuzzleRequest* request,
+                             ::quest::v1::Puzzle* response) override;
+  grpc::Status ListPuzzles(grpc::ServerContext* context,
+                           const ::quest::v1::ListPuzzlesRequest* request,
+                           ::quest::v1::ListPuzzlesResponse* response) override;
+
+ private:
+  // The shared path of UpdatePuzzle and ArchivePuzzle, in one transaction.
+  absl::StatusOr<::quest::v1::Puzzle> Modify(
+      const std::string& user, const ::quest::v1::UpdatePuzzleRequest& change);
+
+  db::Database& database_;
+  api::PageTokenCodec page_tokens_;
+  PuzzleStore store_;
+};
+
+}  // namespace qs::quest
+
+#endif  // QS_QUEST_PUZZLE_SERVICE_H_

@@ -1,0 +1,127 @@
+#include "quest/puzzle_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "pqxx/pqxx"
+#include "quest/puzzle_rules.h"
+
+namespace qs::quest {
+namespace {
+
+constexpr char kColumns[] =
+    "id::text, author_id::text, title, kind, themes::text, rating, play_count, "
+    "content, solution, status, version, "
+    "(extract(epoch FROM created_at) * 1000000)::bigint, "
+    "(extract(epoch FROM updated_at) * 1000000)::bigint";
+
+void SetTimestamp(int64_t micros, google::protobuf::Timestamp* timestamp) {
+  timestamp->set_seconds(micros / 1000000);
+  timestamp->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+}
+
+// Themes are validated to [a-z0-9-], so PostgreSQL prints them unquoted.
+std::string ThemesLiteral(const google::protobuf::RepeatedPtrField<std::string>& themes) {
+  return absl::StrCat("{", absl::StrJoin(themes, ","), "}");
+}
+
+void ParseThemes(absl::string_view literal, ::quest::v1::Puzzle& puzzle) {
+  absl::ConsumePrefix(&literal, "{");
+  absl::ConsumeSuffix(&literal, "}");
+  for (absl::string_view theme : absl::StrSplit(literal, ',', absl::SkipEmpty())) {
+    puzzle.add_themes(std::string(theme));
+  }
+}
+
+StoredPuzzle FromRow(const pqxx::row& row) {
+  StoredPuzzle stored;
+  ::quest::v1::Puzzle& p = stored.puzzle;
+  p.set_id(row[0].as<std::string>());
+  p.set_author_id(row[1].as<std::string>());
+  p.set_title(row[2].as<std::string>());
+  p.set_kind(KindFromCode(row[3].as<std::string>()));
+  ParseThemes(row[4].as<std::string>(), p);
+  p.set_rating(row[5].as<int>());
+  p.set_play_count(row[6].as<int64_t>());
+  p.set_content(row[7].as<std::string>());
+  stored.solution = row[8].as<std::string>();
+  p.set_status(StatusFromCode(row[9].as<std::string>()));
+  p.set_version(row[10].as<int64_t>());
+  SetTimestamp(row[11].as<int64_t>(), p.mutable_created_at());
+  SetTimestamp(row[12].as<int64_t>(), p.mutable_updated_at());
+  return stored;
+}
+
+absl::Status NotFound(const std::string& id) {
+  return absl::NotFoundError(absl::StrCat("puzzle ", id, " not found"));
+}
+
+}  // namespace
+
+int64_t CreatedAtMicros(const ::quest::v1::Puzzle& puzzle) {
+  return puzzle.created_at().seconds() * 1000000 + puzzle.created_at().nanos() / 1000;
+}
+
+StoredPuzzle PuzzleStore::Create(db::WriteTx& tx, const StoredPuzzle& stored) {
+  const ::quest::v1::Puzzle& p = stored.puzzle;
+  return FromRow(tx.Query(
+      absl::StrCat("INSERT INTO puzzles (author_id, title, kind, themes, rating, "
+                   "content, solution, status) "
+                   "VALUES ($1, $2, $3, $4::text[], $5, $6, $7, $8) RETURNING ",
+                   kColumns),
+      p.author_id(), p.title(), KindCode(p.kind()), ThemesLiteral(p.themes()),
+      p.rating(), p.content(), stored.solution, StatusCode(p.status()))[0]);
+}
+
+absl::StatusOr<StoredPuzzle> PuzzleStore::Get(db::ReadTx& tx, const std::string& id) {
+  pqxx::result rows =
+      tx.Query(absl::StrCat("SELECT ", kColumns, " FROM puzzles WHERE id = $1"), id);
+  if (rows.empty()) return NotFound(id);
+  return FromRow(rows[0]);
+}
+
+absl::StatusOr<StoredPuzzle> PuzzleStore::GetForUpdate(db::WriteTx& tx,
+                                                      const std::string& id) {
+  pqxx::result rows = tx.Query(
+      absl::StrCat("SELECT ", kColumns, " FROM puzzles WHERE id = $1 FOR UPDATE"), id);
+  if (rows.empty()) return NotFound(id);
+  return FromRow(rows[0]);
+}
+
+StoredPuzzle PuzzleStore::Update(db::WriteTx& tx, const StoredPuzzle& stored) {
+  const ::quest::v1::Puzzle& p = stored.puzzle;
+  return FromRow(tx.Query(
+      absl::StrCat("UPDATE puzzles SET title = $2, kind = $3, themes = $4::text[], "
+                   "rating = $5, content = $6, solution = $7, status = $8, "
+                   "version = version + 1, updated_at = clock_timestamp() "
+                   "WHERE id = $1 RETURNING ",
+                   kColumns),
+      p.id(), p.title(), KindCode(p.kind()), ThemesLiteral(p.themes()), p.rating(),
+      p.content(), stored.solution, StatusCode(p.status()))[0]);
+}
+
+std::vector<::quest::v1::Puzzle> PuzzleStore::List(db::ReadTx& tx,
+                                                   const FeedQuery& query) {
+  // One statement for every filter combination: unused filters compare
+  // against their neutral value, so the plan stays on the feed indexes.
+  pqxx::result rows = tx.Query(
+      absl::StrCat(
+          "SELECT ", kColumns, " FROM puzzles "
+          "WHERE status = $1 "
+          "AND ($2 = '' OR author_id = $2::uuid) "
+          "AND ($3 = 0 OR rating >= $3) AND ($4 = 0 OR rating <= $4) "
+          "AND ($5 = '' OR themes @> ARRAY[$5]) "
+          "AND ($6 = '' OR (created_at, id) < "
+          "     ('epoch'::timestamptz + $7 * interval '1 microsecond', $6::uuid)) "
+          "ORDER BY created_at DESC, id DESC LIMIT $8"),
+      query.status, query.author_id, query.min_rating, query.max_rating, query.theme,
+      query.after ? query.after->id : std::string(),
+      query.after ? query.after->created_at_micros : int64_t{0}, query.limit);
+  std::vector<::quest::v1::Puzzle> puzzles;
+  puzzles.reserve(rows.size());
+  for (const pqxx::row& row : rows) puzzles.push_back(FromRow(row).puzzle);
+  return puzzles;
+}
+
+}  // namespace qs::quest

@@ -1,0 +1,62 @@
+// All SQL for the `puzzles` table, over the router's transactions. The one
+// place where its snake_case columns map to quest.v1.Puzzle. libpqxx
+// exceptions propagate to Database::Read/Write, which turn them into
+// absl::Status.
+#ifndef QS_QUEST_PUZZLE_STORE_H_
+#define QS_QUEST_PUZZLE_STORE_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/db/transaction.h"
+#include "proto/quest/v1/puzzles.pb.h"
+
+namespace qs::quest {
+
+// A puzzle with what players never see.
+struct StoredPuzzle {
+  ::quest::v1::Puzzle puzzle;
+  std::string solution;
+};
+
+// Where a feed page starts: after (created_at, id) of the previous page's
+// last puzzle.
+struct FeedPosition {
+  int64_t created_at_micros;
+  std::string id;
+};
+
+struct FeedQuery {
+  std::string status;        // "published", or "draft" with author_id set
+  std::string author_id;     // empty: any author
+  int min_rating = 0;        // 0: unbounded
+  int max_rating = 0;
+  std::string theme;         // empty: any
+  std::optional<FeedPosition> after;
+  int limit = 20;
+};
+
+class PuzzleStore {
+ public:
+  // Inserts `puzzle` (id, version and timestamps are assigned) and returns it.
+  StoredPuzzle Create(db::WriteTx& tx, const StoredPuzzle& puzzle);
+
+  // NOT_FOUND when no such id.
+  absl::StatusOr<StoredPuzzle> Get(db::ReadTx& tx, const std::string& id);
+  // The row locked until the transaction ends.
+  absl::StatusOr<StoredPuzzle> GetForUpdate(db::WriteTx& tx, const std::string& id);
+
+  // Writes the editable fields, bumps version, returns the new state.
+  StoredPuzzle Update(db::WriteTx& tx, const StoredPuzzle& puzzle);
+
+  std::vector<::quest::v1::Puzzle> List(db::ReadTx& tx, const FeedQuery& query);
+};
+
+// created_at of a puzzle as microseconds since the epoch (feed positions).
+int64_t CreatedAtMicros(const ::quest::v1::Puzzle& puzzle);
+
+}  // namespace qs::quest
+
+#endif  // QS_QUEST_PUZZLE_STORE_H_

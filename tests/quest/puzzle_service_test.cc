@@ -1,0 +1,316 @@
+// quest.v1.PuzzleService through a real gRPC client against the real quest
+// binary, on the real primary + replica.
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/api/uuid.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
+#include "proto/quest/v1/puzzles.grpc.pb.h"
+#include "tests/support/service_process.h"
+#include "tests/support/test_infra.h"
+
+namespace qs::testing {
+namespace {
+
+using namespace ::quest::v1;  // NOLINT
+
+class PuzzleServiceTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_ = ServiceProcess::Start(std::getenv("QUEST_BINARY"),
+                                    ServiceProcess::DefaultEnv("quest"))
+                  .release();
+    ASSERT_TRUE(server_->WaitUntilServing(absl::Seconds(30))) << server_->Log();
+    stub_ = PuzzleService::NewStub(
+                grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()))
+                .release();
+  }
+  static void TearDownTestSuite() {
+    delete stub_;
+    delete server_;
+  }
+
+  // A context acting as `user` ("" sends no x-user-id).
+  static std::unique_ptr<grpc::ClientContext> As(const std::string& user) {
+    auto context = std::make_unique<grpc::ClientContext>();
+    if (!user.empty()) context->AddMetadata("x-user-id", user);
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return context;
+  }
+
+  CreatePuzzleRequest NewPuzzle(const std::string& title = "Knight fork") {
+    CreatePuzzleRequest request;
+    request.set_title(title);
+    request.set_kind(PUZZLE_KIND_CHESS);
+    request.add_themes(theme_);
+    request.set_rating(1500);
+    request.set_content("position");
+    request.set_solution("Nc7+");
+    return request;
+  }
+
+  Puzzle Create(const CreatePuzzleRequest& request, const std::string& user) {
+    Puzzle puzzle;
+    grpc::Status status = stub_->CreatePuzzle(As(user).get(), request, &puzzle);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return puzzle;
+  }
+
+  grpc::Status Get(const std::string& id, const std::string& user, Puzzle* out) {
+    GetPuzzleRequest request;
+    request.set_puzzle_id(id);
+    return stub_->GetPuzzle(As(user).get(), request, out);
+  }
+
+  // Every page of a feed query, following next_page_token.
+  std::vector<Puzzle> AllPages(ListPuzzlesRequest request, const std::string& user,
+                               const std::function<void()>& between_pages = nullptr) {
+    std::vector<Puzzle> all;
+    while (true) {
+      ListPuzzlesResponse page;
+      grpc::Status status = stub_->ListPuzzles(As(user).get(), request, &page);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+      if (!status.ok()) break;
+      all.insert(all.end(), page.puzzles().begin(), page.puzzles().end());
+      if (page.next_page_token().empty()) break;
+      request.set_page_token(page.next_page_token());
+      if (between_pages) between_pages();
+    }
+    return all;
+  }
+
+  // Feed reads come from the replica, which trails the primary by a little:
+  // polls until `predicate` holds (or 10 s pass).
+  static bool Eventually(const std::function<bool()>& predicate) {
+    absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (absl::Now() < deadline) {
+      if (predicate()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return predicate();
+  }
+
+  static ServiceProcess* server_;
+  static PuzzleService::Stub* stub_;
+  const std::string author_ = api::NewUuidV4();
+  const std::string player_ = api::NewUuidV4();
+  // A theme of this test alone: feed queries filtered by it see only our rows.
+  const std::string theme_ = "t-" + UniqueSuffix();
+};
+
+ServiceProcess* PuzzleServiceTest::server_ = nullptr;
+PuzzleService::Stub* PuzzleServiceTest::stub_ = nullptr;
+
+TEST_F(PuzzleServiceTest, CreateThenGetNeverReturnsTheSolution) {
+  Puzzle created = Create(NewPuzzle(), author_);
+  EXPECT_EQ(created.author_id(), author_);
+  EXPECT_EQ(created.status(), PUZZLE_STATUS_DRAFT);
+  EXPECT_EQ(created.version(), 1);
+  EXPECT_EQ(created.play_count(), 0);
+  EXPECT_GT(created.created_at().seconds(), 0);
+  Puzzle fetched;
+  ASSERT_TRUE(Get(created.id(), author_, &fetched).ok());
+  EXPECT_EQ(fetched.SerializeAsString(), created.SerializeAsString());
+  EXPECT_EQ(fetched.DebugString().find("Nc7+"), std::string::npos);
+}
+
+TEST_F(PuzzleServiceTest, DraftsAreInvisibleToOthersUntilPublished) {
+  Puzzle draft = Create(NewPuzzle(), author_);
+  Puzzle seen;
+  EXPECT_EQ(Get(draft.id(), player_, &seen).error_code(), grpc::StatusCode::NOT_FOUND);
+  UpdatePuzzleRequest publish;
+  publish.set_puzzle_id(draft.id());
+  publish.set_version(draft.version());
+  publish.set_status(PUZZLE_STATUS_PUBLISHED);
+  Puzzle published;
+  ASSERT_TRUE(stub_->UpdatePuzzle(As(author_).get(), publish, &published).ok());
+  EXPECT_EQ(published.version(), 2);
+  EXPECT_TRUE(Get(draft.id(), player_, &seen).ok());
+}
+
+TEST_F(PuzzleServiceTest, ActingUserIsRequired) {
+  Puzzle out;
+  EXPECT_EQ(stub_->CreatePuzzle(As("").get(), NewPuzzle(), &out).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(stub_->CreatePuzzle(As("not-a-uuid").get(), NewPuzzle(), &out).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(PuzzleServiceTest, BadInputIsInvalidArgumentAndChangesNothing) {
+  struct Case {
+    std::function<void(CreatePuzzleRequest&)> mutate;
+    std::string field;
+  };
+  std::vector<Case> cases = {
+      {[](auto& r) { r.set_title(""); }, "title"},
+      {[](auto& r) { r.set_kind(static_cast<PuzzleKind>(99)); }, "kind"},
+      {[](auto& r) { r.set_rating(0); }, "rating"},
+      {[](auto& r) { r.set_content(std::string(64 * 1024 + 1, 'x')); }, "content"},
+      {[](auto& r) { r.add_themes("NoCaps"); }, "themes"},
+      {[](auto& r) { r.clear_solution(); }, "solution"},
+  };
+  for (const Case& bad : cases) {
+    CreatePuzzleRequest request = NewPuzzle();
+    bad.mutate(request);
+    Puzzle out;
+    grpc::Status status = stub_->CreatePuzzle(As(author_).get(), request, &out);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad.field;
+    EXPECT_EQ(status.error_message().rfind(bad.field + ":", 0), 0u) << status.error_message();
+  }
+  // A control row proves the replica is current before checking for absence.
+  Create(NewPuzzle("control"), author_);
+  ListPuzzlesRequest drafts;
+  drafts.set_status(PUZZLE_STATUS_DRAFT);
+  ASSERT_TRUE(Eventually([&] { return !AllPages(drafts, author_).empty(); }));
+  EXPECT_EQ(AllPages(drafts, author_).size(), 1u) << "a rejected create wrote a row";
+
+  Puzzle out;
+  EXPECT_EQ(Get("nope", author_, &out).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Get(api::NewUuidV4(), author_, &out).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(PuzzleServiceTest, UpdateUsesOptimisticConcurrencyAndAuthorship) {
+  Puzzle puzzle = Create(NewPuzzle(), author_);
+  UpdatePuzzleRequest rename;
+  rename.set_puzzle_id(puzzle.id());
+  rename.set_version(1);
+  rename.set_title("Royal fork");
+  Puzzle renamed;
+  ASSERT_TRUE(stub_->UpdatePuzzle(As(author_).get(), rename, &renamed).ok());
+  EXPECT_EQ(renamed.title(), "Royal fork");
+  EXPECT_EQ(renamed.version(), 2);
+  EXPECT_EQ(renamed.rating(), 1500) << "unset fields keep their value";
+
+  Puzzle out;
+  rename.set_title("Lost update");  // still version 1
+  grpc::Status stale = stub_->UpdatePuzzle(As(author_).get(), rename, &out);
+  EXPECT_EQ(stale.error_code(), grpc::StatusCode::ABORTED) << stale.error_message();
+
+  // Published, so others can see it, but only the author may change it.
+  UpdatePuzzleRequest publish;
+  publish.set_puzzle_id(puzzle.id());
+  publish.set_version(2);
+  publish.set_status(PUZZLE_STATUS_PUBLISHED);
+  ASSERT_TRUE(stub_->UpdatePuzzle(As(author_).get(), publish, &out).ok());
+  rename.set_version(3);
+  EXPECT_EQ(stub_->UpdatePuzzle(As(player_).get(), rename, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  UpdatePuzzleRequest unpublish;
+  unpublish.set_puzzle_id(puzzle.id());
+  unpublish.set_version(3);
+  unpublish.set_status(PUZZLE_STATUS_DRAFT);
+  EXPECT_EQ(stub_->UpdatePuzzle(As(author_).get(), unpublish, &out).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  Puzzle unchanged;
+  ASSERT_TRUE(Eventually([&] {
+    return Get(puzzle.id(), author_, &unchanged).ok() && unchanged.version() == 3;
+  }));
+  EXPECT_EQ(unchanged.title(), "Royal fork");
+  EXPECT_EQ(unchanged.status(), PUZZLE_STATUS_PUBLISHED);
+}
+
+TEST_F(PuzzleServiceTest, ArchivedPuzzlesLeaveTheFeedAndStayFrozen) {
+  CreatePuzzleRequest request = NewPuzzle();
+  request.set_publish(true);
+  Puzzle puzzle = Create(request, author_);
+  ListPuzzlesRequest feed;
+  feed.set_theme(theme_);
+  EXPECT_TRUE(Eventually([&] { return AllPages(feed, player_).size() == 1; }));
+
+  ArchivePuzzleRequest archive;
+  archive.set_puzzle_id(puzzle.id());
+  archive.set_version(puzzle.version());
+  Puzzle archived;
+  ASSERT_TRUE(stub_->ArchivePuzzle(As(author_).get(), archive, &archived).ok());
+  EXPECT_EQ(archived.status(), PUZZLE_STATUS_ARCHIVED);
+  EXPECT_TRUE(Eventually([&] { return AllPages(feed, player_).empty(); }));
+
+  UpdatePuzzleRequest rename;
+  rename.set_puzzle_id(puzzle.id());
+  rename.set_version(archived.version());
+  rename.set_title("again");
+  Puzzle out;
+  EXPECT_EQ(stub_->UpdatePuzzle(As(author_).get(), rename, &out).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  archive.set_version(archived.version());
+  EXPECT_EQ(stub_->ArchivePuzzle(As(author_).get(), archive, &out).error_code(),
+            grpc::StatusCode::OK) << "archiving twice is a no-op transition";
+}
+
+TEST_F(PuzzleServiceTest, FeedPagesNeverSkipOrRepeatWhileRowsAreInserted) {
+  std::set<std::string> originals;
+  for (int i = 0; i < 25; ++i) {
+    CreatePuzzleRequest request = NewPuzzle(absl::StrCat("p", i));
+    request.set_publish(true);
+    request.set_rating(1000 + i);
+    originals.insert(Create(request, author_).id());
+  }
+  ListPuzzlesRequest feed;
+  feed.set_theme(theme_);
+  feed.set_page_size(7);
+  // Start paging once the replica has every original row.
+  ASSERT_TRUE(Eventually([&] { return AllPages(feed, player_).size() == 25; }));
+  int inserted = 0;
+  std::vector<Puzzle> seen = AllPages(feed, player_, [&] {
+    CreatePuzzleRequest request = NewPuzzle(absl::StrCat("late", inserted++));
+    request.set_publish(true);
+    Create(request, author_);
+  });
+  std::set<std::string> ids;
+  for (const Puzzle& puzzle : seen) {
+    EXPECT_TRUE(ids.insert(puzzle.id()).second) << "repeated " << puzzle.id();
+  }
+  for (const std::string& id : originals) EXPECT_TRUE(ids.count(id)) << "skipped " << id;
+  for (size_t i = 1; i < seen.size(); ++i) {
+    EXPECT_GE(seen[i - 1].created_at().seconds() * 1000000000LL + seen[i - 1].created_at().nanos(),
+              seen[i].created_at().seconds() * 1000000000LL + seen[i].created_at().nanos())
+        << "newest first";
+  }
+
+  // Rating range filter.
+  feed.set_min_rating(1010);
+  feed.set_max_rating(1014);
+  feed.set_page_size(0);
+  EXPECT_EQ(AllPages(feed, player_).size(), 5u);
+}
+
+TEST_F(PuzzleServiceTest, ForeignOrTamperedPageTokensAreRejected) {
+  for (int i = 0; i < 3; ++i) {
+    CreatePuzzleRequest request = NewPuzzle();
+    request.set_publish(true);
+    Create(request, author_);
+  }
+  ListPuzzlesRequest feed;
+  feed.set_theme(theme_);
+  feed.set_page_size(1);
+  ASSERT_TRUE(Eventually([&] { return AllPages(feed, player_).size() == 3; }));
+  ListPuzzlesResponse first;
+  ASSERT_TRUE(stub_->ListPuzzles(As(player_).get(), feed, &first).ok());
+  ASSERT_FALSE(first.next_page_token().empty());
+
+  ListPuzzlesResponse out;
+  ListPuzzlesRequest other_filter = feed;
+  other_filter.set_page_token(first.next_page_token());
+  other_filter.set_min_rating(200);
+  grpc::Status foreign = stub_->ListPuzzles(As(player_).get(), other_filter, &out);
+  EXPECT_EQ(foreign.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(foreign.error_message().rfind("page_token:", 0), 0u);
+
+  ListPuzzlesRequest tampered = feed;
+  std::string token = first.next_page_token();
+  token[token.size() / 2] = token[token.size() / 2] == 'A' ? 'B' : 'A';
+  tampered.set_page_token(token);
+  EXPECT_EQ(stub_->ListPuzzles(As(player_).get(), tampered, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  feed.set_page_size(101);
+  EXPECT_EQ(stub_->ListPuzzles(As(player_).get(), feed, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace qs::testing
