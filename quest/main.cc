@@ -2,6 +2,7 @@
 // router, health, reflection and graceful shutdown come from common/service.
 #include "common/api/page_token.h"
 #include "common/service/service_main.h"
+#include "quest/attempt_service.h"
 #include "quest/puzzle_service.h"
 
 int main() {
@@ -14,8 +15,10 @@ int main() {
             auto page_tokens =
                 *qs::api::PageTokenCodec::Create(context.server_config.page_token_key);
             context.Host<::quest::v1::PuzzleService>(
-                std::make_unique<qs::quest::PuzzleService>(context.database,
-                                                           std::move(page_tokens)));
+                std::make_unique<qs::quest::PuzzleService>(context.database, page_tokens));
+            context.Host<::quest::v1::AttemptService>(
+                std::make_unique<qs::quest::AttemptService>(context.database,
+                                                            std::move(page_tokens)));
           },
   });
 }

@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/api/acting_user.h"
-#include "common/api/keyset_cursor.h"
+#include "common/api/time_id_position.h"
 #include "common/api/validation.h"
 #include "common/grpc/status.h"
 #include "quest/puzzle_rules.h"
@@ -169,19 +169,10 @@ grpc::Status PuzzleService::ListPuzzles(grpc::ServerContext* context,
   query.limit = *api::PageSize("page_size", request->page_size(), kDefaultPageSize,
                                kMaxPageSize);
   const std::string scope = FeedScope(*request, query.status, query.author_id);
-  if (!request->page_token().empty()) {
-    absl::StatusOr<std::string> cursor = page_tokens_.Decode(scope, request->page_token());
-    if (!cursor.ok()) return ToGrpcStatus(cursor.status());
-    absl::StatusOr<api::KeysetCursor> position = api::KeysetCursor::Parse(*cursor);
-    if (!position.ok()) return ToGrpcStatus(position.status());
-    absl::StatusOr<int64_t> created_at = position->Int(0);
-    absl::StatusOr<std::string> id = position->String(1);
-    if (!created_at.ok() || !id.ok() || !api::RequireUuid("page_token", *id).ok()) {
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          "page_token: malformed position");
-    }
-    query.after = FeedPosition{*created_at, *id};
-  }
+  absl::StatusOr<std::optional<api::TimeIdPosition>> after =
+      api::DecodePosition(page_tokens_, scope, request->page_token());
+  if (!after.ok()) return ToGrpcStatus(after.status());
+  query.after = *after;
   const int page_size = query.limit;
   query.limit = page_size + 1;  // One more tells whether a next page exists.
   absl::StatusOr<std::vector<Puzzle>> page =
@@ -194,9 +185,8 @@ grpc::Status PuzzleService::ListPuzzles(grpc::ServerContext* context,
   for (Puzzle& puzzle : *page) *response->add_puzzles() = std::move(puzzle);
   if (more) {
     const Puzzle& last = response->puzzles(response->puzzles_size() - 1);
-    response->set_next_page_token(page_tokens_.Encode(
-        scope, api::KeysetCursor().AddInt(CreatedAtMicros(last)).AddString(last.id())
-                   .Serialize()));
+    response->set_next_page_token(
+        api::EncodePosition(page_tokens_, scope, {CreatedAtMicros(last), last.id()}));
   }
   return grpc::Status::OK;
 }

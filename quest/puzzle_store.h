@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/api/time_id_position.h"
 #include "common/db/transaction.h"
 #include "proto/quest/v1/puzzles.pb.h"
 
@@ -21,12 +22,6 @@ struct StoredPuzzle {
   std::string solution;
 };
 
-// Where a feed page starts: after (created_at, id) of the previous page's
-// last puzzle.
-struct FeedPosition {
-  int64_t created_at_micros;
-  std::string id;
-};
 
 struct FeedQuery {
   std::string status;        // "published", or "draft" with author_id set
@@ -34,7 +29,8 @@ struct FeedQuery {
   int min_rating = 0;        // 0: unbounded
   int max_rating = 0;
   std::string theme;         // empty: any
-  std::optional<FeedPosition> after;
+  // After (created_at, id) of the previous page's last puzzle.
+  std::optional<api::TimeIdPosition> after;
   int limit = 20;
 };
 

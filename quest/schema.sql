@@ -11,6 +11,8 @@ CREATE TABLE puzzles (
     kind text NOT NULL,
     themes text[] NOT NULL DEFAULT '{}',
     rating integer NOT NULL,
+    rating_deviation double precision NOT NULL DEFAULT 200,
+    rating_volatility double precision NOT NULL DEFAULT 0.06,
     play_count bigint NOT NULL DEFAULT 0,
     content text NOT NULL,
     solution text NOT NULL,
@@ -30,3 +32,43 @@ CREATE INDEX puzzles_status_created_at_idx ON puzzles (status, created_at DESC, 
 CREATE INDEX puzzles_themes_idx ON puzzles USING gin (themes);
 -- An author's drafts.
 CREATE INDEX puzzles_author_id_status_idx ON puzzles (author_id, status, created_at DESC, id DESC);
+
+-- One row per attempt; the verdict stays NULL until submitted.
+CREATE TABLE puzzle_attempts (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    user_id uuid NOT NULL,
+    puzzle_id uuid NOT NULL REFERENCES puzzles (id),
+    verdict text,
+    started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    submitted_at timestamptz,
+    time_taken_ms bigint,
+    score bigint NOT NULL DEFAULT 0,
+    rated boolean NOT NULL DEFAULT false,
+    rating_before double precision,
+    rating_after double precision,
+    CONSTRAINT puzzle_attempts_verdict_check CHECK (verdict IN ('correct', 'incorrect'))
+);
+
+CREATE INDEX puzzle_attempts_puzzle_id_idx ON puzzle_attempts (puzzle_id);
+-- ListAttempts: a user's attempts, newest first.
+CREATE INDEX puzzle_attempts_user_id_started_at_idx
+    ON puzzle_attempts (user_id, started_at DESC, id DESC);
+-- "Has this user submitted this puzzle before?" (rated or not).
+CREATE INDEX puzzle_attempts_user_id_puzzle_id_idx ON puzzle_attempts (user_id, puzzle_id);
+
+-- Counters, streak and rating of each user who ever submitted an attempt.
+CREATE TABLE user_progress (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    user_id uuid NOT NULL,
+    solved_count bigint NOT NULL DEFAULT 0,
+    attempt_count bigint NOT NULL DEFAULT 0,
+    total_score bigint NOT NULL DEFAULT 0,
+    current_streak integer NOT NULL DEFAULT 0,
+    best_streak integer NOT NULL DEFAULT 0,
+    last_solved_on date,
+    rating double precision NOT NULL DEFAULT 1500,
+    rating_deviation double precision NOT NULL DEFAULT 350,
+    rating_volatility double precision NOT NULL DEFAULT 0.06,
+    updated_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    CONSTRAINT user_progress_user_id_key UNIQUE (user_id)
+);

@@ -4,65 +4,19 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "common/api/uuid.h"
-#include "grpcpp/client_context.h"
-#include "grpcpp/create_channel.h"
-#include "gtest/gtest.h"
-#include "proto/quest/v1/puzzles.grpc.pb.h"
-#include "tests/support/service_process.h"
-#include "tests/support/test_infra.h"
+#include "tests/quest/quest_server_fixture.h"
 
 namespace qs::testing {
 namespace {
 
 using namespace ::quest::v1;  // NOLINT
 
-class PuzzleServiceTest : public ::testing::Test {
+class PuzzleServiceTest : public QuestServerFixture {
  protected:
-  static void SetUpTestSuite() {
-    server_ = ServiceProcess::Start(std::getenv("QUEST_BINARY"),
-                                    ServiceProcess::DefaultEnv("quest"))
-                  .release();
-    ASSERT_TRUE(server_->WaitUntilServing(absl::Seconds(30))) << server_->Log();
-    stub_ = PuzzleService::NewStub(
-                grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()))
-                .release();
-  }
-  static void TearDownTestSuite() {
-    delete stub_;
-    delete server_;
-  }
-
-  // A context acting as `user` ("" sends no x-user-id).
-  static std::unique_ptr<grpc::ClientContext> As(const std::string& user) {
-    auto context = std::make_unique<grpc::ClientContext>();
-    if (!user.empty()) context->AddMetadata("x-user-id", user);
-    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    return context;
-  }
-
-  CreatePuzzleRequest NewPuzzle(const std::string& title = "Knight fork") {
-    CreatePuzzleRequest request;
-    request.set_title(title);
-    request.set_kind(PUZZLE_KIND_CHESS);
-    request.add_themes(theme_);
-    request.set_rating(1500);
-    request.set_content("position");
-    request.set_solution("Nc7+");
-    return request;
-  }
-
-  Puzzle Create(const CreatePuzzleRequest& request, const std::string& user) {
-    Puzzle puzzle;
-    grpc::Status status = stub_->CreatePuzzle(As(user).get(), request, &puzzle);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return puzzle;
-  }
-
   grpc::Status Get(const std::string& id, const std::string& user, Puzzle* out) {
     GetPuzzleRequest request;
     request.set_puzzle_id(id);
-    return stub_->GetPuzzle(As(user).get(), request, out);
+    return puzzles_->GetPuzzle(As(user).get(), request, out);
   }
 
   // Every page of a feed query, following next_page_token.
@@ -71,7 +25,7 @@ class PuzzleServiceTest : public ::testing::Test {
     std::vector<Puzzle> all;
     while (true) {
       ListPuzzlesResponse page;
-      grpc::Status status = stub_->ListPuzzles(As(user).get(), request, &page);
+      grpc::Status status = puzzles_->ListPuzzles(As(user).get(), request, &page);
       EXPECT_TRUE(status.ok()) << status.error_message();
       if (!status.ok()) break;
       all.insert(all.end(), page.puzzles().begin(), page.puzzles().end());
@@ -81,28 +35,7 @@ class PuzzleServiceTest : public ::testing::Test {
     }
     return all;
   }
-
-  // Feed reads come from the replica, which trails the primary by a little:
-  // polls until `predicate` holds (or 10 s pass).
-  static bool Eventually(const std::function<bool()>& predicate) {
-    absl::Time deadline = absl::Now() + absl::Seconds(10);
-    while (absl::Now() < deadline) {
-      if (predicate()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return predicate();
-  }
-
-  static ServiceProcess* server_;
-  static PuzzleService::Stub* stub_;
-  const std::string author_ = api::NewUuidV4();
-  const std::string player_ = api::NewUuidV4();
-  // A theme of this test alone: feed queries filtered by it see only our rows.
-  const std::string theme_ = "t-" + UniqueSuffix();
 };
-
-ServiceProcess* PuzzleServiceTest::server_ = nullptr;
-PuzzleService::Stub* PuzzleServiceTest::stub_ = nullptr;
 
 TEST_F(PuzzleServiceTest, CreateThenGetNeverReturnsTheSolution) {
   Puzzle created = Create(NewPuzzle(), author_);
@@ -126,16 +59,16 @@ TEST_F(PuzzleServiceTest, DraftsAreInvisibleToOthersUntilPublished) {
   publish.set_version(draft.version());
   publish.set_status(PUZZLE_STATUS_PUBLISHED);
   Puzzle published;
-  ASSERT_TRUE(stub_->UpdatePuzzle(As(author_).get(), publish, &published).ok());
+  ASSERT_TRUE(puzzles_->UpdatePuzzle(As(author_).get(), publish, &published).ok());
   EXPECT_EQ(published.version(), 2);
   EXPECT_TRUE(Get(draft.id(), player_, &seen).ok());
 }
 
 TEST_F(PuzzleServiceTest, ActingUserIsRequired) {
   Puzzle out;
-  EXPECT_EQ(stub_->CreatePuzzle(As("").get(), NewPuzzle(), &out).error_code(),
+  EXPECT_EQ(puzzles_->CreatePuzzle(As("").get(), NewPuzzle(), &out).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_EQ(stub_->CreatePuzzle(As("not-a-uuid").get(), NewPuzzle(), &out).error_code(),
+  EXPECT_EQ(puzzles_->CreatePuzzle(As("not-a-uuid").get(), NewPuzzle(), &out).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
 }
 
@@ -156,7 +89,7 @@ TEST_F(PuzzleServiceTest, BadInputIsInvalidArgumentAndChangesNothing) {
     CreatePuzzleRequest request = NewPuzzle();
     bad.mutate(request);
     Puzzle out;
-    grpc::Status status = stub_->CreatePuzzle(As(author_).get(), request, &out);
+    grpc::Status status = puzzles_->CreatePuzzle(As(author_).get(), request, &out);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad.field;
     EXPECT_EQ(status.error_message().rfind(bad.field + ":", 0), 0u) << status.error_message();
   }
@@ -179,14 +112,14 @@ TEST_F(PuzzleServiceTest, UpdateUsesOptimisticConcurrencyAndAuthorship) {
   rename.set_version(1);
   rename.set_title("Royal fork");
   Puzzle renamed;
-  ASSERT_TRUE(stub_->UpdatePuzzle(As(author_).get(), rename, &renamed).ok());
+  ASSERT_TRUE(puzzles_->UpdatePuzzle(As(author_).get(), rename, &renamed).ok());
   EXPECT_EQ(renamed.title(), "Royal fork");
   EXPECT_EQ(renamed.version(), 2);
   EXPECT_EQ(renamed.rating(), 1500) << "unset fields keep their value";
 
   Puzzle out;
   rename.set_title("Lost update");  // still version 1
-  grpc::Status stale = stub_->UpdatePuzzle(As(author_).get(), rename, &out);
+  grpc::Status stale = puzzles_->UpdatePuzzle(As(author_).get(), rename, &out);
   EXPECT_EQ(stale.error_code(), grpc::StatusCode::ABORTED) << stale.error_message();
 
   // Published, so others can see it, but only the author may change it.
@@ -194,16 +127,16 @@ TEST_F(PuzzleServiceTest, UpdateUsesOptimisticConcurrencyAndAuthorship) {
   publish.set_puzzle_id(puzzle.id());
   publish.set_version(2);
   publish.set_status(PUZZLE_STATUS_PUBLISHED);
-  ASSERT_TRUE(stub_->UpdatePuzzle(As(author_).get(), publish, &out).ok());
+  ASSERT_TRUE(puzzles_->UpdatePuzzle(As(author_).get(), publish, &out).ok());
   rename.set_version(3);
-  EXPECT_EQ(stub_->UpdatePuzzle(As(player_).get(), rename, &out).error_code(),
+  EXPECT_EQ(puzzles_->UpdatePuzzle(As(player_).get(), rename, &out).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
 
   UpdatePuzzleRequest unpublish;
   unpublish.set_puzzle_id(puzzle.id());
   unpublish.set_version(3);
   unpublish.set_status(PUZZLE_STATUS_DRAFT);
-  EXPECT_EQ(stub_->UpdatePuzzle(As(author_).get(), unpublish, &out).error_code(),
+  EXPECT_EQ(puzzles_->UpdatePuzzle(As(author_).get(), unpublish, &out).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
   Puzzle unchanged;
   ASSERT_TRUE(Eventually([&] {
@@ -225,7 +158,7 @@ TEST_F(PuzzleServiceTest, ArchivedPuzzlesLeaveTheFeedAndStayFrozen) {
   archive.set_puzzle_id(puzzle.id());
   archive.set_version(puzzle.version());
   Puzzle archived;
-  ASSERT_TRUE(stub_->ArchivePuzzle(As(author_).get(), archive, &archived).ok());
+  ASSERT_TRUE(puzzles_->ArchivePuzzle(As(author_).get(), archive, &archived).ok());
   EXPECT_EQ(archived.status(), PUZZLE_STATUS_ARCHIVED);
   EXPECT_TRUE(Eventually([&] { return AllPages(feed, player_).empty(); }));
 
@@ -234,10 +167,10 @@ TEST_F(PuzzleServiceTest, ArchivedPuzzlesLeaveTheFeedAndStayFrozen) {
   rename.set_version(archived.version());
   rename.set_title("again");
   Puzzle out;
-  EXPECT_EQ(stub_->UpdatePuzzle(As(author_).get(), rename, &out).error_code(),
+  EXPECT_EQ(puzzles_->UpdatePuzzle(As(author_).get(), rename, &out).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
   archive.set_version(archived.version());
-  EXPECT_EQ(stub_->ArchivePuzzle(As(author_).get(), archive, &out).error_code(),
+  EXPECT_EQ(puzzles_->ArchivePuzzle(As(author_).get(), archive, &out).error_code(),
             grpc::StatusCode::OK) << "archiving twice is a no-op transition";
 }
 
@@ -289,14 +222,14 @@ TEST_F(PuzzleServiceTest, ForeignOrTamperedPageTokensAreRejected) {
   feed.set_page_size(1);
   ASSERT_TRUE(Eventually([&] { return AllPages(feed, player_).size() == 3; }));
   ListPuzzlesResponse first;
-  ASSERT_TRUE(stub_->ListPuzzles(As(player_).get(), feed, &first).ok());
+  ASSERT_TRUE(puzzles_->ListPuzzles(As(player_).get(), feed, &first).ok());
   ASSERT_FALSE(first.next_page_token().empty());
 
   ListPuzzlesResponse out;
   ListPuzzlesRequest other_filter = feed;
   other_filter.set_page_token(first.next_page_token());
   other_filter.set_min_rating(200);
-  grpc::Status foreign = stub_->ListPuzzles(As(player_).get(), other_filter, &out);
+  grpc::Status foreign = puzzles_->ListPuzzles(As(player_).get(), other_filter, &out);
   EXPECT_EQ(foreign.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(foreign.error_message().rfind("page_token:", 0), 0u);
 
@@ -304,11 +237,11 @@ TEST_F(PuzzleServiceTest, ForeignOrTamperedPageTokensAreRejected) {
   std::string token = first.next_page_token();
   token[token.size() / 2] = token[token.size() / 2] == 'A' ? 'B' : 'A';
   tampered.set_page_token(token);
-  EXPECT_EQ(stub_->ListPuzzles(As(player_).get(), tampered, &out).error_code(),
+  EXPECT_EQ(puzzles_->ListPuzzles(As(player_).get(), tampered, &out).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
 
   feed.set_page_size(101);
-  EXPECT_EQ(stub_->ListPuzzles(As(player_).get(), feed, &out).error_code(),
+  EXPECT_EQ(puzzles_->ListPuzzles(As(player_).get(), feed, &out).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 

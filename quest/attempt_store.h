@@ -1,0 +1,75 @@
+// All SQL for `puzzle_attempts` and `user_progress` (and the play/rating
+// columns of `puzzles` that attempts change). The one place where those
+// snake_case columns map to quest.v1.Attempt / UserProgress. libpqxx
+// exceptions propagate to Database::Read/Write.
+#ifndef QS_QUEST_ATTEMPT_STORE_H_
+#define QS_QUEST_ATTEMPT_STORE_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/api/time_id_position.h"
+#include "common/db/transaction.h"
+#include "proto/quest/v1/attempts.pb.h"
+#include "quest/progress_rules.h"
+#include "quest/rating.h"
+
+namespace qs::quest {
+
+struct PuzzleForPlay {
+  std::string id;
+  std::string author_id;
+  std::string status;    // "draft", "published", "archived"
+  std::string solution;
+  Rating rating;
+};
+
+struct ProgressRow {
+  std::string user_id;
+  int64_t solved_count = 0;
+  int64_t attempt_count = 0;
+  int64_t total_score = 0;
+  Streak streak;
+  Rating rating;
+};
+
+
+class AttemptStore {
+ public:
+  // NOT_FOUND when no such puzzle. Locks the puzzle row.
+  absl::StatusOr<PuzzleForPlay> LockPuzzle(db::WriteTx& tx, const std::string& puzzle_id);
+  void CountPlay(db::WriteTx& tx, const std::string& puzzle_id);
+  void SetPuzzleRating(db::WriteTx& tx, const std::string& puzzle_id, const Rating& rating);
+
+  ::quest::v1::Attempt Insert(db::WriteTx& tx, const std::string& user_id,
+                              const std::string& puzzle_id);
+  // NOT_FOUND when no such attempt. Locks the attempt row.
+  absl::StatusOr<::quest::v1::Attempt> LockAttempt(db::WriteTx& tx, const std::string& id);
+  // Whether `user_id` submitted another attempt at `puzzle_id` before.
+  bool SubmittedBefore(db::WriteTx& tx, const std::string& user_id,
+                       const std::string& puzzle_id, const std::string& except_attempt_id);
+  // Milliseconds since the attempt started, by the database clock.
+  int64_t ElapsedMs(db::WriteTx& tx, const std::string& attempt_id);
+  // Records the verdict.
+  ::quest::v1::Attempt Finish(db::WriteTx& tx, const std::string& attempt_id, bool correct,
+                              int64_t time_taken_ms, int64_t score, bool rated,
+                              double rating_before, double rating_after);
+
+  // The user's progress row, created with defaults if missing, locked.
+  ProgressRow LockProgress(db::WriteTx& tx, const std::string& user_id);
+  void SaveProgress(db::WriteTx& tx, const ProgressRow& progress);
+  // Defaults (no attempts yet) when the user has no row.
+  ProgressRow GetProgress(db::ReadTx& tx, const std::string& user_id);
+
+  std::vector<::quest::v1::Attempt> List(db::ReadTx& tx, const std::string& user_id,
+                                         const std::optional<api::TimeIdPosition>& after,
+                                         int limit);
+};
+
+int64_t StartedAtMicros(const ::quest::v1::Attempt& attempt);
+
+}  // namespace qs::quest
+
+#endif  // QS_QUEST_ATTEMPT_STORE_H_
