@@ -1,6 +1,8 @@
 #include "quest/puzzle_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
 #include "common/api/acting_user.h"
 #include "common/api/time_id_position.h"
 #include "common/api/validation.h"
@@ -188,6 +190,76 @@ grpc::Status PuzzleService::ListPuzzles(grpc::ServerContext* context,
     response->set_next_page_token(
         api::EncodePosition(page_tokens_, scope, {CreatedAtMicros(last), last.id()}));
   }
+  return grpc::Status::OK;
+}
+
+grpc::Status PuzzleService::GetDailyPuzzle(grpc::ServerContext* context,
+                                           const ::quest::v1::GetDailyPuzzleRequest* request,
+                                           ::quest::v1::DailyPuzzle* response) {
+  absl::StatusOr<std::string> user = api::ActingUserId(*context);
+  if (!user.ok()) return ToGrpcStatus(user.status());
+  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
+  absl::CivilDay day = today;
+  if (!request->date().empty() && !absl::ParseCivilTime(request->date(), &day)) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "date: expected YYYY-MM-DD (UTC)");
+  }
+  if (day > today) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "date: must not be after today (UTC)");
+  }
+  const std::string date = absl::FormatCivilTime(day);
+  auto read = [&](db::ReadTx& tx) -> absl::StatusOr<std::optional<Puzzle>> {
+    return store_.DailyPuzzle(tx, date);
+  };
+  absl::StatusOr<std::optional<Puzzle>> daily = database_.Read(read);
+  if (daily.ok() && !daily->has_value()) {
+    // Not chosen yet, or chosen a moment ago and not replayed: the primary
+    // decides (once per day, so this write path is rare).
+    absl::Status chosen = database_.Write([&](db::WriteTx& tx) -> absl::Status {
+      store_.ChooseDailyPuzzle(tx, date);
+      return absl::OkStatus();
+    });
+    if (!chosen.ok()) return ToGrpcStatus(chosen);
+    daily = database_.ReadFromPrimary(read);
+  }
+  if (!daily.ok()) return ToGrpcStatus(daily.status());
+  if (!daily->has_value()) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        "no published puzzle to choose as the daily puzzle");
+  }
+  response->set_date(date);
+  *response->mutable_puzzle() = **daily;
+  return grpc::Status::OK;
+}
+
+grpc::Status PuzzleService::GetNextPuzzle(grpc::ServerContext* context,
+                                          const ::quest::v1::GetNextPuzzleRequest* request,
+                                          Puzzle* response) {
+  absl::StatusOr<std::string> user = api::ActingUserId(*context);
+  if (!user.ok()) return ToGrpcStatus(user.status());
+  if (absl::Status valid = api::FirstError(
+          {request->band() == 0 ? absl::OkStatus()
+                                : api::RequireKnownEnum("band", request->band(),
+                                                        ::quest::v1::DifficultyBand_IsValid),
+           api::RequireMaxLength("theme", request->theme(), kMaxThemeBytes)});
+      !valid.ok()) {
+    return ToGrpcStatus(valid);
+  }
+  int low = -150, high = 150;
+  if (request->band() == ::quest::v1::DIFFICULTY_BAND_EASIER) low = -400, high = -100;
+  if (request->band() == ::quest::v1::DIFFICULTY_BAND_HARDER) low = 100, high = 400;
+  // The primary: a puzzle the user started a moment ago counts as seen.
+  absl::StatusOr<std::optional<Puzzle>> next = database_.ReadFromPrimary(
+      [&](db::ReadTx& tx) -> absl::StatusOr<std::optional<Puzzle>> {
+        return store_.NextFor(tx, *user, request->theme(), low, high);
+      });
+  if (!next.ok()) return ToGrpcStatus(next.status());
+  if (!next->has_value()) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        "no unseen published puzzle in this band");
+  }
+  *response = **next;
   return grpc::Status::OK;
 }
 

@@ -31,6 +31,12 @@ class PuzzleService final : public ::quest::v1::PuzzleService::Service {
   grpc::Status ListPuzzles(grpc::ServerContext* context,
                            const ::quest::v1::ListPuzzlesRequest* request,
                            ::quest::v1::ListPuzzlesResponse* response) override;
+  grpc::Status GetDailyPuzzle(grpc::ServerContext* context,
+                              const ::quest::v1::GetDailyPuzzleRequest* request,
+                              ::quest::v1::DailyPuzzle* response) override;
+  grpc::Status GetNextPuzzle(grpc::ServerContext* context,
+                             const ::quest::v1::GetNextPuzzleRequest* request,
+                             ::quest::v1::Puzzle* response) override;
 
  private:
   // The shared path of UpdatePuzzle and ArchivePuzzle, in one transaction.

@@ -124,4 +124,44 @@ std::vector<::quest::v1::Puzzle> PuzzleStore::List(db::ReadTx& tx,
   return puzzles;
 }
 
+std::optional<::quest::v1::Puzzle> PuzzleStore::DailyPuzzle(db::ReadTx& tx,
+                                                            const std::string& day) {
+  pqxx::result rows = tx.Query(
+      absl::StrCat("SELECT ", kColumns, " FROM puzzles WHERE id = "
+                   "(SELECT puzzle_id FROM daily_puzzles WHERE day = $1::date)"),
+      day);
+  if (rows.empty()) return std::nullopt;
+  return FromRow(rows[0]).puzzle;
+}
+
+void PuzzleStore::ChooseDailyPuzzle(db::WriteTx& tx, const std::string& day) {
+  tx.Query(
+      "INSERT INTO daily_puzzles (day, puzzle_id) "
+      "SELECT $1::date, p.id FROM puzzles p WHERE p.status = 'published' "
+      "AND NOT EXISTS (SELECT 1 FROM daily_puzzles d WHERE d.puzzle_id = p.id) "
+      "ORDER BY md5(p.id::text || $1) LIMIT 1 "
+      "ON CONFLICT DO NOTHING",
+      day);
+}
+
+std::optional<::quest::v1::Puzzle> PuzzleStore::NextFor(db::ReadTx& tx,
+                                                        const std::string& user_id,
+                                                        const std::string& theme,
+                                                        int low_offset, int high_offset) {
+  pqxx::result rows = tx.Query(
+      absl::StrCat(
+          "WITH me AS (SELECT coalesce((SELECT rating FROM user_progress "
+          "                             WHERE user_id = $1::uuid), 1500) AS my_rating) "
+          "SELECT ", kColumns, " FROM puzzles p, me "
+          "WHERE p.status = 'published' "
+          "AND p.rating BETWEEN me.my_rating + $3 AND me.my_rating + $4 "
+          "AND ($2 = '' OR p.themes @> ARRAY[$2]) "
+          "AND NOT EXISTS (SELECT 1 FROM puzzle_attempts a "
+          "                WHERE a.user_id = $1::uuid AND a.puzzle_id = p.id) "
+          "ORDER BY abs(p.rating - (me.my_rating + ($3 + $4) / 2.0)), p.id LIMIT 1"),
+      user_id, theme, low_offset, high_offset);
+  if (rows.empty()) return std::nullopt;
+  return FromRow(rows[0]).puzzle;
+}
+
 }  // namespace qs::quest

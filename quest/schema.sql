@@ -28,6 +28,8 @@ CREATE TABLE puzzles (
 
 -- The feed: newest first per status (keyset on created_at, id).
 CREATE INDEX puzzles_status_created_at_idx ON puzzles (status, created_at DESC, id DESC);
+-- GetNextPuzzle: published puzzles by rating.
+CREATE INDEX puzzles_status_rating_idx ON puzzles (status, rating);
 -- Feed filtered by theme.
 CREATE INDEX puzzles_themes_idx ON puzzles USING gin (themes);
 -- An author's drafts.
@@ -71,4 +73,13 @@ CREATE TABLE user_progress (
     rating_volatility double precision NOT NULL DEFAULT 0.06,
     updated_at timestamptz NOT NULL DEFAULT clock_timestamp(),
     CONSTRAINT user_progress_user_id_key UNIQUE (user_id)
+);
+
+-- The puzzle of each UTC day, fixed the first time the day is asked for.
+CREATE TABLE daily_puzzles (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    day date NOT NULL,
+    puzzle_id uuid NOT NULL REFERENCES puzzles (id),
+    CONSTRAINT daily_puzzles_day_key UNIQUE (day),
+    CONSTRAINT daily_puzzles_puzzle_id_key UNIQUE (puzzle_id)
 );

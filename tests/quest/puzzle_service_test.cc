@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "tests/quest/quest_server_fixture.h"
 
 namespace qs::testing {
@@ -243,6 +244,90 @@ TEST_F(PuzzleServiceTest, ForeignOrTamperedPageTokensAreRejected) {
   feed.set_page_size(101);
   EXPECT_EQ(puzzles_->ListPuzzles(As(player_).get(), feed, &out).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace qs::testing
+
+namespace qs::testing {
+namespace {
+
+using namespace ::quest::v1;  // NOLINT
+
+class PuzzleDiscoveryTest : public QuestServerFixture {
+ protected:
+  grpc::Status Next(DifficultyBand band, const std::string& user, Puzzle* out) {
+    GetNextPuzzleRequest request;
+    request.set_theme(theme_);
+    request.set_band(band);
+    return puzzles_->GetNextPuzzle(As(user).get(), request, out);
+  }
+  grpc::Status Daily(const std::string& date, DailyPuzzle* out) {
+    GetDailyPuzzleRequest request;
+    request.set_date(date);
+    return puzzles_->GetDailyPuzzle(As(player_).get(), request, out);
+  }
+};
+
+TEST_F(PuzzleDiscoveryTest, NextPuzzleFollowsTheBandAndSkipsSeenPuzzles) {
+  Puzzle similar = Published(1520);
+  Puzzle easier = Published(1250);
+  Puzzle harder = Published(1760);
+  Published(3000);  // out of every band of a new (1500) player
+  Puzzle next;
+  grpc::Status first = Next(DIFFICULTY_BAND_SIMILAR, player_, &next);
+  ASSERT_TRUE(first.ok()) << first.error_message();
+  EXPECT_EQ(next.id(), similar.id());
+  ASSERT_TRUE(Next(DIFFICULTY_BAND_UNSPECIFIED, player_, &next).ok());
+  EXPECT_EQ(next.id(), similar.id()) << "SIMILAR is the default";
+  ASSERT_TRUE(Next(DIFFICULTY_BAND_EASIER, player_, &next).ok());
+  EXPECT_EQ(next.id(), easier.id());
+  ASSERT_TRUE(Next(DIFFICULTY_BAND_HARDER, player_, &next).ok());
+  EXPECT_EQ(next.id(), harder.id());
+  EXPECT_EQ(next.DebugString().find("Nc7+"), std::string::npos);
+
+  StartAttemptRequest start;
+  start.set_puzzle_id(similar.id());
+  Attempt attempt;
+  ASSERT_TRUE(attempts_->StartAttempt(As(player_).get(), start, &attempt).ok());
+  EXPECT_EQ(Next(DIFFICULTY_BAND_SIMILAR, player_, &next).error_code(),
+            grpc::StatusCode::NOT_FOUND)
+      << "the only similar puzzle was just seen";
+
+  GetNextPuzzleRequest bad;
+  bad.set_band(static_cast<DifficultyBand>(9));
+  EXPECT_EQ(puzzles_->GetNextPuzzle(As(player_).get(), bad, &next).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(PuzzleDiscoveryTest, DailyPuzzleIsFixedPerDayAndTheSameForConcurrentCallers) {
+  for (int i = 0; i < 3; ++i) Published();
+  // A past day of this test alone, asked by several callers at once.
+  absl::CivilDay day = absl::CivilDay(2001, 1, 1) + std::stoul(UniqueSuffix()) % 7000;
+  const std::string date = absl::FormatCivilTime(day);
+  std::vector<std::string> chosen(4);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 4; ++i) {
+    callers.emplace_back([&, i] {
+      DailyPuzzle daily;
+      grpc::Status status = Daily(date, &daily);
+      chosen[i] = status.ok() ? daily.puzzle().id() : status.error_message();
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  for (const std::string& id : chosen) EXPECT_EQ(id, chosen[0]);
+  EXPECT_TRUE(api::IsUuid(chosen[0])) << chosen[0];
+
+  DailyPuzzle today, again;
+  ASSERT_TRUE(Daily("", &today).ok());
+  ASSERT_TRUE(Daily(today.date(), &again).ok());
+  EXPECT_EQ(today.puzzle().id(), again.puzzle().id());
+  EXPECT_NE(today.puzzle().id(), chosen[0]) << "a puzzle is daily once";
+  EXPECT_EQ(today.puzzle().status(), PUZZLE_STATUS_PUBLISHED);
+
+  DailyPuzzle ignored;
+  EXPECT_EQ(Daily("2026-13-01", &ignored).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Daily("2999-01-01", &ignored).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 }  // namespace

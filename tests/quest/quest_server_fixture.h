@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -35,6 +36,10 @@ class QuestServerFixture : public ::testing::Test {
     attempts_ = ::quest::v1::AttemptService::NewStub(channel).release();
   }
   static void TearDownTestSuite() {
+    // The server's side of any failure (e.g. the cause of an INTERNAL).
+    if (::testing::UnitTest::GetInstance()->Failed()) {
+      std::cerr << "---- quest server log ----\n" << server_->Log();
+    }
     delete puzzles_;
     delete attempts_;
     delete server_;
