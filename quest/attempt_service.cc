@@ -5,9 +5,10 @@
 #include "absl/time/clock.h"
 #include "common/api/acting_user.h"
 #include "common/api/idempotency.h"
-#include "common/api/time_id_position.h"
+#include "common/api/keyset_position.h"
 #include "common/api/validation.h"
 #include "common/grpc/status.h"
+#include "quest/leaderboard_rules.h"
 #include "quest/puzzle_rules.h"
 
 namespace qs::quest {
@@ -103,6 +104,7 @@ absl::StatusOr<::quest::v1::SubmitAttemptResponse> AttemptService::Submit(
     progress.streak = AfterSolve(progress.streak, today);
   }
   store_.SaveProgress(tx, progress);
+  if (score > 0) leaderboard_.AddPoints(tx, user, score, PeriodKeysAt(absl::Now()));
 
   ::quest::v1::SubmitAttemptResponse response;
   *response.mutable_attempt() = finished;
@@ -162,7 +164,7 @@ grpc::Status AttemptService::ListAttempts(grpc::ServerContext* context,
       api::PageSize("page_size", request->page_size(), kDefaultPageSize, kMaxPageSize);
   if (!page_size.ok()) return ToGrpcStatus(page_size.status());
   const std::string scope = "quest.v1.AttemptService/ListAttempts|" + *user;
-  absl::StatusOr<std::optional<api::TimeIdPosition>> after =
+  absl::StatusOr<std::optional<api::KeysetPosition>> after =
       api::DecodePosition(page_tokens_, scope, request->page_token());
   if (!after.ok()) return ToGrpcStatus(after.status());
   absl::StatusOr<std::vector<::quest::v1::Attempt>> page = database_.Read(

@@ -12,6 +12,7 @@
 #include "common/db/database.h"
 #include "proto/quest/v1/attempts.grpc.pb.h"
 #include "quest/attempt_store.h"
+#include "quest/leaderboard_store.h"
 
 namespace qs::quest {
 
@@ -41,6 +42,7 @@ class AttemptService final : public ::quest::v1::AttemptService::Service {
   db::Database& database_;
   api::PageTokenCodec page_tokens_;
   AttemptStore store_;
+  LeaderboardStore leaderboard_;
 };
 
 // The API view of a progress row as of `today` (UTC).

@@ -177,7 +177,7 @@ ProgressRow AttemptStore::GetProgress(db::ReadTx& tx, const std::string& user_id
 
 std::vector<::quest::v1::Attempt> AttemptStore::List(
     db::ReadTx& tx, const std::string& user_id,
-    const std::optional<api::TimeIdPosition>& after,
+    const std::optional<api::KeysetPosition>& after,
     int limit) {
   pqxx::result rows = tx.Query(
       absl::StrCat(
@@ -186,7 +186,7 @@ std::vector<::quest::v1::Attempt> AttemptStore::List(
           "     ('epoch'::timestamptz + $3 * interval '1 microsecond', $2::uuid)) "
           "ORDER BY started_at DESC, id DESC LIMIT $4"),
       user_id, after ? after->id : std::string(),
-      after ? after->micros : int64_t{0}, limit);
+      after ? after->key : int64_t{0}, limit);
   std::vector<::quest::v1::Attempt> attempts;
   for (const pqxx::row& row : rows) attempts.push_back(AttemptFromRow(row));
   return attempts;

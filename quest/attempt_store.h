@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "common/api/time_id_position.h"
+#include "common/api/keyset_position.h"
 #include "common/db/transaction.h"
 #include "proto/quest/v1/attempts.pb.h"
 #include "quest/progress_rules.h"
@@ -64,7 +64,7 @@ class AttemptStore {
   ProgressRow GetProgress(db::ReadTx& tx, const std::string& user_id);
 
   std::vector<::quest::v1::Attempt> List(db::ReadTx& tx, const std::string& user_id,
-                                         const std::optional<api::TimeIdPosition>& after,
+                                         const std::optional<api::KeysetPosition>& after,
                                          int limit);
 };
 

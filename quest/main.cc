@@ -3,6 +3,7 @@
 #include "common/api/page_token.h"
 #include "common/service/service_main.h"
 #include "quest/attempt_service.h"
+#include "quest/leaderboard_service.h"
 #include "quest/puzzle_service.h"
 
 int main() {
@@ -17,8 +18,10 @@ int main() {
             context.Host<::quest::v1::PuzzleService>(
                 std::make_unique<qs::quest::PuzzleService>(context.database, page_tokens));
             context.Host<::quest::v1::AttemptService>(
-                std::make_unique<qs::quest::AttemptService>(context.database,
-                                                            std::move(page_tokens)));
+                std::make_unique<qs::quest::AttemptService>(context.database, page_tokens));
+            context.Host<::quest::v1::LeaderboardService>(
+                std::make_unique<qs::quest::LeaderboardService>(context.database,
+                                                                std::move(page_tokens)));
           },
   });
 }

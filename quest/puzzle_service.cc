@@ -4,7 +4,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "common/api/acting_user.h"
-#include "common/api/time_id_position.h"
+#include "common/api/keyset_position.h"
 #include "common/api/validation.h"
 #include "common/grpc/status.h"
 #include "quest/puzzle_rules.h"
@@ -171,7 +171,7 @@ grpc::Status PuzzleService::ListPuzzles(grpc::ServerContext* context,
   query.limit = *api::PageSize("page_size", request->page_size(), kDefaultPageSize,
                                kMaxPageSize);
   const std::string scope = FeedScope(*request, query.status, query.author_id);
-  absl::StatusOr<std::optional<api::TimeIdPosition>> after =
+  absl::StatusOr<std::optional<api::KeysetPosition>> after =
       api::DecodePosition(page_tokens_, scope, request->page_token());
   if (!after.ok()) return ToGrpcStatus(after.status());
   query.after = *after;

@@ -117,7 +117,7 @@ std::vector<::quest::v1::Puzzle> PuzzleStore::List(db::ReadTx& tx,
           "ORDER BY created_at DESC, id DESC LIMIT $8"),
       query.status, query.author_id, query.min_rating, query.max_rating, query.theme,
       query.after ? query.after->id : std::string(),
-      query.after ? query.after->micros : int64_t{0}, query.limit);
+      query.after ? query.after->key : int64_t{0}, query.limit);
   std::vector<::quest::v1::Puzzle> puzzles;
   puzzles.reserve(rows.size());
   for (const pqxx::row& row : rows) puzzles.push_back(FromRow(row).puzzle);

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "common/api/time_id_position.h"
+#include "common/api/keyset_position.h"
 #include "common/db/transaction.h"
 #include "proto/quest/v1/puzzles.pb.h"
 
@@ -30,7 +30,7 @@ struct FeedQuery {
   int max_rating = 0;
   std::string theme;         // empty: any
   // After (created_at, id) of the previous page's last puzzle.
-  std::optional<api::TimeIdPosition> after;
+  std::optional<api::KeysetPosition> after;
   int limit = 20;
 };
 

@@ -83,3 +83,18 @@ CREATE TABLE daily_puzzles (
     CONSTRAINT daily_puzzles_day_key UNIQUE (day),
     CONSTRAINT daily_puzzles_puzzle_id_key UNIQUE (puzzle_id)
 );
+
+-- Points per leaderboard period ("all", "d2026-11-25", "w2026-W48"), added
+-- in the same transaction as the attempt that earned them.
+CREATE TABLE leaderboard_scores (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    period text NOT NULL,
+    user_id uuid NOT NULL,
+    score bigint NOT NULL DEFAULT 0,
+    updated_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    CONSTRAINT leaderboard_scores_period_user_id_key UNIQUE (period, user_id)
+);
+
+-- Pages in rank order, and counting the scores above a score (ranks).
+CREATE INDEX leaderboard_scores_period_score_idx
+    ON leaderboard_scores (period, score DESC, user_id);

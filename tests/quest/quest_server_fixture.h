@@ -17,6 +17,7 @@
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
 #include "proto/quest/v1/attempts.grpc.pb.h"
+#include "proto/quest/v1/leaderboards.grpc.pb.h"
 #include "proto/quest/v1/puzzles.grpc.pb.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_infra.h"
@@ -34,6 +35,7 @@ class QuestServerFixture : public ::testing::Test {
         grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
     puzzles_ = ::quest::v1::PuzzleService::NewStub(channel).release();
     attempts_ = ::quest::v1::AttemptService::NewStub(channel).release();
+    leaderboards_ = ::quest::v1::LeaderboardService::NewStub(channel).release();
   }
   static void TearDownTestSuite() {
     // The server's side of any failure (e.g. the cause of an INTERNAL).
@@ -42,6 +44,7 @@ class QuestServerFixture : public ::testing::Test {
     }
     delete puzzles_;
     delete attempts_;
+    delete leaderboards_;
     delete server_;
   }
 
@@ -90,9 +93,28 @@ class QuestServerFixture : public ::testing::Test {
     return Create(request, author_);
   }
 
+  // Starts and correctly submits an attempt at `puzzle_id` as `user`.
+  ::quest::v1::SubmitAttemptResponse Solve(const std::string& puzzle_id,
+                                           const std::string& user,
+                                           const std::string& answer = "Nc7+") {
+    ::quest::v1::StartAttemptRequest start;
+    start.set_puzzle_id(puzzle_id);
+    ::quest::v1::Attempt attempt;
+    EXPECT_TRUE(attempts_->StartAttempt(As(user).get(), start, &attempt).ok());
+    ::quest::v1::SubmitAttemptRequest submit;
+    submit.set_attempt_id(attempt.id());
+    submit.set_answer(answer);
+    submit.set_request_id(api::NewUuidV4());
+    ::quest::v1::SubmitAttemptResponse response;
+    grpc::Status status = attempts_->SubmitAttempt(As(user).get(), submit, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
   static ServiceProcess* server_;
   static ::quest::v1::PuzzleService::Stub* puzzles_;
   static ::quest::v1::AttemptService::Stub* attempts_;
+  static ::quest::v1::LeaderboardService::Stub* leaderboards_;
   const std::string author_ = api::NewUuidV4();
   const std::string player_ = api::NewUuidV4();
   // A theme of this test alone: feed queries filtered by it see only our rows.
@@ -102,6 +124,7 @@ class QuestServerFixture : public ::testing::Test {
 inline ServiceProcess* QuestServerFixture::server_ = nullptr;
 inline ::quest::v1::PuzzleService::Stub* QuestServerFixture::puzzles_ = nullptr;
 inline ::quest::v1::AttemptService::Stub* QuestServerFixture::attempts_ = nullptr;
+inline ::quest::v1::LeaderboardService::Stub* QuestServerFixture::leaderboards_ = nullptr;
 
 }  // namespace qs::testing
 

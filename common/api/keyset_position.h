@@ -1,12 +1,13 @@
-// The usual keyset position, (timestamp in microseconds, uuid), of lists
-// ordered newest first, carried in signed page tokens.
+// The usual keyset position of a list ordered by (number, uuid) — e.g.
+// (created_at in microseconds, id) newest first, or (score, user_id) —
+// carried in signed page tokens.
 //
-//   absl::StatusOr<std::optional<TimeIdPosition>> after =
+//   absl::StatusOr<std::optional<KeysetPosition>> after =
 //       DecodePosition(codec, scope, request.page_token());   // "" -> nullopt
-//   ... WHERE (created_at, id) < (after->micros, after->id) ...
+//   ... WHERE (created_at, id) < (after->key, after->id) ...
 //   response.set_next_page_token(EncodePosition(codec, scope, {micros, id}));
-#ifndef QS_COMMON_API_TIME_ID_POSITION_H_
-#define QS_COMMON_API_TIME_ID_POSITION_H_
+#ifndef QS_COMMON_API_KEYSET_POSITION_H_
+#define QS_COMMON_API_KEYSET_POSITION_H_
 
 #include <cstdint>
 #include <optional>
@@ -17,19 +18,19 @@
 
 namespace qs::api {
 
-struct TimeIdPosition {
-  int64_t micros;
+struct KeysetPosition {
+  int64_t key;
   std::string id;
 };
 
 // nullopt for an empty token (the first page); INVALID_ARGUMENT
 // "page_token: ..." for a foreign, tampered or malformed one.
-absl::StatusOr<std::optional<TimeIdPosition>> DecodePosition(
+absl::StatusOr<std::optional<KeysetPosition>> DecodePosition(
     const PageTokenCodec& codec, absl::string_view scope, absl::string_view token);
 
 std::string EncodePosition(const PageTokenCodec& codec, absl::string_view scope,
-                           const TimeIdPosition& position);
+                           const KeysetPosition& position);
 
 }  // namespace qs::api
 
-#endif  // QS_COMMON_API_TIME_ID_POSITION_H_
+#endif  // QS_COMMON_API_KEYSET_POSITION_H_

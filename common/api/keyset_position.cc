@@ -1,29 +1,29 @@
-#include "common/api/time_id_position.h"
+#include "common/api/keyset_position.h"
 
 #include "common/api/keyset_cursor.h"
 #include "common/api/uuid.h"
 
 namespace qs::api {
 
-absl::StatusOr<std::optional<TimeIdPosition>> DecodePosition(
+absl::StatusOr<std::optional<KeysetPosition>> DecodePosition(
     const PageTokenCodec& codec, absl::string_view scope, absl::string_view token) {
-  if (token.empty()) return std::optional<TimeIdPosition>();
+  if (token.empty()) return std::optional<KeysetPosition>();
   absl::StatusOr<std::string> cursor = codec.Decode(scope, token);
   if (!cursor.ok()) return cursor.status();
   absl::StatusOr<KeysetCursor> parsed = KeysetCursor::Parse(*cursor);
   if (!parsed.ok()) return parsed.status();
-  absl::StatusOr<int64_t> micros = parsed->Int(0);
+  absl::StatusOr<int64_t> key = parsed->Int(0);
   absl::StatusOr<std::string> id = parsed->String(1);
-  if (!micros.ok() || !id.ok() || parsed->size() != 2 || !IsUuid(*id)) {
+  if (!key.ok() || !id.ok() || parsed->size() != 2 || !IsUuid(*id)) {
     return absl::InvalidArgumentError("page_token: malformed position");
   }
-  return std::optional<TimeIdPosition>(TimeIdPosition{*micros, *id});
+  return std::optional<KeysetPosition>(KeysetPosition{*key, *id});
 }
 
 std::string EncodePosition(const PageTokenCodec& codec, absl::string_view scope,
-                           const TimeIdPosition& position) {
+                           const KeysetPosition& position) {
   return codec.Encode(scope,
-                      KeysetCursor().AddInt(position.micros).AddString(position.id).Serialize());
+                      KeysetCursor().AddInt(position.key).AddString(position.id).Serialize());
 }
 
 }  // namespace qs::api

@@ -1,0 +1,33 @@
+// quest.v1.LeaderboardService: pages of a period's leaderboard and the
+// neighbourhood of one user, with competition ranks. Read replica only.
+#ifndef QS_QUEST_LEADERBOARD_SERVICE_H_
+#define QS_QUEST_LEADERBOARD_SERVICE_H_
+
+#include "common/api/page_token.h"
+#include "common/db/database.h"
+#include "proto/quest/v1/leaderboards.grpc.pb.h"
+#include "quest/leaderboard_store.h"
+
+namespace qs::quest {
+
+class LeaderboardService final : public ::quest::v1::LeaderboardService::Service {
+ public:
+  LeaderboardService(db::Database& database, api::PageTokenCodec page_tokens)
+      : database_(database), page_tokens_(std::move(page_tokens)) {}
+
+  grpc::Status GetLeaderboard(grpc::ServerContext* context,
+                              const ::quest::v1::GetLeaderboardRequest* request,
+                              ::quest::v1::GetLeaderboardResponse* response) override;
+  grpc::Status GetLeaderboardAroundUser(
+      grpc::ServerContext* context, const ::quest::v1::GetLeaderboardAroundUserRequest* request,
+      ::quest::v1::GetLeaderboardAroundUserResponse* response) override;
+
+ private:
+  db::Database& database_;
+  api::PageTokenCodec page_tokens_;
+  LeaderboardStore store_;
+};
+
+}  // namespace qs::quest
+
+#endif  // QS_QUEST_LEADERBOARD_SERVICE_H_

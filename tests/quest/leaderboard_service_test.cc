@@ -1,0 +1,137 @@
+// quest.v1.LeaderboardService through a real gRPC client against the real
+// quest binary: ranks with ties, pages, the neighbourhood of a user, bad input.
+#include <set>
+
+#include "tests/quest/quest_server_fixture.h"
+
+namespace qs::testing {
+namespace {
+
+using namespace ::quest::v1;  // NOLINT
+
+class LeaderboardServiceTest : public QuestServerFixture {
+ protected:
+  // Two tied users and a leader, scored on puzzles of a rating no other test
+  // uses (each solved once: a solve lowers the puzzle's rating and so the
+  // next solver's points).
+  void SetUp() override {
+    for (int i = 0; i < 4; ++i) puzzles_for_us_.push_back(Published(3777).id());
+    first_tied_ = Solve(puzzles_for_us_[0], tied_a_).attempt().score();
+    second_tied_ = Solve(puzzles_for_us_[3], tied_b_).attempt().score();
+    leader_score_ = Solve(puzzles_for_us_[1], leader_).attempt().score() +
+                    Solve(puzzles_for_us_[2], leader_).attempt().score();
+  }
+
+  grpc::Status Around(const std::string& user, LeaderboardPeriod period, int radius,
+                      GetLeaderboardAroundUserResponse* out) {
+    GetLeaderboardAroundUserRequest request;
+    request.set_user_id(user);
+    request.set_period(period);
+    request.set_radius(radius);
+    return leaderboards_->GetLeaderboardAroundUser(As(player_).get(), request, out);
+  }
+
+  static const LeaderboardEntry* Find(const GetLeaderboardAroundUserResponse& response,
+                                      const std::string& user) {
+    for (const LeaderboardEntry& entry : response.entries()) {
+      if (entry.user_id() == user) return &entry;
+    }
+    return nullptr;
+  }
+
+  std::vector<std::string> puzzles_for_us_;
+  const std::string tied_a_ = api::NewUuidV4();
+  const std::string tied_b_ = api::NewUuidV4();
+  const std::string leader_ = api::NewUuidV4();
+  int64_t first_tied_ = 0, second_tied_ = 0, leader_score_ = 0;
+};
+
+TEST_F(LeaderboardServiceTest, TiesShareARankInEveryPeriod) {
+  // Solved well under a second each: equal points.
+  ASSERT_EQ(first_tied_, second_tied_);
+  ASSERT_GT(leader_score_, first_tied_);
+  for (LeaderboardPeriod period : {LEADERBOARD_PERIOD_DAILY, LEADERBOARD_PERIOD_WEEKLY,
+                                   LEADERBOARD_PERIOD_ALL_TIME}) {
+    SCOPED_TRACE(LeaderboardPeriod_Name(period));
+    GetLeaderboardAroundUserResponse around;
+    ASSERT_TRUE(Eventually([&] {
+      around.Clear();
+      return Around(tied_a_, period, 50, &around).ok() && Find(around, tied_b_) &&
+             Find(around, leader_);
+    })) << around.DebugString();
+    const LeaderboardEntry* a = Find(around, tied_a_);
+    const LeaderboardEntry* b = Find(around, tied_b_);
+    const LeaderboardEntry* leader = Find(around, leader_);
+    EXPECT_EQ(a->rank(), b->rank());
+    EXPECT_EQ(a->score(), first_tied_);
+    EXPECT_LT(leader->rank(), a->rank());
+    for (int i = 1; i < around.entries_size(); ++i) {
+      EXPECT_LE(around.entries(i - 1).rank(), around.entries(i).rank());
+      EXPECT_GE(around.entries(i - 1).score(), around.entries(i).score());
+    }
+  }
+}
+
+TEST_F(LeaderboardServiceTest, PagesWalkTheWholeBoardInRankOrder) {
+  GetLeaderboardRequest request;
+  request.set_period(LEADERBOARD_PERIOD_ALL_TIME);
+  request.set_page_size(3);
+  ASSERT_TRUE(Eventually([&] {
+    GetLeaderboardAroundUserResponse around;
+    return Around(tied_b_, LEADERBOARD_PERIOD_ALL_TIME, 0, &around).ok();
+  }));
+  std::set<std::string> users;
+  std::vector<LeaderboardEntry> all;
+  while (true) {
+    GetLeaderboardResponse page;
+    grpc::Status status = leaderboards_->GetLeaderboard(As(player_).get(), request, &page);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(page.period_key(), "all");
+    for (const LeaderboardEntry& entry : page.entries()) {
+      EXPECT_TRUE(users.insert(entry.user_id()).second) << "repeated " << entry.user_id();
+      all.push_back(entry);
+    }
+    if (page.next_page_token().empty()) break;
+    request.set_page_token(page.next_page_token());
+  }
+  EXPECT_TRUE(users.count(tied_a_) && users.count(tied_b_) && users.count(leader_));
+  ASSERT_FALSE(all.empty());
+  EXPECT_EQ(all.front().rank(), 1);
+  for (size_t i = 1; i < all.size(); ++i) {
+    EXPECT_GE(all[i - 1].score(), all[i].score());
+    if (all[i - 1].score() == all[i].score()) {
+      EXPECT_EQ(all[i - 1].rank(), all[i].rank());
+    }
+  }
+}
+
+TEST_F(LeaderboardServiceTest, BadInputIsRejectedPrecisely) {
+  GetLeaderboardAroundUserResponse around;
+  EXPECT_EQ(Around(tied_a_, LEADERBOARD_PERIOD_UNSPECIFIED, 5, &around).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Around(tied_a_, LEADERBOARD_PERIOD_DAILY, 51, &around).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Around("someone", LEADERBOARD_PERIOD_DAILY, 5, &around).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Around(api::NewUuidV4(), LEADERBOARD_PERIOD_DAILY, 5, &around).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  GetLeaderboardRequest daily;
+  daily.set_period(LEADERBOARD_PERIOD_DAILY);
+  daily.set_page_size(1);
+  GetLeaderboardResponse page;
+  ASSERT_TRUE(leaderboards_->GetLeaderboard(As(player_).get(), daily, &page).ok());
+  if (!page.next_page_token().empty()) {
+    GetLeaderboardRequest weekly = daily;
+    weekly.set_period(LEADERBOARD_PERIOD_WEEKLY);
+    weekly.set_page_token(page.next_page_token());
+    EXPECT_EQ(leaderboards_->GetLeaderboard(As(player_).get(), weekly, &page).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT) << "a token of another period";
+  }
+  daily.set_page_size(101);
+  EXPECT_EQ(leaderboards_->GetLeaderboard(As(player_).get(), daily, &page).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace qs::testing
