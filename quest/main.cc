@@ -4,6 +4,7 @@
 #include "common/service/service_main.h"
 #include "quest/attempt_service.h"
 #include "quest/leaderboard_service.h"
+#include "quest/match_service.h"
 #include "quest/puzzle_service.h"
 
 int main() {
@@ -20,8 +21,10 @@ int main() {
             context.Host<::quest::v1::AttemptService>(
                 std::make_unique<qs::quest::AttemptService>(context.database, page_tokens));
             context.Host<::quest::v1::LeaderboardService>(
-                std::make_unique<qs::quest::LeaderboardService>(context.database,
-                                                                std::move(page_tokens)));
+                std::make_unique<qs::quest::LeaderboardService>(context.database, page_tokens));
+            context.Host<::quest::v1::MatchService>(
+                std::make_unique<qs::quest::MatchService>(context.database,
+                                                          std::move(page_tokens)));
           },
   });
 }

@@ -98,3 +98,53 @@ CREATE TABLE leaderboard_scores (
 -- Pages in rank order, and counting the scores above a score (ranks).
 CREATE INDEX leaderboard_scores_period_score_idx
     ON leaderboard_scores (period, score DESC, user_id);
+
+-- Matches: a puzzle set played by 2..8 participants.
+CREATE TABLE matches (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    creator_id uuid NOT NULL,
+    mode text NOT NULL,
+    max_players integer NOT NULL,
+    status text NOT NULL DEFAULT 'waiting',
+    puzzle_ids uuid[] NOT NULL,
+    winner_id uuid,
+    created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    started_at timestamptz,
+    finished_at timestamptz,
+    CONSTRAINT matches_mode_check CHECK (mode IN ('head_to_head', 'group')),
+    CONSTRAINT matches_max_players_check CHECK (max_players BETWEEN 2 AND 8),
+    CONSTRAINT matches_status_check
+        CHECK (status IN ('waiting', 'in_progress', 'finished', 'cancelled'))
+);
+
+CREATE TABLE match_participants (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    match_id uuid NOT NULL REFERENCES matches (id),
+    user_id uuid NOT NULL,
+    joined_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    left_at timestamptz,
+    score bigint NOT NULL DEFAULT 0,
+    solved_count integer NOT NULL DEFAULT 0,
+    answered_count integer NOT NULL DEFAULT 0,
+    time_taken_ms bigint NOT NULL DEFAULT 0,
+    rank integer,
+    CONSTRAINT match_participants_match_id_user_id_key UNIQUE (match_id, user_id)
+);
+
+-- ListMatches: a user's matches, newest first.
+CREATE INDEX match_participants_user_id_joined_at_idx
+    ON match_participants (user_id, joined_at DESC, match_id DESC);
+
+-- One answer per participant and puzzle.
+CREATE TABLE match_answers (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    match_participant_id uuid NOT NULL REFERENCES match_participants (id),
+    puzzle_id uuid NOT NULL REFERENCES puzzles (id),
+    correct boolean NOT NULL,
+    time_taken_ms bigint NOT NULL,
+    answered_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    CONSTRAINT match_answers_match_participant_id_puzzle_id_key
+        UNIQUE (match_participant_id, puzzle_id)
+);
+
+CREATE INDEX match_answers_puzzle_id_idx ON match_answers (puzzle_id);

@@ -18,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "proto/quest/v1/attempts.grpc.pb.h"
 #include "proto/quest/v1/leaderboards.grpc.pb.h"
+#include "proto/quest/v1/matches.grpc.pb.h"
 #include "proto/quest/v1/puzzles.grpc.pb.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_infra.h"
@@ -36,6 +37,7 @@ class QuestServerFixture : public ::testing::Test {
     puzzles_ = ::quest::v1::PuzzleService::NewStub(channel).release();
     attempts_ = ::quest::v1::AttemptService::NewStub(channel).release();
     leaderboards_ = ::quest::v1::LeaderboardService::NewStub(channel).release();
+    matches_ = ::quest::v1::MatchService::NewStub(channel).release();
   }
   static void TearDownTestSuite() {
     // The server's side of any failure (e.g. the cause of an INTERNAL).
@@ -45,6 +47,7 @@ class QuestServerFixture : public ::testing::Test {
     delete puzzles_;
     delete attempts_;
     delete leaderboards_;
+    delete matches_;
     delete server_;
   }
 
@@ -115,6 +118,7 @@ class QuestServerFixture : public ::testing::Test {
   static ::quest::v1::PuzzleService::Stub* puzzles_;
   static ::quest::v1::AttemptService::Stub* attempts_;
   static ::quest::v1::LeaderboardService::Stub* leaderboards_;
+  static ::quest::v1::MatchService::Stub* matches_;
   const std::string author_ = api::NewUuidV4();
   const std::string player_ = api::NewUuidV4();
   // A theme of this test alone: feed queries filtered by it see only our rows.
@@ -125,6 +129,7 @@ inline ServiceProcess* QuestServerFixture::server_ = nullptr;
 inline ::quest::v1::PuzzleService::Stub* QuestServerFixture::puzzles_ = nullptr;
 inline ::quest::v1::AttemptService::Stub* QuestServerFixture::attempts_ = nullptr;
 inline ::quest::v1::LeaderboardService::Stub* QuestServerFixture::leaderboards_ = nullptr;
+inline ::quest::v1::MatchService::Stub* QuestServerFixture::matches_ = nullptr;
 
 }  // namespace qs::testing
 

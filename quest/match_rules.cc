@@ -1,0 +1,166 @@
+#include "quest/match_rules.h"
+
+#include <algorithm>
+#include <numeric>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "common/api/validation.h"
+
+namespace qs::quest {
+namespace {
+
+using ::quest::v1::MatchStatus;
+
+absl::Status WrongState(MatchStatus status, absl::string_view action) {
+  return absl::FailedPreconditionError(
+      absl::StrCat("match is ", MatchStatusCode(status), ": cannot ", action));
+}
+
+bool Before(const Standing& a, const Standing& b) {
+  if (a.left != b.left) return !a.left;
+  if (a.score != b.score) return a.score > b.score;
+  return a.time_taken_ms < b.time_taken_ms;
+}
+
+bool SamePlace(const Standing& a, const Standing& b) {
+  return a.left == b.left && a.score == b.score && a.time_taken_ms == b.time_taken_ms;
+}
+
+}  // namespace
+
+absl::StatusOr<int> ValidateCreateMatch(const ::quest::v1::CreateMatchRequest& request) {
+  if (absl::Status s = api::RequireKnownEnum("mode", request.mode(),
+                                             ::quest::v1::MatchMode_IsValid);
+      !s.ok()) {
+    return s;
+  }
+  if (request.puzzle_ids_size() < 1 || request.puzzle_ids_size() > kMaxMatchPuzzles) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "puzzle_ids: 1..", kMaxMatchPuzzles, " puzzles, got ", request.puzzle_ids_size()));
+  }
+  std::set<std::string> distinct;
+  for (const std::string& id : request.puzzle_ids()) {
+    if (absl::Status s = api::RequireUuid("puzzle_ids", id); !s.ok()) return s;
+    if (!distinct.insert(id).second) {
+      return absl::InvalidArgumentError(absl::StrCat("puzzle_ids: ", id, " appears twice"));
+    }
+  }
+  if (request.mode() == ::quest::v1::MATCH_MODE_HEAD_TO_HEAD) {
+    if (request.max_players() != 0 && request.max_players() != 2) {
+      return absl::InvalidArgumentError("max_players: a head-to-head match has 2 players");
+    }
+    return 2;
+  }
+  if (absl::Status s = api::RequireInRange("max_players", int64_t{request.max_players()}, 2,
+                                           kMaxGroupPlayers);
+      !s.ok()) {
+    return s;
+  }
+  return request.max_players();
+}
+
+absl::Status CheckJoin(MatchStatus status, int players, int max_players) {
+  if (status != ::quest::v1::MATCH_STATUS_WAITING) return WrongState(status, "join");
+  if (players >= max_players) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("match is full (", max_players, " players)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckStart(MatchStatus status, bool is_creator, int active_players) {
+  if (!is_creator) return absl::PermissionDeniedError("only the creator may start the match");
+  if (status != ::quest::v1::MATCH_STATUS_WAITING) return WrongState(status, "start");
+  if (active_players < 2) {
+    return absl::FailedPreconditionError("a match needs at least 2 players to start");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckAnswer(MatchStatus status, bool is_active_participant, bool puzzle_in_match,
+                         bool answered_before) {
+  if (!is_active_participant) {
+    return absl::PermissionDeniedError("only a player still in the match may answer");
+  }
+  if (status != ::quest::v1::MATCH_STATUS_IN_PROGRESS) return WrongState(status, "answer");
+  if (!puzzle_in_match) {
+    return absl::InvalidArgumentError("puzzle_id: not a puzzle of this match");
+  }
+  if (answered_before) {
+    return absl::FailedPreconditionError("puzzle_id: already answered in this match");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckLeave(MatchStatus status, bool is_active_participant) {
+  if (!is_active_participant) {
+    return absl::FailedPreconditionError("not a player of this match");
+  }
+  if (status != ::quest::v1::MATCH_STATUS_WAITING &&
+      status != ::quest::v1::MATCH_STATUS_IN_PROGRESS) {
+    return WrongState(status, "leave");
+  }
+  return absl::OkStatus();
+}
+
+std::vector<int> RankStandings(const std::vector<Standing>& standings) {
+  std::vector<size_t> order(standings.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return Before(standings[a], standings[b]);
+  });
+  std::vector<int> ranks(standings.size());
+  for (size_t position = 0; position < order.size(); ++position) {
+    const size_t i = order[position];
+    ranks[i] = (position > 0 && SamePlace(standings[order[position - 1]], standings[i]))
+                   ? ranks[order[position - 1]]
+                   : static_cast<int>(position) + 1;
+  }
+  return ranks;
+}
+
+std::string WinnerOf(const std::vector<Standing>& standings, const std::vector<int>& ranks) {
+  std::string winner;
+  int firsts = 0;
+  for (size_t i = 0; i < standings.size(); ++i) {
+    if (ranks[i] == 1 && !standings[i].left) {
+      winner = standings[i].user_id;
+      ++firsts;
+    }
+  }
+  return firsts == 1 ? winner : "";
+}
+
+std::string MatchStatusCode(MatchStatus status) {
+  switch (status) {
+    case ::quest::v1::MATCH_STATUS_WAITING: return "waiting";
+    case ::quest::v1::MATCH_STATUS_IN_PROGRESS: return "in_progress";
+    case ::quest::v1::MATCH_STATUS_FINISHED: return "finished";
+    case ::quest::v1::MATCH_STATUS_CANCELLED: return "cancelled";
+    default: return "";
+  }
+}
+
+MatchStatus MatchStatusFromCode(const std::string& code) {
+  for (int s = 1; ::quest::v1::MatchStatus_IsValid(s); ++s) {
+    if (MatchStatusCode(static_cast<MatchStatus>(s)) == code) {
+      return static_cast<MatchStatus>(s);
+    }
+  }
+  return ::quest::v1::MATCH_STATUS_UNSPECIFIED;
+}
+
+std::string MatchModeCode(::quest::v1::MatchMode mode) {
+  return mode == ::quest::v1::MATCH_MODE_HEAD_TO_HEAD ? "head_to_head"
+         : mode == ::quest::v1::MATCH_MODE_GROUP      ? "group"
+                                                      : "";
+}
+
+::quest::v1::MatchMode MatchModeFromCode(const std::string& code) {
+  return code == "head_to_head" ? ::quest::v1::MATCH_MODE_HEAD_TO_HEAD
+         : code == "group"      ? ::quest::v1::MATCH_MODE_GROUP
+                                : ::quest::v1::MATCH_MODE_UNSPECIFIED;
+}
+
+}  // namespace qs::quest

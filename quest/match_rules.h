@@ -1,0 +1,50 @@
+// Pure rules of matches: request checks, the state machine and ranking.
+// No I/O; unit-tested in tests/quest/match_rules_test.cc.
+#ifndef QS_QUEST_MATCH_RULES_H_
+#define QS_QUEST_MATCH_RULES_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "proto/quest/v1/matches.pb.h"
+
+namespace qs::quest {
+
+inline constexpr int kMaxMatchPuzzles = 10;
+inline constexpr int kMaxGroupPlayers = 8;
+
+// The match's max_players after defaults, or INVALID_ARGUMENT naming the field.
+absl::StatusOr<int> ValidateCreateMatch(const ::quest::v1::CreateMatchRequest& request);
+
+// What a participant did so far; the inputs of ranking.
+struct Standing {
+  std::string user_id;
+  int64_t score = 0;
+  int64_t time_taken_ms = 0;
+  bool left = false;
+};
+
+absl::Status CheckJoin(::quest::v1::MatchStatus status, int players, int max_players);
+absl::Status CheckStart(::quest::v1::MatchStatus status, bool is_creator, int active_players);
+absl::Status CheckAnswer(::quest::v1::MatchStatus status, bool is_active_participant,
+                         bool puzzle_in_match, bool answered_before);
+absl::Status CheckLeave(::quest::v1::MatchStatus status, bool is_active_participant);
+
+// Ranks for `standings` (same order): players who stayed first, by score
+// descending then time ascending; equal score and time share a rank (1, 2,
+// 2, 4). Players who left rank after all who stayed, the same way.
+std::vector<int> RankStandings(const std::vector<Standing>& standings);
+
+// The user ranked first alone among those who stayed, or "" (tie, or none).
+std::string WinnerOf(const std::vector<Standing>& standings, const std::vector<int>& ranks);
+
+std::string MatchStatusCode(::quest::v1::MatchStatus status);
+::quest::v1::MatchStatus MatchStatusFromCode(const std::string& code);
+std::string MatchModeCode(::quest::v1::MatchMode mode);
+::quest::v1::MatchMode MatchModeFromCode(const std::string& code);
+
+}  // namespace qs::quest
+
+#endif  // QS_QUEST_MATCH_RULES_H_
