@@ -1,0 +1,175 @@
+#include "quest/seed_data.h"
+
+#include <random>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "common/db/db_error.h"
+#include "pqxx/pqxx"
+#include "pqxx/tablewriter"
+#include "quest/leaderboard_rules.h"
+#include "quest/progress_rules.h"
+
+namespace qs::quest {
+namespace {
+
+constexpr const char* kThemes[] = {"fork",  "pin",    "skewer",  "mate-in-2", "endgame",
+                                   "logic", "grid",   "anagram", "sequence",  "geometry",
+                                   "parity", "cipher", "maze",   "riddle",    "sudoku"};
+constexpr const char* kKinds[] = {"logic", "word", "math", "pattern", "chess"};
+
+// A uuid v4 string from 128 generated bits.
+std::string Uuid(std::mt19937_64& random) {
+  uint64_t hi = random(), lo = random();
+  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
+  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", hi >> 32, (hi >> 16) & 0xffff,
+                         hi & 0xffff, lo >> 48, lo & 0xffffffffffffULL);
+}
+
+std::string Timestamp(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%d %H:%M:%E6S+00", time, absl::UTCTimeZone());
+}
+
+// COPY `table` (columns) FROM STDIN, one tab-separated line per row.
+class Copy {
+ public:
+  Copy(pqxx::work& tx, const std::string& table, const std::vector<std::string>& columns)
+      : writer_(tx, table, columns.begin(), columns.end()) {}
+  void Line(const std::string& line) {
+    writer_.write_raw_line(line);
+    ++rows_;
+  }
+  int64_t Finish() {
+    writer_.complete();
+    return rows_;
+  }
+
+ private:
+  pqxx::tablewriter writer_;
+  int64_t rows_ = 0;
+};
+
+struct UserTotals {
+  int64_t solved = 0, attempts = 0, score = 0, today = 0, week = 0;
+  int32_t streak = 0;
+  absl::CivilDay last_solved{1970, 1, 1};
+};
+
+}  // namespace
+
+absl::StatusOr<SeedReport> SeedQuestDatabase(const std::string& conninfo,
+                                             const SeedOptions& options) {
+  if (options.users < 1 || options.puzzles < 1 || options.attempts < 0 || options.days < 1) {
+    return absl::InvalidArgumentError("seed: users and puzzles >= 1, attempts >= 0, days >= 1");
+  }
+  const absl::Time start = absl::Now();
+  std::mt19937_64 random(options.seed);
+  std::vector<std::string> users(options.users);
+  for (std::string& user : users) user = Uuid(random);
+  std::vector<std::string> puzzle_ids(options.puzzles);
+  std::vector<int> puzzle_ratings(options.puzzles);
+  std::vector<int64_t> plays(options.puzzles, 0);
+  std::normal_distribution<double> rating_spread(1500, 350);
+  std::vector<UserTotals> totals(options.users);
+  const absl::Time now = absl::Now();
+  const absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
+  const std::string today_key = PeriodKey(::quest::v1::LEADERBOARD_PERIOD_DAILY, now);
+  const std::string week_key = PeriodKey(::quest::v1::LEADERBOARD_PERIOD_WEEKLY, now);
+
+  try {
+    pqxx::connection connection(conninfo);
+    pqxx::work tx(connection);
+    SeedReport report;
+    {
+      Copy puzzles(tx, "puzzles",
+                   {"id", "author_id", "title", "kind", "themes", "rating", "content",
+                    "solution", "status", "created_at", "updated_at"});
+      for (int64_t i = 0; i < options.puzzles; ++i) {
+        puzzle_ids[i] = Uuid(random);
+        puzzle_ratings[i] =
+            std::min(4000, std::max(100, static_cast<int>(rating_spread(random))));
+        const absl::Time created = now - absl::Seconds(random() % (86400LL * options.days));
+        const std::string when = Timestamp(created);
+        puzzles.Line(absl::StrCat(puzzle_ids[i], "\t", users[random() % users.size()],
+                                  "\tSeed puzzle ", i, "\t", kKinds[random() % 5], "\t{",
+                                  kThemes[random() % 15], ",", kThemes[random() % 15], "}\t",
+                                  puzzle_ratings[i], "\tcontent of puzzle ", i, "\tanswer-", i,
+                                  "\tpublished\t", when, "\t", when));
+      }
+      report.rows += puzzles.Finish();
+    }
+    {
+      Copy attempts(tx, "puzzle_attempts",
+                    {"id", "user_id", "puzzle_id", "verdict", "started_at", "submitted_at",
+                     "time_taken_ms", "score", "rated", "rating_before", "rating_after"});
+      for (int64_t i = 0; i < options.attempts; ++i) {
+        const size_t u = random() % users.size();
+        const size_t p = random() % puzzle_ids.size();
+        const bool correct = random() % 100 < 60;
+        const int64_t time_taken_ms = 3000 + static_cast<int64_t>(random() % 120000);
+        const int64_t score = ScoreAttempt(correct, puzzle_ratings[p], time_taken_ms);
+        const absl::Time started = now - absl::Seconds(random() % (86400LL * options.days));
+        ++plays[p];
+        UserTotals& t = totals[u];
+        ++t.attempts;
+        if (correct) {
+          ++t.solved;
+          t.score += score;
+          const absl::CivilDay day = absl::ToCivilDay(started, absl::UTCTimeZone());
+          if (day == today) t.today += score;
+          if (PeriodKey(::quest::v1::LEADERBOARD_PERIOD_WEEKLY, started) == week_key) {
+            t.week += score;
+          }
+          if (day > t.last_solved) t.last_solved = day;
+        }
+        attempts.Line(absl::StrCat(Uuid(random), "\t", users[u], "\t", puzzle_ids[p], "\t",
+                                   correct ? "correct" : "incorrect", "\t",
+                                   Timestamp(started), "\t",
+                                   Timestamp(started + absl::Milliseconds(time_taken_ms)), "\t",
+                                   time_taken_ms, "\t", score, "\tt\t1500\t1500"));
+      }
+      report.rows += attempts.Finish();
+    }
+    {
+      Copy progress(tx, "user_progress",
+                    {"user_id", "solved_count", "attempt_count", "total_score",
+                     "current_streak", "best_streak", "last_solved_on", "rating"});
+      for (size_t u = 0; u < users.size(); ++u) {
+        const UserTotals& t = totals[u];
+        const bool solved_recently = t.solved > 0 && t.last_solved >= today - 1;
+        progress.Line(absl::StrCat(
+            users[u], "\t", t.solved, "\t", t.attempts, "\t", t.score, "\t",
+            solved_recently ? 1 : 0, "\t", t.solved > 0 ? 1 : 0, "\t",
+            t.solved > 0 ? absl::FormatCivilTime(t.last_solved) : "\\N", "\t",
+            1500 + (t.attempts > 0 ? (t.solved * 800 / t.attempts) - 480 : 0)));
+      }
+      report.rows += progress.Finish();
+    }
+    {
+      Copy board(tx, "leaderboard_scores", {"period", "user_id", "score"});
+      for (size_t u = 0; u < users.size(); ++u) {
+        const UserTotals& t = totals[u];
+        if (t.score > 0) board.Line(absl::StrCat("all\t", users[u], "\t", t.score));
+        if (t.today > 0) board.Line(absl::StrCat(today_key, "\t", users[u], "\t", t.today));
+        if (t.week > 0) board.Line(absl::StrCat(week_key, "\t", users[u], "\t", t.week));
+      }
+      report.rows += board.Finish();
+    }
+    // Play counts in one statement from the attempts just written.
+    tx.exec("UPDATE puzzles p SET play_count = a.plays FROM "
+            "(SELECT puzzle_id, count(*) AS plays FROM puzzle_attempts GROUP BY puzzle_id) a "
+            "WHERE a.puzzle_id = p.id");
+    tx.commit();
+    pqxx::nontransaction analyze(connection);
+    analyze.exec("ANALYZE");
+    report.elapsed = absl::Now() - start;
+    return report;
+  } catch (const std::exception& e) {
+    return db::StatusFromDbException(e, "seeding");
+  }
+}
+
+}  // namespace qs::quest
