@@ -7,7 +7,9 @@
 #include "common/api/idempotency.h"
 #include "common/api/keyset_position.h"
 #include "common/api/validation.h"
+#include "common/events/outbox.h"
 #include "common/grpc/status.h"
+#include "proto/quest/v1/events.pb.h"
 #include "quest/leaderboard_rules.h"
 #include "quest/puzzle_rules.h"
 
@@ -105,6 +107,16 @@ absl::StatusOr<::quest::v1::SubmitAttemptResponse> AttemptService::Submit(
   }
   store_.SaveProgress(tx, progress);
   if (score > 0) leaderboard_.AddPoints(tx, user, score, PeriodKeysAt(absl::Now()));
+  if (correct) {
+    ::quest::v1::PuzzleSolved solved;
+    solved.set_user_id(user);
+    solved.set_puzzle_id(puzzle->id);
+    solved.set_attempt_id(finished.id());
+    solved.set_score(score);
+    solved.set_time_taken_ms(time_taken_ms);
+    solved.set_rating(progress.rating.rating);
+    events::AppendEvent(tx, "quest", finished.id(), solved);
+  }
 
   ::quest::v1::SubmitAttemptResponse response;
   *response.mutable_attempt() = finished;

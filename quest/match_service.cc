@@ -5,7 +5,9 @@
 #include "common/api/acting_user.h"
 #include "common/api/keyset_position.h"
 #include "common/api/validation.h"
+#include "common/events/outbox.h"
 #include "common/grpc/status.h"
+#include "proto/quest/v1/events.pb.h"
 #include "quest/match_rules.h"
 #include "quest/progress_rules.h"
 
@@ -80,7 +82,13 @@ void MatchService::SettleIfDone(db::WriteTx& tx, const std::string& match_id) {
   std::vector<int> ranks = RankStandings(standings);
   std::vector<std::pair<std::string, int>> by_user;
   for (size_t i = 0; i < standings.size(); ++i) by_user.emplace_back(standings[i].user_id, ranks[i]);
-  store_.Finish(tx, match_id, WinnerOf(standings, ranks), by_user);
+  const std::string winner = WinnerOf(standings, ranks);
+  store_.Finish(tx, match_id, winner, by_user);
+  ::quest::v1::MatchFinished finished;
+  finished.set_match_id(match_id);
+  finished.set_winner_id(winner);
+  *finished.mutable_participants() = store_.Lock(tx, match_id)->participants();
+  events::AppendEvent(tx, "quest", match_id, finished);
 }
 
 grpc::Status MatchService::CreateMatch(grpc::ServerContext* context,

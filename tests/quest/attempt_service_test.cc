@@ -75,9 +75,22 @@ TEST_F(AttemptServiceTest, CorrectAnswerScoresAndRatesUserAndPuzzle) {
   UserProgress read_back = Progress(player_);
   EXPECT_EQ(read_back.SerializeAsString(), progress.SerializeAsString());
 
-  Puzzle after = PuzzleNow(puzzle.id());
-  EXPECT_EQ(after.play_count(), 1);
+  // The puzzle is read from the replica: wait for the attempt to arrive there.
+  Puzzle after;
+  ASSERT_TRUE(Eventually([&] { return (after = PuzzleNow(puzzle.id())).play_count() == 1; }));
   EXPECT_LT(after.rating(), 1800) << "the puzzle lost to the user";
+
+  // The solve was published to the outbox in the same transaction.
+  auto events = OutboxEvents(attempt.id());
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type(), "quest.v1.PuzzleSolved");
+  EXPECT_EQ(events[0].source(), "quest");
+  ::quest::v1::PuzzleSolved solved;
+  ASSERT_TRUE(events[0].payload().UnpackTo(&solved));
+  EXPECT_EQ(solved.user_id(), player_);
+  EXPECT_EQ(solved.puzzle_id(), puzzle.id());
+  EXPECT_EQ(solved.score(), result.attempt().score());
+  EXPECT_DOUBLE_EQ(solved.rating(), progress.rating());
 }
 
 TEST_F(AttemptServiceTest, WrongAnswerAndLaterAttemptsAreNotRatedAgain) {
@@ -89,6 +102,7 @@ TEST_F(AttemptServiceTest, WrongAnswerAndLaterAttemptsAreNotRatedAgain) {
   EXPECT_LT(wrong.attempt().rating_change(), 0);
   EXPECT_EQ(wrong.progress().solved_count(), 0);
   EXPECT_EQ(wrong.progress().current_streak(), 0);
+  EXPECT_TRUE(OutboxEvents(wrong.attempt().id()).empty()) << "no PuzzleSolved for a miss";
 
   SubmitAttemptResponse retry;
   ASSERT_TRUE(Submit(Start(puzzle.id(), player_).id(), "Nc7+", player_, &retry).ok());
@@ -107,6 +121,7 @@ TEST_F(AttemptServiceTest, RetriedSubmitWithTheSameRequestIdChangesNothingTwice)
   ASSERT_TRUE(Submit(attempt.id(), "Nc7+", player_, &second, "retry-1").ok());
   EXPECT_EQ(first.SerializeAsString(), second.SerializeAsString());
   EXPECT_EQ(Progress(player_).attempt_count(), 1);
+  EXPECT_EQ(OutboxEvents(attempt.id()).size(), 1u) << "one solve, one event";
   // A new request id for the same attempt is a second submission: refused.
   SubmitAttemptResponse again;
   EXPECT_EQ(Submit(attempt.id(), "Nc7+", player_, &again, "retry-2").error_code(),

@@ -56,8 +56,13 @@ TEST_F(LeaderboardServiceTest, TiesShareARankInEveryPeriod) {
     GetLeaderboardAroundUserResponse around;
     ASSERT_TRUE(Eventually([&] {
       around.Clear();
-      return Around(tied_a_, period, 50, &around).ok() && Find(around, tied_b_) &&
-             Find(around, leader_);
+      // Wait until the replica shows every point of all three players.
+      if (!Around(tied_a_, period, 50, &around).ok()) return false;
+      const LeaderboardEntry* a = Find(around, tied_a_);
+      const LeaderboardEntry* b = Find(around, tied_b_);
+      const LeaderboardEntry* leader = Find(around, leader_);
+      return a && b && leader && a->score() == first_tied_ && b->score() == second_tied_ &&
+             leader->score() == leader_score_;
     })) << around.DebugString();
     const LeaderboardEntry* a = Find(around, tied_a_);
     const LeaderboardEntry* b = Find(around, tied_b_);

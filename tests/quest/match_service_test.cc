@@ -103,6 +103,13 @@ TEST_F(MatchServiceTest, HeadToHeadFromWaitingToFinishedWithAWinner) {
             grpc::StatusCode::FAILED_PRECONDITION) << "the match is over";
   EXPECT_EQ(Leave(match.id(), guest_, &out).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
 
+  auto events = OutboxEvents(match.id());
+  ASSERT_EQ(events.size(), 1u);
+  ::quest::v1::MatchFinished event;
+  ASSERT_TRUE(events[0].payload().UnpackTo(&event));
+  EXPECT_EQ(event.winner_id(), host_);
+  EXPECT_EQ(event.participants_size(), 2);
+
   // Finished matches stay queryable as each player's history.
   ListMatchesRequest history;
   history.set_user_id(guest_);

@@ -10,13 +10,17 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/time/clock.h"
 #include "common/api/uuid.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
+#include "pqxx/pqxx"
+#include "proto/events/v1/events.pb.h"
 #include "proto/quest/v1/attempts.grpc.pb.h"
+#include "proto/quest/v1/events.pb.h"
 #include "proto/quest/v1/leaderboards.grpc.pb.h"
 #include "proto/quest/v1/matches.grpc.pb.h"
 #include "proto/quest/v1/puzzles.grpc.pb.h"
@@ -68,6 +72,21 @@ class QuestServerFixture : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return predicate();
+  }
+
+  // The envelopes in quest_db's outbox about `aggregate_id`, oldest first.
+  static std::vector<::events::v1::EventEnvelope> OutboxEvents(const std::string& aggregate_id) {
+    const TestInfra& infra = TestInfra::Get();
+    pqxx::connection connection(infra.AdminConnectionString(infra.primary_port, "quest_db"));
+    pqxx::read_transaction tx(connection);
+    std::vector<::events::v1::EventEnvelope> events;
+    for (const auto& row : tx.exec_params(
+             "SELECT envelope FROM outbox_events WHERE aggregate_id = $1 ORDER BY created_at",
+             aggregate_id)) {
+      pqxx::binarystring bytes(row[0]);
+      events.emplace_back().ParseFromString(bytes.str());
+    }
+    return events;
   }
 
   ::quest::v1::CreatePuzzleRequest NewPuzzle(const std::string& title = "Knight fork") {

@@ -1,0 +1,28 @@
+#include "common/events/outbox.h"
+
+#include "absl/time/clock.h"
+#include "common/api/uuid.h"
+#include "google/protobuf/util/time_util.h"
+#include "pqxx/binarystring"
+
+namespace qs::events {
+
+::events::v1::EventEnvelope AppendEvent(db::WriteTx& tx, const std::string& source,
+                                        const std::string& aggregate_id,
+                                        const google::protobuf::Message& payload) {
+  ::events::v1::EventEnvelope envelope;
+  envelope.set_id(api::NewUuidV4());
+  envelope.set_type(payload.GetDescriptor()->full_name());
+  envelope.set_source(source);
+  envelope.set_aggregate_id(aggregate_id);
+  *envelope.mutable_occurred_at() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+      absl::ToUnixNanos(absl::Now()));
+  envelope.mutable_payload()->PackFrom(payload);
+  const std::string bytes = envelope.SerializeAsString();
+  tx.Query("INSERT INTO outbox_events (id, type, aggregate_id, envelope) VALUES ($1, $2, $3, $4)",
+           envelope.id(), envelope.type(), aggregate_id,
+           pqxx::binarystring(bytes.data(), bytes.size()));
+  return envelope;
+}
+
+}  // namespace qs::events

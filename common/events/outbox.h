@@ -1,0 +1,32 @@
+// Writing events into the service's transactional outbox.
+//
+//   db.Write([&](db::WriteTx& tx) -> absl::Status {
+//     ...the change...
+//     events::AppendEvent(tx, "quest", attempt_id, solved_event);
+//     return absl::OkStatus();
+//   });
+//
+// The event commits or rolls back with the change: no event for a change
+// that did not happen, no change without its event. Each event travels as
+// an events.v1.EventEnvelope (id, type = the payload's full proto name,
+// source service, aggregate id, time, payload as Any). Relaying the outbox
+// to NATS JetStream is a separate process (the event-stream work).
+#ifndef QS_COMMON_EVENTS_OUTBOX_H_
+#define QS_COMMON_EVENTS_OUTBOX_H_
+
+#include <string>
+
+#include "common/db/transaction.h"
+#include "google/protobuf/message.h"
+#include "proto/events/v1/events.pb.h"
+
+namespace qs::events {
+
+// Appends `payload` to the outbox inside `tx`; returns the envelope written.
+::events::v1::EventEnvelope AppendEvent(db::WriteTx& tx, const std::string& source,
+                                        const std::string& aggregate_id,
+                                        const google::protobuf::Message& payload);
+
+}  // namespace qs::events
+
+#endif  // QS_COMMON_EVENTS_OUTBOX_H_
