@@ -1,0 +1,98 @@
+// A gRPC load generator on the async API, for any service: a scenario is
+// data — which RPCs, how their requests are made, and their mix weights —
+// so a service adds its scenarios without touching the engine.
+//
+//   Scenario scenario{"get_puzzle", {{"GetPuzzle", "/quest.v1.PuzzleService/GetPuzzle", 1,
+//                                     [&](Random& random) { return ...; }}}};
+//   LoadOptions options;                  // closed loop, 20 in flight, 10 s
+//   RunResult result = RunLoad(channel, scenario, options);
+//   std::cout << ResultJson(result, {{"group", "main"}});
+//
+// Closed loop keeps `concurrency` calls in flight: throughput at a fixed
+// parallelism. Open loop sends at a fixed `rate` on a precomputed schedule
+// and measures each latency from the call's intended send time, so a stall
+// in the server (or in this client) shows up as latency of every call it
+// delayed instead of silently lowering the send rate (coordinated omission).
+#ifndef QS_TESTS_BENCH_LOAD_GENERATOR_H_
+#define QS_TESTS_BENCH_LOAD_GENERATOR_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "google/protobuf/message.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/support/byte_buffer.h"
+#include "tests/bench/latency_sample.h"
+
+namespace qs::bench {
+
+using Random = std::mt19937_64;
+
+// One call to send: its serialized request and the metadata it carries.
+struct Request {
+  grpc::ByteBuffer body;
+  std::vector<std::pair<std::string, std::string>> metadata;
+};
+
+// Serializes `message` into a Request with the given metadata.
+Request MakeRequest(const google::protobuf::Message& message,
+                    std::vector<std::pair<std::string, std::string>> metadata = {});
+
+struct CallSpec {
+  std::string name;    // short label, e.g. "GetPuzzle"
+  std::string method;  // full method path, e.g. "/quest.v1.PuzzleService/GetPuzzle"
+  double weight = 1;   // share of the mix
+  // Makes the next request. Called from one thread at a time.
+  std::function<Request(Random&)> next;
+};
+
+struct Scenario {
+  std::string name;
+  std::vector<CallSpec> calls;
+};
+
+struct LoadOptions {
+  enum class Mode { kClosed, kOpen };
+  Mode mode = Mode::kClosed;
+  int concurrency = 20;                         // closed loop: calls in flight
+  double rate = 1000;                           // open loop: calls per second
+  absl::Duration warmup = absl::Seconds(2);     // sent, not measured
+  absl::Duration duration = absl::Seconds(10);  // measured
+  absl::Duration deadline = absl::Seconds(5);   // per call
+  // Open loop: past this many calls in flight, the client is the bottleneck
+  // and the run says so (counted as "CLIENT_OVERLOADED") instead of hiding it.
+  int max_in_flight = 20000;
+  uint64_t seed = 1;
+};
+
+struct RunResult {
+  std::string scenario;
+  LoadOptions options;
+  int64_t calls = 0;  // measured calls, failed ones included
+  int64_t ok = 0;
+  absl::Duration elapsed;  // of the measured window
+  LatencySample latency;   // of every measured call, failed ones included
+  std::map<std::string, int64_t> errors;  // status code name -> count
+  std::map<std::string, int64_t> calls_by_name;
+
+  double CallsPerSecond() const;
+};
+
+RunResult RunLoad(const std::shared_ptr<grpc::Channel>& channel, const Scenario& scenario,
+                  const LoadOptions& options);
+
+// One JSON object (a line of results.jsonl): `labels` first (string values),
+// then mode, concurrency, rate, duration_s, calls, ok, calls_per_s,
+// latency_ms {p50 p90 p99 p999 max mean}, errors {CODE: n}, calls_by_name.
+std::string ResultJson(const RunResult& result,
+                       const std::vector<std::pair<std::string, std::string>>& labels);
+
+}  // namespace qs::bench
+
+#endif  // QS_TESTS_BENCH_LOAD_GENERATOR_H_

@@ -1,0 +1,835 @@
+#!/usr/bin/env python3
+"""Turns a benchmark results file into docs/benchmarks.md and a scale-curve SVG.
+
+    python3 tests/bench/report.py --results RESULTS.jsonl \\
+        --out docs/benchmarks.md --svg docs/benchmarks-scale.svg
+
+Every figure in the report comes from the results file; the only numbers
+written here are the targets (the spec) and the layout of the plot.
+
+The results file is JSON Lines, one object per line, its "kind" selecting the
+record type (blank lines are skipped):
+
+  machine   exactly one: cpu, cores, memory_gb, os, kernel, postgres, date,
+            commit (further fields are shown too).
+  load      a run of the C++ load generator: group ("main", "scale", "pool",
+            "read_node" or "resource"), scenario, users, mode ("closed" or
+            "open"), concurrency, rate, calls_per_s, latency_ms {p50 p90 p99
+            p999 max mean}, errors {CODE: n}; optional label, variant (e.g.
+            "pool=20 read=replica"), duration_s, calls, ok.
+              main       one per scenario at the largest scale (required)
+              scale      list_puzzles, next_puzzle, leaderboard_top,
+                         leaderboard_around at each measured number of users
+              pool       get_puzzle with variant "pool=1" and "pool=20"
+              read_node  get_puzzle with variant "read=replica" and
+                         "read=primary"
+              resource   the open-loop "mixed" run behind the resource records
+  pgbench   the same query through pgbench: scenario, users, connections,
+            calls_per_s, latency_ms {...}; optional read_node, duration_s.
+            Compared with the "main" load record of the same scenario.
+  resource  one per service: service, rss_idle_mb, rss_load_mb,
+            load_calls_per_s, cpu_ms_per_1000_calls, startup_ms.
+  explain   label, users, sql, plan (EXPLAIN (ANALYZE, BUFFERS) text).
+
+The machine record and at least one "main" load record are required; any
+other group may be absent and is then reported as not measured. A missing
+file or a malformed record ends the program with a one-line message on
+stderr and exit status 1.
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+NOT_MEASURED = "not measured in this run"
+
+LOAD_GROUPS = ("main", "scale", "pool", "read_node", "resource")
+LATENCY_KEYS = ("p50", "p90", "p99", "p999", "max")
+
+# The targets: the spec, not measurements.
+THROUGHPUT_VS_PGBENCH_MIN_PERCENT = 70.0
+P99_VS_PGBENCH_MAX_RATIO = 2.0
+LEADERBOARD_TOP_P99_MAX_MS = 10.0
+FEED_PAGE_P99_MAX_MS = 10.0
+RSS_AT_LOAD_MAX_MB = 50.0
+RSS_TARGET_CALLS_PER_S = 1000
+
+# Why a target can be missed; shown only for missed targets. No figures here.
+WHY_MISSED = {
+    "throughput_vs_pgbench": (
+        "each RPC adds protobuf decoding/encoding, HTTP/2 framing and a thread hop "
+        "on top of the same SQL, and on two shared cores the load generator and the "
+        "service take CPU that pgbench's C client does not need"),
+    "p99_vs_pgbench": (
+        "a call waits in more queues than pgbench's query does: the gRPC completion "
+        "queue, the handler thread and the connection pool; when the load generator, "
+        "the service and PostgreSQL compete for the same few cores, any of them being "
+        "descheduled lands in the tail"),
+    "leaderboard_top_p99": (
+        "the top page reads the board's index from its head and joins each row to its "
+        "user; when those pages are not in shared buffers, or a concurrent write holds "
+        "the board's rows, the slowest calls wait on disk or on locks"),
+    "feed_page_p99": (
+        "a feed page is a keyset range scan plus the caller's progress; with many users "
+        "the progress lookups spread over more of the index than stays cached, and "
+        "checkpoints or autovacuum on the shared machine add stalls to the tail"),
+    "rss_at_load": (
+        "memory under load grows with the threads gRPC starts for concurrent calls, "
+        "their per-thread arenas and stacks, the pool's connections and the buffers "
+        "of calls in flight; the allocator keeps freed memory rather than returning it"),
+}
+
+SCALE_PLOT_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b",
+                     "#e377c2", "#17becf")
+
+
+class ReportError(Exception):
+    """A problem with the input that makes a correct report impossible."""
+
+
+# ---------------------------------------------------------------- reading
+
+def read_records(path):
+    """Returns the file's records as (line number, dict) pairs."""
+    try:
+        with open(path, encoding="utf-8") as results_file:
+            lines = results_file.readlines()
+    except FileNotFoundError:
+        raise ReportError(f"results file not found: {path}") from None
+    except OSError as error:
+        raise ReportError(f"cannot read results file {path}: {error.strerror}") from None
+    records = []
+    for line_number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ReportError(f"{path} line {line_number}: not valid JSON ({error.msg})") from None
+        if not isinstance(record, dict):
+            raise ReportError(f"{path} line {line_number}: not a JSON object")
+        records.append((line_number, record))
+    return records
+
+
+def is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class RecordChecker:
+    """Checks and normalises the fields of one record, naming it in errors."""
+
+    def __init__(self, path, line_number, record):
+        self.where = f"{path} line {line_number}"
+        self.record = record
+        self.kind = record.get("kind")
+
+    def fail(self, problem):
+        raise ReportError(f"{self.where}: {self.kind} record {problem}")
+
+    def field(self, name, container=None, prefix=""):
+        container = self.record if container is None else container
+        if name not in container:
+            self.fail(f"is missing field '{prefix}{name}'")
+        return container[name]
+
+    def string(self, name):
+        value = self.field(name)
+        if not isinstance(value, str) or not value:
+            self.fail(f"field '{name}' must be a non-empty string")
+        return value
+
+    def number(self, name, container=None, prefix=""):
+        value = self.field(name, container, prefix)
+        # The load generator writes its labels (users among them) as strings.
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                pass
+        if not is_number(value) or value < 0:
+            self.fail(f"field '{prefix}{name}' must be a non-negative number")
+        return value
+
+    def count(self, name):
+        return int(self.number(name))
+
+    def latency(self):
+        latency = self.field("latency_ms")
+        if not isinstance(latency, dict):
+            self.fail("field 'latency_ms' must be an object")
+        return {key: self.number(key, latency, "latency_ms.") for key in LATENCY_KEYS}
+
+    def errors(self):
+        errors = self.record.get("errors", {})
+        if not isinstance(errors, dict) or not all(is_number(n) for n in errors.values()):
+            self.fail("field 'errors' must be an object of code: count")
+        return {code: int(n) for code, n in errors.items()}
+
+
+def check_machine(checker):
+    record = dict(checker.record)
+    for name in ("cpu", "os", "kernel", "postgres", "date", "commit"):
+        checker.string(name)
+    record["cores"] = checker.count("cores")
+    record["memory_gb"] = checker.number("memory_gb")
+    return record
+
+
+def check_load(checker):
+    record = dict(checker.record)
+    group = checker.string("group")
+    if group not in LOAD_GROUPS:
+        checker.fail(f"has unknown group '{group}' (expected one of {', '.join(LOAD_GROUPS)})")
+    checker.string("scenario")
+    record["users"] = checker.count("users")
+    mode = checker.string("mode")
+    if mode not in ("closed", "open"):
+        checker.fail(f"has unknown mode '{mode}' (expected closed or open)")
+    record["concurrency"] = checker.count("concurrency")
+    record["rate"] = checker.number("rate") if mode == "open" else record.get("rate", 0)
+    record["calls_per_s"] = checker.number("calls_per_s")
+    record["latency_ms"] = checker.latency()
+    record["errors"] = checker.errors()
+    record["variant"] = record.get("variant") or ""
+    if group in ("pool", "read_node") and not record["variant"]:
+        checker.fail("in group '%s' needs a 'variant'" % group)
+    return record
+
+
+def check_pgbench(checker):
+    record = dict(checker.record)
+    checker.string("scenario")
+    record["users"] = checker.count("users")
+    record["connections"] = checker.count("connections")
+    record["calls_per_s"] = checker.number("calls_per_s")
+    record["latency_ms"] = checker.latency()
+    return record
+
+
+def check_resource(checker):
+    record = dict(checker.record)
+    checker.string("service")
+    for name in ("rss_idle_mb", "rss_load_mb", "load_calls_per_s", "cpu_ms_per_1000_calls",
+                 "startup_ms"):
+        record[name] = checker.number(name)
+    return record
+
+
+def check_explain(checker):
+    record = dict(checker.record)
+    for name in ("label", "sql", "plan"):
+        checker.string(name)
+    record["users"] = checker.count("users")
+    return record
+
+
+CHECKERS = {
+    "machine": check_machine,
+    "load": check_load,
+    "pgbench": check_pgbench,
+    "resource": check_resource,
+    "explain": check_explain,
+}
+
+
+@dataclass
+class Results:
+    machine: dict
+    loads: list       # load records, file order
+    pgbench: list
+    resources: list
+    explains: list
+
+    def group(self, name):
+        return [record for record in self.loads if record["group"] == name]
+
+
+def parse_results(path):
+    """Reads and checks the results file; raises ReportError if unusable."""
+    by_kind = {kind: [] for kind in CHECKERS}
+    for line_number, raw in read_records(path):
+        checker = RecordChecker(path, line_number, raw)
+        if checker.kind not in CHECKERS:
+            raise ReportError(f"{checker.where}: unknown record kind {checker.kind!r} "
+                              f"(expected one of {', '.join(CHECKERS)})")
+        by_kind[checker.kind].append(CHECKERS[checker.kind](checker))
+    if len(by_kind["machine"]) != 1:
+        raise ReportError(f"{path}: expected exactly one machine record, "
+                          f"found {len(by_kind['machine'])}")
+    results = Results(by_kind["machine"][0], by_kind["load"], by_kind["pgbench"],
+                      by_kind["resource"], by_kind["explain"])
+    if not results.group("main"):
+        raise ReportError(f"{path}: no load record in group 'main'")
+    return results
+
+
+# ---------------------------------------------------------------- formatting
+
+def format_ms(value):
+    return f"{value:.2f}"
+
+
+def format_rate(value):
+    return f"{round(value):,}"
+
+
+def format_users(users):
+    return f"{users:,}"
+
+
+def format_users_short(users):
+    """10000 -> "10k", 1000000 -> "1M", 2500 -> "2.5k"."""
+    for size, suffix in ((1_000_000_000, "G"), (1_000_000, "M"), (1_000, "k")):
+        if users >= size:
+            return f"{users / size:g}{suffix}"
+    return str(users)
+
+
+def format_amount(value):
+    """A plain figure: no decimals when whole, else one."""
+    rounded = round(value, 1)
+    return f"{rounded:.0f}" if rounded == int(rounded) else f"{rounded:.1f}"
+
+
+def format_percent(value):
+    return format_amount(value) + "%"
+
+
+def format_ratio(value):
+    return f"{value:.1f}×" if value >= 0.95 else f"{value:.2f}×"
+
+
+def format_errors(errors):
+    failed = [f"{code}: {n:,}" for code, n in errors.items() if n]
+    return ", ".join(failed) if failed else "0"
+
+
+def format_mode(record):
+    if record.get("mode") == "open":
+        return f"open ({format_rate(record.get('rate', 0))}/s)"
+    return record.get("mode", "closed")
+
+
+def ratio(numerator, denominator):
+    return numerator / denominator if denominator else math.inf
+
+
+def markdown_cell(value):
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(markdown_cell(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def code_block(text, language=""):
+    """A fenced block whose fence is longer than any backtick run inside."""
+    longest_run, run = 0, 0
+    for character in text:
+        run = run + 1 if character == "`" else 0
+        longest_run = max(longest_run, run)
+    fence = "`" * max(3, longest_run + 1)
+    return f"{fence}{language}\n{text.rstrip()}\n{fence}"
+
+
+# ---------------------------------------------------------------- finding records
+
+def find_load(results, group, scenario):
+    for record in results.group(group):
+        if record["scenario"] == scenario:
+            return record
+    return None
+
+
+def find_pgbench(results, scenario):
+    for record in results.pgbench:
+        if record["scenario"] == scenario:
+            return record
+    return None
+
+
+def variant_settings(record):
+    """'pool=20 read=replica' -> {'pool': '20', 'read': 'replica'}."""
+    settings = {}
+    for token in record["variant"].split():
+        key, _, value = token.partition("=")
+        settings[key] = value
+    return settings
+
+
+def find_variant(records, key, value):
+    for record in records:
+        if variant_settings(record).get(key) == value:
+            return record
+    return None
+
+
+def main_users(results):
+    return max(record["users"] for record in results.group("main"))
+
+
+# ---------------------------------------------------------------- targets
+
+@dataclass
+class TargetResult:
+    key: str          # into WHY_MISSED
+    target: str
+    measured: str
+    met: bool | None  # None: not measured
+    shortfall: str = ""
+
+    @property
+    def verdict(self):
+        if self.met is None:
+            return NOT_MEASURED
+        return "met" if self.met else f"missed by {self.shortfall}"
+
+
+def excess_percent(value, limit):
+    """How far value is over limit, as a percentage of limit."""
+    return format_percent((value / limit - 1) * 100)
+
+
+def upper_bound_result(key, target, value, limit, measured, strict):
+    met = value < limit if strict else value <= limit
+    return TargetResult(key, target, measured, met, "" if met else excess_percent(value, limit))
+
+
+def throughput_target(results):
+    target = (f"GetPuzzle throughput ≥ {format_percent(THROUGHPUT_VS_PGBENCH_MIN_PERCENT)} "
+              "of pgbench's (same query, same connection count)")
+    service, pgbench = find_load(results, "main", "get_puzzle"), find_pgbench(results, "get_puzzle")
+    if not service or not pgbench:
+        return TargetResult("throughput_vs_pgbench", target, NOT_MEASURED, None)
+    percent = ratio(service["calls_per_s"], pgbench["calls_per_s"]) * 100
+    measured = (f"{format_percent(percent)} ({format_rate(service['calls_per_s'])} vs "
+                f"{format_rate(pgbench['calls_per_s'])} calls/s)")
+    met = percent >= THROUGHPUT_VS_PGBENCH_MIN_PERCENT
+    shortfall = f"{format_amount(THROUGHPUT_VS_PGBENCH_MIN_PERCENT - percent)} points"
+    return TargetResult("throughput_vs_pgbench", target, measured, met, "" if met else shortfall)
+
+
+def p99_vs_pgbench_target(results):
+    target = f"GetPuzzle p99 ≤ {format_amount(P99_VS_PGBENCH_MAX_RATIO)}× pgbench's"
+    service, pgbench = find_load(results, "main", "get_puzzle"), find_pgbench(results, "get_puzzle")
+    if not service or not pgbench:
+        return TargetResult("p99_vs_pgbench", target, NOT_MEASURED, None)
+    service_p99, pgbench_p99 = service["latency_ms"]["p99"], pgbench["latency_ms"]["p99"]
+    value = ratio(service_p99, pgbench_p99)
+    measured = f"{format_ratio(value)} ({format_ms(service_p99)} vs {format_ms(pgbench_p99)} ms)"
+    return upper_bound_result("p99_vs_pgbench", target, value, P99_VS_PGBENCH_MAX_RATIO,
+                              measured, strict=False)
+
+
+def p99_target(results, key, description, scenario, limit_ms):
+    target = f"{description} p99 < {format_amount(limit_ms)} ms at the largest scale"
+    record = find_load(results, "main", scenario)
+    if not record:
+        return TargetResult(key, target, NOT_MEASURED, None)
+    p99 = record["latency_ms"]["p99"]
+    measured = f"{format_ms(p99)} ms at {format_users(record['users'])} users"
+    return upper_bound_result(key, target, p99, limit_ms, measured, strict=True)
+
+
+def rss_targets(results):
+    target = (f"each service < {format_amount(RSS_AT_LOAD_MAX_MB)} MB RSS at "
+              f"{format_rate(RSS_TARGET_CALLS_PER_S)} calls/s")
+    if not results.resources:
+        return [TargetResult("rss_at_load", target, NOT_MEASURED, None)]
+    outcomes = []
+    for record in results.resources:
+        measured = (f"{record['service']}: {format_amount(record['rss_load_mb'])} MB at "
+                    f"{format_rate(record['load_calls_per_s'])} calls/s")
+        outcomes.append(upper_bound_result("rss_at_load", target, record["rss_load_mb"],
+                                           RSS_AT_LOAD_MAX_MB, measured, strict=True))
+    return outcomes
+
+
+def evaluate_targets(results):
+    return [
+        throughput_target(results),
+        p99_vs_pgbench_target(results),
+        p99_target(results, "leaderboard_top_p99", "Leaderboard top-100", "leaderboard_top",
+                   LEADERBOARD_TOP_P99_MAX_MS),
+        p99_target(results, "feed_page_p99", "Feed page", "list_puzzles", FEED_PAGE_P99_MAX_MS),
+        *rss_targets(results),
+    ]
+
+
+# ---------------------------------------------------------------- sections
+
+def intro_section(results):
+    machine = results.machine
+    labels = {"cpu": "CPU", "cores": "cores", "memory_gb": "memory (GB)", "os": "OS",
+              "kernel": "kernel", "postgres": "PostgreSQL", "date": "date",
+              "commit": "commit"}
+    rows = [(labels.get(name, name), value) for name, value in machine.items() if name != "kind"]
+    return "\n\n".join([
+        "# Benchmarks",
+        "This file is generated by `./tests/bench/run.sh` (the one command that runs the "
+        "benchmarks and writes this report from their results) and must not be edited by "
+        "hand: change the benchmarks or `tests/bench/report.py` and run it again. Every "
+        "figure below comes from that run's results file.",
+        "## Machine",
+        markdown_table(("field", "value"), rows),
+        "The load generator, the service and PostgreSQL (primary and replica) share this "
+        "machine, so they compete for the same cores: the figures are those of the whole "
+        "stack on one box, not of the service alone.",
+    ])
+
+
+def targets_section(results):
+    outcomes = evaluate_targets(results)
+    rows = [(o.target, o.measured, o.verdict) for o in outcomes]
+    parts = ["## Targets", markdown_table(("target", "measured", "verdict"), rows)]
+    missed = []
+    for outcome in outcomes:
+        if outcome.met is False and outcome.key not in {key for key, _ in missed}:
+            missed.append((outcome.key, outcome.target))
+    if missed:
+        reasons = [f"- **{target}**: {WHY_MISSED[key]}." for key, target in missed]
+        parts += ["### Why a target is missed", "\n".join(reasons)]
+    return "\n\n".join(parts)
+
+
+LOAD_COLUMNS = ("mode", "concurrency", "calls/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms",
+                "max ms", "errors")
+
+
+def load_row_cells(record):
+    latency = record["latency_ms"]
+    return [format_mode(record), format_rate(record["concurrency"]),
+            format_rate(record["calls_per_s"]),
+            *(format_ms(latency[key]) for key in LATENCY_KEYS), format_errors(record["errors"])]
+
+
+def pgbench_row_cells(record):
+    latency = record["latency_ms"]
+    return [format_mode(record), format_rate(record["connections"]),
+            format_rate(record["calls_per_s"]),
+            *(format_ms(latency[key]) for key in LATENCY_KEYS), "—"]
+
+
+def scenarios_section(results):
+    rows = [[record["scenario"], *load_row_cells(record)] for record in results.group("main")]
+    return "\n\n".join([
+        f"## Scenarios at {format_users(main_users(results))} users",
+        markdown_table(("scenario", *LOAD_COLUMNS), rows),
+    ])
+
+
+def describe_read_node(record):
+    variant = variant_settings(record).get("read")
+    return f", reads from the {variant}" if variant else ""
+
+
+def comparison_mismatch(service, pgbench):
+    """A warning when the service and pgbench runs are not like for like."""
+    differences = []
+    if service["concurrency"] != pgbench["connections"]:
+        differences.append(f"the service ran {format_rate(service['concurrency'])} calls in "
+                           f"flight, pgbench {format_rate(pgbench['connections'])} connections")
+    if service["users"] != pgbench["users"]:
+        differences.append(f"the service ran at {format_users(service['users'])} users, "
+                           f"pgbench at {format_users(pgbench['users'])}")
+    if not differences:
+        return ""
+    return "Not like for like: " + "; ".join(differences) + "."
+
+
+def gateway_cost_section(results):
+    heading = "## What the gateway costs: service vs pgbench"
+    if not results.pgbench:
+        return f"{heading}\n\n{NOT_MEASURED}"
+    parts = [heading]
+    for pgbench in results.pgbench:
+        service = find_load(results, "main", pgbench["scenario"])
+        if not service:
+            parts.append(f"pgbench ran {pgbench['scenario']}, but the service's main run of it "
+                         f"was {NOT_MEASURED}.")
+            continue
+        read_node = pgbench.get("read_node")
+        rows = [[f"service {service['scenario']}{describe_read_node(service)}",
+                 *load_row_cells(service)],
+                [f"pgbench {pgbench['scenario']}" + (f", reads from the {read_node}"
+                                                     if read_node else ""),
+                 *pgbench_row_cells(pgbench)]]
+        throughput = ratio(service["calls_per_s"], pgbench["calls_per_s"]) * 100
+        p99 = ratio(service["latency_ms"]["p99"], pgbench["latency_ms"]["p99"])
+        parts += [
+            markdown_table(("client", *LOAD_COLUMNS), rows),
+            f"Service throughput is {format_percent(throughput)} of pgbench's; its p99 is "
+            f"{format_ratio(p99)} pgbench's.",
+        ]
+        mismatch = comparison_mismatch(service, pgbench)
+        if mismatch:
+            parts.append(mismatch)
+    return "\n\n".join(parts)
+
+
+def variant_comparison(records, setting, first_value, second_value):
+    """Rows for two variants of one scenario and their ratios (first / second).
+
+    Returns (rows, ratios sentence or None when one of the two is missing).
+    """
+    first = find_variant(records, setting, first_value)
+    second = find_variant(records, setting, second_value)
+    rows = [[record["variant"], record["scenario"], *load_row_cells(record)]
+            for record in records]
+    if not first or not second:
+        return rows, None
+    throughput = ratio(first["calls_per_s"], second["calls_per_s"])
+    p99 = ratio(first["latency_ms"]["p99"], second["latency_ms"]["p99"])
+    sentence = (f"{first['variant']} vs {second['variant']}: {format_ratio(throughput)} the "
+                f"throughput, {format_ratio(p99)} the p99.")
+    return rows, sentence
+
+
+def variant_section(heading, records, setting, first_value, second_value, missing_note):
+    if not records:
+        return f"{heading}\n\n{NOT_MEASURED}"
+    rows, sentence = variant_comparison(records, setting, first_value, second_value)
+    parts = [heading, markdown_table(("variant", "scenario", *LOAD_COLUMNS), rows)]
+    parts.append(sentence or f"{missing_note}: {NOT_MEASURED}.")
+    return "\n\n".join(parts)
+
+
+def pool_section(results):
+    return variant_section("## The pool's worth", results.group("pool"), "pool", "20", "1",
+                           "The comparison of pool=20 with pool=1")
+
+
+def read_node_section(results):
+    return variant_section("## Replica vs primary reads", results.group("read_node"), "read",
+                           "replica", "primary", "The comparison of replica with primary")
+
+
+def scale_series(results):
+    """{scenario: [records ordered by users]}, scenarios in file order."""
+    series = {}
+    for record in results.group("scale"):
+        series.setdefault(record["scenario"], []).append(record)
+    return {scenario: sorted(records, key=lambda r: r["users"])
+            for scenario, records in series.items()}
+
+
+def scale_rows(results):
+    rows = []
+    for scenario, records in scale_series(results).items():
+        for record in records:
+            latency = record["latency_ms"]
+            rows.append([scenario, format_users(record["users"]),
+                         format_rate(record["calls_per_s"]), format_ms(latency["p50"]),
+                         format_ms(latency["p99"])])
+    return rows
+
+
+def scale_section(results, svg_link):
+    heading = "## Scale curves"
+    if not results.group("scale"):
+        return f"{heading}\n\n{NOT_MEASURED}"
+    return "\n\n".join([
+        heading,
+        markdown_table(("scenario", "users", "calls/s", "p50 ms", "p99 ms"), scale_rows(results)),
+        f"![scale curves]({svg_link})",
+    ])
+
+
+def resources_section(results):
+    heading = "## Resources"
+    if not results.resources:
+        return f"{heading}\n\n{NOT_MEASURED}"
+    rows = [[r["service"], format_amount(r["rss_idle_mb"]), format_amount(r["rss_load_mb"]),
+             format_rate(r["load_calls_per_s"]), format_amount(r["cpu_ms_per_1000_calls"]),
+             format_amount(r["startup_ms"])] for r in results.resources]
+    parts = [heading, markdown_table(
+        ("service", "idle RSS MB", "RSS under load MB", "at calls/s", "CPU ms per 1,000 calls",
+         "start-up to SERVING ms"), rows)]
+    for run in results.group("resource"):
+        latency = run["latency_ms"]
+        parts.append(
+            f"Load during the measurement: scenario {run['scenario']}, {format_mode(run)}, "
+            f"{format_rate(run['calls_per_s'])} calls/s achieved, p50 {format_ms(latency['p50'])} "
+            f"ms, p99 {format_ms(latency['p99'])} ms, errors {format_errors(run['errors'])}.")
+    return "\n\n".join(parts)
+
+
+def explain_section(results):
+    heading = "## Query plans"
+    if not results.explains:
+        return f"{heading}\n\n{NOT_MEASURED}"
+    parts = [heading]
+    for record in results.explains:
+        parts += [f"### {record['label']} ({format_users(record['users'])} users)",
+                  code_block(record["sql"], "sql"), code_block(record["plan"])]
+    return "\n\n".join(parts)
+
+
+def render_markdown(results, svg_link):
+    sections = [intro_section(results), targets_section(results), scenarios_section(results),
+                gateway_cost_section(results), pool_section(results), read_node_section(results),
+                scale_section(results, svg_link), resources_section(results),
+                explain_section(results)]
+    return "\n\n".join(sections) + "\n"
+
+
+# ---------------------------------------------------------------- SVG plot
+
+SVG_WIDTH, SVG_HEIGHT = 720, 420
+PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 70, 510, 50, 360
+FONT = 'font-family="DejaVu Sans, Arial, Helvetica, sans-serif"'
+
+
+def nice_ceiling(value):
+    """The smallest of 1, 2, 2.5, 5 × 10^k that is ≥ value (value > 0)."""
+    if value <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if step * power >= value * (1 - 1e-12):
+            return step * power
+    return 10 * power
+
+
+def svg_text(x, y, text, size=12, anchor="middle", extra=""):
+    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
+            f'{FONT} fill="#222"{extra}>{escape(text)}</text>')
+
+
+class ScalePlot:
+    """Maps users (log10) and p99 ms (linear) to SVG coordinates."""
+
+    def __init__(self, users_values, max_p99):
+        logs = [math.log10(users) for users in users_values]
+        low, high = min(logs), max(logs)
+        padding = (high - low) * 0.08 if high > low else 0.5
+        self.log_low, self.log_high = low - padding, high + padding
+        self.y_max = nice_ceiling(max_p99 * 1.05)  # headroom above the highest point
+
+    def x(self, users):
+        share = (math.log10(users) - self.log_low) / (self.log_high - self.log_low)
+        return PLOT_LEFT + share * (PLOT_RIGHT - PLOT_LEFT)
+
+    def y(self, p99):
+        return PLOT_BOTTOM - p99 / self.y_max * (PLOT_BOTTOM - PLOT_TOP)
+
+
+def svg_axes(plot, users_values):
+    elements = [f'<rect x="{PLOT_LEFT}" y="{PLOT_TOP}" width="{PLOT_RIGHT - PLOT_LEFT}" '
+                f'height="{PLOT_BOTTOM - PLOT_TOP}" fill="none" stroke="#888"/>']
+    for users in users_values:
+        x = plot.x(users)
+        elements.append(f'<line x1="{x:.1f}" y1="{PLOT_TOP}" x2="{x:.1f}" y2="{PLOT_BOTTOM + 5}" '
+                        'stroke="#ddd"/>')
+        elements.append(svg_text(x, PLOT_BOTTOM + 20, format_users_short(users)))
+    for index in range(6):
+        value = plot.y_max * index / 5
+        y = plot.y(value)
+        elements.append(f'<line x1="{PLOT_LEFT - 5}" y1="{y:.1f}" x2="{PLOT_RIGHT}" y2="{y:.1f}" '
+                        'stroke="#ddd"/>')
+        elements.append(svg_text(PLOT_LEFT - 8, y + 4, f"{value:g}", anchor="end"))
+    middle_y = (PLOT_TOP + PLOT_BOTTOM) / 2
+    elements.append(svg_text((PLOT_LEFT + PLOT_RIGHT) / 2, PLOT_BOTTOM + 45,
+                             "users (log scale)", size=13))
+    elements.append(svg_text(22, middle_y, "p99 latency (ms)", size=13,
+                             extra=f' transform="rotate(-90 22 {middle_y:.1f})"'))
+    return elements
+
+
+def svg_series(plot, scenario, records, color):
+    points = [(plot.x(r["users"]), plot.y(r["latency_ms"]["p99"])) for r in records]
+    coordinates = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+    elements = [f'<polyline points="{coordinates}" fill="none" stroke="{color}" '
+                f'stroke-width="2"><title>{escape(scenario)}</title></polyline>']
+    elements += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{color}"/>' for x, y in points]
+    return elements
+
+
+def svg_legend_entry(index, scenario, color):
+    y = PLOT_TOP + 10 + index * 22
+    x = PLOT_RIGHT + 20
+    return [f'<line x1="{x}" y1="{y}" x2="{x + 24}" y2="{y}" stroke="{color}" stroke-width="2"/>',
+            f'<circle cx="{x + 12}" cy="{y}" r="3.5" fill="{color}"/>',
+            svg_text(x + 32, y + 4, scenario, anchor="start")]
+
+
+def svg_document(elements):
+    body = "\n  ".join(elements)
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{SVG_WIDTH}" height="{SVG_HEIGHT}" '
+            f'viewBox="0 0 {SVG_WIDTH} {SVG_HEIGHT}">\n'
+            f'  <rect width="{SVG_WIDTH}" height="{SVG_HEIGHT}" fill="#fff"/>\n  {body}\n</svg>\n')
+
+
+def render_svg(results):
+    title = svg_text(SVG_WIDTH / 2, 28, "p99 latency vs number of users", size=16,
+                     extra=' font-weight="bold"')
+    series = scale_series(results)
+    if not series:
+        return svg_document([title, svg_text(SVG_WIDTH / 2, SVG_HEIGHT / 2,
+                                             f"Scale curves {NOT_MEASURED}")])
+    records = [record for scenario_records in series.values() for record in scenario_records]
+    users_values = sorted({record["users"] for record in records if record["users"] > 0})
+    if not users_values:
+        raise ReportError("scale records need users > 0 for a log scale")
+    plot = ScalePlot(users_values, max(record["latency_ms"]["p99"] for record in records))
+    elements = [title, *svg_axes(plot, users_values)]
+    for index, (scenario, scenario_records) in enumerate(series.items()):
+        color = SCALE_PLOT_COLORS[index % len(SCALE_PLOT_COLORS)]
+        plotted = [record for record in scenario_records if record["users"] > 0]
+        elements += svg_series(plot, scenario, plotted, color)
+        elements += svg_legend_entry(index, scenario, color)
+    return svg_document(elements)
+
+
+# ---------------------------------------------------------------- main
+
+def svg_link_from(markdown_path, svg_path):
+    markdown_directory = os.path.dirname(os.path.abspath(markdown_path))
+    return os.path.relpath(os.path.abspath(svg_path), markdown_directory).replace(os.sep, "/")
+
+
+def write_file(path, text):
+    directory = os.path.dirname(path)
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as output:
+        output.write(text)
+
+
+def generate(results_path, markdown_path, svg_path):
+    """Reads results_path and writes the report and the plot."""
+    results = parse_results(results_path)
+    markdown = render_markdown(results, svg_link_from(markdown_path, svg_path))
+    svg = render_svg(results)
+    write_file(svg_path, svg)
+    write_file(markdown_path, markdown)
+
+
+def parse_arguments(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--results", required=True, help="results file (JSON Lines)")
+    parser.add_argument("--out", required=True, help="Markdown report to write")
+    parser.add_argument("--svg", required=True, help="scale-curve SVG to write")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    arguments = parse_arguments(argv)
+    try:
+        generate(arguments.results, arguments.out, arguments.svg)
+    except ReportError as error:
+        print(f"report.py: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
