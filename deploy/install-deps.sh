@@ -13,6 +13,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libnats-dev uuid-dev
   # servers and tools used by the scripts and tests
   postgresql-15 postgresql-contrib nats-server openssl procps iproute2 curl
+  # benchmark report and pgbench log summaries
+  python3
 )
 
 missing=()

@@ -2,11 +2,13 @@
 
 #include <csignal>
 
+#include "pqxx/nontransaction"
+
 namespace qs::db {
 namespace {
 
 PoolOptions PoolFor(const config::DbConfig& config, const std::string& host,
-                    int port, const std::string& pool_name,
+                    int port, const std::string& pool_name, bool read_only,
                     const std::vector<PreparedStatement>& prepared) {
   PoolOptions options;
   options.conninfo = config.ConnectionString(host, port, pool_name);
@@ -15,13 +17,14 @@ PoolOptions PoolFor(const config::DbConfig& config, const std::string& host,
   options.max_connections = config.max_connections;
   options.idle_timeout = config.idle_timeout;
   options.acquire_timeout = config.connect_timeout;
-  if (!prepared.empty()) {
-    options.on_connect = [prepared](pqxx::connection& connection) {
-      for (const PreparedStatement& statement : prepared) {
-        connection.prepare(statement.name, statement.sql);
-      }
-    };
-  }
+  options.on_connect = [prepared, read_only](pqxx::connection& connection) {
+    // Read connections refuse writes at the session level, since their
+    // statements run without an enclosing READ ONLY transaction (ReadTx).
+    if (read_only) pqxx::nontransaction(connection).exec("SET default_transaction_read_only = on");
+    for (const PreparedStatement& statement : prepared) {
+      connection.prepare(statement.name, statement.sql);
+    }
+  };
   return options;
 }
 
@@ -33,9 +36,9 @@ Database::Database(const config::DbConfig& config, const std::string& service,
   // SIGPIPE must become an error, not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
   write_pool_ = std::make_unique<ConnectionPool>(PoolFor(
-      config, config.host, config.port, service + "-write", prepared));
+      config, config.host, config.port, service + "-write", /*read_only=*/false, prepared));
   read_pool_ = std::make_unique<ConnectionPool>(PoolFor(
-      config, config.read_host, config.read_port, service + "-read", prepared));
+      config, config.read_host, config.read_port, service + "-read", /*read_only=*/true, prepared));
 }
 
 void Database::CancelRunningQueries() {

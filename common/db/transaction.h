@@ -1,7 +1,7 @@
 // The two kinds of transaction a store can be handed by Database.
 //
-// ReadTx runs on the read node (DB_READ_HOST) inside a READ ONLY
-// transaction; WriteTx runs on the write node (DB_HOST). Neither can be made
+// ReadTx runs on the read node (DB_READ_HOST), read-only (see below);
+// WriteTx runs on the write node (DB_HOST). Neither can be made
 // by a store itself, so a store cannot send a write to the replica: the type
 // it receives says where its SQL goes.
 //
@@ -15,10 +15,12 @@
 #ifndef QS_COMMON_DB_TRANSACTION_H_
 #define QS_COMMON_DB_TRANSACTION_H_
 
+#include <memory>
 #include <string>
 #include <utility>
 
 #include "pqxx/connection"
+#include "pqxx/nontransaction"
 #include "pqxx/result"
 #include "pqxx/transaction"
 
@@ -26,52 +28,62 @@ namespace qs::db {
 
 class Database;
 
-// Shared query surface; `Tx` is pqxx::read_transaction or pqxx::work.
-template <typename Tx>
+// Shared query surface of both kinds.
 class TransactionBase {
  public:
   // Runs `sql` with $1..$n bound to `args` (never concatenate input).
   template <typename... Args>
   pqxx::result Query(const std::string& sql, Args&&... args) {
-    return tx_.exec_params(sql, std::forward<Args>(args)...);
+    return tx_->exec_params(sql, std::forward<Args>(args)...);
   }
 
   // Runs a statement prepared on every connection of the pool (see
   // DatabaseOptions::prepared_statements).
   template <typename... Args>
   pqxx::result QueryPrepared(const std::string& name, Args&&... args) {
-    return tx_.exec_prepared(name, std::forward<Args>(args)...);
+    return tx_->exec_prepared(name, std::forward<Args>(args)...);
   }
 
   // Quotes a value for the rare statement that cannot take parameters.
   template <typename T>
   std::string Quote(const T& value) {
-    return tx_.quote(value);
+    return tx_->quote(value);
   }
 
  protected:
-  explicit TransactionBase(pqxx::connection& connection) : tx_(connection) {}
-  Tx tx_;
+  explicit TransactionBase(std::unique_ptr<pqxx::transaction_base> tx) : tx_(std::move(tx)) {}
+
+  std::unique_ptr<pqxx::transaction_base> tx_;
 };
 
-class ReadTx : public TransactionBase<pqxx::read_transaction> {
+// On the read pool (Database::Read) each statement runs on its own, in one
+// round trip, on a session that is read-only (default_transaction_read_only):
+// no BEGIN/ROLLBACK around it. Statements of one ReadTx may then see
+// different snapshots — fine for the stale-tolerant reads that go to the
+// replica. On the primary (Database::ReadFromPrimary) a ReadTx is a READ ONLY
+// transaction: one snapshot for all its statements.
+class ReadTx : public TransactionBase {
  private:
   friend class Database;
-  explicit ReadTx(pqxx::connection& connection)
-      : TransactionBase(connection) {}
+  enum class Snapshot { kPerStatement, kShared };
+  ReadTx(pqxx::connection& connection, Snapshot snapshot)
+      : TransactionBase(snapshot == Snapshot::kShared
+                            ? std::unique_ptr<pqxx::transaction_base>(
+                                  std::make_unique<pqxx::read_transaction>(connection))
+                            : std::make_unique<pqxx::nontransaction>(connection)) {}
 };
 
-class WriteTx : public TransactionBase<pqxx::work> {
+class WriteTx : public TransactionBase {
  private:
   friend class Database;
   explicit WriteTx(pqxx::connection& connection)
-      : TransactionBase(connection) {}
-  void Commit() { tx_.commit(); }
+      : TransactionBase(std::make_unique<pqxx::work>(connection)) {}
+  void Commit() { tx_->commit(); }
 
  public:
   // Runs a whole SQL script (several statements, no parameters) with the
   // simple query protocol: for DDL such as migrations, never for input.
-  pqxx::result ExecuteScript(const std::string& sql) { return tx_.exec(sql); }
+  pqxx::result ExecuteScript(const std::string& sql) { return tx_->exec(sql); }
 };
 
 }  // namespace qs::db

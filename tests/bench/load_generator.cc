@@ -1,9 +1,11 @@
 #include "tests/bench/load_generator.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -205,7 +207,11 @@ RunResult RunLoad(const std::shared_ptr<grpc::Channel>& channel, const Scenario&
 std::string ResultJson(const RunResult& result,
                        const std::vector<std::pair<std::string, std::string>>& labels) {
   std::vector<std::string> fields;
-  for (const auto& [key, value] : labels) fields.push_back(JsonString(key) + ":" + JsonString(value));
+  for (const auto& [key, value] : labels) {
+    const bool number = !value.empty() && value.size() < 16 &&
+                        std::all_of(value.begin(), value.end(), absl::ascii_isdigit);
+    fields.push_back(JsonString(key) + ":" + (number ? value : JsonString(value)));
+  }
   const LoadOptions& o = result.options;
   const bool closed = o.mode == LoadOptions::Mode::kClosed;
   fields.push_back("\"scenario\":" + JsonString(result.scenario));

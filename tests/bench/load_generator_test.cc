@@ -105,8 +105,8 @@ TEST_F(LoadGeneratorTest, ErrorsAreCountedByStatusCodeAndMixedByWeight) {
   const double share = static_cast<double>(unimplemented) / result.calls;
   EXPECT_GT(share, 0.15);
   EXPECT_LT(share, 0.35);
-  const std::string json = ResultJson(result, {{"group", "test"}});
-  EXPECT_EQ(json.rfind("{\"group\":\"test\",\"scenario\":\"mix\",\"mode\":\"closed\"", 0), 0u)
+  const std::string json = ResultJson(result, {{"group", "test"}, {"users", "1000"}});
+  EXPECT_EQ(json.rfind("{\"group\":\"test\",\"users\":1000,\"scenario\":\"mix\",\"mode\":\"closed\"", 0), 0u)
       << json;
   EXPECT_NE(json.find("\"UNIMPLEMENTED\":" + std::to_string(unimplemented)), std::string::npos);
 }

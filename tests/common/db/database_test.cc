@@ -81,6 +81,24 @@ TEST_F(DatabaseTest, AWriteThroughAReadTransactionIsRefused) {
   EXPECT_EQ(*CountOnPrimary(), 0);
 }
 
+TEST_F(DatabaseTest, AWriteThroughAReadIsRefusedWhenTheReadHostIsThePrimary) {
+  // Development points DB_READ_HOST at the primary; the read pool's
+  // read-only sessions still refuse a write sent through Read.
+  config::DbConfig config = TestInfra::Get().ServiceDbConfig("quest");
+  config.read_host = config.host;
+  config.read_port = config.port;
+  Database same_host(config, "router-test-same-host");
+  absl::StatusOr<bool> in_recovery = same_host.Read(InRecovery);
+  ASSERT_TRUE(in_recovery.ok()) << in_recovery.status();
+  EXPECT_FALSE(*in_recovery) << "reads went to the primary";
+  absl::Status status = same_host.Read([&](ReadTx& tx) -> absl::Status {
+    tx.Query("INSERT INTO " + table_ + " (name) VALUES ('x')");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_EQ(*CountOnPrimary(), 0);
+}
+
 TEST_F(DatabaseTest, CommittedWriteBecomesVisibleOnTheReplica) {
   ASSERT_TRUE(Insert("alpha").ok());
   absl::Time deadline = absl::Now() + absl::Seconds(5);

@@ -1,0 +1,367 @@
+#!/usr/bin/env python3
+"""Tests for report.py: builds synthetic results files, generates the report
+and checks the figures, verdicts, ordering, the SVG and the error exits.
+
+    python3 tests/bench/report_test.py
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+import xml.etree.ElementTree as ElementTree
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import report  # noqa: E402
+
+REPORT_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "report.py")
+SVG_NAMESPACE = "{http://www.w3.org/2000/svg}"
+SCALE_SCENARIOS = ("list_puzzles", "next_puzzle", "leaderboard_top", "leaderboard_around")
+
+
+def latency(p50, p99):
+    return {"p50": p50, "p90": p50 * 2, "p99": p99, "p999": p99 * 2, "max": p99 * 4,
+            "mean": p50}
+
+
+def load(group, scenario, calls_per_s, p50, p99, users=1_000_000, variant="pool=20",
+         mode="closed", rate=0, errors=None):
+    return {"kind": "load", "group": group, "label": scenario, "scenario": scenario,
+            "users": users, "variant": variant, "mode": mode, "concurrency": 20, "rate": rate,
+            "duration_s": 10.0, "calls": int(calls_per_s * 10), "ok": int(calls_per_s * 10),
+            "calls_per_s": calls_per_s, "latency_ms": latency(p50, p99),
+            "errors": errors or {}}
+
+
+MACHINE = {"kind": "machine", "cpu": "Test CPU 9000", "cores": 2, "memory_gb": 24.0,
+           "os": "Debian GNU/Linux 12 (bookworm)", "kernel": "6.1.0-test",
+           "postgres": "PostgreSQL 15.9", "date": "2026-11-25T23:10:00Z", "commit": "abc1234"}
+
+
+def main_records(get_puzzle_p99=3.2, leaderboard_top_p99=13.5, list_puzzles_p99=4.0):
+    return [
+        load("main", "get_puzzle", 2500, 0.8, get_puzzle_p99),
+        load("main", "list_puzzles", 1800, 1.1, list_puzzles_p99),
+        load("main", "leaderboard_top", 1500, 1.4, leaderboard_top_p99),
+        load("main", "mixed", 1600, 1.2, 9.0, errors={"UNAVAILABLE": 5, "OK_NOT_AN_ERROR": 0}),
+    ]
+
+
+def scale_records():
+    """Deliberately out of order by users."""
+    records = []
+    for users, factor in ((1_000_000, 3), (10_000, 1), (100_000, 2)):
+        for index, scenario in enumerate(SCALE_SCENARIOS):
+            records.append(load("scale", scenario, 3000 / factor, 0.5 * factor,
+                                (index + 1) * factor, users=users))
+    return records
+
+
+def pgbench_record(calls_per_s=5000.0, p99=2.0):
+    return {"kind": "pgbench", "label": "get_puzzle", "scenario": "get_puzzle",
+            "users": 1_000_000, "connections": 20, "duration_s": 10.0, "calls": 50000,
+            "calls_per_s": calls_per_s, "latency_ms": latency(0.4, p99), "read_node": "replica"}
+
+
+def resource_record(service="quest", rss_load_mb=30.0):
+    return {"kind": "resource", "service": service, "rss_idle_mb": 12.3,
+            "rss_load_mb": rss_load_mb, "load_calls_per_s": 998.0,
+            "cpu_ms_per_1000_calls": 350.0, "startup_ms": 120.0}
+
+
+def full_records():
+    return [
+        MACHINE,
+        *main_records(),
+        *scale_records(),
+        load("pool", "get_puzzle", 500, 4.0, 20.0, variant="pool=1"),
+        load("pool", "get_puzzle", 2000, 0.9, 4.0, variant="pool=20"),
+        load("read_node", "get_puzzle", 2400, 0.8, 4.0, variant="read=replica"),
+        load("read_node", "get_puzzle", 1600, 1.0, 5.0, variant="read=primary"),
+        load("resource", "mixed", 998, 0.9, 3.0, mode="open", rate=1000),
+        pgbench_record(),
+        resource_record(),
+        {"kind": "explain", "label": "feed page (ListPuzzles)", "users": 1_000_000,
+         "sql": "SELECT id FROM puzzles ORDER BY id LIMIT 20",
+         "plan": "Limit  (actual time=0.01..0.02 rows=20)\n  ->  Index Only Scan"},
+    ]
+
+
+class ReportTestCase(unittest.TestCase):
+    def setUp(self):
+        self.directory = tempfile.TemporaryDirectory()
+        self.addCleanup(self.directory.cleanup)
+        self.results_path = self.path("results.jsonl")
+        self.markdown_path = self.path("docs", "benchmarks.md")
+        self.svg_path = self.path("docs", "benchmarks-scale.svg")
+
+    def path(self, *parts):
+        return os.path.join(self.directory.name, *parts)
+
+    def write_results(self, records):
+        with open(self.results_path, "w", encoding="utf-8") as results_file:
+            results_file.write("\n".join(json.dumps(record) for record in records) + "\n")
+
+    def generate(self, records):
+        self.write_results(records)
+        report.generate(self.results_path, self.markdown_path, self.svg_path)
+        with open(self.markdown_path, encoding="utf-8") as markdown_file:
+            return markdown_file.read()
+
+    def run_script(self, *arguments):
+        return subprocess.run([sys.executable, REPORT_SCRIPT, *arguments],
+                              capture_output=True, text=True, check=False)
+
+    def table_row(self, markdown, first_cell):
+        for line in markdown.splitlines():
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            if line.startswith("|") and cells[0] == first_cell:
+                return cells
+        self.fail(f"no table row starting with {first_cell!r}")
+
+    def section(self, markdown, heading):
+        start = markdown.index(heading)
+        end = markdown.find("\n## ", start + len(heading))
+        return markdown[start:] if end < 0 else markdown[start:end]
+
+
+class TargetsTest(ReportTestCase):
+    def targets(self, records):
+        self.write_results(records)
+        results = report.parse_results(self.results_path)
+        return {outcome.key: outcome for outcome in report.evaluate_targets(results)}
+
+    def test_throughput_half_of_pgbench_is_50_percent_and_misses_by_20_points(self):
+        outcome = self.targets(full_records())["throughput_vs_pgbench"]
+        self.assertTrue(outcome.measured.startswith("50% "), outcome.measured)
+        self.assertIn("2,500 vs 5,000 calls/s", outcome.measured)
+        self.assertIs(outcome.met, False)
+        self.assertEqual(outcome.verdict, "missed by 20 points")
+
+    def test_throughput_at_80_percent_is_met(self):
+        records = [r for r in full_records() if r["kind"] != "pgbench"]
+        outcome = self.targets(records + [pgbench_record(calls_per_s=3125.0)])[
+            "throughput_vs_pgbench"]
+        self.assertTrue(outcome.measured.startswith("80% "), outcome.measured)
+        self.assertEqual(outcome.verdict, "met")
+
+    def test_p99_ratio_within_twice_pgbench_is_met(self):
+        outcome = self.targets(full_records())["p99_vs_pgbench"]  # 3.2 / 2.0
+        self.assertTrue(outcome.measured.startswith("1.6×"), outcome.measured)
+        self.assertEqual(outcome.verdict, "met")
+
+    def test_p99_ratio_three_times_pgbench_misses_by_50_percent(self):
+        records = [MACHINE, *main_records(get_puzzle_p99=6.0), pgbench_record(p99=2.0)]
+        outcome = self.targets(records)["p99_vs_pgbench"]
+        self.assertTrue(outcome.measured.startswith("3.0×"), outcome.measured)
+        self.assertEqual(outcome.verdict, "missed by 50%")
+
+    def test_latency_targets(self):
+        outcomes = self.targets(full_records())
+        self.assertEqual(outcomes["leaderboard_top_p99"].verdict, "missed by 35%")  # 13.5 ms
+        self.assertIn("13.50 ms at 1,000,000 users", outcomes["leaderboard_top_p99"].measured)
+        self.assertEqual(outcomes["feed_page_p99"].verdict, "met")  # 4 ms
+
+    def test_latency_targets_prefer_the_steady_rate_run(self):
+        steady = load("latency", "leaderboard_top", 500, 1.0, 6.0, mode="open", rate=500)
+        outcomes = self.targets(full_records() + [steady])
+        self.assertEqual(outcomes["leaderboard_top_p99"].verdict, "met")  # 6 ms, not 13.5
+        self.assertIn("open loop at 500 calls/s", outcomes["leaderboard_top_p99"].measured)
+        markdown = self.generate(full_records() + [steady])
+        self.assertIn("### Latency at a steady rate", markdown)
+
+    def test_rss_verdict_per_service(self):
+        self.write_results([MACHINE, *main_records(), resource_record("quest", 30.0),
+                            resource_record("social", 60.0)])
+        results = report.parse_results(self.results_path)
+        rss = [o for o in report.evaluate_targets(results) if o.key == "rss_at_load"]
+        self.assertEqual([o.verdict for o in rss], ["met", "missed by 20%"])
+        self.assertIn("quest: 30 MB at 998 calls/s", rss[0].measured)
+
+    def test_targets_table_and_why_list_only_for_missed_targets(self):
+        markdown = self.generate(full_records())
+        self.assertEqual(self.table_row(markdown, "GetPuzzle throughput ≥ 70% of pgbench's "
+                                        "(same query, same connection count)")[2],
+                         "missed by 20 points")
+        why = self.section(markdown, "### Why a target is missed")
+        self.assertIn(report.WHY_MISSED["throughput_vs_pgbench"], why)
+        self.assertIn(report.WHY_MISSED["leaderboard_top_p99"], why)
+        self.assertNotIn(report.WHY_MISSED["p99_vs_pgbench"], why)
+        self.assertNotIn(report.WHY_MISSED["feed_page_p99"], why)
+        self.assertNotIn(report.WHY_MISSED["rss_at_load"], why)
+
+    def test_no_why_list_when_every_target_is_met(self):
+        records = [MACHINE, *main_records(leaderboard_top_p99=5.0),
+                   pgbench_record(calls_per_s=2500.0), resource_record()]
+        markdown = self.generate(records)
+        self.assertNotIn("Why a target is missed", markdown)
+        self.assertNotIn("missed", self.section(markdown, "## Targets"))
+
+
+class SectionsTest(ReportTestCase):
+    def test_machine_and_intro(self):
+        markdown = self.generate(full_records())
+        self.assertIn("./tests/bench/run.sh", markdown)
+        for value in ("Test CPU 9000", "6.1.0-test", "PostgreSQL 15.9", "abc1234",
+                      "2026-11-25T23:10:00Z"):
+            self.assertIn(value, markdown)
+
+    def test_scenario_rows_in_file_order_with_errors(self):
+        markdown = self.generate(full_records())
+        section = self.section(markdown, "## Scenarios at 1,000,000 users")
+        positions = [section.index(f"| {name} |") for name in
+                     ("get_puzzle", "list_puzzles", "leaderboard_top", "mixed")]
+        self.assertEqual(positions, sorted(positions))
+        mixed = self.table_row(section, "mixed")
+        self.assertEqual(mixed[3], "1,600")
+        self.assertEqual(mixed[-1], "UNAVAILABLE: 5")
+        self.assertEqual(self.table_row(section, "get_puzzle")[-1], "0")
+        self.assertEqual(self.table_row(section, "get_puzzle")[6], "3.20")
+
+    def test_pool_and_read_node_ratios(self):
+        markdown = self.generate(full_records())
+        self.assertIn("pool=20 vs pool=1: 4.0× the throughput",
+                      self.section(markdown, "## The pool's worth"))
+        self.assertIn("read=replica vs read=primary: 1.5× the throughput, 0.80× the p99",
+                      self.section(markdown, "## Replica vs primary reads"))
+
+    def test_service_vs_pgbench_rows(self):
+        section = self.section(self.generate(full_records()), "## What the gateway costs")
+        self.assertEqual(self.table_row(section, "pgbench get_puzzle, reads from the replica")[3],
+                         "5,000")
+        self.assertIn("Service throughput is 50% of pgbench's; its p99 is 1.6× pgbench's.",
+                      section)
+
+    def test_scale_rows_ordered_by_users_within_each_scenario(self):
+        section = self.section(self.generate(full_records()), "## Scale curves")
+        rows = [line for line in section.splitlines() if line.startswith("| list_puzzles |")]
+        self.assertEqual([row.split("|")[2].strip() for row in rows],
+                         ["10,000", "100,000", "1,000,000"])
+        self.assertIn("![scale curves](benchmarks-scale.svg)", section)
+
+    def test_resources_and_query_plans(self):
+        markdown = self.generate(full_records())
+        self.assertEqual(self.table_row(markdown, "quest"), ["quest", "12.3", "30", "998", "350",
+                                                             "120"])
+        plans = self.section(markdown, "## Query plans")
+        self.assertIn("### feed page (ListPuzzles)", plans)
+        self.assertIn("```sql\nSELECT id FROM puzzles ORDER BY id LIMIT 20\n```", plans)
+        self.assertIn("```\nLimit  (actual time=0.01..0.02 rows=20)\n  ->  Index Only Scan\n```",
+                      plans)
+
+    def test_labels_written_as_strings_by_the_load_generator_are_accepted(self):
+        record = load("main", "get_puzzle", 1234.5, 0.8, 2.5)
+        record["users"] = "10000"  # quest_bench --labels=...,users=10000 writes a string
+        markdown = self.generate([MACHINE, record])
+        self.assertIn("## Scenarios at 10,000 users", markdown)
+        self.assertEqual(self.table_row(markdown, "get_puzzle")[3], "1,234")
+
+    def test_missing_optional_groups_are_reported_as_not_measured(self):
+        markdown = self.generate([MACHINE, *main_records()])
+        for heading in ("## What the gateway costs", "## The pool's worth",
+                        "## Replica vs primary reads", "## Scale curves", "## Resources",
+                        "## Query plans"):
+            self.assertIn(report.NOT_MEASURED, self.section(markdown, heading), heading)
+        self.assertNotIn("![scale curves]", markdown)
+        self.assertEqual(self.table_row(self.section(markdown, "## Targets"),
+                                        "each service < 50 MB RSS at 1,000 calls/s")[2],
+                         report.NOT_MEASURED)
+        ElementTree.parse(self.svg_path)  # still a valid (placeholder) SVG
+
+
+class SvgTest(ReportTestCase):
+    def test_svg_is_xml_with_one_polyline_per_scenario(self):
+        self.generate(full_records())
+        root = ElementTree.parse(self.svg_path).getroot()
+        self.assertEqual(root.tag, SVG_NAMESPACE + "svg")
+        polylines = root.findall(f".//{SVG_NAMESPACE}polyline")
+        self.assertEqual(len(polylines), len(SCALE_SCENARIOS))
+        for polyline in polylines:
+            self.assertEqual(len(polyline.get("points").split()), 3)
+        texts = {"".join(text.itertext()) for text in root.iter(SVG_NAMESPACE + "text")}
+        self.assertTrue({"10k", "100k", "1M", *SCALE_SCENARIOS} <= texts, texts)
+        with open(self.svg_path, encoding="utf-8") as svg_file:
+            self.assertNotIn("href", svg_file.read())  # self-contained
+
+    def test_points_rise_left_to_right_for_rising_latency(self):
+        self.generate(full_records())
+        root = ElementTree.parse(self.svg_path).getroot()
+        points = [tuple(map(float, point.split(",")))
+                  for point in root.find(f".//{SVG_NAMESPACE}polyline").get("points").split()]
+        xs, ys = [x for x, _ in points], [y for _, y in points]
+        self.assertEqual(xs, sorted(xs))
+        self.assertEqual(ys, sorted(ys, reverse=True))  # SVG y grows downwards
+
+    def test_nice_ceiling(self):
+        self.assertEqual(report.nice_ceiling(7.3), 10)
+        self.assertEqual(report.nice_ceiling(1.3), 2)
+        self.assertEqual(report.nice_ceiling(2.1), 2.5)
+        self.assertEqual(report.nice_ceiling(10), 10)
+        self.assertEqual(report.nice_ceiling(0.42), 0.5)
+
+
+class ErrorsTest(ReportTestCase):
+    def assert_fails_with(self, message_part, *arguments):
+        completed = self.run_script("--results", self.results_path, "--out", self.markdown_path,
+                                    "--svg", self.svg_path, *arguments)
+        self.assertNotEqual(completed.returncode, 0)
+        self.assertEqual(len(completed.stderr.strip().splitlines()), 1, completed.stderr)
+        self.assertIn(message_part, completed.stderr)
+        self.assertFalse(os.path.exists(self.markdown_path))
+
+    def test_missing_file(self):
+        self.assert_fails_with("results file not found")
+
+    def test_missing_machine_record(self):
+        self.write_results(main_records())
+        self.assert_fails_with("exactly one machine record")
+
+    def test_missing_main_group(self):
+        self.write_results([MACHINE, *scale_records()])
+        self.assert_fails_with("group 'main'")
+
+    def test_malformed_json_names_the_line(self):
+        self.write_results([MACHINE])
+        with open(self.results_path, "a", encoding="utf-8") as results_file:
+            results_file.write("{not json\n")
+        self.assert_fails_with("line 2: not valid JSON")
+
+    def test_record_without_kind(self):
+        record = load("main", "get_puzzle", 100, 1, 2)
+        del record["kind"]
+        self.write_results([MACHINE, record])
+        self.assert_fails_with("line 2: record has no 'kind' field")
+
+    def test_missing_latency_field(self):
+        broken = load("main", "get_puzzle", 100, 1, 2)
+        del broken["latency_ms"]["p99"]
+        self.write_results([MACHINE, broken])
+        self.assert_fails_with("missing field 'latency_ms.p99'")
+
+    def test_success_through_the_command_line(self):
+        self.write_results(full_records())
+        completed = self.run_script("--results", self.results_path, "--out", self.markdown_path,
+                                    "--svg", self.svg_path)
+        self.assertEqual(completed.returncode, 0, completed.stderr)
+        self.assertTrue(os.path.exists(self.markdown_path))
+        self.assertTrue(os.path.exists(self.svg_path))
+
+
+def write_junit_summary(result, path):
+    """The counts Bazel and tests/run_all.sh read, when run under Bazel."""
+    failures, errors = len(result.failures), len(result.errors)
+    with open(path, "w", encoding="utf-8") as xml:
+        xml.write('<?xml version="1.0" encoding="UTF-8"?>\n'
+                  f'<testsuites tests="{result.testsRun}" failures="{failures}" '
+                  f'errors="{errors}">\n'
+                  f'  <testsuite name="report_test" tests="{result.testsRun}" '
+                  f'failures="{failures}" errors="{errors}"/>\n</testsuites>\n')
+
+
+if __name__ == "__main__":
+    program = unittest.main(exit=False)
+    if os.environ.get("XML_OUTPUT_FILE"):
+        write_junit_summary(program.result, os.environ["XML_OUTPUT_FILE"])
+    sys.exit(0 if program.result.wasSuccessful() else 1)

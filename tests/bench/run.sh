@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# The whole benchmark in one command, on a fresh Debian 12 machine:
+#
+#   ./tests/bench/run.sh [--scales=10000,100000,1000000] [--duration=10]
+#
+# installs what is missing, starts its own PostgreSQL primary + replica and
+# NATS (.state/bench, ports 57432/57433/57222/57822), builds with -c opt, and
+# for each scale (users; puzzles = users/20, attempts = 10 x users) resets
+# quest_db, migrates it, seeds it with COPY (//quest:seed) and measures the
+# scale scenarios. At the largest scale it also measures every quest
+# scenario, pgbench running the GetPuzzle SQL over as many connections as the
+# service pool, the pool capped at 1 vs 20, replica vs primary reads, and
+# the resource figures, and records EXPLAIN ANALYZE of the top queries.
+# Results go to .state/bench/results.jsonl; tests/bench/report.py turns them
+# into docs/benchmarks.md and docs/benchmarks-scale.svg.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$repo"
+
+scales=10000,100000,1000000
+duration=10
+warmup=2
+for argument in "$@"; do
+  case "$argument" in
+    --scales=*) scales=${argument#*=} ;;
+    --duration=*) duration=${argument#*=} ;;
+    *) echo "usage: tests/bench/run.sh [--scales=N,N,...] [--duration=SECONDS]" >&2; exit 2 ;;
+  esac
+done
+IFS=, read -r -a scale_list <<<"$scales"
+largest=${scale_list[-1]}
+
+export STATE_DIR="$repo/.state/bench"
+export PG_PRIMARY_PORT=${BENCH_PG_PRIMARY_PORT:-57432}
+export PG_REPLICA_PORT=${BENCH_PG_REPLICA_PORT:-57433}
+export NATS_PORT=${BENCH_NATS_PORT:-57222}
+export NATS_MONITOR_PORT=${BENCH_NATS_MONITOR_PORT:-57822}
+quest_port=${BENCH_QUEST_PORT:-57051}
+pool_size=20
+results="$STATE_DIR/results.jsonl"
+
+log() { echo "[bench] $*" >&2; }
+
+deploy/install-deps.sh
+trap 'stop_quest; deploy/infra.sh stop --state "$STATE_DIR" || true' EXIT
+deploy/infra.sh up --state "$STATE_DIR"
+# shellcheck disable=SC1091
+source "$STATE_DIR/infra.env"
+mkdir -p "$STATE_DIR/logs"
+: >"$results"
+
+log "building (-c opt)"
+bazel build -c opt //quest:quest_server //quest:seed //tests/bench:quest_bench
+bin=$(bazel info -c opt bazel-bin 2>/dev/null)
+quest_url="postgres://quest_svc:$QUEST_DB_PASSWORD@$PG_HOST:$PG_PRIMARY_PORT/quest_db"
+page_token_key=$(openssl rand -hex 32)
+
+# --- the quest server -------------------------------------------------------
+quest_pid=
+start_quest() {  # start_quest [VAR=value ...]: overrides of the default env
+  stop_quest
+  local since
+  since=$(date +%s%N)
+  env -i PATH="$PATH" \
+    DB_HOST="$PG_HOST" DB_PORT="$PG_PRIMARY_PORT" \
+    DB_READ_HOST="$PG_HOST" DB_READ_PORT="$PG_REPLICA_PORT" \
+    DB_NAME=quest_db DB_USER=quest_svc DB_PASSWORD="$QUEST_DB_PASSWORD" \
+    DB_MAX_CONNECTIONS=$pool_size DB_MIN_CONNECTIONS=5 \
+    GRPC_LISTEN_ADDRESS="127.0.0.1:$quest_port" GRPC_TLS_MODE=plaintext \
+    PAGE_TOKEN_KEY="$page_token_key" NATS_URL="$NATS_URL" "$@" \
+    "$bin/quest/quest_server" >>"$STATE_DIR/logs/quest.log" 2>&1 </dev/null &
+  quest_pid=$!
+  startup_ms=$("$bin/tests/bench/quest_bench" wait-serving \
+    --target="127.0.0.1:$quest_port" --since-ns="$since") || {
+    tail -n 20 "$STATE_DIR/logs/quest.log" >&2; exit 1; }
+}
+stop_quest() {
+  [[ -n "${quest_pid:-}" ]] || return 0
+  kill -TERM "$quest_pid" 2>/dev/null || true
+  wait "$quest_pid" 2>/dev/null || true
+  quest_pid=
+}
+
+load() {  # load LABELS SCENARIOS [quest_bench flags...]
+  local labels=$1 scenarios=$2
+  shift 2
+  "$bin/tests/bench/quest_bench" run --target="127.0.0.1:$quest_port" \
+    --database-url="$quest_url" --scenarios="$scenarios" --labels="kind=load,$labels" \
+    --duration="$duration" --warmup="$warmup" --out="$results" "$@"
+}
+
+# --- data -------------------------------------------------------------------
+seed() {  # seed USERS
+  local users=$1 puzzles=$(( $1 / 20 > 1000 ? $1 / 20 : 1000 ))
+  log "seeding $users users, $puzzles puzzles, $((users * 10)) attempts"
+  deploy/infra.sh reset-databases --state "$STATE_DIR" >/dev/null
+  start_quest  # migrates the empty database
+  stop_quest
+  "$bin/quest/seed" --users="$users" --puzzles="$puzzles" --attempts=$((users * 10)) \
+    --database-url="$quest_url" >&2
+  psql_primary -c "VACUUM ANALYZE" >/dev/null
+  wait_replica
+}
+psql_on() {  # psql_on PORT [psql args]: as the admin role, on quest_db
+  PGPASSWORD="$PG_ADMIN_PASSWORD" psql -X -q -v ON_ERROR_STOP=1 -h "$PG_HOST" -p "$1" \
+    -U "$PG_ADMIN_USER" -d quest_db "${@:2}"
+}
+psql_primary() { psql_on "$PG_PRIMARY_PORT" "$@"; }
+psql_replica() { psql_on "$PG_REPLICA_PORT" "$@"; }
+wait_replica() {  # until the replica has replayed everything written so far
+  local lsn
+  lsn=$(psql_primary -At -c "SELECT pg_current_wal_lsn()")
+  until [[ $(psql_replica -At -c \
+      "SELECT pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn") == t ]]; do sleep 0.5; done
+}
+
+# --- references ---------------------------------------------------------------
+# pgbench runs GetPuzzle's SQL (quest/puzzle_store.cc) on the replica, where
+# the service reads, with the prepared protocol and the pool's connection
+# count. Ids come from a numbered copy of the puzzle ids (an extra primary-key
+# lookup per call that the service does not pay).
+pgbench_get_puzzle() {
+  psql_primary -c "DROP TABLE IF EXISTS bench_puzzle_ids;
+    CREATE TABLE bench_puzzle_ids AS
+      SELECT (row_number() OVER ()) - 1 AS n, id FROM puzzles WHERE status = 'published';
+    ALTER TABLE bench_puzzle_ids ADD PRIMARY KEY (n); ANALYZE bench_puzzle_ids;" >/dev/null
+  wait_replica
+  local count script="$STATE_DIR/get_puzzle.pgbench" logs="$STATE_DIR/pgbench"
+  count=$(psql_replica -At -c "SELECT count(*) FROM bench_puzzle_ids")
+  cat >"$script" <<SQL
+\set n random(0, $count - 1)
+SELECT id::text, author_id::text, title, kind, themes::text, rating, play_count, content, solution, status, version, (extract(epoch FROM created_at) * 1000000)::bigint, (extract(epoch FROM updated_at) * 1000000)::bigint FROM puzzles WHERE id = (SELECT id FROM bench_puzzle_ids WHERE n = :n);
+SQL
+  rm -rf "$logs" && mkdir -p "$logs"
+  log "pgbench: GetPuzzle SQL, $pool_size connections, ${duration}s"
+  (cd "$logs" && PGPASSWORD="$PG_ADMIN_PASSWORD" /usr/lib/postgresql/15/bin/pgbench \
+    -n -M prepared -c "$pool_size" -j 2 -T "$((duration + warmup))" -f "$script" -l \
+    -h "$PG_HOST" -p "$PG_REPLICA_PORT" -U "$PG_ADMIN_USER" quest_db >/dev/null)
+  python3 tests/bench/pgbench_log.py --logs="$logs" --warmup="$warmup" --duration="$duration" \
+    --labels="users=$1,scenario=get_puzzle,label=get_puzzle,connections=$pool_size,read_node=replica" \
+    >>"$results"
+}
+
+# --- resources ----------------------------------------------------------------
+rss_mb() { awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$quest_pid/status"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$quest_pid/stat"; }
+resources() {  # the quest server idle, then at 1,000 calls/s of the mixed profile
+  start_quest
+  local startup=$startup_ms
+  sleep 2
+  local idle before after peak=0 rss calls hz
+  idle=$(rss_mb)
+  before=$(cpu_ticks)
+  load "group=resource,users=$1" mixed --mode=open --rate=1000 &
+  local load_pid=$!
+  while kill -0 "$load_pid" 2>/dev/null; do
+    rss=$(rss_mb)
+    peak=$(awk -v a="$peak" -v b="$rss" 'BEGIN {print (b > a) ? b : a}')
+    sleep 0.5
+  done
+  wait "$load_pid"
+  after=$(cpu_ticks)
+  hz=$(getconf CLK_TCK)
+  calls=$(tail -n 1 "$results" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["calls"], r["calls_per_s"], r["duration_s"])')
+  read -r calls rate seconds <<<"$calls"
+  # CPU of the whole run (warm-up included) over the calls it sent.
+  python3 - "$idle" "$peak" "$rate" "$before" "$after" "$hz" "$startup" "$seconds" "$warmup" <<'PY' >>"$results"
+import json, sys
+idle, peak, rate, before, after, hz, startup, seconds, warmup = map(float, sys.argv[1:])
+cpu_ms = (after - before) * 1000.0 / hz
+calls_sent = rate * (seconds + warmup)
+print(json.dumps({"kind": "resource", "service": "quest", "rss_idle_mb": idle,
+                  "rss_load_mb": peak, "load_calls_per_s": rate,
+                  "cpu_ms_per_1000_calls": round(cpu_ms / calls_sent * 1000.0, 1),
+                  "startup_ms": startup}))
+PY
+}
+
+# --- query plans ----------------------------------------------------------------
+explain() {  # explain LABEL SQL: EXPLAIN ANALYZE on the replica
+  local plan
+  plan=$(psql_replica -At -c "EXPLAIN (ANALYZE, BUFFERS) $2")
+  python3 -c 'import json,sys; print(json.dumps({"kind":"explain","label":sys.argv[1],"users":int(sys.argv[2]),"sql":sys.argv[3],"plan":sys.argv[4]}))' \
+    "$1" "$largest" "$2" "$plan" >>"$results"
+}
+explain_top_queries() {
+  local user puzzle score
+  user=$(psql_replica -At -c "SELECT user_id FROM leaderboard_scores WHERE period = 'all' ORDER BY score DESC OFFSET (SELECT count(*) / 2 FROM leaderboard_scores WHERE period = 'all') LIMIT 1")
+  score=$(psql_replica -At -c "SELECT score FROM leaderboard_scores WHERE period = 'all' AND user_id = '$user'")
+  puzzle=$(psql_replica -At -c "SELECT id FROM puzzles LIMIT 1")
+  explain "GetPuzzle" "SELECT id, title, rating, play_count, content FROM puzzles WHERE id = '$puzzle'"
+  explain "ListPuzzles: first feed page" "SELECT id, title, rating FROM puzzles WHERE status = 'published' ORDER BY created_at DESC, id DESC LIMIT 21"
+  explain "GetLeaderboard: top 100" "SELECT user_id, score FROM leaderboard_scores WHERE period = 'all' ORDER BY score DESC, user_id LIMIT 101"
+  explain "GetLeaderboardAroundUser: rank of a median user (count above)" "SELECT count(*) FILTER (WHERE score > $score), count(*) FROM leaderboard_scores WHERE period = 'all' AND score >= $score"
+  explain "GetNextPuzzle: unseen puzzle near a median user's rating" "WITH me AS (SELECT coalesce((SELECT rating FROM user_progress WHERE user_id = '$user'), 1500) AS my_rating) SELECT p.id FROM puzzles p, me WHERE p.status = 'published' AND p.rating BETWEEN me.my_rating - 150 AND me.my_rating + 150 AND NOT EXISTS (SELECT 1 FROM puzzle_attempts a WHERE a.user_id = '$user' AND a.puzzle_id = p.id) ORDER BY abs(p.rating - me.my_rating), p.id LIMIT 1"
+}
+
+# --- the run ----------------------------------------------------------------------
+python3 - "$(git rev-parse --short HEAD)" <<'PY' >>"$results"
+import json, os, platform, subprocess, sys, datetime
+def first(path, key):
+    for line in open(path):
+        if line.startswith(key):
+            return line.split(":", 1)[1].strip()
+os_name = dict(l.rstrip().split("=", 1) for l in open("/etc/os-release") if "=" in l)
+mem_kb = int(first("/proc/meminfo", "MemTotal").split()[0])
+postgres = subprocess.run(["/usr/lib/postgresql/15/bin/postgres", "--version"],
+                          capture_output=True, text=True).stdout.strip()
+print(json.dumps({"kind": "machine", "cpu": first("/proc/cpuinfo", "model name"),
+                  "cores": os.cpu_count(), "memory_gb": round(mem_kb / 1024 / 1024, 1),
+                  "os": os_name.get("PRETTY_NAME", "").strip('"'), "kernel": platform.release(),
+                  "postgres": postgres, "commit": sys.argv[1],
+                  "date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")}))
+PY
+
+for users in "${scale_list[@]}"; do
+  seed "$users"
+  start_quest
+  log "scale $users: feed, next puzzle, leaderboards"
+  # One call in flight: the cost of a call at this size, without queueing.
+  load "group=scale,users=$users" list_puzzles,next_puzzle,leaderboard_top,leaderboard_around \
+    --concurrency=1
+  if [[ $users == "$largest" ]]; then
+    log "all scenarios at $users users"
+    load "group=main,users=$users" get_puzzle,list_puzzles,next_puzzle,submit_attempt,leaderboard_top,leaderboard_around,mixed
+    # The latency targets, at a steady rate well below saturation.
+    load "group=latency,users=$users" get_puzzle,list_puzzles,leaderboard_top \
+      --mode=open --rate=500
+    load "group=read_node,users=$users,variant=read=replica" get_puzzle
+    start_quest DB_READ_PORT="$PG_PRIMARY_PORT"
+    load "group=read_node,users=$users,variant=read=primary" get_puzzle
+    start_quest DB_MAX_CONNECTIONS=1 DB_MIN_CONNECTIONS=1
+    load "group=pool,users=$users,variant=pool=1" get_puzzle
+    start_quest
+    load "group=pool,users=$users,variant=pool=20" get_puzzle
+    stop_quest
+    pgbench_get_puzzle "$users"
+    resources "$users"
+    explain_top_queries
+  fi
+  stop_quest
+done
+
+python3 tests/bench/report.py --results "$results" --out docs/benchmarks.md \
+  --svg docs/benchmarks-scale.svg
+log "wrote docs/benchmarks.md"
