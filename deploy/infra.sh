@@ -159,8 +159,12 @@ init_replica() {
 # runs of the same state directory).
 configure_replica() {
   local auto="$1/postgresql.auto.conf"
-  sed -i '/^primary_conninfo/d' "$auto"
+  sed -i '/^primary_conninfo/d; /^hot_standby_feedback/d' "$auto"
   echo "primary_conninfo = 'host=127.0.0.1 port=$primary_port user=replicator password=$PG_REPLICATOR_PASSWORD application_name=replica'" >>"$auto"
+  # Reads served by the replica are not cancelled when the primary vacuums
+  # rows they still need ("conflict with recovery"); the price is that the
+  # primary keeps those rows a little longer.
+  echo "hot_standby_feedback = on" >>"$auto"
 }
 
 # Waits until the replica is in recovery and streaming from the primary, so

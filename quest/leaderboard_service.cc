@@ -27,21 +27,23 @@ absl::StatusOr<std::string> PeriodOf(::quest::v1::LeaderboardPeriod period) {
   return PeriodKey(period, absl::Now());
 }
 
-// Ranks a contiguous run of rows in rank order and appends them.
-void AppendRanked(db::ReadTx& tx, LeaderboardStore& store, const std::string& period,
+// Ranks a contiguous run of rows in rank order and appends them; true when
+// the ranks are estimated (see RankCounter).
+bool AppendRanked(db::ReadTx& tx, RankCounter& counter, const std::string& period,
                   const std::vector<BoardRow>& rows,
                   google::protobuf::RepeatedPtrField<::quest::v1::LeaderboardEntry>* out) {
-  if (rows.empty()) return;
-  auto [above, at_or_above] = store.CountAbove(tx, period, rows.front().score);
+  if (rows.empty()) return false;
+  const RankCounter::Counts counts = counter.CountAbove(tx, period, rows.front().score);
   std::vector<int64_t> scores;
   for (const BoardRow& row : rows) scores.push_back(row.score);
-  std::vector<int64_t> ranks = CompetitionRanks(scores, above, at_or_above);
+  std::vector<int64_t> ranks = CompetitionRanks(scores, counts.above, counts.at_or_above);
   for (size_t i = 0; i < rows.size(); ++i) {
     ::quest::v1::LeaderboardEntry* entry = out->Add();
     entry->set_rank(ranks[i]);
     entry->set_user_id(rows[i].user_id);
     entry->set_score(rows[i].score);
   }
+  return counts.estimated;
 }
 
 }  // namespace
@@ -66,7 +68,8 @@ grpc::Status LeaderboardService::GetLeaderboard(
     std::vector<BoardRow> rows = store_.Page(tx, *period, *after, *page_size + 1);
     const bool has_more = static_cast<int>(rows.size()) > *page_size;
     if (has_more) rows.pop_back();
-    AppendRanked(tx, store_, *period, rows, response->mutable_entries());
+    response->set_ranks_estimated(
+        AppendRanked(tx, ranks_, *period, rows, response->mutable_entries()));
     return has_more;
   });
   if (!more.ok()) return ToGrpcStatus(more.status());
@@ -105,7 +108,8 @@ grpc::Status LeaderboardService::GetLeaderboardAroundUser(
     rows.push_back({target, *score});
     std::vector<BoardRow> below = store_.Below(tx, *period, *score, target, radius);
     rows.insert(rows.end(), below.begin(), below.end());
-    AppendRanked(tx, store_, *period, rows, response->mutable_entries());
+    response->set_ranks_estimated(
+        AppendRanked(tx, ranks_, *period, rows, response->mutable_entries()));
     return absl::OkStatus();
   });
   if (!read.ok()) return ToGrpcStatus(read);

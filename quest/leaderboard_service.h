@@ -1,5 +1,6 @@
 // quest.v1.LeaderboardService: pages of a period's leaderboard and the
-// neighbourhood of one user, with competition ranks. Read replica only.
+// neighbourhood of one user, with competition ranks (rank_counter.h). Read
+// replica only.
 #ifndef QS_QUEST_LEADERBOARD_SERVICE_H_
 #define QS_QUEST_LEADERBOARD_SERVICE_H_
 
@@ -7,13 +8,15 @@
 #include "common/db/database.h"
 #include "proto/quest/v1/leaderboards.grpc.pb.h"
 #include "quest/leaderboard_store.h"
+#include "quest/rank_counter.h"
 
 namespace qs::quest {
 
 class LeaderboardService final : public ::quest::v1::LeaderboardService::Service {
  public:
-  LeaderboardService(db::Database& database, api::PageTokenCodec page_tokens)
-      : database_(database), page_tokens_(std::move(page_tokens)) {}
+  LeaderboardService(db::Database& database, api::PageTokenCodec page_tokens,
+                     RankCounter::Options ranks = {})
+      : database_(database), page_tokens_(std::move(page_tokens)), ranks_(database, ranks) {}
 
   grpc::Status GetLeaderboard(grpc::ServerContext* context,
                               const ::quest::v1::GetLeaderboardRequest* request,
@@ -26,6 +29,7 @@ class LeaderboardService final : public ::quest::v1::LeaderboardService::Service
   db::Database& database_;
   api::PageTokenCodec page_tokens_;
   LeaderboardStore store_;
+  RankCounter ranks_;
 };
 
 }  // namespace qs::quest

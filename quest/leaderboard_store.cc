@@ -18,7 +18,50 @@ std::vector<BoardRow> Rows(const pqxx::result& result) {
   return rows;
 }
 
+// Plain statements without optional parts, so a generic plan (which the
+// server may switch to after a few executions) is as good as a custom one.
+constexpr char kFirstPage[] = "quest_board_first_page";
+constexpr char kPageAfter[] = "quest_board_page_after";
+constexpr char kAbove[] = "quest_board_above";
+constexpr char kBelow[] = "quest_board_below";
+constexpr char kScoreOf[] = "quest_board_score_of";
+constexpr char kCountAbove[] = "quest_board_count_above";
+constexpr char kCountAboveBounded[] = "quest_board_count_above_bounded";
+constexpr char kScoreCounts[] = "quest_board_score_counts";
+
 }  // namespace
+
+std::vector<db::PreparedStatement> LeaderboardStore::PreparedStatements() {
+  return {
+      {kFirstPage,
+       "SELECT user_id::text, score FROM leaderboard_scores WHERE period = $1 "
+       "ORDER BY score DESC, user_id LIMIT $2"},
+      // The plain bound on score lets the index seek to the position; the
+      // OR alone would be a filter applied from the top of the board.
+      {kPageAfter,
+       "SELECT user_id::text, score FROM leaderboard_scores WHERE period = $1 "
+       "AND score <= $2 AND (score < $2 OR (score = $2 AND user_id > $3::uuid)) "
+       "ORDER BY score DESC, user_id LIMIT $4"},
+      {kAbove,
+       "SELECT user_id::text, score FROM leaderboard_scores WHERE period = $1 "
+       "AND score >= $2 AND (score > $2 OR (score = $2 AND user_id < $3::uuid)) "
+       "ORDER BY score ASC, user_id DESC LIMIT $4"},
+      {kBelow,
+       "SELECT user_id::text, score FROM leaderboard_scores WHERE period = $1 "
+       "AND score <= $2 AND (score < $2 OR (score = $2 AND user_id > $3::uuid)) "
+       "ORDER BY score DESC, user_id LIMIT $4"},
+      {kScoreOf, "SELECT score FROM leaderboard_scores WHERE period = $1 AND user_id = $2::uuid"},
+      {kCountAbove,
+       "SELECT count(*) FILTER (WHERE score > $2), count(*) FROM leaderboard_scores "
+       "WHERE period = $1 AND score >= $2"},
+      {kCountAboveBounded,
+       "SELECT (SELECT count(*) FROM (SELECT 1 FROM leaderboard_scores "
+       "                             WHERE period = $1 AND score > $2 LIMIT $3) above), "
+       "(SELECT count(*) FROM leaderboard_scores WHERE period = $1 AND score = $2)"},
+      {kScoreCounts,
+       "SELECT score, count(*) FROM leaderboard_scores WHERE period = $1 GROUP BY score"},
+  };
+}
 
 void LeaderboardStore::AddPoints(db::WriteTx& tx, const std::string& user_id,
                                  int64_t points, const std::vector<std::string>& periods) {
@@ -34,21 +77,14 @@ void LeaderboardStore::AddPoints(db::WriteTx& tx, const std::string& user_id,
 std::vector<BoardRow> LeaderboardStore::Page(db::ReadTx& tx, const std::string& period,
                                              const std::optional<api::KeysetPosition>& after,
                                              int limit) {
-  return Rows(tx.Query(
-      "SELECT user_id::text, score FROM leaderboard_scores WHERE period = $1 "
-      "AND ($2 = '' OR score < $3 OR (score = $3 AND user_id > nullif($2, '')::uuid)) "
-      "ORDER BY score DESC, user_id LIMIT $4",
-      period, after ? after->id : std::string(), after ? after->key : int64_t{0}, limit));
+  if (!after) return Rows(tx.QueryPrepared(kFirstPage, period, limit));
+  return Rows(tx.QueryPrepared(kPageAfter, period, after->key, after->id, limit));
 }
 
 std::vector<BoardRow> LeaderboardStore::Above(db::ReadTx& tx, const std::string& period,
                                               int64_t score, const std::string& user_id,
                                               int limit) {
-  std::vector<BoardRow> rows = Rows(tx.Query(
-      "SELECT user_id::text, score FROM leaderboard_scores WHERE period = $1 "
-      "AND (score > $2 OR (score = $2 AND user_id < $3::uuid)) "
-      "ORDER BY score ASC, user_id DESC LIMIT $4",
-      period, score, user_id, limit));
+  std::vector<BoardRow> rows = Rows(tx.QueryPrepared(kAbove, period, score, user_id, limit));
   std::reverse(rows.begin(), rows.end());
   return rows;
 }
@@ -56,18 +92,12 @@ std::vector<BoardRow> LeaderboardStore::Above(db::ReadTx& tx, const std::string&
 std::vector<BoardRow> LeaderboardStore::Below(db::ReadTx& tx, const std::string& period,
                                               int64_t score, const std::string& user_id,
                                               int limit) {
-  return Rows(tx.Query(
-      "SELECT user_id::text, score FROM leaderboard_scores WHERE period = $1 "
-      "AND (score < $2 OR (score = $2 AND user_id > $3::uuid)) "
-      "ORDER BY score DESC, user_id LIMIT $4",
-      period, score, user_id, limit));
+  return Rows(tx.QueryPrepared(kBelow, period, score, user_id, limit));
 }
 
 std::optional<int64_t> LeaderboardStore::ScoreOf(db::ReadTx& tx, const std::string& period,
                                                  const std::string& user_id) {
-  pqxx::result rows = tx.Query(
-      "SELECT score FROM leaderboard_scores WHERE period = $1 AND user_id = $2::uuid",
-      period, user_id);
+  pqxx::result rows = tx.QueryPrepared(kScoreOf, period, user_id);
   if (rows.empty()) return std::nullopt;
   return rows[0][0].as<int64_t>();
 }
@@ -75,11 +105,23 @@ std::optional<int64_t> LeaderboardStore::ScoreOf(db::ReadTx& tx, const std::stri
 std::pair<int64_t, int64_t> LeaderboardStore::CountAbove(db::ReadTx& tx,
                                                          const std::string& period,
                                                          int64_t score) {
-  pqxx::row row = tx.Query(
-      "SELECT count(*) FILTER (WHERE score > $2), count(*) FROM leaderboard_scores "
-      "WHERE period = $1 AND score >= $2",
-      period, score)[0];
+  pqxx::row row = tx.QueryPrepared(kCountAbove, period, score)[0];
   return {row[0].as<int64_t>(), row[1].as<int64_t>()};
+}
+
+BoundedCounts LeaderboardStore::CountAboveBounded(db::ReadTx& tx, const std::string& period,
+                                                 int64_t score, int64_t limit) {
+  pqxx::row row = tx.QueryPrepared(kCountAboveBounded, period, score, limit)[0];
+  return {row[0].as<int64_t>(), row[1].as<int64_t>()};
+}
+
+std::vector<std::pair<int64_t, int64_t>> LeaderboardStore::ScoreCounts(
+    db::ReadTx& tx, const std::string& period) {
+  std::vector<std::pair<int64_t, int64_t>> counts;
+  for (const pqxx::row& row : tx.QueryPrepared(kScoreCounts, period)) {
+    counts.emplace_back(row[0].as<int64_t>(), row[1].as<int64_t>());
+  }
+  return counts;
 }
 
 }  // namespace qs::quest

@@ -10,9 +10,16 @@
 #include <vector>
 
 #include "common/api/keyset_position.h"
+#include "common/db/database.h"
 #include "common/db/transaction.h"
 
 namespace qs::quest {
+
+// Rows scoring above a score, counted up to a limit, and rows tied with it.
+struct BoundedCounts {
+  int64_t above = 0;  // at most the limit asked for
+  int64_t ties = 0;
+};
 
 struct BoardRow {
   std::string user_id;
@@ -21,6 +28,9 @@ struct BoardRow {
 
 class LeaderboardStore {
  public:
+  // The reads below, prepared once per connection (see ServiceDefinition).
+  static std::vector<db::PreparedStatement> PreparedStatements();
+
   // Adds `points` for `user_id` in every period of `periods`.
   void AddPoints(db::WriteTx& tx, const std::string& user_id, int64_t points,
                  const std::vector<std::string>& periods);
@@ -38,9 +48,15 @@ class LeaderboardStore {
   std::optional<int64_t> ScoreOf(db::ReadTx& tx, const std::string& period,
                                  const std::string& user_id);
 
-  // Rows with a score > `score`, and with a score >= `score`.
+  // Rows with a score > `score`, and with a score >= `score`: O(rank).
   std::pair<int64_t, int64_t> CountAbove(db::ReadTx& tx, const std::string& period,
                                          int64_t score);
+  // The same, reading at most `limit` index entries above `score`.
+  BoundedCounts CountAboveBounded(db::ReadTx& tx, const std::string& period, int64_t score,
+                                  int64_t limit);
+  // (score, rows with it) of the whole period: a full index-only scan.
+  std::vector<std::pair<int64_t, int64_t>> ScoreCounts(db::ReadTx& tx,
+                                                       const std::string& period);
 };
 
 }  // namespace qs::quest

@@ -1,18 +1,33 @@
 // The quest service: wiring only. Start-up, config, migrations, the database
 // router, health, reflection and graceful shutdown come from common/service.
+#include <cstdio>
+
 #include "common/api/page_token.h"
 #include "common/service/service_main.h"
 #include "quest/attempt_service.h"
 #include "quest/leaderboard_service.h"
+#include "quest/leaderboard_store.h"
 #include "quest/match_service.h"
 #include "quest/puzzle_service.h"
+#include "quest/puzzle_store.h"
+#include "quest/quest_config.h"
 
 int main() {
+  absl::StatusOr<qs::quest::RankCounter::Options> ranks =
+      qs::quest::LoadRankOptions(qs::config::ProcessEnv());
+  if (!ranks.ok()) {
+    std::fprintf(stderr, "config error: %s\n", std::string(ranks.status().message()).c_str());
+    return 2;
+  }
+  std::vector<qs::db::PreparedStatement> prepared = qs::quest::PuzzleStore::PreparedStatements();
+  for (qs::db::PreparedStatement& statement : qs::quest::LeaderboardStore::PreparedStatements()) {
+    prepared.push_back(std::move(statement));
+  }
   return qs::service::RunService({
       .name = "quest",
       .default_port = 50051,
       .add_services =
-          [](qs::service::ServiceContext& context) {
+          [&](qs::service::ServiceContext& context) {
             // PAGE_TOKEN_KEY was checked (>= 16 bytes) with the config.
             auto page_tokens =
                 *qs::api::PageTokenCodec::Create(context.server_config.page_token_key);
@@ -21,10 +36,12 @@ int main() {
             context.Host<::quest::v1::AttemptService>(
                 std::make_unique<qs::quest::AttemptService>(context.database, page_tokens));
             context.Host<::quest::v1::LeaderboardService>(
-                std::make_unique<qs::quest::LeaderboardService>(context.database, page_tokens));
+                std::make_unique<qs::quest::LeaderboardService>(context.database, page_tokens,
+                                                                *ranks));
             context.Host<::quest::v1::MatchService>(
                 std::make_unique<qs::quest::MatchService>(context.database,
                                                           std::move(page_tokens)));
           },
+      .prepared_statements = std::move(prepared),
   });
 }

@@ -74,9 +74,14 @@ StoredPuzzle PuzzleStore::Create(db::WriteTx& tx, const StoredPuzzle& stored) {
       p.rating(), p.content(), stored.solution, StatusCode(p.status()))[0]);
 }
 
+constexpr char kGet[] = "quest_puzzle_get";
+
+std::vector<db::PreparedStatement> PuzzleStore::PreparedStatements() {
+  return {{kGet, absl::StrCat("SELECT ", kColumns, " FROM puzzles WHERE id = $1")}};
+}
+
 absl::StatusOr<StoredPuzzle> PuzzleStore::Get(db::ReadTx& tx, const std::string& id) {
-  pqxx::result rows =
-      tx.Query(absl::StrCat("SELECT ", kColumns, " FROM puzzles WHERE id = $1"), id);
+  pqxx::result rows = tx.QueryPrepared(kGet, id);
   if (rows.empty()) return NotFound(id);
   return FromRow(rows[0]);
 }
@@ -148,17 +153,27 @@ std::optional<::quest::v1::Puzzle> PuzzleStore::NextFor(db::ReadTx& tx,
                                                         const std::string& user_id,
                                                         const std::string& theme,
                                                         int low_offset, int high_offset) {
+  // Walks the (status, rating) index outward from the band's centre, up and
+  // down, and stops at the first unseen puzzle on each side: the cost grows
+  // with the puzzles the user has already seen near that rating, not with
+  // the catalogue. The bounds are integers (the user's rating rounded) and
+  // InitPlans, so that they are index conditions.
+  constexpr char kUnseen[] =
+      "p.status = 'published' AND ($2 = '' OR p.themes @> ARRAY[$2]) "
+      "AND NOT EXISTS (SELECT 1 FROM puzzle_attempts a "
+      "                WHERE a.user_id = $1::uuid AND a.puzzle_id = p.id) ";
   pqxx::result rows = tx.Query(
       absl::StrCat(
-          "WITH me AS (SELECT coalesce((SELECT rating FROM user_progress "
-          "                             WHERE user_id = $1::uuid), 1500) AS my_rating) "
-          "SELECT ", kColumns, " FROM puzzles p, me "
-          "WHERE p.status = 'published' "
-          "AND p.rating BETWEEN me.my_rating + $3 AND me.my_rating + $4 "
-          "AND ($2 = '' OR p.themes @> ARRAY[$2]) "
-          "AND NOT EXISTS (SELECT 1 FROM puzzle_attempts a "
-          "                WHERE a.user_id = $1::uuid AND a.puzzle_id = p.id) "
-          "ORDER BY abs(p.rating - (me.my_rating + ($3 + $4) / 2.0)), p.id LIMIT 1"),
+          "WITH me AS (SELECT round(coalesce((SELECT rating FROM user_progress "
+          "                   WHERE user_id = $1::uuid), 1500))::int AS r), "
+          "up AS (SELECT * FROM puzzles p WHERE ", kUnseen,
+          "  AND p.rating >= (SELECT r + ($3::int + $4::int) / 2 FROM me) "
+          "  AND p.rating <= (SELECT r + $4::int FROM me) ORDER BY p.rating, p.id LIMIT 1), "
+          "down AS (SELECT * FROM puzzles p WHERE ", kUnseen,
+          "  AND p.rating < (SELECT r + ($3::int + $4::int) / 2 FROM me) "
+          "  AND p.rating >= (SELECT r + $3::int FROM me) ORDER BY p.rating DESC, p.id LIMIT 1) "
+          "SELECT ", kColumns, " FROM (SELECT * FROM up UNION ALL SELECT * FROM down) p "
+          "ORDER BY abs(p.rating - (SELECT r + ($3::int + $4::int) / 2 FROM me)), p.id LIMIT 1"),
       user_id, theme, low_offset, high_offset);
   if (rows.empty()) return std::nullopt;
   return FromRow(rows[0]).puzzle;

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/api/keyset_position.h"
+#include "common/db/database.h"
 #include "common/db/transaction.h"
 #include "proto/quest/v1/puzzles.pb.h"
 
@@ -36,6 +37,9 @@ struct FeedQuery {
 
 class PuzzleStore {
  public:
+  // Get, prepared once per connection (see ServiceDefinition).
+  static std::vector<db::PreparedStatement> PreparedStatements();
+
   // Inserts `puzzle` (id, version and timestamps are assigned) and returns it.
   StoredPuzzle Create(db::WriteTx& tx, const StoredPuzzle& puzzle);
 

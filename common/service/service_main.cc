@@ -95,7 +95,7 @@ int RunService(const ServiceDefinition& definition) {
     if (stop) return *stop;
   }
 
-  db::Database database(*db_config, definition.name);
+  db::Database database(*db_config, definition.name, definition.prepared_statements);
   ServiceContext context(*server_config, database);
   context.Host<::ops::v1::Diagnostics>(
       std::make_unique<ops::DiagnosticsService>(definition.name, database));

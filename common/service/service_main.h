@@ -57,6 +57,9 @@ struct ServiceDefinition {
   std::string name;   // "quest": used in logs and pool names.
   int default_port;   // Port of GRPC_LISTEN_ADDRESS when unset.
   std::function<void(ServiceContext&)> add_services;
+  // Hot statements prepared on every database connection (parsed and
+  // planned once per connection, not per call); run with QueryPrepared.
+  std::vector<db::PreparedStatement> prepared_statements;
 };
 
 // Runs the service; returns the process exit code.

@@ -1,0 +1,83 @@
+#include "quest/rank_counter.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "spdlog/spdlog.h"
+
+namespace qs::quest {
+
+RankCounter::RankCounter(db::Database& database, Options options)
+    : database_(database), options_(options), refresher_([this] { RefreshLoop(); }) {}
+
+RankCounter::~RankCounter() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  refresher_.join();
+}
+
+RankCounter::Counts RankCounter::CountAbove(db::ReadTx& tx, const std::string& period,
+                                            int64_t score) {
+  const BoundedCounts near = store_.CountAboveBounded(tx, period, score, options_.exact_limit);
+  if (near.above < options_.exact_limit) {
+    return {near.above, near.above + near.ties, false};
+  }
+  if (std::shared_ptr<const ScoreHistogram> histogram = HistogramFor(period)) {
+    // Rows above as of the histogram; the user's own ties as of now.
+    const int64_t above = std::max(histogram->CountAbove(score).first, options_.exact_limit);
+    return {above, above + near.ties, true};
+  }
+  auto [above, at_or_above] = store_.CountAbove(tx, period, score);
+  return {above, at_or_above, false};
+}
+
+std::shared_ptr<const ScoreHistogram> RankCounter::HistogramFor(const std::string& period) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const bool known = wanted_.count(period) > 0;
+  wanted_[period] = absl::Now();
+  if (!known) wake_.notify_all();  // read its first histogram now
+  auto it = histograms_.find(period);
+  return it == histograms_.end() ? nullptr : it->second;
+}
+
+void RankCounter::RefreshLoop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    std::vector<std::string> periods;
+    const absl::Time now = absl::Now();
+    for (auto it = wanted_.begin(); it != wanted_.end();) {
+      if (now - it->second > options_.forget_after) {
+        histograms_.erase(it->first);
+        it = wanted_.erase(it);
+      } else {
+        periods.push_back((it++)->first);
+      }
+    }
+    lock.unlock();
+    for (const std::string& period : periods) {
+      using ScoreCounts = std::vector<std::pair<int64_t, int64_t>>;
+      absl::StatusOr<ScoreCounts> counts =
+          database_.Read([&](db::ReadTx& tx) -> absl::StatusOr<ScoreCounts> {
+            return store_.ScoreCounts(tx, period);
+          });
+      if (!counts.ok()) {
+        spdlog::warn("leaderboard histogram of {} not refreshed: {}", period,
+                     counts.status().ToString());
+        continue;
+      }
+      auto histogram = std::make_shared<const ScoreHistogram>(std::move(*counts));
+      std::lock_guard<std::mutex> store(mutex_);
+      histograms_[period] = std::move(histogram);
+    }
+    lock.lock();
+    const size_t known = wanted_.size();
+    wake_.wait_for(lock, absl::ToChronoNanoseconds(options_.refresh),
+                   [&] { return stopping_ || wanted_.size() != known; });
+  }
+}
+
+}  // namespace qs::quest

@@ -1,0 +1,67 @@
+// The counts competition ranks are made of (leaderboard_rules.h), kept cheap
+// on a big board.
+//
+// Exact while fewer than `exact_limit` rows score above: an index range of at
+// most that many entries. Deeper down, counting every row above costs O(rank)
+// per call (a median user of a 1M board is 500k index entries), so the count
+// is estimated from a ScoreHistogram of the period that a background thread
+// re-reads from the replica every `refresh`: O(log distinct scores) per call,
+// at most `refresh` old (rows that passed the user since are not counted).
+// Until a period's first histogram is read, deep counts are exact.
+#ifndef QS_QUEST_RANK_COUNTER_H_
+#define QS_QUEST_RANK_COUNTER_H_
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "absl/time/time.h"
+#include "common/db/database.h"
+#include "quest/leaderboard_store.h"
+#include "quest/score_histogram.h"
+
+namespace qs::quest {
+
+class RankCounter {
+ public:
+  struct Options {
+    int64_t exact_limit = 10000;
+    absl::Duration refresh = absl::Seconds(60);
+    // A period nobody asked a deep rank of for this long is dropped.
+    absl::Duration forget_after = absl::Minutes(10);
+  };
+  struct Counts {
+    int64_t above = 0;        // rows with a higher score
+    int64_t at_or_above = 0;  // rows with this score or higher
+    bool estimated = false;   // from the histogram, not counted now
+  };
+
+  RankCounter(db::Database& database, Options options);
+  ~RankCounter();
+  RankCounter(const RankCounter&) = delete;
+  RankCounter& operator=(const RankCounter&) = delete;
+
+  Counts CountAbove(db::ReadTx& tx, const std::string& period, int64_t score);
+
+ private:
+  std::shared_ptr<const ScoreHistogram> HistogramFor(const std::string& period);
+  void RefreshLoop();
+
+  db::Database& database_;
+  LeaderboardStore store_;
+  const Options options_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::map<std::string, std::shared_ptr<const ScoreHistogram>> histograms_;
+  std::map<std::string, absl::Time> wanted_;  // period -> last deep request
+  bool stopping_ = false;
+  std::thread refresher_;  // last: starts once the members above exist
+};
+
+}  // namespace qs::quest
+
+#endif  // QS_QUEST_RANK_COUNTER_H_

@@ -1,0 +1,109 @@
+// RankCounter on a scratch quest database (primary + replica): exact counts
+// near the top, estimates from the refreshed histogram deeper down, and the
+// estimate catching up with new rows after a refresh.
+#include "quest/rank_counter.h"
+
+#include <functional>
+#include <thread>
+
+#include "absl/time/clock.h"
+#include "common/migrate/migration_set.h"
+#include "common/migrate/migrator.h"
+#include "gtest/gtest.h"
+#include "pqxx/pqxx"
+#include "quest/leaderboard_store.h"
+#include "tests/support/test_infra.h"
+
+namespace qs::quest {
+namespace {
+
+class RankCounterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto migrations =
+        migrate::LoadMigrationDirectories({"migrations/common", "migrations/quest"});
+    ASSERT_TRUE(migrations.ok());
+    ASSERT_TRUE(migrate::Migrator(scratch_.Conninfo(), *migrations).Run().ok());
+    // 100 users scoring 1..100, and two more tied at 50.
+    Execute("INSERT INTO leaderboard_scores (period, user_id, score) "
+            "SELECT 'all', gen_random_uuid(), s FROM generate_series(1, 100) s "
+            "UNION ALL SELECT 'all', gen_random_uuid(), 50 FROM generate_series(1, 2)");
+    // The replica has the database, the table and the rows.
+    ASSERT_TRUE(Eventually([&] {
+      absl::StatusOr<int64_t> rows = database_.Read([](db::ReadTx& tx) -> absl::StatusOr<int64_t> {
+        return tx.Query("SELECT count(*) FROM leaderboard_scores")[0][0].as<int64_t>();
+      });
+      return rows.ok() && *rows == 102;
+    }));
+  }
+
+  void Execute(const std::string& sql) {
+    pqxx::connection connection(scratch_.Conninfo());
+    pqxx::nontransaction(connection).exec(sql);
+  }
+
+  RankCounter::Counts Count(RankCounter& counter, int64_t score) {
+    absl::StatusOr<RankCounter::Counts> counts =
+        database_.Read([&](db::ReadTx& tx) -> absl::StatusOr<RankCounter::Counts> {
+          return counter.CountAbove(tx, "all", score);
+        });
+    EXPECT_TRUE(counts.ok()) << counts.status();
+    return counts.ok() ? *counts : RankCounter::Counts{};
+  }
+
+  // Polls `probe` until it holds (reads trail on the replica; the
+  // histogram is read in the background).
+  static bool Eventually(const std::function<bool()>& probe) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (absl::Now() < deadline) {
+      if (probe()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return probe();
+  }
+
+  qs::testing::ScratchDatabase scratch_{"quest"};
+  db::Database database_{scratch_.Config(), "rank-counter-test",
+                         LeaderboardStore::PreparedStatements()};
+};
+
+TEST_F(RankCounterTest, ExactNearTheTopEstimatedDeeperDown) {
+  RankCounter counter(database_, {.exact_limit = 10, .refresh = absl::Milliseconds(100)});
+  RankCounter::Counts top;
+  ASSERT_TRUE(Eventually([&] { return (top = Count(counter, 95)).at_or_above == 6; }));
+  EXPECT_EQ(top.above, 5);
+  EXPECT_FALSE(top.estimated);
+
+  // 50 rows score above 50 (51..100), 3 share 50: deeper than the limit.
+  RankCounter::Counts deep = Count(counter, 50);
+  EXPECT_EQ(deep.above, 50);
+  EXPECT_EQ(deep.at_or_above, 53);
+  ASSERT_TRUE(Eventually([&] { return (deep = Count(counter, 50)).estimated; }))
+      << "the first histogram was never read";
+  EXPECT_EQ(deep.above, 50);
+  EXPECT_EQ(deep.at_or_above, 53);
+}
+
+TEST_F(RankCounterTest, EstimatesFollowNewRowsAfterARefresh) {
+  RankCounter counter(database_, {.exact_limit = 10, .refresh = absl::Milliseconds(100)});
+  RankCounter::Counts deep;
+  ASSERT_TRUE(Eventually([&] { return (deep = Count(counter, 20)).estimated; }));
+  EXPECT_EQ(deep.above, 82) << "21..100 and the two at 50";
+  Execute("INSERT INTO leaderboard_scores (period, user_id, score) "
+          "SELECT 'all', gen_random_uuid(), 500 FROM generate_series(1, 7)");
+  EXPECT_TRUE(Eventually([&] { return (deep = Count(counter, 20)).above == 89; }))
+      << deep.above;
+  EXPECT_TRUE(deep.estimated);
+  EXPECT_EQ(deep.at_or_above, 90);
+}
+
+TEST_F(RankCounterTest, AnExactLimitAboveTheBoardAlwaysCounts) {
+  RankCounter counter(database_, {});
+  RankCounter::Counts deep;
+  ASSERT_TRUE(Eventually([&] { return (deep = Count(counter, 1)).at_or_above == 102; }));
+  EXPECT_EQ(deep.above, 101);
+  EXPECT_FALSE(deep.estimated);
+}
+
+}  // namespace
+}  // namespace qs::quest
