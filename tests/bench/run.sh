@@ -177,6 +177,8 @@ PY
 }
 
 # --- query plans ----------------------------------------------------------------
+# The SQL mirrors quest/puzzle_store.cc and quest/leaderboard_store.cc with
+# the parameters of a median user filled in.
 explain() {  # explain LABEL SQL: EXPLAIN ANALYZE on the replica
   local plan
   plan=$(psql_replica -At -c "EXPLAIN (ANALYZE, BUFFERS) $2")
@@ -191,8 +193,10 @@ explain_top_queries() {
   explain "GetPuzzle" "SELECT id, title, rating, play_count, content FROM puzzles WHERE id = '$puzzle'"
   explain "ListPuzzles: first feed page" "SELECT id, title, rating FROM puzzles WHERE status = 'published' ORDER BY created_at DESC, id DESC LIMIT 21"
   explain "GetLeaderboard: top 100" "SELECT user_id, score FROM leaderboard_scores WHERE period = 'all' ORDER BY score DESC, user_id LIMIT 101"
-  explain "GetLeaderboardAroundUser: rank of a median user (count above)" "SELECT count(*) FILTER (WHERE score > $score), count(*) FROM leaderboard_scores WHERE period = 'all' AND score >= $score"
-  explain "GetNextPuzzle: unseen puzzle near a median user's rating" "WITH me AS (SELECT coalesce((SELECT rating FROM user_progress WHERE user_id = '$user'), 1500) AS my_rating) SELECT p.id FROM puzzles p, me WHERE p.status = 'published' AND p.rating BETWEEN me.my_rating - 150 AND me.my_rating + 150 AND NOT EXISTS (SELECT 1 FROM puzzle_attempts a WHERE a.user_id = '$user' AND a.puzzle_id = p.id) ORDER BY abs(p.rating - me.my_rating), p.id LIMIT 1"
+  explain "GetLeaderboardAroundUser: entries below a median user" "SELECT user_id::text, score FROM leaderboard_scores WHERE period = 'all' AND score <= $score AND (score < $score OR (score = $score AND user_id > '$user'::uuid)) ORDER BY score DESC, user_id LIMIT 10"
+  explain "Ranks: bounded exact count (LEADERBOARD_EXACT_RANK_LIMIT)" "SELECT (SELECT count(*) FROM (SELECT 1 FROM leaderboard_scores WHERE period = 'all' AND score > $score LIMIT 10000) above), (SELECT count(*) FROM leaderboard_scores WHERE period = 'all' AND score = $score)"
+  explain "Ranks: score histogram refresh (background, once a minute per period)" "SELECT score, count(*) FROM leaderboard_scores WHERE period = 'all' GROUP BY score"
+  explain "GetNextPuzzle: nearest unseen puzzle around a median user's rating" "WITH me AS (SELECT round(coalesce((SELECT rating FROM user_progress WHERE user_id = '$user'::uuid), 1500))::int AS r), up AS (SELECT * FROM puzzles p WHERE p.status = 'published' AND NOT EXISTS (SELECT 1 FROM puzzle_attempts a WHERE a.user_id = '$user'::uuid AND a.puzzle_id = p.id) AND p.rating >= (SELECT r FROM me) AND p.rating <= (SELECT r + 150 FROM me) ORDER BY p.rating, p.id LIMIT 1), down AS (SELECT * FROM puzzles p WHERE p.status = 'published' AND NOT EXISTS (SELECT 1 FROM puzzle_attempts a WHERE a.user_id = '$user'::uuid AND a.puzzle_id = p.id) AND p.rating < (SELECT r FROM me) AND p.rating >= (SELECT r - 150 FROM me) ORDER BY p.rating DESC, p.id LIMIT 1) SELECT id FROM (SELECT * FROM up UNION ALL SELECT * FROM down) p ORDER BY abs(p.rating - (SELECT r FROM me)), p.id LIMIT 1"
 }
 
 # --- the run ----------------------------------------------------------------------
