@@ -1,6 +1,6 @@
 // Settings of the quest service beyond the common ones (common/config):
 //
-//   LEADERBOARD_EXACT_RANK_LIMIT  10000  ranks counted exactly down to here
+//   LEADERBOARD_EXACT_RANK_LIMIT  1000   ranks counted exactly down to here
 //   LEADERBOARD_RANK_REFRESH_MS   60000  age limit of the estimates deeper down
 #ifndef QS_QUEST_QUEST_CONFIG_H_
 #define QS_QUEST_QUEST_CONFIG_H_

@@ -28,7 +28,7 @@ namespace qs::quest {
 class RankCounter {
  public:
   struct Options {
-    int64_t exact_limit = 10000;
+    int64_t exact_limit = 1000;
     absl::Duration refresh = absl::Seconds(60);
     // A period nobody asked a deep rank of for this long is dropped.
     absl::Duration forget_after = absl::Minutes(10);

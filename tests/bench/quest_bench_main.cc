@@ -21,8 +21,8 @@
 #include "absl/time/clock.h"
 #include "common/config/database_url.h"
 #include "grpcpp/create_channel.h"
-#include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/bench/quest_scenarios.h"
+#include "tests/support/service_process.h"
 
 namespace {
 
@@ -64,30 +64,21 @@ std::string Required(const std::map<std::string, std::string>& flags, const std:
 }
 
 int WaitServing(const std::map<std::string, std::string>& flags) {
-  // Reconnect at once: the default backoff (1 s, growing) would be measured
-  // as start-up time of a server that is not listening yet.
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 5);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 5);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 20);
-  const auto channel = grpc::CreateCustomChannel(Required(flags, "target"),
-                                                 grpc::InsecureChannelCredentials(), args);
-  auto health = grpc::health::v1::Health::NewStub(channel);
+  const std::string target = Required(flags, "target");
   const absl::Time since = absl::FromUnixNanos(static_cast<int64_t>(Number(flags, "since-ns", 0)));
   const absl::Time give_up = absl::Now() + absl::Seconds(Number(flags, "timeout", 60));
   while (absl::Now() < give_up) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
-    grpc::health::v1::HealthCheckRequest request;
-    grpc::health::v1::HealthCheckResponse response;
-    if (health->Check(&context, request, &response).ok() &&
-        response.status() == grpc::health::v1::HealthCheckResponse::SERVING) {
+    // A fresh channel each time: reconnect backoff would be measured as
+    // start-up time of a server that was not listening yet.
+    const auto channel =
+        qs::testing::FastReconnectChannel(target, grpc::InsecureChannelCredentials());
+    if (qs::testing::CheckHealth(channel) == "SERVING") {
       std::printf("%.1f\n", absl::ToDoubleMilliseconds(absl::Now() - since));
       return 0;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  std::fprintf(stderr, "quest_bench: %s not SERVING in time\n", Required(flags, "target").c_str());
+  std::fprintf(stderr, "quest_bench: %s not SERVING in time\n", target.c_str());
   return 1;
 }
 

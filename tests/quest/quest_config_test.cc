@@ -8,7 +8,7 @@ namespace {
 TEST(QuestConfigTest, RankOptionsDefaultAndOverride) {
   absl::StatusOr<RankCounter::Options> defaults = LoadRankOptions(config::MapEnv({}));
   ASSERT_TRUE(defaults.ok());
-  EXPECT_EQ(defaults->exact_limit, 10000);
+  EXPECT_EQ(defaults->exact_limit, 1000);
   EXPECT_EQ(defaults->refresh, absl::Seconds(60));
   absl::StatusOr<RankCounter::Options> set = LoadRankOptions(config::MapEnv(
       {{"LEADERBOARD_EXACT_RANK_LIMIT", "500"}, {"LEADERBOARD_RANK_REFRESH_MS", "2500"}}));
