@@ -184,7 +184,7 @@ std::vector<::quest::v1::Attempt> AttemptStore::List(
           "SELECT ", kAttemptColumns, " FROM puzzle_attempts WHERE user_id = $1 "
           "AND ($2 = '' OR (started_at, id) < "
           "     ('epoch'::timestamptz + $3 * interval '1 microsecond', $2::uuid)) "
-          "ORDER BY started_at DESC, id DESC LIMIT $4"),
+          "ORDER BY started_at DESC, puzzle_attempts.id DESC LIMIT $4"),
       user_id, after ? after->id : std::string(),
       after ? after->key : int64_t{0}, limit);
   std::vector<::quest::v1::Attempt> attempts;

@@ -48,6 +48,11 @@ bool AppendRanked(db::ReadTx& tx, RankCounter& counter, const std::string& perio
 
 }  // namespace
 
+RankCounter::Options LeaderboardService::WithCurrentPeriods(RankCounter::Options options) {
+  options.current_periods = [] { return PeriodKeysAt(absl::Now()); };
+  return options;
+}
+
 grpc::Status LeaderboardService::GetLeaderboard(
     grpc::ServerContext* context, const ::quest::v1::GetLeaderboardRequest* request,
     ::quest::v1::GetLeaderboardResponse* response) {

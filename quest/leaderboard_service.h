@@ -16,7 +16,9 @@ class LeaderboardService final : public ::quest::v1::LeaderboardService::Service
  public:
   LeaderboardService(db::Database& database, api::PageTokenCodec page_tokens,
                      RankCounter::Options ranks = {})
-      : database_(database), page_tokens_(std::move(page_tokens)), ranks_(database, ranks) {}
+      : database_(database),
+        page_tokens_(std::move(page_tokens)),
+        ranks_(database, WithCurrentPeriods(std::move(ranks))) {}
 
   grpc::Status GetLeaderboard(grpc::ServerContext* context,
                               const ::quest::v1::GetLeaderboardRequest* request,
@@ -26,6 +28,9 @@ class LeaderboardService final : public ::quest::v1::LeaderboardService::Service
       ::quest::v1::GetLeaderboardAroundUserResponse* response) override;
 
  private:
+  // Keeps the histograms of today's, this week's and the all-time board warm.
+  static RankCounter::Options WithCurrentPeriods(RankCounter::Options options);
+
   db::Database& database_;
   api::PageTokenCodec page_tokens_;
   LeaderboardStore store_;

@@ -20,6 +20,8 @@ std::vector<BoardRow> Rows(const pqxx::result& result) {
 
 // Plain statements without optional parts, so a generic plan (which the
 // server may switch to after a few executions) is as good as a custom one.
+// ORDER BY names leaderboard_scores.user_id: bare `user_id` would be the
+// text column of the select list, which the index cannot deliver in order.
 constexpr char kFirstPage[] = "quest_board_first_page";
 constexpr char kPageAfter[] = "quest_board_page_after";
 constexpr char kAbove[] = "quest_board_above";
@@ -28,6 +30,7 @@ constexpr char kScoreOf[] = "quest_board_score_of";
 constexpr char kCountAbove[] = "quest_board_count_above";
 constexpr char kCountAboveBounded[] = "quest_board_count_above_bounded";
 constexpr char kScoreCounts[] = "quest_board_score_counts";
+constexpr char kTies[] = "quest_board_ties";
 
 }  // namespace
 
@@ -35,29 +38,29 @@ std::vector<db::PreparedStatement> LeaderboardStore::PreparedStatements() {
   return {
       {kFirstPage,
        "SELECT user_id::text, score FROM leaderboard_scores WHERE period = $1 "
-       "ORDER BY score DESC, user_id LIMIT $2"},
+       "ORDER BY score DESC, leaderboard_scores.user_id LIMIT $2"},
       // The plain bound on score lets the index seek to the position; the
       // OR alone would be a filter applied from the top of the board.
       {kPageAfter,
        "SELECT user_id::text, score FROM leaderboard_scores WHERE period = $1 "
        "AND score <= $2 AND (score < $2 OR (score = $2 AND user_id > $3::uuid)) "
-       "ORDER BY score DESC, user_id LIMIT $4"},
+       "ORDER BY score DESC, leaderboard_scores.user_id LIMIT $4"},
       {kAbove,
        "SELECT user_id::text, score FROM leaderboard_scores WHERE period = $1 "
        "AND score >= $2 AND (score > $2 OR (score = $2 AND user_id < $3::uuid)) "
-       "ORDER BY score ASC, user_id DESC LIMIT $4"},
+       "ORDER BY score ASC, leaderboard_scores.user_id DESC LIMIT $4"},
       {kBelow,
        "SELECT user_id::text, score FROM leaderboard_scores WHERE period = $1 "
        "AND score <= $2 AND (score < $2 OR (score = $2 AND user_id > $3::uuid)) "
-       "ORDER BY score DESC, user_id LIMIT $4"},
+       "ORDER BY score DESC, leaderboard_scores.user_id LIMIT $4"},
       {kScoreOf, "SELECT score FROM leaderboard_scores WHERE period = $1 AND user_id = $2::uuid"},
       {kCountAbove,
        "SELECT count(*) FILTER (WHERE score > $2), count(*) FROM leaderboard_scores "
        "WHERE period = $1 AND score >= $2"},
       {kCountAboveBounded,
-       "SELECT (SELECT count(*) FROM (SELECT 1 FROM leaderboard_scores "
-       "                             WHERE period = $1 AND score > $2 LIMIT $3) above), "
-       "(SELECT count(*) FROM leaderboard_scores WHERE period = $1 AND score = $2)"},
+       "SELECT count(*) FROM (SELECT 1 FROM leaderboard_scores "
+       "                      WHERE period = $1 AND score > $2 LIMIT $3) above"},
+      {kTies, "SELECT count(*) FROM leaderboard_scores WHERE period = $1 AND score = $2"},
       {kScoreCounts,
        "SELECT score, count(*) FROM leaderboard_scores WHERE period = $1 GROUP BY score"},
   };
@@ -109,10 +112,13 @@ std::pair<int64_t, int64_t> LeaderboardStore::CountAbove(db::ReadTx& tx,
   return {row[0].as<int64_t>(), row[1].as<int64_t>()};
 }
 
-BoundedCounts LeaderboardStore::CountAboveBounded(db::ReadTx& tx, const std::string& period,
-                                                 int64_t score, int64_t limit) {
-  pqxx::row row = tx.QueryPrepared(kCountAboveBounded, period, score, limit)[0];
-  return {row[0].as<int64_t>(), row[1].as<int64_t>()};
+int64_t LeaderboardStore::CountAboveBounded(db::ReadTx& tx, const std::string& period,
+                                           int64_t score, int64_t limit) {
+  return tx.QueryPrepared(kCountAboveBounded, period, score, limit)[0][0].as<int64_t>();
+}
+
+int64_t LeaderboardStore::CountTies(db::ReadTx& tx, const std::string& period, int64_t score) {
+  return tx.QueryPrepared(kTies, period, score)[0][0].as<int64_t>();
 }
 
 std::vector<std::pair<int64_t, int64_t>> LeaderboardStore::ScoreCounts(

@@ -15,12 +15,6 @@
 
 namespace qs::quest {
 
-// Rows scoring above a score, counted up to a limit, and rows tied with it.
-struct BoundedCounts {
-  int64_t above = 0;  // at most the limit asked for
-  int64_t ties = 0;
-};
-
 struct BoardRow {
   std::string user_id;
   int64_t score;
@@ -51,9 +45,11 @@ class LeaderboardStore {
   // Rows with a score > `score`, and with a score >= `score`: O(rank).
   std::pair<int64_t, int64_t> CountAbove(db::ReadTx& tx, const std::string& period,
                                          int64_t score);
-  // The same, reading at most `limit` index entries above `score`.
-  BoundedCounts CountAboveBounded(db::ReadTx& tx, const std::string& period, int64_t score,
-                                  int64_t limit);
+  // Rows with a score > `score`, counting no further than `limit`.
+  int64_t CountAboveBounded(db::ReadTx& tx, const std::string& period, int64_t score,
+                            int64_t limit);
+  // Rows with exactly `score`.
+  int64_t CountTies(db::ReadTx& tx, const std::string& period, int64_t score);
   // (score, rows with it) of the whole period: a full index-only scan.
   std::vector<std::pair<int64_t, int64_t>> ScoreCounts(db::ReadTx& tx,
                                                        const std::string& period);

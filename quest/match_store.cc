@@ -80,7 +80,7 @@ absl::StatusOr<::quest::v1::Match> Load(Tx& tx, const std::string& id, const cha
   AddParticipantsFrom(
       tx.Query(absl::StrCat("SELECT ", kParticipantColumns,
                             " FROM match_participants WHERE match_id = $1 "
-                            "ORDER BY joined_at, user_id"),
+                            "ORDER BY joined_at, match_participants.user_id"),
                id),
       {&match});
   return match;
@@ -219,7 +219,7 @@ std::vector<std::pair<::quest::v1::Match, int64_t>> MatchStore::ListFor(
   // All participants of the page in one query.
   AddParticipantsFrom(tx.Query(absl::StrCat("SELECT ", kParticipantColumns,
                                             " FROM match_participants WHERE match_id = "
-                                            "ANY($1::uuid[]) ORDER BY joined_at, user_id"),
+                                            "ANY($1::uuid[]) ORDER BY joined_at, match_participants.user_id"),
                                UuidArray(ids)),
                       targets);
   return matches;

@@ -119,7 +119,7 @@ std::vector<::quest::v1::Puzzle> PuzzleStore::List(db::ReadTx& tx,
           "AND ($5 = '' OR themes @> ARRAY[$5]) "
           "AND ($6 = '' OR (created_at, id) < "
           "     ('epoch'::timestamptz + $7 * interval '1 microsecond', $6::uuid)) "
-          "ORDER BY created_at DESC, id DESC LIMIT $8"),
+          "ORDER BY created_at DESC, puzzles.id DESC LIMIT $8"),
       query.status, query.author_id, query.min_rating, query.max_rating, query.theme,
       query.after ? query.after->id : std::string(),
       query.after ? query.after->key : int64_t{0}, query.limit);

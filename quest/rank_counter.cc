@@ -22,17 +22,23 @@ RankCounter::~RankCounter() {
 
 RankCounter::Counts RankCounter::CountAbove(db::ReadTx& tx, const std::string& period,
                                             int64_t score) {
-  const BoundedCounts near = store_.CountAboveBounded(tx, period, score, options_.exact_limit);
-  if (near.above < options_.exact_limit) {
-    return {near.above, near.above + near.ties, false};
+  const int64_t near = store_.CountAboveBounded(tx, period, score, options_.exact_limit);
+  if (near < options_.exact_limit) {
+    return {near, near + store_.CountTies(tx, period, score), false};
   }
   if (std::shared_ptr<const ScoreHistogram> histogram = HistogramFor(period)) {
-    // Rows above as of the histogram; the user's own ties as of now.
-    const int64_t above = std::max(histogram->CountAbove(score).first, options_.exact_limit);
-    return {above, above + near.ties, true};
+    auto [above, at_or_above] = histogram->CountAbove(score);
+    // Never above the exact region, even if the snapshot is older than it.
+    const int64_t at_least = std::max(above, options_.exact_limit);
+    return {at_least, at_least + (at_or_above - above), true};
   }
   auto [above, at_or_above] = store_.CountAbove(tx, period, score);
   return {above, at_or_above, false};
+}
+
+bool RankCounter::Ready(const std::string& period) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return histograms_.count(period) > 0;
 }
 
 std::shared_ptr<const ScoreHistogram> RankCounter::HistogramFor(const std::string& period) {
@@ -49,6 +55,9 @@ void RankCounter::RefreshLoop() {
   while (!stopping_) {
     std::vector<std::string> periods;
     const absl::Time now = absl::Now();
+    if (options_.current_periods) {
+      for (const std::string& period : options_.current_periods()) wanted_[period] = now;
+    }
     for (auto it = wanted_.begin(); it != wanted_.end();) {
       if (now - it->second > options_.forget_after) {
         histograms_.erase(it->first);

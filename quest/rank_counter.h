@@ -7,16 +7,19 @@
 // is estimated from a ScoreHistogram of the period that a background thread
 // re-reads from the replica every `refresh`: O(log distinct scores) per call,
 // at most `refresh` old (rows that passed the user since are not counted).
-// Until a period's first histogram is read, deep counts are exact.
+// Until a period's first histogram is read, deep counts are exact; the
+// current periods are read from start-up on (Options::current_periods).
 #ifndef QS_QUEST_RANK_COUNTER_H_
 #define QS_QUEST_RANK_COUNTER_H_
 
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "common/db/database.h"
@@ -32,6 +35,9 @@ class RankCounter {
     absl::Duration refresh = absl::Seconds(60);
     // A period nobody asked a deep rank of for this long is dropped.
     absl::Duration forget_after = absl::Minutes(10);
+    // Periods kept warm (read from start-up on, every refresh) so that the
+    // first deep requests do not count O(rank) while the histogram loads.
+    std::function<std::vector<std::string>()> current_periods;
   };
   struct Counts {
     int64_t above = 0;        // rows with a higher score
@@ -45,6 +51,9 @@ class RankCounter {
   RankCounter& operator=(const RankCounter&) = delete;
 
   Counts CountAbove(db::ReadTx& tx, const std::string& period, int64_t score);
+
+  // Whether a histogram of `period` has been read.
+  bool Ready(const std::string& period);
 
  private:
   std::shared_ptr<const ScoreHistogram> HistogramFor(const std::string& period);

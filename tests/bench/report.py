@@ -61,26 +61,31 @@ RSS_TARGET_CALLS_PER_S = 1000
 # Why a target can be missed; shown only for missed targets. No figures here.
 WHY_MISSED = {
     "throughput_vs_pgbench": (
-        "each RPC adds protobuf decoding/encoding, HTTP/2 framing and a thread hop "
-        "on top of the same SQL, and on two shared cores the load generator and the "
-        "service take CPU that pgbench's C client does not need"),
+        "the service, not PostgreSQL, is the bottleneck: a profile of it under this load "
+        "(perf) spends most of its CPU in the kernel switching threads, because gRPC's "
+        "synchronous server hands every call from a polling thread to a handler thread "
+        "that then blocks on its database round trip; add protobuf and HTTP/2 work, one "
+        "log line per call, and a load generator sharing the same two cores, none of which "
+        "pgbench's C client pays. Moving the handlers to gRPC's callback API with a small "
+        "database worker pool is the next step"),
     "p99_vs_pgbench": (
-        "a call waits in more queues than pgbench's query does: the gRPC completion "
-        "queue, the handler thread and the connection pool; when the load generator, "
-        "the service and PostgreSQL compete for the same few cores, any of them being "
-        "descheduled lands in the tail"),
+        "a call waits in more queues than pgbench's query does: the gRPC poller, the "
+        "handler thread and the connection pool; when the load generator, the service and "
+        "PostgreSQL compete for the same two cores, any of them being descheduled lands in "
+        "the tail"),
     "leaderboard_top_p99": (
-        "the top page reads the board's index from its head and joins each row to its "
-        "user; when those pages are not in shared buffers, or a concurrent write holds "
-        "the board's rows, the slowest calls wait on disk or on locks"),
+        "the top page reads the first entries of the board's index; when those pages are "
+        "not in shared buffers, or the replica is replaying a burst of score updates, the "
+        "slowest calls wait for it"),
     "feed_page_p99": (
-        "a feed page is a keyset range scan plus the caller's progress; with many users "
-        "the progress lookups spread over more of the index than stays cached, and "
-        "checkpoints or autovacuum on the shared machine add stalls to the tail"),
+        "a feed page is a keyset range scan of the (status, created_at) index; stalls in "
+        "the tail come from the shared machine (checkpoints, autovacuum, the load "
+        "generator) rather than from the query"),
     "rss_at_load": (
         "memory under load grows with the threads gRPC starts for concurrent calls, "
         "their per-thread arenas and stacks, the pool's connections and the buffers "
-        "of calls in flight; the allocator keeps freed memory rather than returning it"),
+        "of calls in flight; a load the service cannot keep up with queues calls and "
+        "so threads"),
 }
 
 SCALE_PLOT_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b",
@@ -568,7 +573,11 @@ def gateway_cost_section(results):
     heading = "## What the gateway costs: service vs pgbench"
     if not results.pgbench:
         return f"{heading}\n\n{NOT_MEASURED}"
-    parts = [heading]
+    parts = [heading,
+             "pgbench runs the RPC's SQL with the prepared protocol over as many connections as "
+             "the service's pool, on the node the service reads from. It takes each puzzle id "
+             "from a numbered copy of the ids inside the same statement (one more primary-key "
+             "lookup than the service makes), so the ratios slightly favour the service."]
     for pgbench in results.pgbench:
         service = find_load(results, "main", pgbench["scenario"])
         if not service:

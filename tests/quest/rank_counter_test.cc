@@ -97,6 +97,18 @@ TEST_F(RankCounterTest, EstimatesFollowNewRowsAfterARefresh) {
   EXPECT_EQ(deep.at_or_above, 90);
 }
 
+TEST_F(RankCounterTest, CurrentPeriodsAreReadBeforeAnyoneAsks) {
+  RankCounter counter(database_, {.exact_limit = 10,
+                                  .refresh = absl::Milliseconds(100),
+                                  .current_periods = [] { return std::vector<std::string>{"all"}; }});
+  ASSERT_TRUE(Eventually([&] { return counter.Ready("all"); }));
+  EXPECT_FALSE(counter.Ready("d2000-01-01"));
+  RankCounter::Counts first = Count(counter, 50);
+  EXPECT_TRUE(first.estimated) << "the very first deep request uses the histogram";
+  EXPECT_EQ(first.above, 50);
+  EXPECT_EQ(first.at_or_above, 53);
+}
+
 TEST_F(RankCounterTest, AnExactLimitAboveTheBoardAlwaysCounts) {
   RankCounter counter(database_, {});
   RankCounter::Counts deep;
