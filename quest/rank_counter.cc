@@ -45,7 +45,10 @@ std::shared_ptr<const ScoreHistogram> RankCounter::HistogramFor(const std::strin
   std::lock_guard<std::mutex> lock(mutex_);
   const bool known = wanted_.count(period) > 0;
   wanted_[period] = absl::Now();
-  if (!known) wake_.notify_all();  // read its first histogram now
+  if (!known) {  // read its first histogram now
+    pending_ = true;
+    wake_.notify_all();
+  }
   auto it = histograms_.find(period);
   return it == histograms_.end() ? nullptr : it->second;
 }
@@ -53,6 +56,7 @@ std::shared_ptr<const ScoreHistogram> RankCounter::HistogramFor(const std::strin
 void RankCounter::RefreshLoop() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (!stopping_) {
+    pending_ = false;
     std::vector<std::string> periods;
     const absl::Time now = absl::Now();
     if (options_.current_periods) {
@@ -68,6 +72,10 @@ void RankCounter::RefreshLoop() {
     }
     lock.unlock();
     for (const std::string& period : periods) {
+      {
+        std::lock_guard<std::mutex> check(mutex_);
+        if (stopping_) return;
+      }
       using ScoreCounts = std::vector<std::pair<int64_t, int64_t>>;
       absl::StatusOr<ScoreCounts> counts =
           database_.Read([&](db::ReadTx& tx) -> absl::StatusOr<ScoreCounts> {
@@ -83,9 +91,10 @@ void RankCounter::RefreshLoop() {
       histograms_[period] = std::move(histogram);
     }
     lock.lock();
-    const size_t known = wanted_.size();
+    // pending_ is set by a period that was new while we were reading: it
+    // survives until here, so its wake-up is not lost.
     wake_.wait_for(lock, absl::ToChronoNanoseconds(options_.refresh),
-                   [&] { return stopping_ || wanted_.size() != known; });
+                   [&] { return stopping_ || pending_; });
   }
 }
 

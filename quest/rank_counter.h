@@ -67,6 +67,7 @@ class RankCounter {
   std::condition_variable wake_;
   std::map<std::string, std::shared_ptr<const ScoreHistogram>> histograms_;
   std::map<std::string, absl::Time> wanted_;  // period -> last deep request
+  bool pending_ = false;  // a new period waits for its first histogram
   bool stopping_ = false;
   std::thread refresher_;  // last: starts once the members above exist
 };

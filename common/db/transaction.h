@@ -58,10 +58,10 @@ class TransactionBase {
 
 // On the read pool (Database::Read) each statement runs on its own, in one
 // round trip, on a session that is read-only (default_transaction_read_only):
-// no BEGIN/ROLLBACK around it. Statements of one ReadTx may then see
-// different snapshots — fine for the stale-tolerant reads that go to the
-// replica. On the primary (Database::ReadFromPrimary) a ReadTx is a READ ONLY
-// transaction: one snapshot for all its statements.
+// no BEGIN/ROLLBACK around it. On the primary (Database::ReadFromPrimary) a
+// ReadTx is a READ ONLY transaction. Both are READ COMMITTED: each statement
+// sees what was committed when it started, so statements of one ReadTx may
+// see a write land between them (acceptable for these reads).
 class ReadTx : public TransactionBase {
  private:
   friend class Database;

@@ -71,10 +71,9 @@ class Engine {
       Drain(/*resend=*/false);
       sender.join();
     }
-    if (overloaded_ > 0) {
-      result_.errors["CLIENT_OVERLOADED"] += overloaded_;
-      result_.calls += overloaded_;
-    }
+    // Due but never sent: an error of the run, not a call (calls/s counts
+    // what was sent).
+    if (overloaded_ > 0) result_.errors["CLIENT_OVERLOADED"] += overloaded_;
     result_.elapsed = options_.duration;
     return std::move(result_);
   }
@@ -118,7 +117,10 @@ class Engine {
 
   void Drain(bool resend) {
     while (true) {
-      if (in_flight_.load() == 0 && (resend || sending_done_.load())) break;
+      // sending_done_ first: a call sent between the two reads would
+      // otherwise be left in flight.
+      const bool sending_done = resend || sending_done_.load();
+      if (sending_done && in_flight_.load() == 0) break;
       void* tag = nullptr;
       bool ok = false;
       const auto wake = std::chrono::system_clock::now() + std::chrono::milliseconds(50);

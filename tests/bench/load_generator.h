@@ -66,7 +66,8 @@ struct LoadOptions {
   absl::Duration duration = absl::Seconds(10);  // measured
   absl::Duration deadline = absl::Seconds(5);   // per call
   // Open loop: past this many calls in flight, the client is the bottleneck
-  // and the run says so (counted as "CLIENT_OVERLOADED") instead of hiding it.
+  // and the run says so (errors["CLIENT_OVERLOADED"], calls it did not send)
+  // instead of hiding it.
   int max_in_flight = 20000;
   uint64_t seed = 1;
 };

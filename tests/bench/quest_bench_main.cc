@@ -92,6 +92,10 @@ int Run(const std::map<std::string, std::string>& flags) {
   options.mode = mode == "open" ? LoadOptions::Mode::kOpen : LoadOptions::Mode::kClosed;
   options.concurrency = static_cast<int>(Number(flags, "concurrency", 20));
   options.rate = Number(flags, "rate", 1000);
+  if (options.rate <= 0 || options.concurrency < 1) {
+    std::fprintf(stderr, "quest_bench: --rate must be > 0 and --concurrency >= 1\n");
+    return 2;
+  }
   options.duration = absl::Seconds(Number(flags, "duration", 10));
   options.warmup = absl::Seconds(Number(flags, "warmup", 2));
 

@@ -1,5 +1,6 @@
 #include "tests/bench/quest_scenarios.h"
 
+#include <map>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -29,23 +30,27 @@ std::vector<std::string> Column(pqxx::work& tx, const std::string& sql) {
   return values;
 }
 
-// Starts `count` attempts in one statement, as StartAttempt would one by one.
+// Starts `count` attempts in one statement, as StartAttempt would one by one;
+// three in five will be answered correctly.
 void StartAttempts(pqxx::work& tx, QuestData& data, int count, Random& random) {
-  std::vector<std::string> users, puzzles, answers;
+  std::vector<std::string> users, puzzles;
+  std::map<std::string, std::string> solutions;
   for (int i = 0; i < count; ++i) {
     const QuestData::Puzzle& puzzle = AnyOf(data.puzzles, random);
     users.push_back(AnyOf(data.users, random));
     puzzles.push_back(puzzle.id);
-    answers.push_back(random() % 100 < 60 ? puzzle.solution : "wrong");
+    solutions[puzzle.id] = puzzle.solution;
   }
   pqxx::result rows = tx.exec_params(
       "INSERT INTO puzzle_attempts (user_id, puzzle_id) "
-      "SELECT * FROM unnest($1::uuid[], $2::uuid[]) RETURNING id::text, user_id::text",
+      "SELECT * FROM unnest($1::uuid[], $2::uuid[]) "
+      "RETURNING id::text, user_id::text, puzzle_id::text",
       absl::StrCat("{", absl::StrJoin(users, ","), "}"),
       absl::StrCat("{", absl::StrJoin(puzzles, ","), "}"));
-  for (size_t i = 0; i < rows.size(); ++i) {
-    data.open_attempts.push_back(
-        {rows[i][0].as<std::string>(), rows[i][1].as<std::string>(), answers[i]});
+  for (const pqxx::row& row : rows) {
+    const bool correct = random() % 100 < 60;
+    data.open_attempts.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
+                                  correct ? solutions[row[2].as<std::string>()] : "wrong"});
   }
 }
 

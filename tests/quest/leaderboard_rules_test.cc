@@ -23,6 +23,14 @@ TEST(LeaderboardRulesTest, TiesShareARankAndTheNextRankSkips) {
             (std::vector<int64_t>{1, 2, 2, 4}));
 }
 
+TEST(LeaderboardRulesTest, CountsThatMissTheSlicesOwnTiesAreCorrected) {
+  // An estimate from a snapshot taken before 500 existed: no rows at 500.
+  EXPECT_EQ(CompetitionRanks({500, 500, 400}, 10, 10), (std::vector<int64_t>{11, 11, 13}));
+  EXPECT_EQ(CompetitionRanks({500, 400}, 10, 10), (std::vector<int64_t>{11, 12}));
+  // More ties than the slice shows are kept.
+  EXPECT_EQ(CompetitionRanks({500, 400}, 10, 14), (std::vector<int64_t>{11, 15}));
+}
+
 TEST(LeaderboardRulesTest, EverySliceOfRandomBoardsMatchesTheReference) {
   std::mt19937 random(7);
   for (int round = 0; round < 500; ++round) {
