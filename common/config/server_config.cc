@@ -100,6 +100,9 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const EnvLookup& env,
       ReadMillis(env, "GRPC_DRAIN_TIMEOUT_MS", 10000, 0, 600'000);
   if (!drain.ok()) return drain.status();
   config.drain_timeout = *drain;
+  absl::StatusOr<int64_t> max_threads = ReadInt(env, "GRPC_MAX_THREADS", 64, 4, 10'000);
+  if (!max_threads.ok()) return max_threads.status();
+  config.max_threads = static_cast<int>(*max_threads);
 
   config.page_token_key = ReadString(env, "PAGE_TOKEN_KEY", "");
   if (config.page_token_key.size() < 16) {

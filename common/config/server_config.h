@@ -43,6 +43,9 @@ struct ServerConfig {
   std::string listen_address;
   TlsConfig tls;
   absl::Duration drain_timeout = absl::Seconds(10);
+  // Threads the gRPC server may run calls on; past it, calls are refused with
+  // RESOURCE_EXHAUSTED instead of piling up threads (and memory) under overload.
+  int max_threads = 64;
   std::string page_token_key;  // Secret: never logged.
   std::string log_level = "info";
   bool migrate_on_start = true;

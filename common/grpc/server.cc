@@ -13,6 +13,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server.h"
+#include "grpcpp/resource_quota.h"
 #include "grpcpp/server_builder.h"
 #include "spdlog/spdlog.h"
 
@@ -115,6 +116,9 @@ int ServeUntilTerminated(const config::ServerConfig& config,
     builder.RegisterService(hosted.service);
   }
   builder.experimental().SetInterceptorCreators(MakeCallLogInterceptors());
+  grpc::ResourceQuota quota(options.service_name + "-server");
+  quota.SetMaxThreads(config.max_threads);
+  builder.SetResourceQuota(quota);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {
     spdlog::critical("cannot listen on {} (address in use or not local?)",

@@ -8,6 +8,7 @@
 #include <future>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -199,6 +200,40 @@ TEST_F(ServiceServerTest, SigtermDrainsInFlightCallsThenExitsZero) {
   EXPECT_LT(absl::Now() - signalled, absl::Seconds(6));
   // After the drain nothing answers on the port.
   EXPECT_NE(CheckHealth(channel_), "SERVING");
+}
+
+TEST_F(ServiceServerTest, OverloadIsRefusedWithResourceExhaustedAndPasses) {
+  // Few threads, and calls that hold them (and the 4 pool connections).
+  env_["GRPC_MAX_THREADS"] = "8";
+  auto process = StartServing();
+  auto stub = ::ops::v1::Diagnostics::NewStub(channel_);
+  std::vector<std::future<grpc::Status>> calls;
+  for (int i = 0; i < 24; ++i) {
+    calls.push_back(std::async(std::launch::async, [&] {
+      ::ops::v1::ProbeRequest request;
+      request.set_hold_ms(700);
+      ::ops::v1::ProbeResponse response;
+      return stub->Probe(Context().get(), request, &response);
+    }));
+  }
+  int ok = 0, refused = 0;
+  for (auto& call : calls) {
+    grpc::Status status = call.get();
+    if (status.ok()) {
+      ++ok;
+    } else {
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+          << status.error_message();
+      ++refused;
+    }
+  }
+  EXPECT_GT(ok, 0);
+  EXPECT_GT(refused, 0) << "24 calls at once fitted in 8 threads";
+  // The overload passes: the server answers again.
+  EXPECT_EQ(CheckHealth(channel_), "SERVING");
+  ::ops::v1::ProbeRequest quick;
+  ::ops::v1::ProbeResponse response;
+  EXPECT_TRUE(stub->Probe(Context().get(), quick, &response).ok());
 }
 
 TEST_F(ServiceServerTest, DrainDeadlineCutsOffCallsThatRunTooLong) {

@@ -43,6 +43,7 @@ TEST(ServerConfigTest, DefaultsAreTlsOnTheServicePort) {
   EXPECT_EQ(config->tls.mode, TlsMode::kTls);
   EXPECT_EQ(config->tls.cert_file, cert);
   EXPECT_EQ(config->drain_timeout, absl::Seconds(10));
+  EXPECT_EQ(config->max_threads, 64);
   EXPECT_EQ(config->log_level, "info");
 }
 
@@ -83,6 +84,7 @@ TEST(ServerConfigTest, RejectsBadValues) {
   ExpectRejected(with("GRPC_DRAIN_TIMEOUT_MS", "ten"), "GRPC_DRAIN_TIMEOUT_MS");
   ExpectRejected(with("GRPC_DRAIN_TIMEOUT_MS", "-5"), "GRPC_DRAIN_TIMEOUT_MS");
   ExpectRejected(with("LOG_LEVEL", "loud"), "LOG_LEVEL");
+  ExpectRejected(with("GRPC_MAX_THREADS", "2"), "GRPC_MAX_THREADS");
   ExpectRejected(with("PAGE_TOKEN_KEY", "short"), "PAGE_TOKEN_KEY");
 }
 
