@@ -23,7 +23,6 @@ std::vector<BoardRow> Rows(const pqxx::result& result) {
 // ORDER BY names leaderboard_scores.user_id: bare `user_id` would be the
 // text column of the select list, which the index cannot deliver in order.
 constexpr char kFirstPage[] = "quest_board_first_page";
-constexpr char kPageAfter[] = "quest_board_page_after";
 constexpr char kAbove[] = "quest_board_above";
 constexpr char kBelow[] = "quest_board_below";
 constexpr char kScoreOf[] = "quest_board_score_of";
@@ -41,10 +40,6 @@ std::vector<db::PreparedStatement> LeaderboardStore::PreparedStatements() {
        "ORDER BY score DESC, leaderboard_scores.user_id LIMIT $2"},
       // The plain bound on score lets the index seek to the position; the
       // OR alone would be a filter applied from the top of the board.
-      {kPageAfter,
-       "SELECT user_id::text, score FROM leaderboard_scores WHERE period = $1 "
-       "AND score <= $2 AND (score < $2 OR (score = $2 AND user_id > $3::uuid)) "
-       "ORDER BY score DESC, leaderboard_scores.user_id LIMIT $4"},
       {kAbove,
        "SELECT user_id::text, score FROM leaderboard_scores WHERE period = $1 "
        "AND score >= $2 AND (score > $2 OR (score = $2 AND user_id < $3::uuid)) "
@@ -81,7 +76,8 @@ std::vector<BoardRow> LeaderboardStore::Page(db::ReadTx& tx, const std::string& 
                                              const std::optional<api::KeysetPosition>& after,
                                              int limit) {
   if (!after) return Rows(tx.QueryPrepared(kFirstPage, period, limit));
-  return Rows(tx.QueryPrepared(kPageAfter, period, after->key, after->id, limit));
+  // The rows after a position are the rows ranked below it.
+  return Below(tx, period, after->key, after->id, limit);
 }
 
 std::vector<BoardRow> LeaderboardStore::Above(db::ReadTx& tx, const std::string& period,

@@ -87,7 +87,11 @@ void MatchService::SettleIfDone(db::WriteTx& tx, const std::string& match_id) {
   ::quest::v1::MatchFinished finished;
   finished.set_match_id(match_id);
   finished.set_winner_id(winner);
-  *finished.mutable_participants() = store_.Lock(tx, match_id)->participants();
+  // standings[i] is participants(i): the event carries the ranks just saved.
+  for (int i = 0; i < match.participants_size(); ++i) {
+    match.mutable_participants(i)->set_rank(ranks[i]);
+  }
+  *finished.mutable_participants() = match.participants();
   events::AppendEvent(tx, "quest", match_id, finished);
 }
 

@@ -74,7 +74,7 @@ class Database {
   }
 
   template <typename Fn>
-  auto ReadOn(ConnectionPool& pool, ReadTx::Snapshot snapshot, Fn&& fn)
+  auto ReadOn(ConnectionPool& pool, ReadTx::Kind kind, Fn&& fn)
       -> decltype(fn(std::declval<ReadTx&>()));
 
   std::unique_ptr<ConnectionPool> write_pool_;
@@ -82,14 +82,14 @@ class Database {
 };
 
 template <typename Fn>
-auto Database::ReadOn(ConnectionPool& pool, ReadTx::Snapshot snapshot, Fn&& fn)
+auto Database::ReadOn(ConnectionPool& pool, ReadTx::Kind kind, Fn&& fn)
     -> decltype(fn(std::declval<ReadTx&>())) {
   absl::Status last;
   for (int attempt = 0; attempt < 2; ++attempt) {
     absl::StatusOr<PooledConnection> lease = pool.Acquire();
     if (!lease.ok()) return lease.status();
     try {
-      ReadTx tx(lease->connection(), snapshot);
+      ReadTx tx(lease->connection(), kind);
       return fn(tx);
     } catch (const std::exception& e) {
       last = StatusFromDbException(e, "read on " + pool.name());
@@ -104,13 +104,13 @@ auto Database::ReadOn(ConnectionPool& pool, ReadTx::Snapshot snapshot, Fn&& fn)
 
 template <typename Fn>
 auto Database::Read(Fn&& fn) -> decltype(fn(std::declval<ReadTx&>())) {
-  return ReadOn(*read_pool_, ReadTx::Snapshot::kPerStatement, std::forward<Fn>(fn));
+  return ReadOn(*read_pool_, ReadTx::Kind::kStatements, std::forward<Fn>(fn));
 }
 
 template <typename Fn>
 auto Database::ReadFromPrimary(Fn&& fn)
     -> decltype(fn(std::declval<ReadTx&>())) {
-  return ReadOn(*write_pool_, ReadTx::Snapshot::kShared, std::forward<Fn>(fn));
+  return ReadOn(*write_pool_, ReadTx::Kind::kReadOnlyTransaction, std::forward<Fn>(fn));
 }
 
 template <typename Fn>

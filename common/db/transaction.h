@@ -65,9 +65,9 @@ class TransactionBase {
 class ReadTx : public TransactionBase {
  private:
   friend class Database;
-  enum class Snapshot { kPerStatement, kShared };
-  ReadTx(pqxx::connection& connection, Snapshot snapshot)
-      : TransactionBase(snapshot == Snapshot::kShared
+  enum class Kind { kStatements, kReadOnlyTransaction };
+  ReadTx(pqxx::connection& connection, Kind kind)
+      : TransactionBase(kind == Kind::kReadOnlyTransaction
                             ? std::unique_ptr<pqxx::transaction_base>(
                                   std::make_unique<pqxx::read_transaction>(connection))
                             : std::make_unique<pqxx::nontransaction>(connection)) {}
