@@ -24,15 +24,15 @@ void SetTimestamp(int64_t micros, google::protobuf::Timestamp* timestamp) {
   timestamp->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
 }
 
-::quest::v1::Attempt AttemptFromRow(const pqxx::row& row) {
-  ::quest::v1::Attempt a;
+v1::Attempt AttemptFromRow(const pqxx::row& row) {
+  v1::Attempt a;
   a.set_id(row[0].as<std::string>());
   a.set_user_id(row[1].as<std::string>());
   a.set_puzzle_id(row[2].as<std::string>());
   const std::string verdict = row[3].as<std::string>();
-  a.set_verdict(verdict == "correct"     ? ::quest::v1::VERDICT_CORRECT
-                : verdict == "incorrect" ? ::quest::v1::VERDICT_INCORRECT
-                                         : ::quest::v1::VERDICT_UNSPECIFIED);
+  a.set_verdict(verdict == "correct"     ? v1::VERDICT_CORRECT
+                : verdict == "incorrect" ? v1::VERDICT_INCORRECT
+                                         : v1::VERDICT_UNSPECIFIED);
   SetTimestamp(row[4].as<int64_t>(), a.mutable_started_at());
   if (row[5].as<int64_t>() != 0) SetTimestamp(row[5].as<int64_t>(), a.mutable_submitted_at());
   a.set_time_taken_ms(row[6].as<int64_t>());
@@ -60,7 +60,7 @@ ProgressRow ProgressFromRow(const pqxx::row& row) {
 
 }  // namespace
 
-int64_t StartedAtMicros(const ::quest::v1::Attempt& attempt) {
+int64_t StartedAtMicros(const v1::Attempt& attempt) {
   return attempt.started_at().seconds() * 1000000 + attempt.started_at().nanos() / 1000;
 }
 
@@ -91,7 +91,7 @@ void AttemptStore::SetPuzzleRating(db::WriteTx& tx, const std::string& puzzle_id
            puzzle_id, rating.rating, rating.deviation, rating.volatility);
 }
 
-::quest::v1::Attempt AttemptStore::Insert(db::WriteTx& tx, const std::string& user_id,
+v1::Attempt AttemptStore::Insert(db::WriteTx& tx, const std::string& user_id,
                                           const std::string& puzzle_id) {
   return AttemptFromRow(tx.Query(
       absl::StrCat("INSERT INTO puzzle_attempts (user_id, puzzle_id) VALUES ($1, $2) "
@@ -100,7 +100,7 @@ void AttemptStore::SetPuzzleRating(db::WriteTx& tx, const std::string& puzzle_id
       user_id, puzzle_id)[0]);
 }
 
-absl::StatusOr<::quest::v1::Attempt> AttemptStore::LockAttempt(db::WriteTx& tx,
+absl::StatusOr<v1::Attempt> AttemptStore::LockAttempt(db::WriteTx& tx,
                                                               const std::string& id) {
   pqxx::result rows = tx.Query(
       absl::StrCat("SELECT ", kAttemptColumns,
@@ -127,7 +127,7 @@ int64_t AttemptStore::ElapsedMs(db::WriteTx& tx, const std::string& attempt_id) 
       .as<int64_t>();
 }
 
-::quest::v1::Attempt AttemptStore::Finish(db::WriteTx& tx, const std::string& attempt_id,
+v1::Attempt AttemptStore::Finish(db::WriteTx& tx, const std::string& attempt_id,
                                           bool correct, int64_t time_taken_ms, int64_t score,
                                           bool rated, double rating_before,
                                           double rating_after) {
@@ -175,7 +175,7 @@ ProgressRow AttemptStore::GetProgress(db::ReadTx& tx, const std::string& user_id
   return ProgressFromRow(rows[0]);
 }
 
-std::vector<::quest::v1::Attempt> AttemptStore::List(
+std::vector<v1::Attempt> AttemptStore::List(
     db::ReadTx& tx, const std::string& user_id,
     const std::optional<api::KeysetPosition>& after,
     int limit) {
@@ -187,7 +187,7 @@ std::vector<::quest::v1::Attempt> AttemptStore::List(
           "ORDER BY started_at DESC, puzzle_attempts.id DESC LIMIT $4"),
       user_id, after ? after->id : std::string(),
       after ? after->key : int64_t{0}, limit);
-  std::vector<::quest::v1::Attempt> attempts;
+  std::vector<v1::Attempt> attempts;
   for (const pqxx::row& row : rows) attempts.push_back(AttemptFromRow(row));
   return attempts;
 }

@@ -18,6 +18,8 @@
 
 namespace qs::quest {
 
+namespace v1 = ::quest::v1;
+
 struct PuzzleForPlay {
   std::string id;
   std::string author_id;
@@ -43,17 +45,17 @@ class AttemptStore {
   void CountPlay(db::WriteTx& tx, const std::string& puzzle_id);
   void SetPuzzleRating(db::WriteTx& tx, const std::string& puzzle_id, const Rating& rating);
 
-  ::quest::v1::Attempt Insert(db::WriteTx& tx, const std::string& user_id,
+  v1::Attempt Insert(db::WriteTx& tx, const std::string& user_id,
                               const std::string& puzzle_id);
   // NOT_FOUND when no such attempt. Locks the attempt row.
-  absl::StatusOr<::quest::v1::Attempt> LockAttempt(db::WriteTx& tx, const std::string& id);
+  absl::StatusOr<v1::Attempt> LockAttempt(db::WriteTx& tx, const std::string& id);
   // Whether `user_id` submitted another attempt at `puzzle_id` before.
   bool SubmittedBefore(db::WriteTx& tx, const std::string& user_id,
                        const std::string& puzzle_id, const std::string& except_attempt_id);
   // Milliseconds since the attempt started, by the database clock.
   int64_t ElapsedMs(db::WriteTx& tx, const std::string& attempt_id);
   // Records the verdict.
-  ::quest::v1::Attempt Finish(db::WriteTx& tx, const std::string& attempt_id, bool correct,
+  v1::Attempt Finish(db::WriteTx& tx, const std::string& attempt_id, bool correct,
                               int64_t time_taken_ms, int64_t score, bool rated,
                               double rating_before, double rating_after);
 
@@ -63,12 +65,12 @@ class AttemptStore {
   // Defaults (no attempts yet) when the user has no row.
   ProgressRow GetProgress(db::ReadTx& tx, const std::string& user_id);
 
-  std::vector<::quest::v1::Attempt> List(db::ReadTx& tx, const std::string& user_id,
+  std::vector<v1::Attempt> List(db::ReadTx& tx, const std::string& user_id,
                                          const std::optional<api::KeysetPosition>& after,
                                          int limit);
 };
 
-int64_t StartedAtMicros(const ::quest::v1::Attempt& attempt);
+int64_t StartedAtMicros(const v1::Attempt& attempt);
 
 }  // namespace qs::quest
 

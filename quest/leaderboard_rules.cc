@@ -7,17 +7,17 @@
 namespace qs::quest {
 
 std::vector<std::string> PeriodKeysAt(absl::Time when) {
-  return {"all", PeriodKey(::quest::v1::LEADERBOARD_PERIOD_DAILY, when),
-          PeriodKey(::quest::v1::LEADERBOARD_PERIOD_WEEKLY, when)};
+  return {"all", PeriodKey(v1::LEADERBOARD_PERIOD_DAILY, when),
+          PeriodKey(v1::LEADERBOARD_PERIOD_WEEKLY, when)};
 }
 
-std::string PeriodKey(::quest::v1::LeaderboardPeriod period, absl::Time when) {
+std::string PeriodKey(v1::LeaderboardPeriod period, absl::Time when) {
   switch (period) {
-    case ::quest::v1::LEADERBOARD_PERIOD_DAILY:
+    case v1::LEADERBOARD_PERIOD_DAILY:
       return absl::FormatTime("d%Y-%m-%d", when, absl::UTCTimeZone());
-    case ::quest::v1::LEADERBOARD_PERIOD_WEEKLY:
+    case v1::LEADERBOARD_PERIOD_WEEKLY:
       return absl::FormatTime("w%G-W%V", when, absl::UTCTimeZone());
-    case ::quest::v1::LEADERBOARD_PERIOD_ALL_TIME:
+    case v1::LEADERBOARD_PERIOD_ALL_TIME:
       return "all";
     default:
       return "";

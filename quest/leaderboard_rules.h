@@ -11,12 +11,14 @@
 
 namespace qs::quest {
 
+namespace v1 = ::quest::v1;
+
 // The periods a point earned at `when` counts in: all time, its UTC day and
 // its ISO week (UTC).
 std::vector<std::string> PeriodKeysAt(absl::Time when);
 
 // The key of `period` at `when`; "" for UNSPECIFIED or unknown values.
-std::string PeriodKey(::quest::v1::LeaderboardPeriod period, absl::Time when);
+std::string PeriodKey(v1::LeaderboardPeriod period, absl::Time when);
 
 // Competition ranks (1, 2, 2, 4) of a contiguous slice of a leaderboard in
 // rank order (score descending). `above_first` counts entries with a score

@@ -4,11 +4,11 @@
 
 #include "common/api/page_token.h"
 #include "common/service/service_main.h"
-#include "quest/attempt_service.h"
-#include "quest/leaderboard_service.h"
+#include "quest/attempt_handler.h"
+#include "quest/leaderboard_handler.h"
 #include "quest/leaderboard_store.h"
-#include "quest/match_service.h"
-#include "quest/puzzle_service.h"
+#include "quest/match_handler.h"
+#include "quest/puzzle_handler.h"
 #include "quest/puzzle_store.h"
 #include "quest/quest_config.h"
 
@@ -32,14 +32,14 @@ int main() {
             auto page_tokens =
                 *qs::api::PageTokenCodec::Create(context.server_config.page_token_key);
             context.Host<::quest::v1::PuzzleService>(
-                std::make_unique<qs::quest::PuzzleService>(context.database, page_tokens));
+                std::make_unique<qs::quest::PuzzleHandler>(context.database, page_tokens));
             context.Host<::quest::v1::AttemptService>(
-                std::make_unique<qs::quest::AttemptService>(context.database, page_tokens));
+                std::make_unique<qs::quest::AttemptHandler>(context.database, page_tokens));
             context.Host<::quest::v1::LeaderboardService>(
-                std::make_unique<qs::quest::LeaderboardService>(context.database, page_tokens,
+                std::make_unique<qs::quest::LeaderboardHandler>(context.database, page_tokens,
                                                                 *ranks));
             context.Host<::quest::v1::MatchService>(
-                std::make_unique<qs::quest::MatchService>(context.database,
+                std::make_unique<qs::quest::MatchHandler>(context.database,
                                                           std::move(page_tokens)));
           },
       .prepared_statements = std::move(prepared),

@@ -10,7 +10,7 @@
 namespace qs::quest {
 namespace {
 
-using ::quest::v1::MatchStatus;
+using v1::MatchStatus;
 
 absl::Status WrongState(MatchStatus status, absl::string_view action) {
   return absl::FailedPreconditionError(
@@ -29,9 +29,9 @@ bool SamePlace(const Standing& a, const Standing& b) {
 
 }  // namespace
 
-absl::StatusOr<int> ValidateCreateMatch(const ::quest::v1::CreateMatchRequest& request) {
+absl::StatusOr<int> ValidateCreateMatch(const v1::CreateMatchRequest& request) {
   if (absl::Status s = api::RequireKnownEnum("mode", request.mode(),
-                                             ::quest::v1::MatchMode_IsValid);
+                                             v1::MatchMode_IsValid);
       !s.ok()) {
     return s;
   }
@@ -46,7 +46,7 @@ absl::StatusOr<int> ValidateCreateMatch(const ::quest::v1::CreateMatchRequest& r
       return absl::InvalidArgumentError(absl::StrCat("puzzle_ids: ", id, " appears twice"));
     }
   }
-  if (request.mode() == ::quest::v1::MATCH_MODE_HEAD_TO_HEAD) {
+  if (request.mode() == v1::MATCH_MODE_HEAD_TO_HEAD) {
     if (request.max_players() != 0 && request.max_players() != 2) {
       return absl::InvalidArgumentError("max_players: a head-to-head match has 2 players");
     }
@@ -61,7 +61,7 @@ absl::StatusOr<int> ValidateCreateMatch(const ::quest::v1::CreateMatchRequest& r
 }
 
 absl::Status CheckJoin(MatchStatus status, int players, int max_players) {
-  if (status != ::quest::v1::MATCH_STATUS_WAITING) return WrongState(status, "join");
+  if (status != v1::MATCH_STATUS_WAITING) return WrongState(status, "join");
   if (players >= max_players) {
     return absl::ResourceExhaustedError(
         absl::StrCat("match is full (", max_players, " players)"));
@@ -71,7 +71,7 @@ absl::Status CheckJoin(MatchStatus status, int players, int max_players) {
 
 absl::Status CheckStart(MatchStatus status, bool is_creator, int active_players) {
   if (!is_creator) return absl::PermissionDeniedError("only the creator may start the match");
-  if (status != ::quest::v1::MATCH_STATUS_WAITING) return WrongState(status, "start");
+  if (status != v1::MATCH_STATUS_WAITING) return WrongState(status, "start");
   if (active_players < 2) {
     return absl::FailedPreconditionError("a match needs at least 2 players to start");
   }
@@ -83,7 +83,7 @@ absl::Status CheckAnswer(MatchStatus status, bool is_active_participant, bool pu
   if (!is_active_participant) {
     return absl::PermissionDeniedError("only a player still in the match may answer");
   }
-  if (status != ::quest::v1::MATCH_STATUS_IN_PROGRESS) return WrongState(status, "answer");
+  if (status != v1::MATCH_STATUS_IN_PROGRESS) return WrongState(status, "answer");
   if (!puzzle_in_match) {
     return absl::InvalidArgumentError("puzzle_id: not a puzzle of this match");
   }
@@ -97,8 +97,8 @@ absl::Status CheckLeave(MatchStatus status, bool is_active_participant) {
   if (!is_active_participant) {
     return absl::FailedPreconditionError("not a player of this match");
   }
-  if (status != ::quest::v1::MATCH_STATUS_WAITING &&
-      status != ::quest::v1::MATCH_STATUS_IN_PROGRESS) {
+  if (status != v1::MATCH_STATUS_WAITING &&
+      status != v1::MATCH_STATUS_IN_PROGRESS) {
     return WrongState(status, "leave");
   }
   return absl::OkStatus();
@@ -134,33 +134,33 @@ std::string WinnerOf(const std::vector<Standing>& standings, const std::vector<i
 
 std::string MatchStatusCode(MatchStatus status) {
   switch (status) {
-    case ::quest::v1::MATCH_STATUS_WAITING: return "waiting";
-    case ::quest::v1::MATCH_STATUS_IN_PROGRESS: return "in_progress";
-    case ::quest::v1::MATCH_STATUS_FINISHED: return "finished";
-    case ::quest::v1::MATCH_STATUS_CANCELLED: return "cancelled";
+    case v1::MATCH_STATUS_WAITING: return "waiting";
+    case v1::MATCH_STATUS_IN_PROGRESS: return "in_progress";
+    case v1::MATCH_STATUS_FINISHED: return "finished";
+    case v1::MATCH_STATUS_CANCELLED: return "cancelled";
     default: return "";
   }
 }
 
 MatchStatus MatchStatusFromCode(const std::string& code) {
-  for (int s = 1; ::quest::v1::MatchStatus_IsValid(s); ++s) {
+  for (int s = 1; v1::MatchStatus_IsValid(s); ++s) {
     if (MatchStatusCode(static_cast<MatchStatus>(s)) == code) {
       return static_cast<MatchStatus>(s);
     }
   }
-  return ::quest::v1::MATCH_STATUS_UNSPECIFIED;
+  return v1::MATCH_STATUS_UNSPECIFIED;
 }
 
-std::string MatchModeCode(::quest::v1::MatchMode mode) {
-  return mode == ::quest::v1::MATCH_MODE_HEAD_TO_HEAD ? "head_to_head"
-         : mode == ::quest::v1::MATCH_MODE_GROUP      ? "group"
+std::string MatchModeCode(v1::MatchMode mode) {
+  return mode == v1::MATCH_MODE_HEAD_TO_HEAD ? "head_to_head"
+         : mode == v1::MATCH_MODE_GROUP      ? "group"
                                                       : "";
 }
 
-::quest::v1::MatchMode MatchModeFromCode(const std::string& code) {
-  return code == "head_to_head" ? ::quest::v1::MATCH_MODE_HEAD_TO_HEAD
-         : code == "group"      ? ::quest::v1::MATCH_MODE_GROUP
-                                : ::quest::v1::MATCH_MODE_UNSPECIFIED;
+v1::MatchMode MatchModeFromCode(const std::string& code) {
+  return code == "head_to_head" ? v1::MATCH_MODE_HEAD_TO_HEAD
+         : code == "group"      ? v1::MATCH_MODE_GROUP
+                                : v1::MATCH_MODE_UNSPECIFIED;
 }
 
 }  // namespace qs::quest

@@ -12,11 +12,13 @@
 
 namespace qs::quest {
 
+namespace v1 = ::quest::v1;
+
 inline constexpr int kMaxMatchPuzzles = 10;
 inline constexpr int kMaxGroupPlayers = 8;
 
 // The match's max_players after defaults, or INVALID_ARGUMENT naming the field.
-absl::StatusOr<int> ValidateCreateMatch(const ::quest::v1::CreateMatchRequest& request);
+absl::StatusOr<int> ValidateCreateMatch(const v1::CreateMatchRequest& request);
 
 // What a participant did so far; the inputs of ranking.
 struct Standing {
@@ -26,11 +28,11 @@ struct Standing {
   bool left = false;
 };
 
-absl::Status CheckJoin(::quest::v1::MatchStatus status, int players, int max_players);
-absl::Status CheckStart(::quest::v1::MatchStatus status, bool is_creator, int active_players);
-absl::Status CheckAnswer(::quest::v1::MatchStatus status, bool is_active_participant,
+absl::Status CheckJoin(v1::MatchStatus status, int players, int max_players);
+absl::Status CheckStart(v1::MatchStatus status, bool is_creator, int active_players);
+absl::Status CheckAnswer(v1::MatchStatus status, bool is_active_participant,
                          bool puzzle_in_match, bool answered_before);
-absl::Status CheckLeave(::quest::v1::MatchStatus status, bool is_active_participant);
+absl::Status CheckLeave(v1::MatchStatus status, bool is_active_participant);
 
 // Ranks for `standings` (same order): players who stayed first, by score
 // descending then time ascending; equal score and time share a rank (1, 2,
@@ -40,10 +42,10 @@ std::vector<int> RankStandings(const std::vector<Standing>& standings);
 // The user ranked first alone among those who stayed, or "" (tie, or none).
 std::string WinnerOf(const std::vector<Standing>& standings, const std::vector<int>& ranks);
 
-std::string MatchStatusCode(::quest::v1::MatchStatus status);
-::quest::v1::MatchStatus MatchStatusFromCode(const std::string& code);
-std::string MatchModeCode(::quest::v1::MatchMode mode);
-::quest::v1::MatchMode MatchModeFromCode(const std::string& code);
+std::string MatchStatusCode(v1::MatchStatus status);
+v1::MatchStatus MatchStatusFromCode(const std::string& code);
+std::string MatchModeCode(v1::MatchMode mode);
+v1::MatchMode MatchModeFromCode(const std::string& code);
 
 }  // namespace qs::quest
 

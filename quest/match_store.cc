@@ -31,8 +31,8 @@ void SetTimestamp(int64_t micros, google::protobuf::Timestamp* timestamp) {
   timestamp->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
 }
 
-::quest::v1::Match MatchFromRow(const pqxx::row& row) {
-  ::quest::v1::Match match;
+v1::Match MatchFromRow(const pqxx::row& row) {
+  v1::Match match;
   match.set_id(row[0].as<std::string>());
   match.set_creator_id(row[1].as<std::string>());
   match.set_mode(MatchModeFromCode(row[2].as<std::string>()));
@@ -52,13 +52,13 @@ void SetTimestamp(int64_t micros, google::protobuf::Timestamp* timestamp) {
 }
 
 void AddParticipantsFrom(const pqxx::result& rows,
-                         const std::vector<::quest::v1::Match*>& matches) {
-  absl::flat_hash_map<std::string, ::quest::v1::Match*> by_id;
-  for (::quest::v1::Match* match : matches) by_id[match->id()] = match;
+                         const std::vector<v1::Match*>& matches) {
+  absl::flat_hash_map<std::string, v1::Match*> by_id;
+  for (v1::Match* match : matches) by_id[match->id()] = match;
   for (const pqxx::row& row : rows) {
     auto it = by_id.find(row[0].as<std::string>());
     if (it != by_id.end()) {
-      ::quest::v1::MatchParticipant* p = it->second->add_participants();
+      v1::MatchParticipant* p = it->second->add_participants();
       p->set_user_id(row[1].as<std::string>());
       p->set_score(row[2].as<int64_t>());
       p->set_solved_count(row[3].as<int>());
@@ -71,12 +71,12 @@ void AddParticipantsFrom(const pqxx::result& rows,
 }
 
 template <typename Tx>
-absl::StatusOr<::quest::v1::Match> Load(Tx& tx, const std::string& id, const char* lock) {
+absl::StatusOr<v1::Match> Load(Tx& tx, const std::string& id, const char* lock) {
   pqxx::result rows =
       tx.Query(absl::StrCat("SELECT ", kMatchColumns, " FROM matches m WHERE m.id = $1", lock),
                id);
   if (rows.empty()) return absl::NotFoundError(absl::StrCat("match ", id, " not found"));
-  ::quest::v1::Match match = MatchFromRow(rows[0]);
+  v1::Match match = MatchFromRow(rows[0]);
   AddParticipantsFrom(
       tx.Query(absl::StrCat("SELECT ", kParticipantColumns,
                             " FROM match_participants WHERE match_id = $1 "
@@ -96,7 +96,7 @@ int64_t MatchStore::CountPublished(db::WriteTx& tx, const std::vector<std::strin
 }
 
 std::string MatchStore::Create(db::WriteTx& tx, const std::string& creator_id,
-                               ::quest::v1::MatchMode mode, int max_players,
+                               v1::MatchMode mode, int max_players,
                                const std::vector<std::string>& puzzle_ids) {
   std::string id = tx.Query(
                          "INSERT INTO matches (creator_id, mode, max_players, puzzle_ids) "
@@ -108,11 +108,11 @@ std::string MatchStore::Create(db::WriteTx& tx, const std::string& creator_id,
   return id;
 }
 
-absl::StatusOr<::quest::v1::Match> MatchStore::Get(db::ReadTx& tx, const std::string& id) {
+absl::StatusOr<v1::Match> MatchStore::Get(db::ReadTx& tx, const std::string& id) {
   return Load(tx, id, "");
 }
 
-absl::StatusOr<::quest::v1::Match> MatchStore::Lock(db::WriteTx& tx, const std::string& id) {
+absl::StatusOr<v1::Match> MatchStore::Lock(db::WriteTx& tx, const std::string& id) {
   return Load(tx, id, " FOR UPDATE");
 }
 
@@ -194,7 +194,7 @@ void MatchStore::RecordAnswer(db::WriteTx& tx, const std::string& match_id,
       match_id, user_id, puzzle_id, correct, score, time_taken_ms);
 }
 
-std::vector<std::pair<::quest::v1::Match, int64_t>> MatchStore::ListFor(
+std::vector<std::pair<v1::Match, int64_t>> MatchStore::ListFor(
     db::ReadTx& tx, const std::string& user_id, const std::string& status,
     const std::optional<api::KeysetPosition>& after, int limit) {
   pqxx::result rows = tx.Query(
@@ -207,14 +207,14 @@ std::vector<std::pair<::quest::v1::Match, int64_t>> MatchStore::ListFor(
           "ORDER BY p.joined_at DESC, p.match_id DESC LIMIT $5"),
       user_id, status, after ? after->id : std::string(), after ? after->key : int64_t{0},
       limit);
-  std::vector<std::pair<::quest::v1::Match, int64_t>> matches;
+  std::vector<std::pair<v1::Match, int64_t>> matches;
   std::vector<std::string> ids;
   for (const pqxx::row& row : rows) {
     matches.emplace_back(MatchFromRow(row), row[10].as<int64_t>());
     ids.push_back(matches.back().first.id());
   }
   if (ids.empty()) return matches;
-  std::vector<::quest::v1::Match*> targets;
+  std::vector<v1::Match*> targets;
   for (auto& entry : matches) targets.push_back(&entry.first);
   // All participants of the page in one query.
   AddParticipantsFrom(tx.Query(absl::StrCat("SELECT ", kParticipantColumns,

@@ -16,20 +16,22 @@
 
 namespace qs::quest {
 
+namespace v1 = ::quest::v1;
+
 class MatchStore {
  public:
   // How many of `puzzle_ids` are published puzzles.
   int64_t CountPublished(db::WriteTx& tx, const std::vector<std::string>& puzzle_ids);
   // Inserts the match and its creator as the first participant; returns the id.
   std::string Create(db::WriteTx& tx, const std::string& creator_id,
-                     ::quest::v1::MatchMode mode, int max_players,
+                     v1::MatchMode mode, int max_players,
                      const std::vector<std::string>& puzzle_ids);
 
   // The match with its participants. NOT_FOUND when no such match. Lock
   // takes the match row for update: every change to a match and its
   // participants happens under that lock.
-  absl::StatusOr<::quest::v1::Match> Get(db::ReadTx& tx, const std::string& id);
-  absl::StatusOr<::quest::v1::Match> Lock(db::WriteTx& tx, const std::string& id);
+  absl::StatusOr<v1::Match> Get(db::ReadTx& tx, const std::string& id);
+  absl::StatusOr<v1::Match> Lock(db::WriteTx& tx, const std::string& id);
 
   void AddParticipant(db::WriteTx& tx, const std::string& match_id, const std::string& user_id);
   void RemoveParticipant(db::WriteTx& tx, const std::string& match_id,
@@ -52,7 +54,7 @@ class MatchStore {
 
   // Matches `user_id` joined, newest first; `status` "" for any. The key
   // of a position is the join time in microseconds, its id the match id.
-  std::vector<std::pair<::quest::v1::Match, int64_t>> ListFor(
+  std::vector<std::pair<v1::Match, int64_t>> ListFor(
       db::ReadTx& tx, const std::string& user_id, const std::string& status,
       const std::optional<api::KeysetPosition>& after, int limit);
 };

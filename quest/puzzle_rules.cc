@@ -6,8 +6,8 @@
 namespace qs::quest {
 namespace {
 
-using ::quest::v1::PuzzleKind;
-using ::quest::v1::PuzzleStatus;
+using v1::PuzzleKind;
+using v1::PuzzleStatus;
 
 absl::Status ValidateThemes(const google::protobuf::RepeatedPtrField<std::string>& themes) {
   if (themes.size() > kMaxThemes) {
@@ -48,12 +48,12 @@ absl::Status ValidateRating(int rating) {
 }
 
 absl::Status ValidateKind(int kind) {
-  return api::RequireKnownEnum("kind", kind, ::quest::v1::PuzzleKind_IsValid);
+  return api::RequireKnownEnum("kind", kind, v1::PuzzleKind_IsValid);
 }
 
 }  // namespace
 
-absl::Status ValidateCreate(const ::quest::v1::CreatePuzzleRequest& request) {
+absl::Status ValidateCreate(const v1::CreatePuzzleRequest& request) {
   return api::FirstError({ValidateTitle(request.title()), ValidateKind(request.kind()),
                           ValidateThemes(request.themes()),
                           ValidateRating(request.rating()),
@@ -61,7 +61,7 @@ absl::Status ValidateCreate(const ::quest::v1::CreatePuzzleRequest& request) {
                           ValidateSolution(request.solution())});
 }
 
-absl::Status ValidateUpdate(const ::quest::v1::UpdatePuzzleRequest& request) {
+absl::Status ValidateUpdate(const v1::UpdatePuzzleRequest& request) {
   absl::Status status = api::FirstError(
       {api::RequireUuid("puzzle_id", request.puzzle_id()),
        api::RequireInRange("version", request.version(), int64_t{1}, INT64_MAX),
@@ -72,7 +72,7 @@ absl::Status ValidateUpdate(const ::quest::v1::UpdatePuzzleRequest& request) {
        request.has_content() ? ValidateContent(request.content()) : absl::OkStatus(),
        request.has_solution() ? ValidateSolution(request.solution()) : absl::OkStatus(),
        request.has_status() ? api::RequireKnownEnum("status", request.status(),
-                                                    ::quest::v1::PuzzleStatus_IsValid)
+                                                    v1::PuzzleStatus_IsValid)
                             : absl::OkStatus()});
   if (!status.ok()) return status;
   if (!request.update_themes() && request.themes_size() > 0) {
@@ -81,11 +81,11 @@ absl::Status ValidateUpdate(const ::quest::v1::UpdatePuzzleRequest& request) {
   return absl::OkStatus();
 }
 
-absl::Status ValidateList(const ::quest::v1::ListPuzzlesRequest& request) {
+absl::Status ValidateList(const v1::ListPuzzlesRequest& request) {
   return api::FirstError(
       {request.status() == 0 ? absl::OkStatus()
                              : api::RequireKnownEnum("status", request.status(),
-                                                     ::quest::v1::PuzzleStatus_IsValid),
+                                                     v1::PuzzleStatus_IsValid),
        request.min_rating() == 0
            ? absl::OkStatus()
            : api::RequireInRange("min_rating", int64_t{request.min_rating()}, kMinRating,
@@ -103,18 +103,18 @@ absl::Status ValidateList(const ::quest::v1::ListPuzzlesRequest& request) {
 absl::Status CheckTransition(PuzzleStatus from, PuzzleStatus to) {
   if (from == to) return absl::OkStatus();
   const bool allowed =
-      (from == ::quest::v1::PUZZLE_STATUS_DRAFT &&
-       (to == ::quest::v1::PUZZLE_STATUS_PUBLISHED ||
-        to == ::quest::v1::PUZZLE_STATUS_ARCHIVED)) ||
-      (from == ::quest::v1::PUZZLE_STATUS_PUBLISHED &&
-       to == ::quest::v1::PUZZLE_STATUS_ARCHIVED);
+      (from == v1::PUZZLE_STATUS_DRAFT &&
+       (to == v1::PUZZLE_STATUS_PUBLISHED ||
+        to == v1::PUZZLE_STATUS_ARCHIVED)) ||
+      (from == v1::PUZZLE_STATUS_PUBLISHED &&
+       to == v1::PUZZLE_STATUS_ARCHIVED);
   if (allowed) return absl::OkStatus();
   return absl::FailedPreconditionError(absl::StrCat(
       "status: a ", StatusCode(from), " puzzle cannot become ", StatusCode(to)));
 }
 
-void ApplyUpdate(const ::quest::v1::UpdatePuzzleRequest& request,
-                 ::quest::v1::Puzzle& puzzle, std::string& solution) {
+void ApplyUpdate(const v1::UpdatePuzzleRequest& request,
+                 v1::Puzzle& puzzle, std::string& solution) {
   if (request.has_title()) puzzle.set_title(request.title());
   if (request.has_kind()) puzzle.set_kind(request.kind());
   if (request.update_themes()) *puzzle.mutable_themes() = request.themes();
@@ -126,38 +126,38 @@ void ApplyUpdate(const ::quest::v1::UpdatePuzzleRequest& request,
 
 std::string KindCode(PuzzleKind kind) {
   switch (kind) {
-    case ::quest::v1::PUZZLE_KIND_LOGIC: return "logic";
-    case ::quest::v1::PUZZLE_KIND_WORD: return "word";
-    case ::quest::v1::PUZZLE_KIND_MATH: return "math";
-    case ::quest::v1::PUZZLE_KIND_PATTERN: return "pattern";
-    case ::quest::v1::PUZZLE_KIND_CHESS: return "chess";
+    case v1::PUZZLE_KIND_LOGIC: return "logic";
+    case v1::PUZZLE_KIND_WORD: return "word";
+    case v1::PUZZLE_KIND_MATH: return "math";
+    case v1::PUZZLE_KIND_PATTERN: return "pattern";
+    case v1::PUZZLE_KIND_CHESS: return "chess";
     default: return "";
   }
 }
 
 PuzzleKind KindFromCode(const std::string& code) {
-  for (int k = 1; ::quest::v1::PuzzleKind_IsValid(k); ++k) {
+  for (int k = 1; v1::PuzzleKind_IsValid(k); ++k) {
     if (KindCode(static_cast<PuzzleKind>(k)) == code) return static_cast<PuzzleKind>(k);
   }
-  return ::quest::v1::PUZZLE_KIND_UNSPECIFIED;
+  return v1::PUZZLE_KIND_UNSPECIFIED;
 }
 
 std::string StatusCode(PuzzleStatus status) {
   switch (status) {
-    case ::quest::v1::PUZZLE_STATUS_DRAFT: return "draft";
-    case ::quest::v1::PUZZLE_STATUS_PUBLISHED: return "published";
-    case ::quest::v1::PUZZLE_STATUS_ARCHIVED: return "archived";
+    case v1::PUZZLE_STATUS_DRAFT: return "draft";
+    case v1::PUZZLE_STATUS_PUBLISHED: return "published";
+    case v1::PUZZLE_STATUS_ARCHIVED: return "archived";
     default: return "";
   }
 }
 
 PuzzleStatus StatusFromCode(const std::string& code) {
-  for (int s = 1; ::quest::v1::PuzzleStatus_IsValid(s); ++s) {
+  for (int s = 1; v1::PuzzleStatus_IsValid(s); ++s) {
     if (StatusCode(static_cast<PuzzleStatus>(s)) == code) {
       return static_cast<PuzzleStatus>(s);
     }
   }
-  return ::quest::v1::PUZZLE_STATUS_UNSPECIFIED;
+  return v1::PUZZLE_STATUS_UNSPECIFIED;
 }
 
 }  // namespace qs::quest

@@ -14,6 +14,8 @@
 
 namespace qs::quest {
 
+namespace v1 = ::quest::v1;
+
 inline constexpr size_t kMaxTitleBytes = 200;
 inline constexpr size_t kMaxContentBytes = 64 * 1024;
 inline constexpr size_t kMaxSolutionBytes = 4 * 1024;
@@ -24,24 +26,24 @@ inline constexpr int kMaxRating = 4000;
 inline constexpr int kDefaultPageSize = 20;
 inline constexpr int kMaxPageSize = 100;
 
-absl::Status ValidateCreate(const ::quest::v1::CreatePuzzleRequest& request);
-absl::Status ValidateUpdate(const ::quest::v1::UpdatePuzzleRequest& request);
-absl::Status ValidateList(const ::quest::v1::ListPuzzlesRequest& request);
+absl::Status ValidateCreate(const v1::CreatePuzzleRequest& request);
+absl::Status ValidateUpdate(const v1::UpdatePuzzleRequest& request);
+absl::Status ValidateList(const v1::ListPuzzlesRequest& request);
 
 // FAILED_PRECONDITION unless `from` may become `to`.
-absl::Status CheckTransition(::quest::v1::PuzzleStatus from,
-                             ::quest::v1::PuzzleStatus to);
+absl::Status CheckTransition(v1::PuzzleStatus from,
+                             v1::PuzzleStatus to);
 
 // Applies the set fields of `request` to `puzzle` (and `solution`); the
 // request must have passed ValidateUpdate.
-void ApplyUpdate(const ::quest::v1::UpdatePuzzleRequest& request,
-                 ::quest::v1::Puzzle& puzzle, std::string& solution);
+void ApplyUpdate(const v1::UpdatePuzzleRequest& request,
+                 v1::Puzzle& puzzle, std::string& solution);
 
 // Database codes of the enums ("logic", "draft", ...).
-std::string KindCode(::quest::v1::PuzzleKind kind);
-::quest::v1::PuzzleKind KindFromCode(const std::string& code);
-std::string StatusCode(::quest::v1::PuzzleStatus status);
-::quest::v1::PuzzleStatus StatusFromCode(const std::string& code);
+std::string KindCode(v1::PuzzleKind kind);
+v1::PuzzleKind KindFromCode(const std::string& code);
+std::string StatusCode(v1::PuzzleStatus status);
+v1::PuzzleStatus StatusFromCode(const std::string& code);
 
 }  // namespace qs::quest
 

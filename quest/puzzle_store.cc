@@ -26,7 +26,7 @@ std::string ThemesLiteral(const google::protobuf::RepeatedPtrField<std::string>&
   return absl::StrCat("{", absl::StrJoin(themes, ","), "}");
 }
 
-void ParseThemes(absl::string_view literal, ::quest::v1::Puzzle& puzzle) {
+void ParseThemes(absl::string_view literal, v1::Puzzle& puzzle) {
   absl::ConsumePrefix(&literal, "{");
   absl::ConsumeSuffix(&literal, "}");
   for (absl::string_view theme : absl::StrSplit(literal, ',', absl::SkipEmpty())) {
@@ -36,7 +36,7 @@ void ParseThemes(absl::string_view literal, ::quest::v1::Puzzle& puzzle) {
 
 StoredPuzzle FromRow(const pqxx::row& row) {
   StoredPuzzle stored;
-  ::quest::v1::Puzzle& p = stored.puzzle;
+  v1::Puzzle& p = stored.puzzle;
   p.set_id(row[0].as<std::string>());
   p.set_author_id(row[1].as<std::string>());
   p.set_title(row[2].as<std::string>());
@@ -59,12 +59,12 @@ absl::Status NotFound(const std::string& id) {
 
 }  // namespace
 
-int64_t CreatedAtMicros(const ::quest::v1::Puzzle& puzzle) {
+int64_t CreatedAtMicros(const v1::Puzzle& puzzle) {
   return puzzle.created_at().seconds() * 1000000 + puzzle.created_at().nanos() / 1000;
 }
 
 StoredPuzzle PuzzleStore::Create(db::WriteTx& tx, const StoredPuzzle& stored) {
-  const ::quest::v1::Puzzle& p = stored.puzzle;
+  const v1::Puzzle& p = stored.puzzle;
   return FromRow(tx.Query(
       absl::StrCat("INSERT INTO puzzles (author_id, title, kind, themes, rating, "
                    "content, solution, status) "
@@ -95,7 +95,7 @@ absl::StatusOr<StoredPuzzle> PuzzleStore::GetForUpdate(db::WriteTx& tx,
 }
 
 StoredPuzzle PuzzleStore::Update(db::WriteTx& tx, const StoredPuzzle& stored) {
-  const ::quest::v1::Puzzle& p = stored.puzzle;
+  const v1::Puzzle& p = stored.puzzle;
   return FromRow(tx.Query(
       absl::StrCat("UPDATE puzzles SET title = $2, kind = $3, themes = $4::text[], "
                    "rating = $5, content = $6, solution = $7, status = $8, "
@@ -106,7 +106,7 @@ StoredPuzzle PuzzleStore::Update(db::WriteTx& tx, const StoredPuzzle& stored) {
       p.content(), stored.solution, StatusCode(p.status()))[0]);
 }
 
-std::vector<::quest::v1::Puzzle> PuzzleStore::List(db::ReadTx& tx,
+std::vector<v1::Puzzle> PuzzleStore::List(db::ReadTx& tx,
                                                    const FeedQuery& query) {
   // One statement for every filter combination: unused filters compare
   // against their neutral value, so the plan stays on the feed indexes.
@@ -123,13 +123,13 @@ std::vector<::quest::v1::Puzzle> PuzzleStore::List(db::ReadTx& tx,
       query.status, query.author_id, query.min_rating, query.max_rating, query.theme,
       query.after ? query.after->id : std::string(),
       query.after ? query.after->key : int64_t{0}, query.limit);
-  std::vector<::quest::v1::Puzzle> puzzles;
+  std::vector<v1::Puzzle> puzzles;
   puzzles.reserve(rows.size());
   for (const pqxx::row& row : rows) puzzles.push_back(FromRow(row).puzzle);
   return puzzles;
 }
 
-std::optional<::quest::v1::Puzzle> PuzzleStore::DailyPuzzle(db::ReadTx& tx,
+std::optional<v1::Puzzle> PuzzleStore::DailyPuzzle(db::ReadTx& tx,
                                                             const std::string& day) {
   pqxx::result rows = tx.Query(
       absl::StrCat("SELECT ", kColumns, " FROM puzzles WHERE id = "
@@ -149,7 +149,7 @@ void PuzzleStore::ChooseDailyPuzzle(db::WriteTx& tx, const std::string& day) {
       day);
 }
 
-std::optional<::quest::v1::Puzzle> PuzzleStore::NextFor(db::ReadTx& tx,
+std::optional<v1::Puzzle> PuzzleStore::NextFor(db::ReadTx& tx,
                                                         const std::string& user_id,
                                                         const std::string& theme,
                                                         int low_offset, int high_offset) {

@@ -17,9 +17,11 @@
 
 namespace qs::quest {
 
+namespace v1 = ::quest::v1;
+
 // A puzzle with what players never see.
 struct StoredPuzzle {
-  ::quest::v1::Puzzle puzzle;
+  v1::Puzzle puzzle;
   std::string solution;
 };
 
@@ -51,10 +53,10 @@ class PuzzleStore {
   // Writes the editable fields, bumps version, returns the new state.
   StoredPuzzle Update(db::WriteTx& tx, const StoredPuzzle& puzzle);
 
-  std::vector<::quest::v1::Puzzle> List(db::ReadTx& tx, const FeedQuery& query);
+  std::vector<v1::Puzzle> List(db::ReadTx& tx, const FeedQuery& query);
 
   // The puzzle chosen for `day` ("YYYY-MM-DD"), if one was chosen yet.
-  std::optional<::quest::v1::Puzzle> DailyPuzzle(db::ReadTx& tx, const std::string& day);
+  std::optional<v1::Puzzle> DailyPuzzle(db::ReadTx& tx, const std::string& day);
   // Chooses the puzzle of `day` unless chosen already: a published puzzle
   // never chosen before, picked by a hash of (id, day). Losing a race to
   // another chooser is fine: the caller reads whatever won.
@@ -63,13 +65,13 @@ class PuzzleStore {
   // The published puzzle `user_id` never started whose rating is within
   // [user rating + low_offset, user rating + high_offset] (user rating 1500
   // when unknown) and closest to its middle; `theme` empty for any.
-  std::optional<::quest::v1::Puzzle> NextFor(db::ReadTx& tx, const std::string& user_id,
+  std::optional<v1::Puzzle> NextFor(db::ReadTx& tx, const std::string& user_id,
                                              const std::string& theme, int low_offset,
                                              int high_offset);
 };
 
 // created_at of a puzzle as microseconds since the epoch (feed positions).
-int64_t CreatedAtMicros(const ::quest::v1::Puzzle& puzzle);
+int64_t CreatedAtMicros(const v1::Puzzle& puzzle);
 
 }  // namespace qs::quest
 

@@ -76,8 +76,8 @@ absl::StatusOr<SeedReport> SeedQuestDatabase(const std::string& conninfo,
   std::vector<UserTotals> totals(options.users);
   const absl::Time now = absl::Now();
   const absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
-  const std::string today_key = PeriodKey(::quest::v1::LEADERBOARD_PERIOD_DAILY, now);
-  const std::string week_key = PeriodKey(::quest::v1::LEADERBOARD_PERIOD_WEEKLY, now);
+  const std::string today_key = PeriodKey(v1::LEADERBOARD_PERIOD_DAILY, now);
+  const std::string week_key = PeriodKey(v1::LEADERBOARD_PERIOD_WEEKLY, now);
 
   try {
     pqxx::connection connection(conninfo);
@@ -120,7 +120,7 @@ absl::StatusOr<SeedReport> SeedQuestDatabase(const std::string& conninfo,
           t.score += score;
           const absl::CivilDay day = absl::ToCivilDay(started, absl::UTCTimeZone());
           if (day == today) t.today += score;
-          if (PeriodKey(::quest::v1::LEADERBOARD_PERIOD_WEEKLY, started) == week_key) {
+          if (PeriodKey(v1::LEADERBOARD_PERIOD_WEEKLY, started) == week_key) {
             t.week += score;
           }
           if (day > t.last_solved) t.last_solved = day;

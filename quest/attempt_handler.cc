@@ -1,4 +1,4 @@
-#include "quest/attempt_service.h"
+#include "quest/attempt_handler.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -28,8 +28,8 @@ bool Matches(absl::string_view answer, absl::string_view solution) {
 
 }  // namespace
 
-::quest::v1::UserProgress ToProto(const ProgressRow& row, absl::CivilDay today) {
-  ::quest::v1::UserProgress progress;
+v1::UserProgress ToProto(const ProgressRow& row, absl::CivilDay today) {
+  v1::UserProgress progress;
   progress.set_user_id(row.user_id);
   progress.set_solved_count(row.solved_count);
   progress.set_attempt_count(row.attempt_count);
@@ -43,16 +43,16 @@ bool Matches(absl::string_view answer, absl::string_view solution) {
   return progress;
 }
 
-grpc::Status AttemptService::StartAttempt(grpc::ServerContext* context,
-                                          const ::quest::v1::StartAttemptRequest* request,
-                                          ::quest::v1::Attempt* response) {
+grpc::Status AttemptHandler::StartAttempt(grpc::ServerContext* context,
+                                          const v1::StartAttemptRequest* request,
+                                          v1::Attempt* response) {
   absl::StatusOr<std::string> user = api::ActingUserId(*context);
   if (!user.ok()) return ToGrpcStatus(user.status());
   if (absl::Status valid = api::RequireUuid("puzzle_id", request->puzzle_id()); !valid.ok()) {
     return ToGrpcStatus(valid);
   }
-  absl::StatusOr<::quest::v1::Attempt> started =
-      database_.Write([&](db::WriteTx& tx) -> absl::StatusOr<::quest::v1::Attempt> {
+  absl::StatusOr<v1::Attempt> started =
+      database_.Write([&](db::WriteTx& tx) -> absl::StatusOr<v1::Attempt> {
         absl::StatusOr<PuzzleForPlay> puzzle = store_.LockPuzzle(tx, request->puzzle_id());
         if (!puzzle.ok()) return puzzle.status();
         if (puzzle->status == "draft" && puzzle->author_id != *user) {
@@ -70,14 +70,14 @@ grpc::Status AttemptService::StartAttempt(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-absl::StatusOr<::quest::v1::SubmitAttemptResponse> AttemptService::Submit(
-    db::WriteTx& tx, const std::string& user, const ::quest::v1::SubmitAttemptRequest& request) {
-  absl::StatusOr<::quest::v1::Attempt> attempt = store_.LockAttempt(tx, request.attempt_id());
+absl::StatusOr<v1::SubmitAttemptResponse> AttemptHandler::Submit(
+    db::WriteTx& tx, const std::string& user, const v1::SubmitAttemptRequest& request) {
+  absl::StatusOr<v1::Attempt> attempt = store_.LockAttempt(tx, request.attempt_id());
   if (!attempt.ok()) return attempt.status();
   if (attempt->user_id() != user) {
     return absl::PermissionDeniedError("attempt_id: the attempt belongs to another user");
   }
-  if (attempt->verdict() != ::quest::v1::VERDICT_UNSPECIFIED) {
+  if (attempt->verdict() != v1::VERDICT_UNSPECIFIED) {
     return absl::FailedPreconditionError("attempt_id: the attempt was already submitted");
   }
   absl::StatusOr<PuzzleForPlay> puzzle = store_.LockPuzzle(tx, attempt->puzzle_id());
@@ -95,7 +95,7 @@ absl::StatusOr<::quest::v1::SubmitAttemptResponse> AttemptService::Submit(
   const int64_t time_taken_ms = store_.ElapsedMs(tx, attempt->id());
   const int64_t score =
       ScoreAttempt(correct, static_cast<int>(puzzle->rating.rating), time_taken_ms);
-  ::quest::v1::Attempt finished = store_.Finish(tx, attempt->id(), correct, time_taken_ms,
+  v1::Attempt finished = store_.Finish(tx, attempt->id(), correct, time_taken_ms,
                                                 score, rated, rating_before,
                                                 progress.rating.rating);
   const absl::CivilDay today = TodayUtc();
@@ -108,7 +108,7 @@ absl::StatusOr<::quest::v1::SubmitAttemptResponse> AttemptService::Submit(
   store_.SaveProgress(tx, progress);
   if (score > 0) leaderboard_.AddPoints(tx, user, score, PeriodKeysAt(absl::Now()));
   if (correct) {
-    ::quest::v1::PuzzleSolved solved;
+    v1::PuzzleSolved solved;
     solved.set_user_id(user);
     solved.set_puzzle_id(puzzle->id);
     solved.set_attempt_id(finished.id());
@@ -118,15 +118,15 @@ absl::StatusOr<::quest::v1::SubmitAttemptResponse> AttemptService::Submit(
     events::AppendEvent(tx, "quest", finished.id(), solved);
   }
 
-  ::quest::v1::SubmitAttemptResponse response;
+  v1::SubmitAttemptResponse response;
   *response.mutable_attempt() = finished;
   *response.mutable_progress() = ToProto(progress, today);
   return response;
 }
 
-grpc::Status AttemptService::SubmitAttempt(grpc::ServerContext* context,
-                                           const ::quest::v1::SubmitAttemptRequest* request,
-                                           ::quest::v1::SubmitAttemptResponse* response) {
+grpc::Status AttemptHandler::SubmitAttempt(grpc::ServerContext* context,
+                                           const v1::SubmitAttemptRequest* request,
+                                           v1::SubmitAttemptResponse* response) {
   absl::StatusOr<std::string> user = api::ActingUserId(*context);
   if (!user.ok()) return ToGrpcStatus(user.status());
   if (absl::Status valid = api::FirstError(
@@ -135,8 +135,8 @@ grpc::Status AttemptService::SubmitAttempt(grpc::ServerContext* context,
       !valid.ok()) {
     return ToGrpcStatus(valid);
   }
-  absl::StatusOr<::quest::v1::SubmitAttemptResponse> submitted =
-      api::RunIdempotent<::quest::v1::SubmitAttemptResponse>(
+  absl::StatusOr<v1::SubmitAttemptResponse> submitted =
+      api::RunIdempotent<v1::SubmitAttemptResponse>(
           database_,
           api::IdempotencyKey{"quest.v1.AttemptService/SubmitAttempt:" + *user,
                               request->request_id(), *request},
@@ -146,9 +146,9 @@ grpc::Status AttemptService::SubmitAttempt(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status AttemptService::GetUserProgress(grpc::ServerContext* context,
-                                             const ::quest::v1::GetUserProgressRequest* request,
-                                             ::quest::v1::UserProgress* response) {
+grpc::Status AttemptHandler::GetUserProgress(grpc::ServerContext* context,
+                                             const v1::GetUserProgressRequest* request,
+                                             v1::UserProgress* response) {
   absl::StatusOr<std::string> user = api::ActingUserId(*context);
   if (!user.ok()) return ToGrpcStatus(user.status());
   std::string target = request->user_id().empty() ? *user : request->user_id();
@@ -167,9 +167,9 @@ grpc::Status AttemptService::GetUserProgress(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status AttemptService::ListAttempts(grpc::ServerContext* context,
-                                          const ::quest::v1::ListAttemptsRequest* request,
-                                          ::quest::v1::ListAttemptsResponse* response) {
+grpc::Status AttemptHandler::ListAttempts(grpc::ServerContext* context,
+                                          const v1::ListAttemptsRequest* request,
+                                          v1::ListAttemptsResponse* response) {
   absl::StatusOr<std::string> user = api::ActingUserId(*context);
   if (!user.ok()) return ToGrpcStatus(user.status());
   absl::StatusOr<int> page_size =
@@ -179,16 +179,16 @@ grpc::Status AttemptService::ListAttempts(grpc::ServerContext* context,
   absl::StatusOr<std::optional<api::KeysetPosition>> after =
       api::DecodePosition(page_tokens_, scope, request->page_token());
   if (!after.ok()) return ToGrpcStatus(after.status());
-  absl::StatusOr<std::vector<::quest::v1::Attempt>> page = database_.Read(
-      [&](db::ReadTx& tx) -> absl::StatusOr<std::vector<::quest::v1::Attempt>> {
+  absl::StatusOr<std::vector<v1::Attempt>> page = database_.Read(
+      [&](db::ReadTx& tx) -> absl::StatusOr<std::vector<v1::Attempt>> {
         return store_.List(tx, *user, *after, *page_size + 1);
       });
   if (!page.ok()) return ToGrpcStatus(page.status());
   const bool more = static_cast<int>(page->size()) > *page_size;
   if (more) page->pop_back();
-  for (::quest::v1::Attempt& attempt : *page) *response->add_attempts() = std::move(attempt);
+  for (v1::Attempt& attempt : *page) *response->add_attempts() = std::move(attempt);
   if (more) {
-    const ::quest::v1::Attempt& last = response->attempts(response->attempts_size() - 1);
+    const v1::Attempt& last = response->attempts(response->attempts_size() - 1);
     response->set_next_page_token(
         api::EncodePosition(page_tokens_, scope, {StartedAtMicros(last), last.id()}));
   }

@@ -1,4 +1,4 @@
-#include "quest/leaderboard_service.h"
+#include "quest/leaderboard_handler.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -18,9 +18,9 @@ constexpr int kMaxPageSize = 100;
 constexpr int kDefaultRadius = 5;
 constexpr int kMaxRadius = 50;
 
-absl::StatusOr<std::string> PeriodOf(::quest::v1::LeaderboardPeriod period) {
+absl::StatusOr<std::string> PeriodOf(v1::LeaderboardPeriod period) {
   if (absl::Status valid = api::RequireKnownEnum(
-          "period", period, ::quest::v1::LeaderboardPeriod_IsValid);
+          "period", period, v1::LeaderboardPeriod_IsValid);
       !valid.ok()) {
     return valid;
   }
@@ -31,14 +31,14 @@ absl::StatusOr<std::string> PeriodOf(::quest::v1::LeaderboardPeriod period) {
 // the ranks are estimated (see RankCounter).
 bool AppendRanked(db::ReadTx& tx, RankCounter& counter, const std::string& period,
                   const std::vector<BoardRow>& rows,
-                  google::protobuf::RepeatedPtrField<::quest::v1::LeaderboardEntry>* out) {
+                  google::protobuf::RepeatedPtrField<v1::LeaderboardEntry>* out) {
   if (rows.empty()) return false;
   const RankCounter::Counts counts = counter.CountAbove(tx, period, rows.front().score);
   std::vector<int64_t> scores;
   for (const BoardRow& row : rows) scores.push_back(row.score);
   std::vector<int64_t> ranks = CompetitionRanks(scores, counts.above, counts.at_or_above);
   for (size_t i = 0; i < rows.size(); ++i) {
-    ::quest::v1::LeaderboardEntry* entry = out->Add();
+    v1::LeaderboardEntry* entry = out->Add();
     entry->set_rank(ranks[i]);
     entry->set_user_id(rows[i].user_id);
     entry->set_score(rows[i].score);
@@ -48,14 +48,14 @@ bool AppendRanked(db::ReadTx& tx, RankCounter& counter, const std::string& perio
 
 }  // namespace
 
-RankCounter::Options LeaderboardService::WithCurrentPeriods(RankCounter::Options options) {
+RankCounter::Options LeaderboardHandler::WithCurrentPeriods(RankCounter::Options options) {
   options.current_periods = [] { return PeriodKeysAt(absl::Now()); };
   return options;
 }
 
-grpc::Status LeaderboardService::GetLeaderboard(
-    grpc::ServerContext* context, const ::quest::v1::GetLeaderboardRequest* request,
-    ::quest::v1::GetLeaderboardResponse* response) {
+grpc::Status LeaderboardHandler::GetLeaderboard(
+    grpc::ServerContext* context, const v1::GetLeaderboardRequest* request,
+    v1::GetLeaderboardResponse* response) {
   absl::StatusOr<std::string> user = api::ActingUserId(*context);
   if (!user.ok()) return ToGrpcStatus(user.status());
   absl::StatusOr<std::string> period = PeriodOf(request->period());
@@ -87,9 +87,9 @@ grpc::Status LeaderboardService::GetLeaderboard(
   return grpc::Status::OK;
 }
 
-grpc::Status LeaderboardService::GetLeaderboardAroundUser(
-    grpc::ServerContext* context, const ::quest::v1::GetLeaderboardAroundUserRequest* request,
-    ::quest::v1::GetLeaderboardAroundUserResponse* response) {
+grpc::Status LeaderboardHandler::GetLeaderboardAroundUser(
+    grpc::ServerContext* context, const v1::GetLeaderboardAroundUserRequest* request,
+    v1::GetLeaderboardAroundUserResponse* response) {
   absl::StatusOr<std::string> user = api::ActingUserId(*context);
   if (!user.ok()) return ToGrpcStatus(user.status());
   std::string target = request->user_id().empty() ? *user : request->user_id();

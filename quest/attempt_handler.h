@@ -5,8 +5,8 @@
 // attempt, its puzzle and the user's progress row: concurrent submissions
 // serialise on the rows they share and never lose a counter update. It is
 // idempotent by request_id (common/api/idempotency.h).
-#ifndef QS_QUEST_ATTEMPT_SERVICE_H_
-#define QS_QUEST_ATTEMPT_SERVICE_H_
+#ifndef QS_QUEST_ATTEMPT_HANDLER_H_
+#define QS_QUEST_ATTEMPT_HANDLER_H_
 
 #include "common/api/page_token.h"
 #include "common/db/database.h"
@@ -16,28 +16,30 @@
 
 namespace qs::quest {
 
-class AttemptService final : public ::quest::v1::AttemptService::Service {
+namespace v1 = ::quest::v1;
+
+class AttemptHandler final : public v1::AttemptService::Service {
  public:
-  AttemptService(db::Database& database, api::PageTokenCodec page_tokens)
+  AttemptHandler(db::Database& database, api::PageTokenCodec page_tokens)
       : database_(database), page_tokens_(std::move(page_tokens)) {}
 
   grpc::Status StartAttempt(grpc::ServerContext* context,
-                            const ::quest::v1::StartAttemptRequest* request,
-                            ::quest::v1::Attempt* response) override;
+                            const v1::StartAttemptRequest* request,
+                            v1::Attempt* response) override;
   grpc::Status SubmitAttempt(grpc::ServerContext* context,
-                             const ::quest::v1::SubmitAttemptRequest* request,
-                             ::quest::v1::SubmitAttemptResponse* response) override;
+                             const v1::SubmitAttemptRequest* request,
+                             v1::SubmitAttemptResponse* response) override;
   grpc::Status GetUserProgress(grpc::ServerContext* context,
-                               const ::quest::v1::GetUserProgressRequest* request,
-                               ::quest::v1::UserProgress* response) override;
+                               const v1::GetUserProgressRequest* request,
+                               v1::UserProgress* response) override;
   grpc::Status ListAttempts(grpc::ServerContext* context,
-                            const ::quest::v1::ListAttemptsRequest* request,
-                            ::quest::v1::ListAttemptsResponse* response) override;
+                            const v1::ListAttemptsRequest* request,
+                            v1::ListAttemptsResponse* response) override;
 
  private:
-  absl::StatusOr<::quest::v1::SubmitAttemptResponse> Submit(
+  absl::StatusOr<v1::SubmitAttemptResponse> Submit(
       db::WriteTx& tx, const std::string& user,
-      const ::quest::v1::SubmitAttemptRequest& request);
+      const v1::SubmitAttemptRequest& request);
 
   db::Database& database_;
   api::PageTokenCodec page_tokens_;
@@ -46,8 +48,8 @@ class AttemptService final : public ::quest::v1::AttemptService::Service {
 };
 
 // The API view of a progress row as of `today` (UTC).
-::quest::v1::UserProgress ToProto(const ProgressRow& row, absl::CivilDay today);
+v1::UserProgress ToProto(const ProgressRow& row, absl::CivilDay today);
 
 }  // namespace qs::quest
 
-#endif  // QS_QUEST_ATTEMPT_SERVICE_H_
+#endif  // QS_QUEST_ATTEMPT_HANDLER_H_

@@ -1,4 +1,4 @@
-#include "quest/match_service.h"
+#include "quest/match_handler.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -15,13 +15,13 @@ namespace qs::quest {
 namespace {
 
 using grpc_util::ToGrpcStatus;
-using ::quest::v1::Match;
+using v1::Match;
 
 constexpr size_t kMaxAnswerBytes = 4 * 1024;
 constexpr int kDefaultPageSize = 20;
 constexpr int kMaxPageSize = 100;
 
-const ::quest::v1::MatchParticipant* ParticipantOf(const Match& match, const std::string& user) {
+const v1::MatchParticipant* ParticipantOf(const Match& match, const std::string& user) {
   for (const auto& participant : match.participants()) {
     if (participant.user_id() == user) return &participant;
   }
@@ -29,7 +29,7 @@ const ::quest::v1::MatchParticipant* ParticipantOf(const Match& match, const std
 }
 
 bool IsActive(const Match& match, const std::string& user) {
-  const ::quest::v1::MatchParticipant* participant = ParticipantOf(match, user);
+  const v1::MatchParticipant* participant = ParticipantOf(match, user);
   return participant != nullptr && !participant->left();
 }
 
@@ -41,7 +41,7 @@ int ActivePlayers(const Match& match) {
 
 }  // namespace
 
-grpc::Status MatchService::Change(
+grpc::Status MatchHandler::Change(
     grpc::ServerContext* context, const std::string& match_id,
     const std::function<absl::Status(db::WriteTx&, const Match&, const std::string&)>& change,
     Match* response) {
@@ -61,17 +61,17 @@ grpc::Status MatchService::Change(
   return grpc::Status::OK;
 }
 
-void MatchService::SettleIfDone(db::WriteTx& tx, const std::string& match_id) {
+void MatchHandler::SettleIfDone(db::WriteTx& tx, const std::string& match_id) {
   Match match = *store_.Lock(tx, match_id);
-  if (match.status() != ::quest::v1::MATCH_STATUS_IN_PROGRESS &&
-      match.status() != ::quest::v1::MATCH_STATUS_WAITING) {
+  if (match.status() != v1::MATCH_STATUS_IN_PROGRESS &&
+      match.status() != v1::MATCH_STATUS_WAITING) {
     return;
   }
   if (ActivePlayers(match) == 0) {
     store_.Cancel(tx, match_id);
     return;
   }
-  if (match.status() != ::quest::v1::MATCH_STATUS_IN_PROGRESS) return;
+  if (match.status() != v1::MATCH_STATUS_IN_PROGRESS) return;
   for (const auto& participant : match.participants()) {
     if (!participant.left() && participant.answered_count() < match.puzzle_ids_size()) return;
   }
@@ -84,7 +84,7 @@ void MatchService::SettleIfDone(db::WriteTx& tx, const std::string& match_id) {
   for (size_t i = 0; i < standings.size(); ++i) by_user.emplace_back(standings[i].user_id, ranks[i]);
   const std::string winner = WinnerOf(standings, ranks);
   store_.Finish(tx, match_id, winner, by_user);
-  ::quest::v1::MatchFinished finished;
+  v1::MatchFinished finished;
   finished.set_match_id(match_id);
   finished.set_winner_id(winner);
   // standings[i] is participants(i): the event carries the ranks just saved.
@@ -95,8 +95,8 @@ void MatchService::SettleIfDone(db::WriteTx& tx, const std::string& match_id) {
   events::AppendEvent(tx, "quest", match_id, finished);
 }
 
-grpc::Status MatchService::CreateMatch(grpc::ServerContext* context,
-                                       const ::quest::v1::CreateMatchRequest* request,
+grpc::Status MatchHandler::CreateMatch(grpc::ServerContext* context,
+                                       const v1::CreateMatchRequest* request,
                                        Match* response) {
   absl::StatusOr<std::string> user = api::ActingUserId(*context);
   if (!user.ok()) return ToGrpcStatus(user.status());
@@ -116,8 +116,8 @@ grpc::Status MatchService::CreateMatch(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status MatchService::JoinMatch(grpc::ServerContext* context,
-                                     const ::quest::v1::MatchRequest* request, Match* response) {
+grpc::Status MatchHandler::JoinMatch(grpc::ServerContext* context,
+                                     const v1::MatchRequest* request, Match* response) {
   return Change(
       context, request->match_id(),
       [&](db::WriteTx& tx, const Match& match, const std::string& user) -> absl::Status {
@@ -136,13 +136,13 @@ grpc::Status MatchService::JoinMatch(grpc::ServerContext* context,
       response);
 }
 
-grpc::Status MatchService::LeaveMatch(grpc::ServerContext* context,
-                                      const ::quest::v1::MatchRequest* request, Match* response) {
+grpc::Status MatchHandler::LeaveMatch(grpc::ServerContext* context,
+                                      const v1::MatchRequest* request, Match* response) {
   return Change(
       context, request->match_id(),
       [&](db::WriteTx& tx, const Match& match, const std::string& user) -> absl::Status {
         if (absl::Status s = CheckLeave(match.status(), IsActive(match, user)); !s.ok()) return s;
-        if (match.status() == ::quest::v1::MATCH_STATUS_WAITING) {
+        if (match.status() == v1::MATCH_STATUS_WAITING) {
           store_.RemoveParticipant(tx, match.id(), user);
         } else {
           store_.MarkLeft(tx, match.id(), user);
@@ -153,8 +153,8 @@ grpc::Status MatchService::LeaveMatch(grpc::ServerContext* context,
       response);
 }
 
-grpc::Status MatchService::StartMatch(grpc::ServerContext* context,
-                                      const ::quest::v1::MatchRequest* request, Match* response) {
+grpc::Status MatchHandler::StartMatch(grpc::ServerContext* context,
+                                      const v1::MatchRequest* request, Match* response) {
   return Change(
       context, request->match_id(),
       [&](db::WriteTx& tx, const Match& match, const std::string& user) -> absl::Status {
@@ -169,9 +169,9 @@ grpc::Status MatchService::StartMatch(grpc::ServerContext* context,
       response);
 }
 
-grpc::Status MatchService::SubmitMatchAnswer(grpc::ServerContext* context,
-                                             const ::quest::v1::SubmitMatchAnswerRequest* request,
-                                             ::quest::v1::SubmitMatchAnswerResponse* response) {
+grpc::Status MatchHandler::SubmitMatchAnswer(grpc::ServerContext* context,
+                                             const v1::SubmitMatchAnswerRequest* request,
+                                             v1::SubmitMatchAnswerResponse* response) {
   if (absl::Status valid = api::FirstError(
           {api::RequireUuid("puzzle_id", request->puzzle_id()),
            api::RequireMaxLength("answer", request->answer(), kMaxAnswerBytes)});
@@ -209,8 +209,8 @@ grpc::Status MatchService::SubmitMatchAnswer(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status MatchService::GetMatch(grpc::ServerContext* context,
-                                    const ::quest::v1::MatchRequest* request, Match* response) {
+grpc::Status MatchHandler::GetMatch(grpc::ServerContext* context,
+                                    const v1::MatchRequest* request, Match* response) {
   absl::StatusOr<std::string> user = api::ActingUserId(*context);
   if (!user.ok()) return ToGrpcStatus(user.status());
   if (absl::Status valid = api::RequireUuid("match_id", request->match_id()); !valid.ok()) {
@@ -224,9 +224,9 @@ grpc::Status MatchService::GetMatch(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status MatchService::ListMatches(grpc::ServerContext* context,
-                                       const ::quest::v1::ListMatchesRequest* request,
-                                       ::quest::v1::ListMatchesResponse* response) {
+grpc::Status MatchHandler::ListMatches(grpc::ServerContext* context,
+                                       const v1::ListMatchesRequest* request,
+                                       v1::ListMatchesResponse* response) {
   absl::StatusOr<std::string> user = api::ActingUserId(*context);
   if (!user.ok()) return ToGrpcStatus(user.status());
   std::string target = request->user_id().empty() ? *user : request->user_id();
@@ -234,7 +234,7 @@ grpc::Status MatchService::ListMatches(grpc::ServerContext* context,
           {api::RequireUuid("user_id", target),
            request->status() == 0 ? absl::OkStatus()
                                   : api::RequireKnownEnum("status", request->status(),
-                                                          ::quest::v1::MatchStatus_IsValid)});
+                                                          v1::MatchStatus_IsValid)});
       !valid.ok()) {
     return ToGrpcStatus(valid);
   }

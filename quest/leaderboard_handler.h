@@ -1,8 +1,8 @@
 // quest.v1.LeaderboardService: pages of a period's leaderboard and the
 // neighbourhood of one user, with competition ranks (rank_counter.h). Read
 // replica only.
-#ifndef QS_QUEST_LEADERBOARD_SERVICE_H_
-#define QS_QUEST_LEADERBOARD_SERVICE_H_
+#ifndef QS_QUEST_LEADERBOARD_HANDLER_H_
+#define QS_QUEST_LEADERBOARD_HANDLER_H_
 
 #include "common/api/page_token.h"
 #include "common/db/database.h"
@@ -12,20 +12,22 @@
 
 namespace qs::quest {
 
-class LeaderboardService final : public ::quest::v1::LeaderboardService::Service {
+namespace v1 = ::quest::v1;
+
+class LeaderboardHandler final : public v1::LeaderboardService::Service {
  public:
-  LeaderboardService(db::Database& database, api::PageTokenCodec page_tokens,
+  LeaderboardHandler(db::Database& database, api::PageTokenCodec page_tokens,
                      RankCounter::Options ranks = {})
       : database_(database),
         page_tokens_(std::move(page_tokens)),
         ranks_(database, WithCurrentPeriods(std::move(ranks))) {}
 
   grpc::Status GetLeaderboard(grpc::ServerContext* context,
-                              const ::quest::v1::GetLeaderboardRequest* request,
-                              ::quest::v1::GetLeaderboardResponse* response) override;
+                              const v1::GetLeaderboardRequest* request,
+                              v1::GetLeaderboardResponse* response) override;
   grpc::Status GetLeaderboardAroundUser(
-      grpc::ServerContext* context, const ::quest::v1::GetLeaderboardAroundUserRequest* request,
-      ::quest::v1::GetLeaderboardAroundUserResponse* response) override;
+      grpc::ServerContext* context, const v1::GetLeaderboardAroundUserRequest* request,
+      v1::GetLeaderboardAroundUserResponse* response) override;
 
  private:
   // Keeps the histograms of today's, this week's and the all-time board warm.
@@ -39,4 +41,4 @@ class LeaderboardService final : public ::quest::v1::LeaderboardService::Service
 
 }  // namespace qs::quest
 
-#endif  // QS_QUEST_LEADERBOARD_SERVICE_H_
+#endif  // QS_QUEST_LEADERBOARD_HANDLER_H_

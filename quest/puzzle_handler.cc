@@ -1,4 +1,4 @@
-#include "quest/puzzle_service.h"
+#include "quest/puzzle_handler.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
@@ -13,15 +13,15 @@ namespace qs::quest {
 namespace {
 
 using grpc_util::ToGrpcStatus;
-using ::quest::v1::Puzzle;
+using v1::Puzzle;
 
 // Drafts are private: to anyone but the author they do not exist.
 bool VisibleTo(const Puzzle& puzzle, const std::string& user) {
-  return puzzle.status() != ::quest::v1::PUZZLE_STATUS_DRAFT ||
+  return puzzle.status() != v1::PUZZLE_STATUS_DRAFT ||
          puzzle.author_id() == user;
 }
 
-std::string FeedScope(const ::quest::v1::ListPuzzlesRequest& request,
+std::string FeedScope(const v1::ListPuzzlesRequest& request,
                       const std::string& status, const std::string& author) {
   return absl::StrCat("quest.v1.PuzzleService/ListPuzzles|", status, "|", author, "|",
                       request.min_rating(), "|", request.max_rating(), "|",
@@ -30,8 +30,8 @@ std::string FeedScope(const ::quest::v1::ListPuzzlesRequest& request,
 
 }  // namespace
 
-grpc::Status PuzzleService::CreatePuzzle(grpc::ServerContext* context,
-                                         const ::quest::v1::CreatePuzzleRequest* request,
+grpc::Status PuzzleHandler::CreatePuzzle(grpc::ServerContext* context,
+                                         const v1::CreatePuzzleRequest* request,
                                          Puzzle* response) {
   absl::StatusOr<std::string> user = api::ActingUserId(*context);
   if (!user.ok()) return ToGrpcStatus(user.status());
@@ -45,8 +45,8 @@ grpc::Status PuzzleService::CreatePuzzle(grpc::ServerContext* context,
   *fresh.puzzle.mutable_themes() = request->themes();
   fresh.puzzle.set_rating(request->rating());
   fresh.puzzle.set_content(request->content());
-  fresh.puzzle.set_status(request->publish() ? ::quest::v1::PUZZLE_STATUS_PUBLISHED
-                                             : ::quest::v1::PUZZLE_STATUS_DRAFT);
+  fresh.puzzle.set_status(request->publish() ? v1::PUZZLE_STATUS_PUBLISHED
+                                             : v1::PUZZLE_STATUS_DRAFT);
   fresh.solution = request->solution();
   absl::StatusOr<StoredPuzzle> created =
       database_.Write([&](db::WriteTx& tx) -> absl::StatusOr<StoredPuzzle> {
@@ -57,8 +57,8 @@ grpc::Status PuzzleService::CreatePuzzle(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status PuzzleService::GetPuzzle(grpc::ServerContext* context,
-                                      const ::quest::v1::GetPuzzleRequest* request,
+grpc::Status PuzzleHandler::GetPuzzle(grpc::ServerContext* context,
+                                      const v1::GetPuzzleRequest* request,
                                       Puzzle* response) {
   absl::StatusOr<std::string> user = api::ActingUserId(*context);
   if (!user.ok()) return ToGrpcStatus(user.status());
@@ -83,8 +83,8 @@ grpc::Status PuzzleService::GetPuzzle(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-absl::StatusOr<Puzzle> PuzzleService::Modify(
-    const std::string& user, const ::quest::v1::UpdatePuzzleRequest& change) {
+absl::StatusOr<Puzzle> PuzzleHandler::Modify(
+    const std::string& user, const v1::UpdatePuzzleRequest& change) {
   return database_.Write([&](db::WriteTx& tx) -> absl::StatusOr<Puzzle> {
     absl::StatusOr<StoredPuzzle> current = store_.GetForUpdate(tx, change.puzzle_id());
     if (!current.ok()) return current.status();
@@ -105,7 +105,7 @@ absl::StatusOr<Puzzle> PuzzleService::Modify(
           !s.ok()) {
         return s;
       }
-    } else if (current->puzzle.status() == ::quest::v1::PUZZLE_STATUS_ARCHIVED) {
+    } else if (current->puzzle.status() == v1::PUZZLE_STATUS_ARCHIVED) {
       return absl::FailedPreconditionError("status: an archived puzzle cannot change");
     }
     ApplyUpdate(change, current->puzzle, current->solution);
@@ -113,8 +113,8 @@ absl::StatusOr<Puzzle> PuzzleService::Modify(
   });
 }
 
-grpc::Status PuzzleService::UpdatePuzzle(grpc::ServerContext* context,
-                                         const ::quest::v1::UpdatePuzzleRequest* request,
+grpc::Status PuzzleHandler::UpdatePuzzle(grpc::ServerContext* context,
+                                         const v1::UpdatePuzzleRequest* request,
                                          Puzzle* response) {
   absl::StatusOr<std::string> user = api::ActingUserId(*context);
   if (!user.ok()) return ToGrpcStatus(user.status());
@@ -122,7 +122,7 @@ grpc::Status PuzzleService::UpdatePuzzle(grpc::ServerContext* context,
     return ToGrpcStatus(valid);
   }
   if (request->has_status() &&
-      request->status() == ::quest::v1::PUZZLE_STATUS_ARCHIVED) {
+      request->status() == v1::PUZZLE_STATUS_ARCHIVED) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "status: use ArchivePuzzle to archive");
   }
@@ -132,15 +132,15 @@ grpc::Status PuzzleService::UpdatePuzzle(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status PuzzleService::ArchivePuzzle(grpc::ServerContext* context,
-                                          const ::quest::v1::ArchivePuzzleRequest* request,
+grpc::Status PuzzleHandler::ArchivePuzzle(grpc::ServerContext* context,
+                                          const v1::ArchivePuzzleRequest* request,
                                           Puzzle* response) {
   absl::StatusOr<std::string> user = api::ActingUserId(*context);
   if (!user.ok()) return ToGrpcStatus(user.status());
-  ::quest::v1::UpdatePuzzleRequest change;
+  v1::UpdatePuzzleRequest change;
   change.set_puzzle_id(request->puzzle_id());
   change.set_version(request->version());
-  change.set_status(::quest::v1::PUZZLE_STATUS_ARCHIVED);
+  change.set_status(v1::PUZZLE_STATUS_ARCHIVED);
   if (absl::Status valid = ValidateUpdate(change); !valid.ok()) {
     return ToGrpcStatus(valid);
   }
@@ -150,21 +150,21 @@ grpc::Status PuzzleService::ArchivePuzzle(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status PuzzleService::ListPuzzles(grpc::ServerContext* context,
-                                        const ::quest::v1::ListPuzzlesRequest* request,
-                                        ::quest::v1::ListPuzzlesResponse* response) {
+grpc::Status PuzzleHandler::ListPuzzles(grpc::ServerContext* context,
+                                        const v1::ListPuzzlesRequest* request,
+                                        v1::ListPuzzlesResponse* response) {
   absl::StatusOr<std::string> user = api::ActingUserId(*context);
   if (!user.ok()) return ToGrpcStatus(user.status());
   if (absl::Status valid = ValidateList(*request); !valid.ok()) {
     return ToGrpcStatus(valid);
   }
   FeedQuery query;
-  const auto status = request->status() == ::quest::v1::PUZZLE_STATUS_UNSPECIFIED
-                          ? ::quest::v1::PUZZLE_STATUS_PUBLISHED
+  const auto status = request->status() == v1::PUZZLE_STATUS_UNSPECIFIED
+                          ? v1::PUZZLE_STATUS_PUBLISHED
                           : request->status();
   query.status = StatusCode(status);
   // Only the author's own drafts are listable.
-  if (status == ::quest::v1::PUZZLE_STATUS_DRAFT) query.author_id = *user;
+  if (status == v1::PUZZLE_STATUS_DRAFT) query.author_id = *user;
   query.min_rating = request->min_rating();
   query.max_rating = request->max_rating();
   query.theme = request->theme();
@@ -193,9 +193,9 @@ grpc::Status PuzzleService::ListPuzzles(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status PuzzleService::GetDailyPuzzle(grpc::ServerContext* context,
-                                           const ::quest::v1::GetDailyPuzzleRequest* request,
-                                           ::quest::v1::DailyPuzzle* response) {
+grpc::Status PuzzleHandler::GetDailyPuzzle(grpc::ServerContext* context,
+                                           const v1::GetDailyPuzzleRequest* request,
+                                           v1::DailyPuzzle* response) {
   absl::StatusOr<std::string> user = api::ActingUserId(*context);
   if (!user.ok()) return ToGrpcStatus(user.status());
   const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
@@ -233,22 +233,22 @@ grpc::Status PuzzleService::GetDailyPuzzle(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status PuzzleService::GetNextPuzzle(grpc::ServerContext* context,
-                                          const ::quest::v1::GetNextPuzzleRequest* request,
+grpc::Status PuzzleHandler::GetNextPuzzle(grpc::ServerContext* context,
+                                          const v1::GetNextPuzzleRequest* request,
                                           Puzzle* response) {
   absl::StatusOr<std::string> user = api::ActingUserId(*context);
   if (!user.ok()) return ToGrpcStatus(user.status());
   if (absl::Status valid = api::FirstError(
           {request->band() == 0 ? absl::OkStatus()
                                 : api::RequireKnownEnum("band", request->band(),
-                                                        ::quest::v1::DifficultyBand_IsValid),
+                                                        v1::DifficultyBand_IsValid),
            api::RequireMaxLength("theme", request->theme(), kMaxThemeBytes)});
       !valid.ok()) {
     return ToGrpcStatus(valid);
   }
   int low = -150, high = 150;
-  if (request->band() == ::quest::v1::DIFFICULTY_BAND_EASIER) low = -400, high = -100;
-  if (request->band() == ::quest::v1::DIFFICULTY_BAND_HARDER) low = 100, high = 400;
+  if (request->band() == v1::DIFFICULTY_BAND_EASIER) low = -400, high = -100;
+  if (request->band() == v1::DIFFICULTY_BAND_HARDER) low = 100, high = 400;
   // The primary: a puzzle the user started a moment ago counts as seen.
   absl::StatusOr<std::optional<Puzzle>> next = database_.ReadFromPrimary(
       [&](db::ReadTx& tx) -> absl::StatusOr<std::optional<Puzzle>> {
