@@ -55,6 +55,16 @@ absl::Status RequireKnownEnum(absl::string_view field, int value,
   return absl::OkStatus();
 }
 
+absl::Status RequireKnownEnumIfSet(absl::string_view field, int value,
+                                   const std::function<bool(int)>& is_valid) {
+  return value == 0 ? absl::OkStatus() : RequireKnownEnum(field, value, is_valid);
+}
+
+absl::Status RequireInRangeIfSet(absl::string_view field, int64_t value, int64_t lo,
+                                 int64_t hi) {
+  return value == 0 ? absl::OkStatus() : RequireInRange(field, value, lo, hi);
+}
+
 absl::StatusOr<int> PageSize(absl::string_view field, int32_t requested,
                              int default_size, int max_size) {
   if (requested == 0) return default_size;

@@ -40,6 +40,14 @@ absl::Status RequireInRange(absl::string_view field, double value, double lo,
 absl::Status RequireKnownEnum(absl::string_view field, int value,
                               const std::function<bool(int)>& is_valid);
 
+// "Only if set": 0 (proto3's unset) is OK, any other value is checked as
+// RequireKnownEnum / RequireInRange would; "" is OK for RequireMaxLengthIfSet.
+//   RequireKnownEnumIfSet("status", request.status(), MatchStatus_IsValid)
+absl::Status RequireKnownEnumIfSet(absl::string_view field, int value,
+                                   const std::function<bool(int)>& is_valid);
+absl::Status RequireInRangeIfSet(absl::string_view field, int64_t value, int64_t lo,
+                                 int64_t hi);
+
 // 0 means `default_size`; negative or above `max_size` is INVALID_ARGUMENT.
 absl::StatusOr<int> PageSize(absl::string_view field, int32_t requested,
                              int default_size, int max_size);

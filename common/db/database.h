@@ -15,6 +15,8 @@
 // here (see db_error.h); nothing escapes as an exception. Reads that fail
 // because the connection was lost are retried once on a fresh connection;
 // writes are not retried (the caller decides, e.g. with an idempotency key).
+// So a `Read` callback may run twice: it must have no effect outside its
+// return value (no appending to a captured vector, no counters, no events).
 // Thread-safe.
 #ifndef QS_COMMON_DB_DATABASE_H_
 #define QS_COMMON_DB_DATABASE_H_
@@ -54,6 +56,16 @@ class Database {
   template <typename Fn>
   auto ReadFromPrimary(Fn&& fn) -> decltype(fn(std::declval<ReadTx&>()));
 
+  // Reads on the replica; when the replica's answer is a miss — NOT_FOUND,
+  // or whatever `is_miss(result)` says — reads once more on the primary and
+  // returns that. For lookups by id just after the caller's own create: the
+  // replica may not have replayed it yet, and a miss must not be reported
+  // before the primary confirms it. A hit costs one replica round trip.
+  template <typename Fn>
+  auto ReadConfirmingMiss(Fn&& fn) -> decltype(fn(std::declval<ReadTx&>()));
+  template <typename Fn, typename IsMiss>
+  auto ReadConfirmingMiss(Fn&& fn, IsMiss&& is_miss) -> decltype(fn(std::declval<ReadTx&>()));
+
   template <typename Fn>
   auto Write(Fn&& fn) -> decltype(fn(std::declval<WriteTx&>()));
 
@@ -67,6 +79,11 @@ class Database {
   ConnectionPool& read_pool() { return *read_pool_; }
 
  private:
+  static const absl::Status& StatusOf(const absl::Status& s) { return s; }
+  template <typename T>
+  static const absl::Status& StatusOf(const absl::StatusOr<T>& s) {
+    return s.status();
+  }
   static bool IsOk(const absl::Status& s) { return s.ok(); }
   template <typename T>
   static bool IsOk(const absl::StatusOr<T>& s) {
@@ -111,6 +128,20 @@ template <typename Fn>
 auto Database::ReadFromPrimary(Fn&& fn)
     -> decltype(fn(std::declval<ReadTx&>())) {
   return ReadOn(*write_pool_, ReadTx::Kind::kReadOnlyTransaction, std::forward<Fn>(fn));
+}
+
+template <typename Fn, typename IsMiss>
+auto Database::ReadConfirmingMiss(Fn&& fn, IsMiss&& is_miss)
+    -> decltype(fn(std::declval<ReadTx&>())) {
+  auto result = Read(fn);
+  if (is_miss(result)) result = ReadFromPrimary(fn);
+  return result;
+}
+
+template <typename Fn>
+auto Database::ReadConfirmingMiss(Fn&& fn) -> decltype(fn(std::declval<ReadTx&>())) {
+  return ReadConfirmingMiss(std::forward<Fn>(fn),
+                            [](const auto& result) { return absl::IsNotFound(StatusOf(result)); });
 }
 
 template <typename Fn>
