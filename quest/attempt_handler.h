@@ -13,6 +13,7 @@
 #include "proto/quest/v1/attempts.grpc.pb.h"
 #include "quest/attempt_store.h"
 #include "quest/leaderboard_store.h"
+#include "quest/puzzle_store.h"
 
 namespace qs::quest {
 
@@ -44,6 +45,7 @@ class AttemptHandler final : public v1::AttemptService::Service {
   db::Database& database_;
   api::PageTokenCodec page_tokens_;
   AttemptStore store_;
+  PuzzleStore puzzles_;
   LeaderboardStore leaderboard_;
 };
 

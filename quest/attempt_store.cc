@@ -2,39 +2,41 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/db/enum_codes.h"
+#include "common/db/row_mapping.h"
 #include "pqxx/pqxx"
 
 namespace qs::quest {
 namespace {
 
-constexpr char kAttemptColumns[] =
-    "id::text, user_id::text, puzzle_id::text, coalesce(verdict, ''), "
-    "(extract(epoch FROM started_at) * 1000000)::bigint, "
-    "coalesce((extract(epoch FROM submitted_at) * 1000000)::bigint, 0), "
-    "coalesce(time_taken_ms, 0), score, rated, "
-    "coalesce(rating_before, 0), coalesce(rating_after, 0)";
+const std::string& AttemptColumns() {
+  static const std::string* columns = new std::string(absl::StrCat(
+      "id::text, user_id::text, puzzle_id::text, coalesce(verdict, ''), ",
+      db::MicrosSql("started_at"), ", ", db::MicrosOrZeroSql("submitted_at"), ", ",
+      "coalesce(time_taken_ms, 0), score, rated, "
+      "coalesce(rating_before, 0), coalesce(rating_after, 0)"));
+  return *columns;
+}
+
+const db::EnumCodes<v1::Verdict>& VerdictCodes() {
+  static const auto* codes = new db::EnumCodes<v1::Verdict>(
+      {{v1::VERDICT_CORRECT, "correct"}, {v1::VERDICT_INCORRECT, "incorrect"}});
+  return *codes;
+}
 
 constexpr char kProgressColumns[] =
     "user_id::text, solved_count, attempt_count, total_score, current_streak, "
     "best_streak, coalesce(last_solved_on::text, ''), rating, rating_deviation, "
     "rating_volatility";
 
-void SetTimestamp(int64_t micros, google::protobuf::Timestamp* timestamp) {
-  timestamp->set_seconds(micros / 1000000);
-  timestamp->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-}
-
 v1::Attempt AttemptFromRow(const pqxx::row& row) {
   v1::Attempt a;
   a.set_id(row[0].as<std::string>());
   a.set_user_id(row[1].as<std::string>());
   a.set_puzzle_id(row[2].as<std::string>());
-  const std::string verdict = row[3].as<std::string>();
-  a.set_verdict(verdict == "correct"     ? v1::VERDICT_CORRECT
-                : verdict == "incorrect" ? v1::VERDICT_INCORRECT
-                                         : v1::VERDICT_UNSPECIFIED);
-  SetTimestamp(row[4].as<int64_t>(), a.mutable_started_at());
-  if (row[5].as<int64_t>() != 0) SetTimestamp(row[5].as<int64_t>(), a.mutable_submitted_at());
+  a.set_verdict(VerdictCodes().FromCode(row[3].as<std::string>()));
+  db::SetTimestamp(row[4].as<int64_t>(), a.mutable_started_at());
+  db::SetTimestampIfSet(row[5].as<int64_t>(), a.mutable_submitted_at());
   a.set_time_taken_ms(row[6].as<int64_t>());
   a.set_score(row[7].as<int64_t>());
   a.set_rated(row[8].as<bool>());
@@ -60,50 +62,19 @@ ProgressRow ProgressFromRow(const pqxx::row& row) {
 
 }  // namespace
 
-int64_t StartedAtMicros(const v1::Attempt& attempt) {
-  return attempt.started_at().seconds() * 1000000 + attempt.started_at().nanos() / 1000;
-}
-
-absl::StatusOr<PuzzleForPlay> AttemptStore::LockPuzzle(db::WriteTx& tx,
-                                                      const std::string& puzzle_id) {
-  pqxx::result rows = tx.Query(
-      "SELECT author_id::text, status, solution, rating, rating_deviation, "
-      "rating_volatility FROM puzzles WHERE id = $1 FOR UPDATE",
-      puzzle_id);
-  if (rows.empty()) return absl::NotFoundError(absl::StrCat("puzzle ", puzzle_id, " not found"));
-  const pqxx::row& row = rows[0];
-  return PuzzleForPlay{puzzle_id,
-                       row[0].as<std::string>(),
-                       row[1].as<std::string>(),
-                       row[2].as<std::string>(),
-                       {row[3].as<double>(), row[4].as<double>(), row[5].as<double>()}};
-}
-
-void AttemptStore::CountPlay(db::WriteTx& tx, const std::string& puzzle_id) {
-  tx.Query("UPDATE puzzles SET play_count = play_count + 1 WHERE id = $1", puzzle_id);
-}
-
-void AttemptStore::SetPuzzleRating(db::WriteTx& tx, const std::string& puzzle_id,
-                                   const Rating& rating) {
-  // The puzzle's public rating is a whole number within the allowed range.
-  tx.Query("UPDATE puzzles SET rating = least(4000, greatest(100, round($2)::int)), "
-           "rating_deviation = $3, rating_volatility = $4 WHERE id = $1",
-           puzzle_id, rating.rating, rating.deviation, rating.volatility);
-}
-
 v1::Attempt AttemptStore::Insert(db::WriteTx& tx, const std::string& user_id,
                                           const std::string& puzzle_id) {
   return AttemptFromRow(tx.Query(
       absl::StrCat("INSERT INTO puzzle_attempts (user_id, puzzle_id) VALUES ($1, $2) "
                    "RETURNING ",
-                   kAttemptColumns),
+                   AttemptColumns()),
       user_id, puzzle_id)[0]);
 }
 
 absl::StatusOr<v1::Attempt> AttemptStore::LockAttempt(db::WriteTx& tx,
                                                               const std::string& id) {
   pqxx::result rows = tx.Query(
-      absl::StrCat("SELECT ", kAttemptColumns,
+      absl::StrCat("SELECT ", AttemptColumns(),
                    " FROM puzzle_attempts WHERE id = $1 FOR UPDATE"),
       id);
   if (rows.empty()) return absl::NotFoundError(absl::StrCat("attempt ", id, " not found"));
@@ -121,8 +92,7 @@ bool AttemptStore::SubmittedBefore(db::WriteTx& tx, const std::string& user_id,
 }
 
 int64_t AttemptStore::ElapsedMs(db::WriteTx& tx, const std::string& attempt_id) {
-  return tx.Query("SELECT (extract(epoch FROM clock_timestamp() - started_at) * 1000)::bigint "
-                  "FROM puzzle_attempts WHERE id = $1",
+  return tx.Query(absl::StrCat("SELECT ", db::MillisSinceSql("started_at"), " FROM puzzle_attempts WHERE id = $1"),
                   attempt_id)[0][0]
       .as<int64_t>();
 }
@@ -135,8 +105,9 @@ v1::Attempt AttemptStore::Finish(db::WriteTx& tx, const std::string& attempt_id,
       absl::StrCat("UPDATE puzzle_attempts SET verdict = $2, submitted_at = clock_timestamp(), "
                    "time_taken_ms = $3, score = $4, rated = $5, rating_before = $6, "
                    "rating_after = $7 WHERE id = $1 RETURNING ",
-                   kAttemptColumns),
-      attempt_id, correct ? "correct" : "incorrect", time_taken_ms, score, rated,
+                   AttemptColumns()),
+      attempt_id, VerdictCodes().Code(correct ? v1::VERDICT_CORRECT : v1::VERDICT_INCORRECT),
+      time_taken_ms, score, rated,
       rating_before, rating_after)[0]);
 }
 
@@ -181,9 +152,8 @@ std::vector<v1::Attempt> AttemptStore::List(
     int limit) {
   pqxx::result rows = tx.Query(
       absl::StrCat(
-          "SELECT ", kAttemptColumns, " FROM puzzle_attempts WHERE user_id = $1 "
-          "AND ($2 = '' OR (started_at, id) < "
-          "     ('epoch'::timestamptz + $3 * interval '1 microsecond', $2::uuid)) "
+          "SELECT ", AttemptColumns(), " FROM puzzle_attempts WHERE user_id = $1 "
+          "AND ($2 = '' OR (started_at, id) < (", db::TimestampSql("$3"), ", $2::uuid)) "
           "ORDER BY started_at DESC, puzzle_attempts.id DESC LIMIT $4"),
       user_id, after ? after->id : std::string(),
       after ? after->key : int64_t{0}, limit);

@@ -1,6 +1,6 @@
-// All SQL for `puzzle_attempts` and `user_progress` (and the play/rating
-// columns of `puzzles` that attempts change). The one place where those
-// snake_case columns map to quest.v1.Attempt / UserProgress. libpqxx
+// All SQL for `puzzle_attempts` and `user_progress` (the puzzle's side of
+// an attempt is puzzle_store.h's). The one place where those snake_case
+// columns map to quest.v1.Attempt / UserProgress. libpqxx
 // exceptions propagate to Database::Read/Write.
 #ifndef QS_QUEST_ATTEMPT_STORE_H_
 #define QS_QUEST_ATTEMPT_STORE_H_
@@ -13,38 +13,19 @@
 #include "common/api/keyset_position.h"
 #include "common/db/transaction.h"
 #include "proto/quest/v1/attempts.pb.h"
-#include "quest/progress_rules.h"
-#include "quest/rating.h"
+#include "quest/attempt_rules.h"
 
 namespace qs::quest {
 
 namespace v1 = ::quest::v1;
 
-struct PuzzleForPlay {
-  std::string id;
-  std::string author_id;
-  std::string status;    // "draft", "published", "archived"
-  std::string solution;
-  Rating rating;
-};
-
-struct ProgressRow {
+// A user's progress as stored.
+struct ProgressRow : Progress {
   std::string user_id;
-  int64_t solved_count = 0;
-  int64_t attempt_count = 0;
-  int64_t total_score = 0;
-  Streak streak;
-  Rating rating;
 };
-
 
 class AttemptStore {
  public:
-  // NOT_FOUND when no such puzzle. Locks the puzzle row.
-  absl::StatusOr<PuzzleForPlay> LockPuzzle(db::WriteTx& tx, const std::string& puzzle_id);
-  void CountPlay(db::WriteTx& tx, const std::string& puzzle_id);
-  void SetPuzzleRating(db::WriteTx& tx, const std::string& puzzle_id, const Rating& rating);
-
   v1::Attempt Insert(db::WriteTx& tx, const std::string& user_id,
                               const std::string& puzzle_id);
   // NOT_FOUND when no such attempt. Locks the attempt row.
@@ -69,8 +50,6 @@ class AttemptStore {
                                          const std::optional<api::KeysetPosition>& after,
                                          int limit);
 };
-
-int64_t StartedAtMicros(const v1::Attempt& attempt);
 
 }  // namespace qs::quest
 

@@ -3,27 +3,22 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/api/acting_user.h"
+#include "common/api/keyset_page.h"
 #include "common/api/validation.h"
-#include "common/grpc/status.h"
+#include "common/base/status_macros.h"
+#include "common/grpc/handler.h"
 #include "quest/leaderboard_rules.h"
 
 namespace qs::quest {
 namespace {
 
-using grpc_util::ToGrpcStatus;
+using grpc_util::HandleAsUser;
 
-constexpr int kDefaultPageSize = 20;
-constexpr int kMaxPageSize = 100;
 constexpr int kDefaultRadius = 5;
 constexpr int kMaxRadius = 50;
 
 absl::StatusOr<std::string> PeriodOf(v1::LeaderboardPeriod period) {
-  if (absl::Status valid = api::RequireKnownEnum(
-          "period", period, v1::LeaderboardPeriod_IsValid);
-      !valid.ok()) {
-    return valid;
-  }
+  QS_RETURN_IF_ERROR(api::RequireKnownEnum("period", period, v1::LeaderboardPeriod_IsValid));
   return PeriodKey(period, absl::Now());
 }
 
@@ -53,73 +48,60 @@ RankCounter::Options LeaderboardHandler::WithCurrentPeriods(RankCounter::Options
   return options;
 }
 
-grpc::Status LeaderboardHandler::GetLeaderboard(
-    grpc::ServerContext* context, const v1::GetLeaderboardRequest* request,
-    v1::GetLeaderboardResponse* response) {
-  absl::StatusOr<std::string> user = api::ActingUserId(*context);
-  if (!user.ok()) return ToGrpcStatus(user.status());
-  absl::StatusOr<std::string> period = PeriodOf(request->period());
-  if (!period.ok()) return ToGrpcStatus(period.status());
-  absl::StatusOr<int> page_size =
-      api::PageSize("page_size", request->page_size(), kDefaultPageSize, kMaxPageSize);
-  if (!page_size.ok()) return ToGrpcStatus(page_size.status());
-  // The period key is in the scope: yesterday's token does not page today.
-  const std::string scope = "quest.v1.LeaderboardService/GetLeaderboard|" + *period;
-  absl::StatusOr<std::optional<api::KeysetPosition>> after =
-      api::DecodePosition(page_tokens_, scope, request->page_token());
-  if (!after.ok()) return ToGrpcStatus(after.status());
-
-  absl::StatusOr<bool> more = database_.Read([&](db::ReadTx& tx) -> absl::StatusOr<bool> {
-    std::vector<BoardRow> rows = store_.Page(tx, *period, *after, *page_size + 1);
-    const bool has_more = static_cast<int>(rows.size()) > *page_size;
-    if (has_more) rows.pop_back();
-    response->set_ranks_estimated(
-        AppendRanked(tx, ranks_, *period, rows, response->mutable_entries()));
-    return has_more;
+grpc::Status LeaderboardHandler::GetLeaderboard(grpc::ServerContext* context,
+                                                const v1::GetLeaderboardRequest* request,
+                                                v1::GetLeaderboardResponse* response) {
+  return HandleAsUser(*context, response, [&](const std::string&) -> absl::Status {
+    QS_ASSIGN_OR_RETURN(const std::string period, PeriodOf(request->period()));
+    // The period key is in the scope: yesterday's token does not page today.
+    QS_ASSIGN_OR_RETURN(
+        api::KeysetPage page,
+        api::KeysetPage::Open(page_tokens_, "quest.v1.LeaderboardService/GetLeaderboard|" + period,
+                              request->page_size(), request->page_token()));
+    QS_RETURN_IF_ERROR(database_.Read([&](db::ReadTx& tx) -> absl::Status {
+      std::vector<BoardRow> rows = store_.Page(tx, period, page.after(), page.fetch_limit());
+      response->set_next_page_token(page.Close(rows, [](const BoardRow& last) {
+        return api::KeysetPosition{last.score, last.user_id};
+      }));
+      // Written afresh on every run: a retried read must not append twice.
+      response->clear_entries();
+      response->set_ranks_estimated(
+          AppendRanked(tx, ranks_, period, rows, response->mutable_entries()));
+      return absl::OkStatus();
+    }));
+    response->set_period_key(period);
+    return absl::OkStatus();
   });
-  if (!more.ok()) return ToGrpcStatus(more.status());
-  response->set_period_key(*period);
-  if (*more) {
-    const auto& last = response->entries(response->entries_size() - 1);
-    response->set_next_page_token(
-        api::EncodePosition(page_tokens_, scope, {last.score(), last.user_id()}));
-  }
-  return grpc::Status::OK;
 }
 
 grpc::Status LeaderboardHandler::GetLeaderboardAroundUser(
     grpc::ServerContext* context, const v1::GetLeaderboardAroundUserRequest* request,
     v1::GetLeaderboardAroundUserResponse* response) {
-  absl::StatusOr<std::string> user = api::ActingUserId(*context);
-  if (!user.ok()) return ToGrpcStatus(user.status());
-  std::string target = request->user_id().empty() ? *user : request->user_id();
-  absl::StatusOr<std::string> period = PeriodOf(request->period());
-  if (!period.ok()) return ToGrpcStatus(period.status());
-  if (absl::Status valid = api::FirstError(
-          {api::RequireUuid("user_id", target),
-           api::RequireInRange("radius", int64_t{request->radius()}, 0, kMaxRadius)});
-      !valid.ok()) {
-    return ToGrpcStatus(valid);
-  }
-  target = absl::AsciiStrToLower(target);
-  const int radius = request->radius() == 0 ? kDefaultRadius : request->radius();
-  absl::Status read = database_.Read([&](db::ReadTx& tx) -> absl::Status {
-    std::optional<int64_t> score = store_.ScoreOf(tx, *period, target);
-    if (!score) {
-      return absl::NotFoundError(
-          absl::StrCat("user ", target, " has no points in ", *period));
-    }
-    std::vector<BoardRow> rows = store_.Above(tx, *period, *score, target, radius);
-    rows.push_back({target, *score});
-    std::vector<BoardRow> below = store_.Below(tx, *period, *score, target, radius);
-    rows.insert(rows.end(), below.begin(), below.end());
-    response->set_ranks_estimated(
-        AppendRanked(tx, ranks_, *period, rows, response->mutable_entries()));
+  return HandleAsUser(*context, response, [&](const std::string& user) -> absl::Status {
+    std::string target = request->user_id().empty() ? user : request->user_id();
+    QS_ASSIGN_OR_RETURN(const std::string period, PeriodOf(request->period()));
+    QS_RETURN_IF_ERROR(api::FirstError(
+        {api::RequireUuid("user_id", target),
+         api::RequireInRange("radius", int64_t{request->radius()}, 0, kMaxRadius)}));
+    target = absl::AsciiStrToLower(target);
+    const int radius = request->radius() == 0 ? kDefaultRadius : request->radius();
+    QS_RETURN_IF_ERROR(database_.Read([&](db::ReadTx& tx) -> absl::Status {
+      std::optional<int64_t> score = store_.ScoreOf(tx, period, target);
+      if (!score) {
+        return absl::NotFoundError(absl::StrCat("user ", target, " has no points in ", period));
+      }
+      std::vector<BoardRow> rows = store_.Above(tx, period, *score, target, radius);
+      rows.push_back({target, *score});
+      std::vector<BoardRow> below = store_.Below(tx, period, *score, target, radius);
+      rows.insert(rows.end(), below.begin(), below.end());
+      response->clear_entries();  // a retried read must not append twice
+      response->set_ranks_estimated(
+          AppendRanked(tx, ranks_, period, rows, response->mutable_entries()));
+      return absl::OkStatus();
+    }));
+    response->set_period_key(period);
     return absl::OkStatus();
   });
-  if (!read.ok()) return ToGrpcStatus(read);
-  response->set_period_key(*period);
-  return grpc::Status::OK;
 }
 
 }  // namespace qs::quest

@@ -5,10 +5,14 @@
 #ifndef QS_QUEST_MATCH_HANDLER_H_
 #define QS_QUEST_MATCH_HANDLER_H_
 
+#include <functional>
+#include <string>
+
 #include "common/api/page_token.h"
 #include "common/db/database.h"
 #include "proto/quest/v1/matches.grpc.pb.h"
 #include "quest/match_store.h"
+#include "quest/puzzle_store.h"
 
 namespace qs::quest {
 
@@ -40,16 +44,18 @@ class MatchHandler final : public v1::MatchService::Service {
  private:
   // Runs `change` on the locked match of `match_id` in one write
   // transaction and returns the match as it is afterwards.
+  using ChangeFn = std::function<absl::Status(db::WriteTx&, const v1::Match&,
+                                              const std::string& user)>;
   grpc::Status Change(grpc::ServerContext* context, const std::string& match_id,
-                      const std::function<absl::Status(db::WriteTx&, const v1::Match&,
-                                                       const std::string& user)>& change,
-                      v1::Match* response);
-  // Finishes or cancels the match when nobody has anything left to do.
-  void SettleIfDone(db::WriteTx& tx, const std::string& match_id);
+                      const ChangeFn& change, v1::Match* response);
+  // Applies Settle (match_rules.h): finishes or cancels the match when
+  // nobody has anything left to do, with its MatchFinished event.
+  absl::Status SettleIfDone(db::WriteTx& tx, const std::string& match_id);
 
   db::Database& database_;
   api::PageTokenCodec page_tokens_;
   MatchStore store_;
+  PuzzleStore puzzles_;
 };
 
 }  // namespace qs::quest

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/api/validation.h"
+#include "common/db/enum_codes.h"
 
 namespace qs::quest {
 namespace {
@@ -132,35 +133,83 @@ std::string WinnerOf(const std::vector<Standing>& standings, const std::vector<i
   return firsts == 1 ? winner : "";
 }
 
-std::string MatchStatusCode(MatchStatus status) {
-  switch (status) {
-    case v1::MATCH_STATUS_WAITING: return "waiting";
-    case v1::MATCH_STATUS_IN_PROGRESS: return "in_progress";
-    case v1::MATCH_STATUS_FINISHED: return "finished";
-    case v1::MATCH_STATUS_CANCELLED: return "cancelled";
-    default: return "";
+const v1::MatchParticipant* ParticipantOf(const v1::Match& match, const std::string& user) {
+  for (const auto& participant : match.participants()) {
+    if (participant.user_id() == user) return &participant;
   }
+  return nullptr;
 }
 
-MatchStatus MatchStatusFromCode(const std::string& code) {
-  for (int s = 1; v1::MatchStatus_IsValid(s); ++s) {
-    if (MatchStatusCode(static_cast<MatchStatus>(s)) == code) {
-      return static_cast<MatchStatus>(s);
+bool IsActive(const v1::Match& match, const std::string& user) {
+  const v1::MatchParticipant* participant = ParticipantOf(match, user);
+  return participant != nullptr && !participant->left();
+}
+
+int ActivePlayers(const v1::Match& match) {
+  int active = 0;
+  for (const auto& participant : match.participants()) active += participant.left() ? 0 : 1;
+  return active;
+}
+
+bool HasPuzzle(const v1::Match& match, const std::string& puzzle_id) {
+  for (const std::string& id : match.puzzle_ids()) {
+    if (id == puzzle_id) return true;
+  }
+  return false;
+}
+
+Settlement Settle(const v1::Match& match) {
+  Settlement settlement;
+  if (match.status() != v1::MATCH_STATUS_IN_PROGRESS &&
+      match.status() != v1::MATCH_STATUS_WAITING) {
+    return settlement;
+  }
+  if (ActivePlayers(match) == 0) {
+    settlement.outcome = Settlement::kCancel;
+    return settlement;
+  }
+  if (match.status() != v1::MATCH_STATUS_IN_PROGRESS) return settlement;
+  for (const auto& participant : match.participants()) {
+    if (!participant.left() && participant.answered_count() < match.puzzle_ids_size()) {
+      return settlement;
     }
   }
-  return v1::MATCH_STATUS_UNSPECIFIED;
+  std::vector<Standing> standings;
+  for (const auto& p : match.participants()) {
+    standings.push_back({p.user_id(), p.score(), p.time_taken_ms(), p.left()});
+  }
+  const std::vector<int> ranks = RankStandings(standings);
+  settlement.outcome = Settlement::kFinish;
+  settlement.winner_id = WinnerOf(standings, ranks);
+  for (size_t i = 0; i < standings.size(); ++i) {
+    settlement.ranks.emplace_back(standings[i].user_id, ranks[i]);
+  }
+  return settlement;
 }
 
-std::string MatchModeCode(v1::MatchMode mode) {
-  return mode == v1::MATCH_MODE_HEAD_TO_HEAD ? "head_to_head"
-         : mode == v1::MATCH_MODE_GROUP      ? "group"
-                                                      : "";
+namespace {
+
+const db::EnumCodes<MatchStatus>& StatusCodes() {
+  static const auto* codes = new db::EnumCodes<MatchStatus>({
+      {v1::MATCH_STATUS_WAITING, "waiting"},
+      {v1::MATCH_STATUS_IN_PROGRESS, "in_progress"},
+      {v1::MATCH_STATUS_FINISHED, "finished"},
+      {v1::MATCH_STATUS_CANCELLED, "cancelled"},
+  });
+  return *codes;
 }
 
-v1::MatchMode MatchModeFromCode(const std::string& code) {
-  return code == "head_to_head" ? v1::MATCH_MODE_HEAD_TO_HEAD
-         : code == "group"      ? v1::MATCH_MODE_GROUP
-                                : v1::MATCH_MODE_UNSPECIFIED;
+const db::EnumCodes<v1::MatchMode>& ModeCodes() {
+  static const auto* codes = new db::EnumCodes<v1::MatchMode>(
+      {{v1::MATCH_MODE_HEAD_TO_HEAD, "head_to_head"}, {v1::MATCH_MODE_GROUP, "group"}});
+  return *codes;
 }
+
+}  // namespace
+
+std::string MatchStatusCode(MatchStatus status) { return StatusCodes().Code(status); }
+MatchStatus MatchStatusFromCode(const std::string& code) { return StatusCodes().FromCode(code); }
+std::string MatchModeCode(v1::MatchMode mode) { return ModeCodes().Code(mode); }
+v1::MatchMode MatchModeFromCode(const std::string& code) { return ModeCodes().FromCode(code); }
 
 }  // namespace qs::quest

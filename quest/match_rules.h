@@ -4,6 +4,7 @@
 #define QS_QUEST_MATCH_RULES_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -41,6 +42,24 @@ std::vector<int> RankStandings(const std::vector<Standing>& standings);
 
 // The user ranked first alone among those who stayed, or "" (tie, or none).
 std::string WinnerOf(const std::vector<Standing>& standings, const std::vector<int>& ranks);
+
+// The participant row of `user`, or nullptr.
+const v1::MatchParticipant* ParticipantOf(const v1::Match& match, const std::string& user);
+// Joined and not left.
+bool IsActive(const v1::Match& match, const std::string& user);
+int ActivePlayers(const v1::Match& match);
+bool HasPuzzle(const v1::Match& match, const std::string& puzzle_id);
+
+// What a match comes to after a change: nothing yet, cancelled (everybody
+// left), or finished (every player still in answered every puzzle), with
+// the ranks of all participants (RankStandings) and the winner (WinnerOf).
+struct Settlement {
+  enum Outcome { kNone, kCancel, kFinish };
+  Outcome outcome = kNone;
+  std::string winner_id;                         // kFinish: "" on a tie
+  std::vector<std::pair<std::string, int>> ranks;  // kFinish: (user, rank) per participant, in order
+};
+Settlement Settle(const v1::Match& match);
 
 std::string MatchStatusCode(v1::MatchStatus status);
 v1::MatchStatus MatchStatusFromCode(const std::string& code);

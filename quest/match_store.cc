@@ -2,34 +2,25 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
+#include "common/db/row_mapping.h"
 #include "pqxx/pqxx"
 #include "quest/match_rules.h"
 
 namespace qs::quest {
 namespace {
 
-constexpr char kMatchColumns[] =
-    "m.id::text, m.creator_id::text, m.mode, m.max_players, m.status, m.puzzle_ids::text, "
-    "coalesce(m.winner_id::text, ''), "
-    "(extract(epoch FROM m.created_at) * 1000000)::bigint, "
-    "coalesce((extract(epoch FROM m.started_at) * 1000000)::bigint, 0), "
-    "coalesce((extract(epoch FROM m.finished_at) * 1000000)::bigint, 0)";
+const std::string& MatchColumns() {
+  static const std::string* columns = new std::string(absl::StrCat(
+      "m.id::text, m.creator_id::text, m.mode, m.max_players, m.status, m.puzzle_ids::text, "
+      "coalesce(m.winner_id::text, ''), ",
+      db::MicrosSql("m.created_at"), ", ", db::MicrosOrZeroSql("m.started_at"), ", ",
+      db::MicrosOrZeroSql("m.finished_at")));
+  return *columns;
+}
 
 constexpr char kParticipantColumns[] =
     "match_id::text, user_id::text, score, solved_count, answered_count, time_taken_ms, "
     "coalesce(rank, 0), left_at IS NOT NULL";
-
-std::string UuidArray(const std::vector<std::string>& ids) {
-  return absl::StrCat("{", absl::StrJoin(ids, ","), "}");
-}
-
-void SetTimestamp(int64_t micros, google::protobuf::Timestamp* timestamp) {
-  timestamp->set_seconds(micros / 1000000);
-  timestamp->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-}
 
 v1::Match MatchFromRow(const pqxx::row& row) {
   v1::Match match;
@@ -38,16 +29,11 @@ v1::Match MatchFromRow(const pqxx::row& row) {
   match.set_mode(MatchModeFromCode(row[2].as<std::string>()));
   match.set_max_players(row[3].as<int>());
   match.set_status(MatchStatusFromCode(row[4].as<std::string>()));
-  absl::string_view ids = row[5].c_str();
-  absl::ConsumePrefix(&ids, "{");
-  absl::ConsumeSuffix(&ids, "}");
-  for (absl::string_view id : absl::StrSplit(ids, ',', absl::SkipEmpty())) {
-    match.add_puzzle_ids(std::string(id));
-  }
+  for (std::string& id : db::ParseArrayLiteral(row[5].c_str())) match.add_puzzle_ids(std::move(id));
   match.set_winner_id(row[6].as<std::string>());
-  SetTimestamp(row[7].as<int64_t>(), match.mutable_created_at());
-  if (row[8].as<int64_t>() != 0) SetTimestamp(row[8].as<int64_t>(), match.mutable_started_at());
-  if (row[9].as<int64_t>() != 0) SetTimestamp(row[9].as<int64_t>(), match.mutable_finished_at());
+  db::SetTimestamp(row[7].as<int64_t>(), match.mutable_created_at());
+  db::SetTimestampIfSet(row[8].as<int64_t>(), match.mutable_started_at());
+  db::SetTimestampIfSet(row[9].as<int64_t>(), match.mutable_finished_at());
   return match;
 }
 
@@ -73,7 +59,7 @@ void AddParticipantsFrom(const pqxx::result& rows,
 template <typename Tx>
 absl::StatusOr<v1::Match> Load(Tx& tx, const std::string& id, const char* lock) {
   pqxx::result rows =
-      tx.Query(absl::StrCat("SELECT ", kMatchColumns, " FROM matches m WHERE m.id = $1", lock),
+      tx.Query(absl::StrCat("SELECT ", MatchColumns(), " FROM matches m WHERE m.id = $1", lock),
                id);
   if (rows.empty()) return absl::NotFoundError(absl::StrCat("match ", id, " not found"));
   v1::Match match = MatchFromRow(rows[0]);
@@ -88,13 +74,6 @@ absl::StatusOr<v1::Match> Load(Tx& tx, const std::string& id, const char* lock) 
 
 }  // namespace
 
-int64_t MatchStore::CountPublished(db::WriteTx& tx, const std::vector<std::string>& puzzle_ids) {
-  return tx.Query("SELECT count(*) FROM puzzles WHERE id = ANY($1::uuid[]) "
-                  "AND status = 'published'",
-                  UuidArray(puzzle_ids))[0][0]
-      .as<int64_t>();
-}
-
 std::string MatchStore::Create(db::WriteTx& tx, const std::string& creator_id,
                                v1::MatchMode mode, int max_players,
                                const std::vector<std::string>& puzzle_ids) {
@@ -102,7 +81,7 @@ std::string MatchStore::Create(db::WriteTx& tx, const std::string& creator_id,
                          "INSERT INTO matches (creator_id, mode, max_players, puzzle_ids) "
                          "VALUES ($1, $2, $3, $4::uuid[]) RETURNING id::text",
                          creator_id, MatchModeCode(mode), max_players,
-                         UuidArray(puzzle_ids))[0][0]
+                         db::ArrayLiteral(puzzle_ids))[0][0]
                        .as<std::string>();
   AddParticipant(tx, id, creator_id);
   return id;
@@ -168,16 +147,8 @@ bool MatchStore::AnsweredBefore(db::WriteTx& tx, const std::string& match_id,
       .as<bool>();
 }
 
-std::pair<std::string, int> MatchStore::SolutionOf(db::WriteTx& tx,
-                                                   const std::string& puzzle_id) {
-  pqxx::row row =
-      tx.Query("SELECT solution, rating FROM puzzles WHERE id = $1", puzzle_id)[0];
-  return {row[0].as<std::string>(), row[1].as<int>()};
-}
-
 int64_t MatchStore::ElapsedMs(db::WriteTx& tx, const std::string& match_id) {
-  return tx.Query("SELECT (extract(epoch FROM clock_timestamp() - started_at) * 1000)::bigint "
-                  "FROM matches WHERE id = $1",
+  return tx.Query(absl::StrCat("SELECT ", db::MillisSinceSql("started_at"), " FROM matches WHERE id = $1"),
                   match_id)[0][0]
       .as<int64_t>();
 }
@@ -199,11 +170,11 @@ std::vector<std::pair<v1::Match, int64_t>> MatchStore::ListFor(
     const std::optional<api::KeysetPosition>& after, int limit) {
   pqxx::result rows = tx.Query(
       absl::StrCat(
-          "SELECT ", kMatchColumns, ", (extract(epoch FROM p.joined_at) * 1000000)::bigint "
-          "FROM match_participants p JOIN matches m ON m.id = p.match_id "
+          "SELECT ", MatchColumns(), ", ", db::MicrosSql("p.joined_at"),
+          " FROM match_participants p JOIN matches m ON m.id = p.match_id "
           "WHERE p.user_id = $1 AND ($2 = '' OR m.status = $2) "
-          "AND ($3 = '' OR (p.joined_at, p.match_id) < "
-          "     ('epoch'::timestamptz + $4 * interval '1 microsecond', nullif($3, '')::uuid)) "
+          "AND ($3 = '' OR (p.joined_at, p.match_id) < (", db::TimestampSql("$4"),
+          ", nullif($3, '')::uuid)) "
           "ORDER BY p.joined_at DESC, p.match_id DESC LIMIT $5"),
       user_id, status, after ? after->id : std::string(), after ? after->key : int64_t{0},
       limit);
@@ -220,7 +191,7 @@ std::vector<std::pair<v1::Match, int64_t>> MatchStore::ListFor(
   AddParticipantsFrom(tx.Query(absl::StrCat("SELECT ", kParticipantColumns,
                                             " FROM match_participants WHERE match_id = "
                                             "ANY($1::uuid[]) ORDER BY joined_at, match_participants.user_id"),
-                               UuidArray(ids)),
+                               db::ArrayLiteral(ids)),
                       targets);
   return matches;
 }

@@ -20,8 +20,6 @@ namespace v1 = ::quest::v1;
 
 class MatchStore {
  public:
-  // How many of `puzzle_ids` are published puzzles.
-  int64_t CountPublished(db::WriteTx& tx, const std::vector<std::string>& puzzle_ids);
   // Inserts the match and its creator as the first participant; returns the id.
   std::string Create(db::WriteTx& tx, const std::string& creator_id,
                      v1::MatchMode mode, int max_players,
@@ -44,8 +42,6 @@ class MatchStore {
 
   bool AnsweredBefore(db::WriteTx& tx, const std::string& match_id, const std::string& user_id,
                       const std::string& puzzle_id);
-  // The puzzle's solution and rating.
-  std::pair<std::string, int> SolutionOf(db::WriteTx& tx, const std::string& puzzle_id);
   // Milliseconds since the match started, by the database clock.
   int64_t ElapsedMs(db::WriteTx& tx, const std::string& match_id);
   void RecordAnswer(db::WriteTx& tx, const std::string& match_id, const std::string& user_id,

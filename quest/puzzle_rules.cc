@@ -1,13 +1,36 @@
 #include "quest/puzzle_rules.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/api/keyset_page.h"
 #include "common/api/validation.h"
+#include "common/db/enum_codes.h"
 
 namespace qs::quest {
 namespace {
 
 using v1::PuzzleKind;
 using v1::PuzzleStatus;
+
+const db::EnumCodes<PuzzleKind>& KindCodes() {
+  static const auto* codes = new db::EnumCodes<PuzzleKind>({
+      {v1::PUZZLE_KIND_LOGIC, "logic"},
+      {v1::PUZZLE_KIND_WORD, "word"},
+      {v1::PUZZLE_KIND_MATH, "math"},
+      {v1::PUZZLE_KIND_PATTERN, "pattern"},
+      {v1::PUZZLE_KIND_CHESS, "chess"},
+  });
+  return *codes;
+}
+
+const db::EnumCodes<PuzzleStatus>& StatusCodes() {
+  static const auto* codes = new db::EnumCodes<PuzzleStatus>({
+      {v1::PUZZLE_STATUS_DRAFT, "draft"},
+      {v1::PUZZLE_STATUS_PUBLISHED, "published"},
+      {v1::PUZZLE_STATUS_ARCHIVED, "archived"},
+  });
+  return *codes;
+}
 
 absl::Status ValidateThemes(const google::protobuf::RepeatedPtrField<std::string>& themes) {
   if (themes.size() > kMaxThemes) {
@@ -83,21 +106,43 @@ absl::Status ValidateUpdate(const v1::UpdatePuzzleRequest& request) {
 
 absl::Status ValidateList(const v1::ListPuzzlesRequest& request) {
   return api::FirstError(
-      {request.status() == 0 ? absl::OkStatus()
-                             : api::RequireKnownEnum("status", request.status(),
-                                                     v1::PuzzleStatus_IsValid),
-       request.min_rating() == 0
-           ? absl::OkStatus()
-           : api::RequireInRange("min_rating", int64_t{request.min_rating()}, kMinRating,
-                                 kMaxRating),
-       request.max_rating() == 0
-           ? absl::OkStatus()
-           : api::RequireInRange("max_rating", int64_t{request.max_rating()}, kMinRating,
-                                 kMaxRating),
-       request.theme().empty() ? absl::OkStatus()
-                               : api::RequireMaxLength("theme", request.theme(), kMaxThemeBytes),
-       api::PageSize("page_size", request.page_size(), kDefaultPageSize, kMaxPageSize)
-           .status()});
+      {api::RequireKnownEnumIfSet("status", request.status(), v1::PuzzleStatus_IsValid),
+       api::RequireInRangeIfSet("min_rating", request.min_rating(), kMinRating, kMaxRating),
+       api::RequireInRangeIfSet("max_rating", request.max_rating(), kMinRating, kMaxRating),
+       api::RequireMaxLength("theme", request.theme(), kMaxThemeBytes),
+       api::ValidatePageSize(request.page_size())});
+}
+
+bool VisibleTo(PuzzleStatus status, const std::string& author_id, const std::string& user) {
+  return status != v1::PUZZLE_STATUS_DRAFT || author_id == user;
+}
+
+absl::Status CheckPlayable(const std::string& puzzle_id, PuzzleStatus status,
+                           const std::string& author_id, const std::string& user) {
+  if (!VisibleTo(status, author_id, user)) {
+    return absl::NotFoundError(absl::StrCat("puzzle ", puzzle_id, " not found"));
+  }
+  if (status != v1::PUZZLE_STATUS_PUBLISHED) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("puzzle_id: the puzzle is ", StatusCode(status), ", not published"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateAnswer(const std::string& answer) {
+  return api::RequireMaxLength("answer", answer, kMaxAnswerBytes);
+}
+
+bool AnswerMatches(absl::string_view answer, absl::string_view solution) {
+  return absl::StripAsciiWhitespace(answer) == absl::StripAsciiWhitespace(solution);
+}
+
+RatingWindow WindowOf(v1::DifficultyBand band) {
+  switch (band) {
+    case v1::DIFFICULTY_BAND_EASIER: return {-400, -100};
+    case v1::DIFFICULTY_BAND_HARDER: return {100, 400};
+    default: return {-150, 150};  // unset or SIMILAR: around the rating
+  }
 }
 
 absl::Status CheckTransition(PuzzleStatus from, PuzzleStatus to) {
@@ -124,40 +169,9 @@ void ApplyUpdate(const v1::UpdatePuzzleRequest& request,
   if (request.has_status()) puzzle.set_status(request.status());
 }
 
-std::string KindCode(PuzzleKind kind) {
-  switch (kind) {
-    case v1::PUZZLE_KIND_LOGIC: return "logic";
-    case v1::PUZZLE_KIND_WORD: return "word";
-    case v1::PUZZLE_KIND_MATH: return "math";
-    case v1::PUZZLE_KIND_PATTERN: return "pattern";
-    case v1::PUZZLE_KIND_CHESS: return "chess";
-    default: return "";
-  }
-}
-
-PuzzleKind KindFromCode(const std::string& code) {
-  for (int k = 1; v1::PuzzleKind_IsValid(k); ++k) {
-    if (KindCode(static_cast<PuzzleKind>(k)) == code) return static_cast<PuzzleKind>(k);
-  }
-  return v1::PUZZLE_KIND_UNSPECIFIED;
-}
-
-std::string StatusCode(PuzzleStatus status) {
-  switch (status) {
-    case v1::PUZZLE_STATUS_DRAFT: return "draft";
-    case v1::PUZZLE_STATUS_PUBLISHED: return "published";
-    case v1::PUZZLE_STATUS_ARCHIVED: return "archived";
-    default: return "";
-  }
-}
-
-PuzzleStatus StatusFromCode(const std::string& code) {
-  for (int s = 1; v1::PuzzleStatus_IsValid(s); ++s) {
-    if (StatusCode(static_cast<PuzzleStatus>(s)) == code) {
-      return static_cast<PuzzleStatus>(s);
-    }
-  }
-  return v1::PUZZLE_STATUS_UNSPECIFIED;
-}
+std::string KindCode(PuzzleKind kind) { return KindCodes().Code(kind); }
+PuzzleKind KindFromCode(const std::string& code) { return KindCodes().FromCode(code); }
+std::string StatusCode(PuzzleStatus status) { return StatusCodes().Code(status); }
+PuzzleStatus StatusFromCode(const std::string& code) { return StatusCodes().FromCode(code); }
 
 }  // namespace qs::quest

@@ -1,37 +1,19 @@
 #include "quest/puzzle_store.h"
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
+#include "common/db/row_mapping.h"
 #include "pqxx/pqxx"
 #include "quest/puzzle_rules.h"
 
 namespace qs::quest {
 namespace {
 
-constexpr char kColumns[] =
-    "id::text, author_id::text, title, kind, themes::text, rating, play_count, "
-    "content, solution, status, version, "
-    "(extract(epoch FROM created_at) * 1000000)::bigint, "
-    "(extract(epoch FROM updated_at) * 1000000)::bigint";
-
-void SetTimestamp(int64_t micros, google::protobuf::Timestamp* timestamp) {
-  timestamp->set_seconds(micros / 1000000);
-  timestamp->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-}
-
-// Themes are validated to [a-z0-9-], so PostgreSQL prints them unquoted.
-std::string ThemesLiteral(const google::protobuf::RepeatedPtrField<std::string>& themes) {
-  return absl::StrCat("{", absl::StrJoin(themes, ","), "}");
-}
-
-void ParseThemes(absl::string_view literal, v1::Puzzle& puzzle) {
-  absl::ConsumePrefix(&literal, "{");
-  absl::ConsumeSuffix(&literal, "}");
-  for (absl::string_view theme : absl::StrSplit(literal, ',', absl::SkipEmpty())) {
-    puzzle.add_themes(std::string(theme));
-  }
+const std::string& Columns() {
+  static const std::string* columns = new std::string(absl::StrCat(
+      "id::text, author_id::text, title, kind, themes::text, rating, play_count, "
+      "content, solution, status, version, ",
+      db::MicrosSql("created_at"), ", ", db::MicrosSql("updated_at")));
+  return *columns;
 }
 
 StoredPuzzle FromRow(const pqxx::row& row) {
@@ -41,15 +23,17 @@ StoredPuzzle FromRow(const pqxx::row& row) {
   p.set_author_id(row[1].as<std::string>());
   p.set_title(row[2].as<std::string>());
   p.set_kind(KindFromCode(row[3].as<std::string>()));
-  ParseThemes(row[4].as<std::string>(), p);
+  for (std::string& theme : db::ParseArrayLiteral(row[4].c_str())) {
+    p.add_themes(std::move(theme));
+  }
   p.set_rating(row[5].as<int>());
   p.set_play_count(row[6].as<int64_t>());
   p.set_content(row[7].as<std::string>());
   stored.solution = row[8].as<std::string>();
   p.set_status(StatusFromCode(row[9].as<std::string>()));
   p.set_version(row[10].as<int64_t>());
-  SetTimestamp(row[11].as<int64_t>(), p.mutable_created_at());
-  SetTimestamp(row[12].as<int64_t>(), p.mutable_updated_at());
+  db::SetTimestamp(row[11].as<int64_t>(), p.mutable_created_at());
+  db::SetTimestamp(row[12].as<int64_t>(), p.mutable_updated_at());
   return stored;
 }
 
@@ -57,11 +41,23 @@ absl::Status NotFound(const std::string& id) {
   return absl::NotFoundError(absl::StrCat("puzzle ", id, " not found"));
 }
 
-}  // namespace
-
-int64_t CreatedAtMicros(const v1::Puzzle& puzzle) {
-  return puzzle.created_at().seconds() * 1000000 + puzzle.created_at().nanos() / 1000;
+absl::StatusOr<PuzzleForPlay> LoadForPlay(db::WriteTx& tx, const std::string& id,
+                                          const char* lock) {
+  pqxx::result rows = tx.Query(
+      absl::StrCat("SELECT author_id::text, status, solution, rating, rating_deviation, "
+                   "rating_volatility FROM puzzles WHERE id = $1",
+                   lock),
+      id);
+  if (rows.empty()) return NotFound(id);
+  const pqxx::row& row = rows[0];
+  return PuzzleForPlay{id,
+                       row[0].as<std::string>(),
+                       StatusFromCode(row[1].as<std::string>()),
+                       row[2].as<std::string>(),
+                       {row[3].as<double>(), row[4].as<double>(), row[5].as<double>()}};
 }
+
+}  // namespace
 
 StoredPuzzle PuzzleStore::Create(db::WriteTx& tx, const StoredPuzzle& stored) {
   const v1::Puzzle& p = stored.puzzle;
@@ -69,15 +65,15 @@ StoredPuzzle PuzzleStore::Create(db::WriteTx& tx, const StoredPuzzle& stored) {
       absl::StrCat("INSERT INTO puzzles (author_id, title, kind, themes, rating, "
                    "content, solution, status) "
                    "VALUES ($1, $2, $3, $4::text[], $5, $6, $7, $8) RETURNING ",
-                   kColumns),
-      p.author_id(), p.title(), KindCode(p.kind()), ThemesLiteral(p.themes()),
+                   Columns()),
+      p.author_id(), p.title(), KindCode(p.kind()), db::ArrayLiteral(p.themes()),
       p.rating(), p.content(), stored.solution, StatusCode(p.status()))[0]);
 }
 
 constexpr char kGet[] = "quest_puzzle_get";
 
 std::vector<db::PreparedStatement> PuzzleStore::PreparedStatements() {
-  return {{kGet, absl::StrCat("SELECT ", kColumns, " FROM puzzles WHERE id = $1")}};
+  return {{kGet, absl::StrCat("SELECT ", Columns(), " FROM puzzles WHERE id = $1")}};
 }
 
 absl::StatusOr<StoredPuzzle> PuzzleStore::Get(db::ReadTx& tx, const std::string& id) {
@@ -89,7 +85,7 @@ absl::StatusOr<StoredPuzzle> PuzzleStore::Get(db::ReadTx& tx, const std::string&
 absl::StatusOr<StoredPuzzle> PuzzleStore::GetForUpdate(db::WriteTx& tx,
                                                       const std::string& id) {
   pqxx::result rows = tx.Query(
-      absl::StrCat("SELECT ", kColumns, " FROM puzzles WHERE id = $1 FOR UPDATE"), id);
+      absl::StrCat("SELECT ", Columns(), " FROM puzzles WHERE id = $1 FOR UPDATE"), id);
   if (rows.empty()) return NotFound(id);
   return FromRow(rows[0]);
 }
@@ -101,8 +97,8 @@ StoredPuzzle PuzzleStore::Update(db::WriteTx& tx, const StoredPuzzle& stored) {
                    "rating = $5, content = $6, solution = $7, status = $8, "
                    "version = version + 1, updated_at = clock_timestamp() "
                    "WHERE id = $1 RETURNING ",
-                   kColumns),
-      p.id(), p.title(), KindCode(p.kind()), ThemesLiteral(p.themes()), p.rating(),
+                   Columns()),
+      p.id(), p.title(), KindCode(p.kind()), db::ArrayLiteral(p.themes()), p.rating(),
       p.content(), stored.solution, StatusCode(p.status()))[0]);
 }
 
@@ -112,13 +108,12 @@ std::vector<v1::Puzzle> PuzzleStore::List(db::ReadTx& tx,
   // against their neutral value, so the plan stays on the feed indexes.
   pqxx::result rows = tx.Query(
       absl::StrCat(
-          "SELECT ", kColumns, " FROM puzzles "
+          "SELECT ", Columns(), " FROM puzzles "
           "WHERE status = $1 "
           "AND ($2 = '' OR author_id = $2::uuid) "
           "AND ($3 = 0 OR rating >= $3) AND ($4 = 0 OR rating <= $4) "
           "AND ($5 = '' OR themes @> ARRAY[$5]) "
-          "AND ($6 = '' OR (created_at, id) < "
-          "     ('epoch'::timestamptz + $7 * interval '1 microsecond', $6::uuid)) "
+          "AND ($6 = '' OR (created_at, id) < (", db::TimestampSql("$7"), ", $6::uuid)) "
           "ORDER BY created_at DESC, puzzles.id DESC LIMIT $8"),
       query.status, query.author_id, query.min_rating, query.max_rating, query.theme,
       query.after ? query.after->id : std::string(),
@@ -129,13 +124,12 @@ std::vector<v1::Puzzle> PuzzleStore::List(db::ReadTx& tx,
   return puzzles;
 }
 
-std::optional<v1::Puzzle> PuzzleStore::DailyPuzzle(db::ReadTx& tx,
-                                                            const std::string& day) {
+absl::StatusOr<v1::Puzzle> PuzzleStore::DailyPuzzle(db::ReadTx& tx, const std::string& day) {
   pqxx::result rows = tx.Query(
-      absl::StrCat("SELECT ", kColumns, " FROM puzzles WHERE id = "
+      absl::StrCat("SELECT ", Columns(), " FROM puzzles WHERE id = "
                    "(SELECT puzzle_id FROM daily_puzzles WHERE day = $1::date)"),
       day);
-  if (rows.empty()) return std::nullopt;
+  if (rows.empty()) return absl::NotFoundError("no published puzzle to choose as the daily puzzle");
   return FromRow(rows[0]).puzzle;
 }
 
@@ -149,10 +143,34 @@ void PuzzleStore::ChooseDailyPuzzle(db::WriteTx& tx, const std::string& day) {
       day);
 }
 
-std::optional<v1::Puzzle> PuzzleStore::NextFor(db::ReadTx& tx,
-                                                        const std::string& user_id,
-                                                        const std::string& theme,
-                                                        int low_offset, int high_offset) {
+absl::StatusOr<PuzzleForPlay> PuzzleStore::LockForPlay(db::WriteTx& tx, const std::string& id) {
+  return LoadForPlay(tx, id, " FOR UPDATE");
+}
+
+absl::StatusOr<PuzzleForPlay> PuzzleStore::ReadForPlay(db::WriteTx& tx, const std::string& id) {
+  return LoadForPlay(tx, id, "");
+}
+
+void PuzzleStore::CountPlay(db::WriteTx& tx, const std::string& id) {
+  tx.Query("UPDATE puzzles SET play_count = play_count + 1 WHERE id = $1", id);
+}
+
+void PuzzleStore::SetRating(db::WriteTx& tx, const std::string& id, const Rating& rating) {
+  tx.Query(absl::StrCat("UPDATE puzzles SET rating = least(", kMaxRating, ", greatest(",
+                        kMinRating, ", round($2)::int)), "
+                        "rating_deviation = $3, rating_volatility = $4 WHERE id = $1"),
+           id, rating.rating, rating.deviation, rating.volatility);
+}
+
+int64_t PuzzleStore::CountPublished(db::WriteTx& tx, const std::vector<std::string>& ids) {
+  return tx.Query("SELECT count(*) FROM puzzles WHERE id = ANY($1::uuid[]) "
+                  "AND status = 'published'",
+                  db::ArrayLiteral(ids))[0][0]
+      .as<int64_t>();
+}
+
+absl::StatusOr<v1::Puzzle> PuzzleStore::NextFor(db::ReadTx& tx, const std::string& user_id,
+                                                const std::string& theme, RatingWindow window) {
   // Walks the (status, rating) index outward from the band's centre, up and
   // down, and stops at the first unseen puzzle on each side: the cost grows
   // with the puzzles the user has already seen near that rating, not with
@@ -172,10 +190,10 @@ std::optional<v1::Puzzle> PuzzleStore::NextFor(db::ReadTx& tx,
           "down AS (SELECT * FROM puzzles p WHERE ", kUnseen,
           "  AND p.rating < (SELECT r + ($3::int + $4::int) / 2 FROM me) "
           "  AND p.rating >= (SELECT r + $3::int FROM me) ORDER BY p.rating DESC, p.id LIMIT 1) "
-          "SELECT ", kColumns, " FROM (SELECT * FROM up UNION ALL SELECT * FROM down) p "
+          "SELECT ", Columns(), " FROM (SELECT * FROM up UNION ALL SELECT * FROM down) p "
           "ORDER BY abs(p.rating - (SELECT r + ($3::int + $4::int) / 2 FROM me)), p.id LIMIT 1"),
-      user_id, theme, low_offset, high_offset);
-  if (rows.empty()) return std::nullopt;
+      user_id, theme, window.low, window.high);
+  if (rows.empty()) return absl::NotFoundError("no unseen published puzzle in this band");
   return FromRow(rows[0]).puzzle;
 }
 

@@ -1,7 +1,12 @@
-// All SQL for the `puzzles` table, over the router's transactions. The one
-// place where its snake_case columns map to quest.v1.Puzzle. libpqxx
-// exceptions propagate to Database::Read/Write, which turn them into
-// absl::Status.
+// All SQL that writes `puzzles` and `daily_puzzles`, and every read of them,
+// over the router's transactions: the one place where their snake_case
+// columns map to quest.v1.Puzzle. (Each quest table has one owning store:
+// puzzles and daily_puzzles here, puzzle_attempts and user_progress in
+// attempt_store.h, matches/match_participants/match_answers in
+// match_store.h, leaderboard_scores in leaderboard_store.h. A read may join
+// another store's table when one statement answers the question, as NextFor
+// does with puzzle_attempts; writes never cross.) libpqxx exceptions
+// propagate to Database::Read/Write, which turn them into absl::Status.
 #ifndef QS_QUEST_PUZZLE_STORE_H_
 #define QS_QUEST_PUZZLE_STORE_H_
 
@@ -14,6 +19,8 @@
 #include "common/db/database.h"
 #include "common/db/transaction.h"
 #include "proto/quest/v1/puzzles.pb.h"
+#include "quest/puzzle_rules.h"
+#include "quest/rating.h"
 
 namespace qs::quest {
 
@@ -25,6 +32,15 @@ struct StoredPuzzle {
   std::string solution;
 };
 
+
+// What playing a puzzle needs: who may, the answer, the rating to update.
+struct PuzzleForPlay {
+  std::string id;
+  std::string author_id;
+  v1::PuzzleStatus status = v1::PUZZLE_STATUS_UNSPECIFIED;
+  std::string solution;
+  Rating rating;
+};
 
 struct FeedQuery {
   std::string status;        // "published", or "draft" with author_id set
@@ -55,23 +71,32 @@ class PuzzleStore {
 
   std::vector<v1::Puzzle> List(db::ReadTx& tx, const FeedQuery& query);
 
-  // The puzzle chosen for `day` ("YYYY-MM-DD"), if one was chosen yet.
-  std::optional<v1::Puzzle> DailyPuzzle(db::ReadTx& tx, const std::string& day);
+  // The puzzle chosen for `day` ("YYYY-MM-DD"); NOT_FOUND while none is.
+  absl::StatusOr<v1::Puzzle> DailyPuzzle(db::ReadTx& tx, const std::string& day);
   // Chooses the puzzle of `day` unless chosen already: a published puzzle
   // never chosen before, picked by a hash of (id, day). Losing a race to
   // another chooser is fine: the caller reads whatever won.
   void ChooseDailyPuzzle(db::WriteTx& tx, const std::string& day);
 
-  // The published puzzle `user_id` never started whose rating is within
-  // [user rating + low_offset, user rating + high_offset] (user rating 1500
-  // when unknown) and closest to its middle; `theme` empty for any.
-  std::optional<v1::Puzzle> NextFor(db::ReadTx& tx, const std::string& user_id,
-                                             const std::string& theme, int low_offset,
-                                             int high_offset);
-};
+  // The puzzle as play sees it, NOT_FOUND when no such id. Lock takes the
+  // row for update (an attempt rates the puzzle); Read does not (a match
+  // answer only checks it).
+  absl::StatusOr<PuzzleForPlay> LockForPlay(db::WriteTx& tx, const std::string& id);
+  absl::StatusOr<PuzzleForPlay> ReadForPlay(db::WriteTx& tx, const std::string& id);
+  void CountPlay(db::WriteTx& tx, const std::string& id);
+  // Stores the Glicko-2 rating; the public rating is its whole number,
+  // clamped to the allowed range.
+  void SetRating(db::WriteTx& tx, const std::string& id, const Rating& rating);
+  // How many of `ids` are published puzzles.
+  int64_t CountPublished(db::WriteTx& tx, const std::vector<std::string>& ids);
 
-// created_at of a puzzle as microseconds since the epoch (feed positions).
-int64_t CreatedAtMicros(const v1::Puzzle& puzzle);
+  // The published puzzle `user_id` never started whose rating is within
+  // [user rating + window.low, user rating + window.high] (user rating 1500
+  // when unknown) and closest to its middle; `theme` empty for any.
+  // NOT_FOUND when there is none.
+  absl::StatusOr<v1::Puzzle> NextFor(db::ReadTx& tx, const std::string& user_id,
+                                     const std::string& theme, RatingWindow window);
+};
 
 }  // namespace qs::quest
 

@@ -13,6 +13,10 @@ std::string MicrosOrZeroSql(absl::string_view column) {
   return absl::StrCat("coalesce(", MicrosSql(column), ", 0)");
 }
 
+std::string MillisSinceSql(absl::string_view column) {
+  return absl::StrCat("(extract(epoch FROM clock_timestamp() - ", column, ") * 1000)::bigint");
+}
+
 std::string TimestampSql(absl::string_view parameter) {
   return absl::StrCat("('epoch'::timestamptz + ", parameter, " * interval '1 microsecond')");
 }

@@ -31,6 +31,9 @@ namespace qs::db {
 std::string MicrosSql(absl::string_view column);
 // The same with NULL read as 0 (pair with SetTimestampIfSet).
 std::string MicrosOrZeroSql(absl::string_view column);
+// Whole milliseconds from `column` to now by the database clock
+// (clock_timestamp(), not the transaction's start).
+std::string MillisSinceSql(absl::string_view column);
 // The timestamptz of a bigint-microseconds parameter, e.g. TimestampSql("$7").
 std::string TimestampSql(absl::string_view parameter);
 
