@@ -14,11 +14,11 @@ std::string MicrosOrZeroSql(absl::string_view column) {
 }
 
 std::string MillisSinceSql(absl::string_view column) {
-  return absl::StrCat("(extract(epoch FROM clock_timestamp() - ", column, ") * 1000)::bigint");
+  return absl::StrCat("(extract(epoch FROM clock_timestamp() - (", column, ")) * 1000)::bigint");
 }
 
 std::string TimestampSql(absl::string_view parameter) {
-  return absl::StrCat("('epoch'::timestamptz + ", parameter, " * interval '1 microsecond')");
+  return absl::StrCat("('epoch'::timestamptz + (", parameter, ") * interval '1 microsecond')");
 }
 
 void SetTimestamp(int64_t micros, google::protobuf::Timestamp* timestamp) {
