@@ -2,6 +2,15 @@
 
 load("@rules_cc//cc:defs.bzl", "cc_binary")
 
+# What every RPC handler library of a service builds on (common/grpc/handler.h
+# and the API conventions): `deps = HANDLER_DEPS + [...]`.
+HANDLER_DEPS = [
+    "//common/api:keyset_page",
+    "//common/api:validation",
+    "//common/base:status_macros",
+    "//common/grpc:handler",
+]
+
 def service_binaries(service, deps = []):
     """Defines :<service>_server (from main.cc) and :migrate for `service`.
 

@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/base/status_macros.h"
 #include "common/db/db_error.h"
 #include "pqxx/pqxx"
 
@@ -124,19 +125,25 @@ absl::StatusOr<int64_t> RunInTransaction(pqxx::connection& connection,
   }
 }
 
+// The applied migrations, FAILED_PRECONDITION if any differs from the known
+// set (see RequireNoDrift).
+absl::StatusOr<std::vector<AppliedMigration>> ReadAppliedWithoutDrift(
+    pqxx::connection& connection, const std::vector<Migration>& migrations) {
+  QS_ASSIGN_OR_RETURN(std::vector<AppliedMigration> applied, ReadApplied(connection));
+  QS_RETURN_IF_ERROR(RequireNoDrift(applied, migrations));
+  return applied;
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<AppliedMigration>> Migrator::Run() {
-  absl::StatusOr<std::unique_ptr<LockedSession>> session =
-      LockedSession::Open(conninfo_);
-  if (!session.ok()) return session.status();
-  pqxx::connection& connection = (*session)->connection();
-  absl::StatusOr<std::vector<AppliedMigration>> applied = ReadApplied(connection);
-  if (!applied.ok()) return applied.status();
-  if (absl::Status s = RequireNoDrift(*applied, migrations_); !s.ok()) return s;
+  QS_ASSIGN_OR_RETURN(std::unique_ptr<LockedSession> session, LockedSession::Open(conninfo_));
+  pqxx::connection& connection = session->connection();
+  QS_ASSIGN_OR_RETURN(std::vector<AppliedMigration> applied,
+                      ReadAppliedWithoutDrift(connection, migrations_));
 
   std::map<std::string, bool> done;
-  for (const AppliedMigration& a : *applied) done[a.version] = true;
+  for (const AppliedMigration& a : applied) done[a.version] = true;
   std::vector<AppliedMigration> now_applied;
   for (const Migration& migration : migrations_) {
     if (done.count(migration.version)) continue;
@@ -156,16 +163,13 @@ absl::StatusOr<std::vector<AppliedMigration>> Migrator::Run() {
 }
 
 absl::StatusOr<AppliedMigration> Migrator::Revert() {
-  absl::StatusOr<std::unique_ptr<LockedSession>> session =
-      LockedSession::Open(conninfo_);
-  if (!session.ok()) return session.status();
-  pqxx::connection& connection = (*session)->connection();
-  absl::StatusOr<std::vector<AppliedMigration>> applied = ReadApplied(connection);
-  if (!applied.ok()) return applied.status();
-  if (applied->empty()) return absl::NotFoundError("no migration is applied");
-  if (absl::Status s = RequireNoDrift(*applied, migrations_); !s.ok()) return s;
+  QS_ASSIGN_OR_RETURN(std::unique_ptr<LockedSession> session, LockedSession::Open(conninfo_));
+  pqxx::connection& connection = session->connection();
+  QS_ASSIGN_OR_RETURN(std::vector<AppliedMigration> applied,
+                      ReadAppliedWithoutDrift(connection, migrations_));
+  if (applied.empty()) return absl::NotFoundError("no migration is applied");
 
-  AppliedMigration last = applied->back();
+  AppliedMigration last = applied.back();
   const Migration* migration = nullptr;
   for (const Migration& m : migrations_) {
     if (m.version == last.version) migration = &m;
@@ -182,17 +186,13 @@ absl::StatusOr<AppliedMigration> Migrator::Revert() {
 }
 
 absl::StatusOr<MigrationStatus> Migrator::Status() {
-  absl::StatusOr<std::unique_ptr<LockedSession>> session =
-      LockedSession::Open(conninfo_);
-  if (!session.ok()) return session.status();
-  absl::StatusOr<std::vector<AppliedMigration>> applied =
-      ReadApplied((*session)->connection());
-  if (!applied.ok()) return applied.status();
+  QS_ASSIGN_OR_RETURN(std::unique_ptr<LockedSession> session, LockedSession::Open(conninfo_));
+  QS_ASSIGN_OR_RETURN(std::vector<AppliedMigration> applied, ReadApplied(session->connection()));
   MigrationStatus status;
-  status.applied = *applied;
-  status.drift = FindDrift(*applied, migrations_);
+  status.drift = FindDrift(applied, migrations_);
   std::map<std::string, bool> done;
-  for (const AppliedMigration& a : *applied) done[a.version] = true;
+  for (const AppliedMigration& a : applied) done[a.version] = true;
+  status.applied = std::move(applied);
   for (const Migration& m : migrations_) {
     if (!done.count(m.version)) status.pending.push_back(m);
   }
