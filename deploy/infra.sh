@@ -239,11 +239,13 @@ up() {
   start_pg "$root/replica" "$replica_port" replica
   wait_replica
   start_nats
+  start_restart_agent
   write_env
   log "up: primary 127.0.0.1:$primary_port, replica 127.0.0.1:$replica_port, nats 127.0.0.1:$nats_port"
 }
 
 stop() {
+  stop_restart_agent
   if nats_running; then
     local pid
     pid=$(cat "$(nats_pid_file)")
@@ -288,7 +290,7 @@ reset_databases() {
   log "service databases reset"
 }
 
-restart_primary() {
+restart_primary_now() {
   local data
   data="$(pg_root)/primary"
   as_postgres "$pg_bin/pg_ctl" -D "$data" -m fast -w -t 60 restart \
@@ -298,12 +300,61 @@ restart_primary() {
   wait_replica
 }
 
+# The primary is restarted by an agent that `up` starts beside the servers,
+# not by the caller itself: a test that restarts the primary runs under
+# Bazel, which kills every process the test left behind when it ends — a
+# postmaster started from inside the test included (seen: the primary gone,
+# with nothing in its log, right after connection_pool_restart_test).
+agent_fifo() { echo "$state/restart-agent.fifo"; }
+agent_pid_file() { echo "$state/restart-agent.pid"; }
+agent_running() { [[ -f "$(agent_pid_file)" ]] && kill -0 "$(cat "$(agent_pid_file)")" 2>/dev/null; }
+
+start_restart_agent() {
+  agent_running && return
+  rm -f "$(agent_fifo)"
+  mkfifo "$(agent_fifo)"
+  STATE_DIR="$state" PG_PRIMARY_PORT="$primary_port" PG_REPLICA_PORT="$replica_port" \
+    NATS_PORT="$nats_port" NATS_MONITOR_PORT="$nats_monitor_port" \
+    setsid nohup "$repo/deploy/infra.sh" restart-agent --state "$state" \
+    >>"$state/restart-agent.log" 2>&1 </dev/null &
+  echo $! >"$(agent_pid_file)"
+}
+
+stop_restart_agent() {
+  if agent_running; then kill -TERM "$(cat "$(agent_pid_file)")" 2>/dev/null || true; fi
+  rm -f "$(agent_pid_file)" "$(agent_fifo)"
+}
+
+# The agent's loop: each request on the FIFO names a reply FIFO, which gets
+# the restart's exit code.
+restart_agent() {
+  local reply code
+  while true; do
+    read -r reply <"$(agent_fifo)" || continue
+    [[ -p "$reply" ]] || continue
+    if restart_primary_now; then code=0; else code=1; fi
+    echo "$code" >"$reply"
+  done
+}
+
+restart_primary() {
+  if ! agent_running; then restart_primary_now; return; fi
+  local reply code
+  reply="$state/restart-reply.$$.$RANDOM"
+  mkfifo "$reply"
+  echo "$reply" >"$(agent_fifo)"
+  read -r code <"$reply"
+  rm -f "$reply"
+  return "$code"
+}
+
 case "$command" in
   up) up ;;
   stop) stop ;;
   status) status ;;
   env) cat "$state/infra.env" ;;
   restart-primary) restart_primary ;;
+  restart-agent) restart_agent ;;
   reset-databases) reset_databases ;;
   *) echo "usage: deploy/infra.sh up|stop|status|env|restart-primary|reset-databases [--state DIR]" >&2; exit 2 ;;
 esac

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "tests/quest/quest_server_fixture.h"
+#include "tests/support/start_barrier.h"
 
 namespace qs::testing {
 namespace {
@@ -82,7 +83,7 @@ TEST_F(AttemptServiceTest, CorrectAnswerScoresAndRatesUserAndPuzzle) {
   EXPECT_LT(after.rating(), 1800) << "the puzzle lost to the user";
 
   // The solve was published to the outbox in the same transaction.
-  auto events = OutboxEvents(attempt.id());
+  auto events = OutboxEvents(kDatabase, attempt.id());
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].type(), "quest.v1.PuzzleSolved");
   EXPECT_EQ(events[0].source(), "quest");
@@ -103,7 +104,7 @@ TEST_F(AttemptServiceTest, WrongAnswerAndLaterAttemptsAreNotRatedAgain) {
   EXPECT_LT(wrong.attempt().rating_change(), 0);
   EXPECT_EQ(wrong.progress().solved_count(), 0);
   EXPECT_EQ(wrong.progress().current_streak(), 0);
-  EXPECT_TRUE(OutboxEvents(wrong.attempt().id()).empty()) << "no PuzzleSolved for a miss";
+  EXPECT_TRUE(OutboxEvents(kDatabase, wrong.attempt().id()).empty()) << "no PuzzleSolved for a miss";
 
   SubmitAttemptResponse retry;
   ASSERT_TRUE(Submit(Start(puzzle.id(), player_).id(), "Nc7+", player_, &retry).ok());
@@ -122,7 +123,7 @@ TEST_F(AttemptServiceTest, RetriedSubmitWithTheSameRequestIdChangesNothingTwice)
   ASSERT_TRUE(Submit(attempt.id(), "Nc7+", player_, &second, "retry-1").ok());
   EXPECT_EQ(first.SerializeAsString(), second.SerializeAsString());
   EXPECT_EQ(Progress(player_).attempt_count(), 1);
-  EXPECT_EQ(OutboxEvents(attempt.id()).size(), 1u) << "one solve, one event";
+  EXPECT_EQ(OutboxEvents(kDatabase, attempt.id()).size(), 1u) << "one solve, one event";
   // A new request id for the same attempt is a second submission: refused.
   SubmitAttemptResponse again;
   EXPECT_EQ(Submit(attempt.id(), "Nc7+", player_, &again, "retry-2").error_code(),
@@ -139,22 +140,118 @@ TEST_F(AttemptServiceTest, ConcurrentSubmissionsNeverLoseACounterUpdate) {
     attempt_ids.push_back(Start(Published().id(), player_).id());
   }
   std::atomic<int> failures{0};
-  std::vector<std::thread> submitters;
-  for (int i = 0; i < kAttempts; ++i) {
-    submitters.emplace_back([&, i] {
-      SubmitAttemptResponse out;
-      grpc::Status status = Submit(attempt_ids[i], i % 2 ? "Nc7+" : "no", player_, &out);
-      if (!status.ok()) {
-        ADD_FAILURE() << status.error_message();
-        ++failures;
-      }
-    });
-  }
-  for (std::thread& t : submitters) t.join();
+  RunTogether(kAttempts, [&](int i) {
+    SubmitAttemptResponse out;
+    grpc::Status status = Submit(attempt_ids[i], i % 2 ? "Nc7+" : "no", player_, &out);
+    if (!status.ok()) {
+      ADD_FAILURE() << status.error_message();
+      ++failures;
+    }
+  });
   ASSERT_EQ(failures.load(), 0);
   UserProgress progress = Progress(player_);
   EXPECT_EQ(progress.attempt_count(), kAttempts);
   EXPECT_EQ(progress.solved_count(), kAttempts / 2);
+  pqxx::result row = QueryPrimary(
+      kDatabase,
+      "SELECT p.attempt_count, p.solved_count, p.total_score, "
+      "  (SELECT count(*) FROM puzzle_attempts a WHERE a.user_id = p.user_id), "
+      "  (SELECT coalesce(sum(score), 0) FROM puzzle_attempts a WHERE a.user_id = p.user_id) "
+      "FROM user_progress p WHERE p.user_id = $1",
+      player_);
+  ASSERT_EQ(row.size(), 1u);
+  EXPECT_EQ(row[0][0].as<int64_t>(), kAttempts);
+  EXPECT_EQ(row[0][1].as<int64_t>(), kAttempts / 2);
+  EXPECT_EQ(row[0][0].as<int64_t>(), row[0][3].as<int64_t>());
+  EXPECT_EQ(row[0][2].as<int64_t>(), row[0][4].as<int64_t>());
+}
+
+// Retries of one submission racing each other (a client that timed out and
+// re-sent, several times): the first runs, the others wait for it and replay
+// its response. Checked in the database, not only through the API.
+TEST_F(AttemptServiceTest, ConcurrentRetriesWithOneRequestIdCountOnce) {
+  constexpr int kRetries = 8;
+  constexpr int kAttempts = 3;
+  for (int round = 0; round < kAttempts; ++round) {
+    SCOPED_TRACE(round);
+    Attempt attempt = Start(Published().id(), player_);
+    const std::string request_id = api::NewUuidV4();
+    std::vector<SubmitAttemptResponse> responses(kRetries);
+    std::vector<grpc::Status> statuses(kRetries);
+    RunTogether(kRetries, [&](int i) {
+      statuses[i] = Submit(attempt.id(), "Nc7+", player_, &responses[i], request_id);
+    });
+    for (int i = 0; i < kRetries; ++i) {
+      ASSERT_TRUE(statuses[i].ok()) << statuses[i].error_message();
+      EXPECT_EQ(responses[i].SerializeAsString(), responses[0].SerializeAsString())
+          << "retry " << i << " was not a replay of the first";
+    }
+    EXPECT_EQ(responses[0].attempt().verdict(), VERDICT_CORRECT);
+
+    pqxx::result row = QueryPrimary(
+        kDatabase, "SELECT verdict, score FROM puzzle_attempts WHERE id = $1", attempt.id());
+    ASSERT_EQ(row.size(), 1u);
+    EXPECT_EQ(row[0][0].as<std::string>(), "correct");
+    EXPECT_EQ(row[0][1].as<int64_t>(), responses[0].attempt().score());
+    std::vector<::events::v1::EventEnvelope> events = OutboxEvents(kDatabase, attempt.id());
+    ASSERT_EQ(events.size(), 1u) << "one solve, one event";
+    EXPECT_EQ(events[0].type(), "quest.v1.PuzzleSolved");
+  }
+
+  // Every total equals the sum of the user's attempt scores, in SQL.
+  const int64_t sum = QueryPrimary(kDatabase,
+                                   "SELECT coalesce(sum(score), 0)::bigint FROM puzzle_attempts "
+                                   "WHERE user_id = $1",
+                                   player_)[0][0]
+                          .as<int64_t>();
+  EXPECT_GT(sum, 0);
+  pqxx::result progress = QueryPrimary(
+      kDatabase,
+      "SELECT attempt_count, solved_count, total_score FROM user_progress WHERE user_id = $1",
+      player_);
+  ASSERT_EQ(progress.size(), 1u);
+  EXPECT_EQ(progress[0][0].as<int64_t>(), kAttempts);
+  EXPECT_EQ(progress[0][1].as<int64_t>(), kAttempts);
+  EXPECT_EQ(progress[0][2].as<int64_t>(), sum);
+  // Per kind of period (all time, ISO weeks, UTC days), summed so that a run
+  // across midnight still adds up.
+  pqxx::result boards = QueryPrimary(
+      kDatabase,
+      "SELECT left(period, 1) AS kind, sum(score)::bigint FROM leaderboard_scores "
+      "WHERE user_id = $1 GROUP BY kind ORDER BY kind",
+      player_);
+  ASSERT_EQ(boards.size(), 3u) << "all, daily and weekly rows";
+  for (const pqxx::row& board : boards) {
+    EXPECT_EQ(board[1].as<int64_t>(), sum) << "period kind " << board[0].c_str();
+  }
+}
+
+// Two first attempts at one puzzle, submitted at the same moment: only one
+// of them may rate the user (and the puzzle).
+TEST_F(AttemptServiceTest, SimultaneousFirstAttemptsRateTheUserOnce) {
+  constexpr int kRounds = 5;
+  for (int round = 0; round < kRounds; ++round) {
+    SCOPED_TRACE(round);
+    Puzzle puzzle = Published();
+    const std::string first = Start(puzzle.id(), player_).id();
+    const std::string second = Start(puzzle.id(), player_).id();
+    std::vector<grpc::Status> statuses(2);
+    std::vector<SubmitAttemptResponse> responses(2);
+    RunTogether(2, [&](int i) {
+      statuses[i] = Submit(i == 0 ? first : second, i == 0 ? "Nc7+" : "no", player_,
+                           &responses[i]);
+    });
+    ASSERT_TRUE(statuses[0].ok()) << statuses[0].error_message();
+    ASSERT_TRUE(statuses[1].ok()) << statuses[1].error_message();
+    EXPECT_NE(responses[0].attempt().rated(), responses[1].attempt().rated());
+    EXPECT_EQ(QueryPrimary(kDatabase,
+                           "SELECT count(*) FROM puzzle_attempts "
+                           "WHERE user_id = $1 AND puzzle_id = $2 AND rated",
+                           player_, puzzle.id())[0][0]
+                  .as<int>(),
+              1)
+        << "rated twice, or never";
+  }
 }
 
 TEST_F(AttemptServiceTest, OnlyTheOwnerMaySubmitAndOnlyPublishedPuzzlesArePlayable) {

@@ -2,6 +2,8 @@
 // quest binary: ranks with ties, pages, the neighbourhood of a user, bad input.
 #include <set>
 
+#include "common/migrate/migration_set.h"
+#include "common/migrate/migrator.h"
 #include "tests/quest/quest_server_fixture.h"
 
 namespace qs::testing {
@@ -140,6 +142,134 @@ TEST_F(LeaderboardServiceTest, BadInputIsRejectedPrecisely) {
   daily.set_page_size(101);
   EXPECT_EQ(leaderboards_->GetLeaderboard(As(player_).get(), daily, &page).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// Ranks checked against the table itself: a quest server of its own on a
+// scratch database whose board is known, with a small exact-rank limit, so
+// that pages fall on both sides of it.
+class LeaderboardRankTest : public ServiceFixture {
+ protected:
+  static constexpr int kExactLimit = 5;
+  static constexpr int kUsers = 30;
+
+  void SetUp() override {
+    auto migrations =
+        migrate::LoadMigrationDirectories({"migrations/common", "migrations/quest"});
+    ASSERT_TRUE(migrations.ok()) << migrations.status();
+    absl::StatusOr<std::vector<migrate::AppliedMigration>> applied =
+        migrate::Migrator(scratch_.Conninfo(), *migrations).Run();
+    ASSERT_TRUE(applied.ok()) << applied.status();
+    // Scores 1000, 1000, 1000, 990, 990, 990, ...: ties of three.
+    {
+      pqxx::connection connection(scratch_.Conninfo());
+      pqxx::work tx(connection);
+      for (int i = 0; i < kUsers; ++i) {
+        users_.push_back(api::NewUuidV4());
+        tx.exec_params("INSERT INTO leaderboard_scores (period, user_id, score) "
+                       "VALUES ('all', $1, $2)",
+                       users_.back(), 1000 - 10 * (i / 3));
+      }
+      tx.commit();
+    }
+    // The board is on the replica before the server reads its first
+    // histogram, so that the estimates are of this board.
+    const TestInfra& infra = TestInfra::Get();
+    ASSERT_TRUE(Eventually([&] {
+      try {
+        pqxx::connection replica(infra.AdminConnectionString(infra.replica_port, scratch_.name()));
+        return pqxx::nontransaction(replica)
+                   .exec1("SELECT count(*) FROM leaderboard_scores")[0]
+                   .as<int>() == kUsers;
+      } catch (const std::exception&) {
+        return false;  // the database or table is not replayed yet
+      }
+    }));
+    server_ = StartService("quest", {{"DB_NAME", scratch_.name()},
+                                     {"LEADERBOARD_EXACT_RANK_LIMIT", std::to_string(kExactLimit)},
+                                     {"LEADERBOARD_RANK_REFRESH_MS", "200"}});
+    leaderboards_ = ::quest::v1::LeaderboardService::NewStub(ChannelTo(*server_));
+  }
+
+  void TearDown() override {
+    if (HasFailure()) std::cerr << "---- quest server log ----\n" << server_->Log();
+  }
+
+  // 1 + the rows of the board scoring strictly higher, counted on the primary.
+  int64_t RankInSql(int64_t score) {
+    pqxx::connection connection(scratch_.Conninfo());
+    return 1 + pqxx::nontransaction(connection)
+                   .exec_params1("SELECT count(*) FROM leaderboard_scores "
+                                 "WHERE period = 'all' AND score > $1",
+                                 score)[0]
+                   .as<int64_t>();
+  }
+
+  // Every entry's rank is the SQL rank; the response says "estimated"
+  // exactly when its first entry lies below the exact limit.
+  void ExpectRanksMatchTheTable(
+      const google::protobuf::RepeatedPtrField<LeaderboardEntry>& entries, bool estimated) {
+    ASSERT_FALSE(entries.empty());
+    for (const LeaderboardEntry& entry : entries) {
+      EXPECT_EQ(entry.rank(), RankInSql(entry.score()))
+          << "user " << entry.user_id() << " score " << entry.score();
+    }
+    const int64_t above_first = RankInSql(entries[0].score()) - 1;
+    EXPECT_EQ(estimated, above_first >= kExactLimit) << above_first << " rows above";
+  }
+
+  grpc::Status Around(const std::string& user, int radius,
+                      GetLeaderboardAroundUserResponse* out) {
+    GetLeaderboardAroundUserRequest request;
+    request.set_user_id(user);
+    request.set_period(LEADERBOARD_PERIOD_ALL_TIME);
+    request.set_radius(radius);
+    return leaderboards_->GetLeaderboardAroundUser(As(viewer_).get(), request, out);
+  }
+
+  ScratchDatabase scratch_{"quest"};
+  std::vector<std::string> users_;
+  std::unique_ptr<ServiceProcess> server_;
+  std::unique_ptr<::quest::v1::LeaderboardService::Stub> leaderboards_;
+  const std::string viewer_ = api::NewUuidV4();
+};
+
+TEST_F(LeaderboardRankTest, RanksEqualOnePlusHigherScoresOnBothSidesOfTheExactLimit) {
+  // Deep ranks are estimated once the histogram is warm.
+  GetLeaderboardAroundUserResponse deep;
+  ASSERT_TRUE(Eventually([&] {
+    deep.Clear();
+    return Around(users_[20], 1, &deep).ok() && deep.ranks_estimated();
+  })) << deep.DebugString();
+  ExpectRanksMatchTheTable(deep.entries(), deep.ranks_estimated());
+
+  GetLeaderboardRequest request;
+  request.set_period(LEADERBOARD_PERIOD_ALL_TIME);
+  request.set_page_size(4);
+  int pages = 0, exact_pages = 0, estimated_pages = 0, entries = 0;
+  while (true) {
+    SCOPED_TRACE(pages);
+    GetLeaderboardResponse page;
+    grpc::Status status = leaderboards_->GetLeaderboard(As(viewer_).get(), request, &page);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(page.period_key(), "all");
+    ExpectRanksMatchTheTable(page.entries(), page.ranks_estimated());
+    ++pages;
+    entries += page.entries_size();
+    ++(page.ranks_estimated() ? estimated_pages : exact_pages);
+    if (page.next_page_token().empty()) break;
+    request.set_page_token(page.next_page_token());
+  }
+  EXPECT_EQ(entries, kUsers);
+  EXPECT_EQ(exact_pages, 2) << "pages starting above 5 rows: ranks 1 and 4";
+  EXPECT_EQ(estimated_pages, pages - 2);
+
+  // Around a user at the top (exact) and at the bottom (estimated).
+  for (int user : {0, 4, kUsers - 1}) {
+    SCOPED_TRACE(user);
+    GetLeaderboardAroundUserResponse around;
+    ASSERT_TRUE(Around(users_[user], 2, &around).ok());
+    ExpectRanksMatchTheTable(around.entries(), around.ranks_estimated());
+  }
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "tests/quest/quest_server_fixture.h"
+#include "tests/support/start_barrier.h"
 
 namespace qs::testing {
 namespace {
@@ -28,7 +29,7 @@ class MatchServiceTest : public QuestServerFixture {
                    const std::string& match_id, const std::string& user, Match* out) {
     MatchRequest request;
     request.set_match_id(match_id);
-    return (matches_->*rpc)(As(user).get(), request, out);
+    return (matches_.get()->*rpc)(As(user).get(), request, out);
   }
   grpc::Status Join(const std::string& id, const std::string& user, Match* out) {
     return Act(&MatchService::Stub::JoinMatch, id, user, out);
@@ -103,7 +104,7 @@ TEST_F(MatchServiceTest, HeadToHeadFromWaitingToFinishedWithAWinner) {
             grpc::StatusCode::FAILED_PRECONDITION) << "the match is over";
   EXPECT_EQ(Leave(match.id(), guest_, &out).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
 
-  auto events = OutboxEvents(match.id());
+  auto events = OutboxEvents(kDatabase, match.id());
   ASSERT_EQ(events.size(), 1u);
   ::quest::v1::MatchFinished event;
   ASSERT_TRUE(events[0].payload().UnpackTo(&event));
@@ -130,18 +131,23 @@ TEST_F(MatchServiceTest, HeadToHeadFromWaitingToFinishedWithAWinner) {
 TEST_F(MatchServiceTest, ConcurrentJoinsNeverOverfillAMatch) {
   Match match = NewMatch(MATCH_MODE_GROUP, 4, 1);
   std::atomic<int> joined{0}, full{0};
-  std::vector<std::thread> joiners;
-  for (int i = 0; i < 10; ++i) {
-    joiners.emplace_back([&] {
-      Match out;
-      grpc::Status status = Join(match.id(), api::NewUuidV4(), &out);
-      if (status.ok()) ++joined;
-      if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) ++full;
-    });
-  }
-  for (std::thread& joiner : joiners) joiner.join();
+  RunTogether(10, [&](int) {
+    Match out;
+    grpc::Status status = Join(match.id(), api::NewUuidV4(), &out);
+    if (status.ok()) ++joined;
+    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) ++full;
+  });
   EXPECT_EQ(joined.load(), 3);
   EXPECT_EQ(full.load(), 7);
+  // In the database itself: never more participants than max_players.
+  pqxx::result rows = QueryPrimary(
+      kDatabase,
+      "SELECT (SELECT count(*) FROM match_participants p WHERE p.match_id = m.id), "
+      "  m.max_players FROM matches m WHERE m.id = $1",
+      match.id());
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_LE(rows[0][0].as<int>(), rows[0][1].as<int>());
+  EXPECT_EQ(rows[0][0].as<int>(), 4);
   Match now;
   EXPECT_TRUE(Eventually([&] {
     return Act(&MatchService::Stub::GetMatch, match.id(), host_, &now).ok() &&
@@ -169,6 +175,62 @@ TEST_F(MatchServiceTest, LeavingCancelsAnEmptyMatchAndForfeitsARunningOne) {
   EXPECT_EQ(finished.status(), MATCH_STATUS_FINISHED);
   EXPECT_EQ(Of(finished, player_).rank(), 3) << "who left ranks after who stayed";
   EXPECT_TRUE(Of(finished, player_).left());
+}
+
+// No match reply carries a solution: every reply of a whole match, from
+// creation to the end, serialised, never contains the unique solutions.
+TEST_F(MatchServiceTest, NoMatchReplyCarriesASolution) {
+  std::vector<std::string> solutions;
+  CreateMatchRequest create;
+  create.set_mode(MATCH_MODE_GROUP);
+  create.set_max_players(3);
+  for (int i = 0; i < 2; ++i) {
+    solutions.push_back("secret-" + api::NewUuidV4());
+    CreatePuzzleRequest puzzle = NewPuzzle();
+    puzzle.set_solution(solutions.back());
+    puzzle.set_publish(true);
+    create.add_puzzle_ids(Create(puzzle, author_).id());
+  }
+  int replies = 0;
+  auto expect_secret = [&](const google::protobuf::Message& reply, const grpc::Status& status,
+                           const char* rpc) {
+    ++replies;
+    EXPECT_TRUE(status.ok()) << rpc << ": " << status.error_message();
+    const std::string bytes = reply.SerializeAsString();
+    for (const std::string& solution : solutions) {
+      EXPECT_EQ(bytes.find(solution), std::string::npos) << rpc << " leaked a solution";
+      EXPECT_EQ(status.error_message().find(solution), std::string::npos) << rpc;
+    }
+  };
+  Match match;
+  expect_secret(match, matches_->CreateMatch(As(host_).get(), create, &match), "CreateMatch");
+  Match out;
+  expect_secret(out, Join(match.id(), guest_, &out), "JoinMatch");
+  expect_secret(out, Join(match.id(), player_, &out), "JoinMatch");
+  expect_secret(out, Start(match.id(), host_, &out), "StartMatch");
+  SubmitMatchAnswerResponse answer;
+  for (int puzzle = 0; puzzle < 2; ++puzzle) {
+    expect_secret(answer, Answer(match, puzzle, solutions[puzzle], host_, &answer),
+                  "SubmitMatchAnswer (right)");
+    EXPECT_TRUE(answer.correct());
+    expect_secret(answer, Answer(match, puzzle, "wrong", guest_, &answer),
+                  "SubmitMatchAnswer (wrong)");
+    EXPECT_FALSE(answer.correct());
+  }
+  expect_secret(out, Leave(match.id(), player_, &out), "LeaveMatch");
+  EXPECT_EQ(out.status(), MATCH_STATUS_FINISHED);
+  expect_secret(out, Act(&MatchService::Stub::GetMatch, match.id(), guest_, &out), "GetMatch");
+  ListMatchesRequest history;
+  history.set_user_id(host_);
+  ListMatchesResponse listed;
+  ASSERT_TRUE(Eventually([&] {
+    listed.Clear();
+    return matches_->ListMatches(As(host_).get(), history, &listed).ok() &&
+           listed.matches_size() == 1;
+  }));
+  expect_secret(listed, matches_->ListMatches(As(host_).get(), history, &listed),
+                "ListMatches");
+  EXPECT_EQ(replies, 11);
 }
 
 TEST_F(MatchServiceTest, BadInputIsRejectedPrecisely) {

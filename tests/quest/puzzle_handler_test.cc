@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "tests/quest/quest_server_fixture.h"
+#include "tests/support/start_barrier.h"
 
 namespace qs::testing {
 namespace {
@@ -49,6 +50,83 @@ TEST_F(PuzzleServiceTest, CreateThenGetNeverReturnsTheSolution) {
   ASSERT_TRUE(Get(created.id(), author_, &fetched).ok());
   EXPECT_EQ(fetched.SerializeAsString(), created.SerializeAsString());
   EXPECT_EQ(fetched.DebugString().find("Nc7+"), std::string::npos);
+}
+
+// Solutions never leave the server: every puzzle and attempt reply along a
+// puzzle's life, serialised, lacks its unique solution (and so do errors).
+TEST_F(PuzzleServiceTest, NoPuzzleOrAttemptReplyCarriesTheSolution) {
+  const std::string solution = "secret-" + api::NewUuidV4();
+  int replies = 0;
+  auto expect_secret = [&](const google::protobuf::Message& reply, const grpc::Status& status,
+                           const char* rpc) {
+    ++replies;
+    EXPECT_TRUE(status.ok()) << rpc << ": " << status.error_message();
+    EXPECT_EQ(reply.SerializeAsString().find(solution), std::string::npos)
+        << rpc << " leaked the solution";
+    EXPECT_EQ(status.error_message().find(solution), std::string::npos) << rpc;
+  };
+  CreatePuzzleRequest create = NewPuzzle();
+  create.set_solution(solution);
+  Puzzle puzzle;
+  expect_secret(puzzle, puzzles_->CreatePuzzle(As(author_).get(), create, &puzzle),
+                "CreatePuzzle");
+  UpdatePuzzleRequest publish;
+  publish.set_puzzle_id(puzzle.id());
+  publish.set_version(puzzle.version());
+  publish.set_status(PUZZLE_STATUS_PUBLISHED);
+  expect_secret(puzzle, puzzles_->UpdatePuzzle(As(author_).get(), publish, &puzzle),
+                "UpdatePuzzle");
+  Puzzle fetched;
+  expect_secret(fetched, Get(puzzle.id(), player_, &fetched), "GetPuzzle");
+
+  ListPuzzlesRequest feed;
+  feed.set_theme(theme_);
+  ASSERT_TRUE(Eventually([&] { return AllPages(feed, player_).size() == 1; }));
+  for (const std::string& user : {player_, author_}) {
+    ListPuzzlesResponse page;
+    expect_secret(page, puzzles_->ListPuzzles(As(user).get(), feed, &page), "ListPuzzles");
+    EXPECT_EQ(page.puzzles_size(), 1);
+  }
+  GetNextPuzzleRequest next_request;
+  next_request.set_theme(theme_);
+  Puzzle next;
+  expect_secret(next, puzzles_->GetNextPuzzle(As(player_).get(), next_request, &next),
+                "GetNextPuzzle");
+
+  for (const std::string& answer : {std::string("wrong"), solution}) {
+    StartAttemptRequest start;
+    start.set_puzzle_id(puzzle.id());
+    Attempt attempt;
+    expect_secret(attempt, attempts_->StartAttempt(As(player_).get(), start, &attempt),
+                  "StartAttempt");
+    SubmitAttemptRequest submit;
+    submit.set_attempt_id(attempt.id());
+    submit.set_answer(answer);
+    submit.set_request_id(api::NewUuidV4());
+    SubmitAttemptResponse result;
+    expect_secret(result, attempts_->SubmitAttempt(As(player_).get(), submit, &result),
+                  "SubmitAttempt");
+    EXPECT_EQ(result.attempt().verdict(), answer == solution ? VERDICT_CORRECT
+                                                             : VERDICT_INCORRECT);
+    // The replay of a retry is the stored response: still no solution.
+    expect_secret(result, attempts_->SubmitAttempt(As(player_).get(), submit, &result),
+                  "SubmitAttempt (replayed)");
+  }
+  ListAttemptsRequest history;
+  ListAttemptsResponse attempts;
+  ASSERT_TRUE(Eventually([&] {
+    attempts.Clear();
+    return attempts_->ListAttempts(As(player_).get(), history, &attempts).ok() &&
+           attempts.attempts_size() == 2;
+  }));
+  expect_secret(attempts, attempts_->ListAttempts(As(player_).get(), history, &attempts),
+                "ListAttempts");
+  ArchivePuzzleRequest archive;
+  archive.set_puzzle_id(puzzle.id());
+  archive.set_version(puzzle.version());
+  expect_secret(puzzle, puzzles_->ArchivePuzzle(As(author_).get(), archive, &puzzle),
+                "ArchivePuzzle");
+  EXPECT_EQ(replies, 14);
 }
 
 TEST_F(PuzzleServiceTest, DraftsAreInvisibleToOthersUntilPublished) {
@@ -305,18 +383,20 @@ TEST_F(PuzzleDiscoveryTest, DailyPuzzleIsFixedPerDayAndTheSameForConcurrentCalle
   // A past day of this test alone, asked by several callers at once.
   absl::CivilDay day = absl::CivilDay(2001, 1, 1) + std::stoul(UniqueSuffix()) % 7000;
   const std::string date = absl::FormatCivilTime(day);
-  std::vector<std::string> chosen(4);
-  std::vector<std::thread> callers;
-  for (int i = 0; i < 4; ++i) {
-    callers.emplace_back([&, i] {
-      DailyPuzzle daily;
-      grpc::Status status = Daily(date, &daily);
-      chosen[i] = status.ok() ? daily.puzzle().id() : status.error_message();
-    });
-  }
-  for (std::thread& caller : callers) caller.join();
+  constexpr int kCallers = 6;
+  std::vector<std::string> chosen(kCallers);
+  RunTogether(kCallers, [&](int i) {
+    DailyPuzzle daily;
+    grpc::Status status = Daily(date, &daily);
+    chosen[i] = status.ok() ? daily.puzzle().id() : status.error_message();
+  });
   for (const std::string& id : chosen) EXPECT_EQ(id, chosen[0]);
   EXPECT_TRUE(api::IsUuid(chosen[0])) << chosen[0];
+  // In the database itself: one row for the day, the puzzle every caller got.
+  pqxx::result rows =
+      QueryPrimary(kDatabase, "SELECT puzzle_id FROM daily_puzzles WHERE day = $1", date);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][0].as<std::string>(), chosen[0]);
 
   DailyPuzzle today, again;
   ASSERT_TRUE(Daily("", &today).ok());

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "pqxx/pqxx"
 #include "tests/support/test_infra.h"
 
 namespace qs::db {
@@ -47,6 +48,24 @@ class DatabaseTest : public ::testing::Test {
   Database db_{TestInfra::Get().ServiceDbConfig("quest"), "router-test"};
   std::string table_;
 };
+
+// Terminates every backend named `application_name` on the node at `port`
+// (the admin role may end any backend) and waits until they have exited.
+// Returns how many there were.
+int TerminateBackends(int port, const std::string& application_name) {
+  const TestInfra& infra = TestInfra::Get();
+  pqxx::connection admin(infra.AdminConnectionString(port, "postgres"));
+  pqxx::nontransaction tx(admin);
+  // MATERIALIZED: the filter must run before the terminations, never the
+  // planner's choice of order (which could end every backend of the node).
+  return tx.exec_params1(
+               "WITH targets AS MATERIALIZED ("
+               "  SELECT pid FROM pg_stat_activity"
+               "  WHERE application_name = $1 AND pid <> pg_backend_pid()) "
+               "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) FROM targets",
+               application_name)[0]
+      .as<int>();
+}
 
 absl::StatusOr<bool> InRecovery(ReadTx& tx) {
   return tx.Query("SELECT pg_is_in_recovery()")[0][0].as<bool>();
@@ -153,6 +172,103 @@ TEST_F(DatabaseTest, PingChecksBothNodes) {
   Database no_replica(broken, "router-test-no-replica");
   absl::Status ping = no_replica.Ping();
   EXPECT_EQ(ping.code(), absl::StatusCode::kUnavailable) << ping;
+}
+
+// A read whose connection is lost runs again on a fresh connection, once.
+TEST_F(DatabaseTest, AReadRetriesOnceWhenItsConnectionIsLost) {
+  const TestInfra& infra = TestInfra::Get();
+  const std::string service = "read-retry-" + qs::testing::UniqueSuffix();
+  Database db(infra.ServiceDbConfig("quest"), service);
+  auto backend_pid = [](ReadTx& tx) -> absl::StatusOr<int> {
+    return tx.Query("SELECT pg_backend_pid()")[0][0].as<int>();
+  };
+  absl::StatusOr<int> before = db.Read(backend_pid);
+  ASSERT_TRUE(before.ok()) << before.status();
+
+  // Idle connections the server closed are replaced before they are lent.
+  ASSERT_GE(TerminateBackends(infra.replica_port, service + "-read"), 1);
+  absl::StatusOr<int> after_idle_kill = db.Read(backend_pid);
+  ASSERT_TRUE(after_idle_kill.ok()) << after_idle_kill.status();
+  EXPECT_NE(*after_idle_kill, *before);
+
+  // Killed while lent, mid-read: the read pool's backends all go, then the
+  // read's next statement finds its connection gone. Read runs the callback
+  // again on a new connection and succeeds.
+  int calls = 0;
+  std::vector<int> pids;
+  absl::StatusOr<bool> in_recovery = db.Read([&](ReadTx& tx) -> absl::StatusOr<bool> {
+    ++calls;
+    pids.push_back(tx.Query("SELECT pg_backend_pid()")[0][0].as<int>());
+    if (calls == 1) {
+      EXPECT_GE(TerminateBackends(infra.replica_port, service + "-read"), 1);
+    }
+    return tx.Query("SELECT pg_is_in_recovery()")[0][0].as<bool>();
+  });
+  ASSERT_TRUE(in_recovery.ok()) << in_recovery.status();
+  EXPECT_TRUE(*in_recovery) << "the retry stayed on the replica";
+  EXPECT_EQ(calls, 2) << "retried exactly once";
+  ASSERT_EQ(pids.size(), 2u);
+  EXPECT_NE(pids[0], pids[1]) << "the retry used a fresh connection";
+
+  // Only once: a read whose connection is lost every time fails UNAVAILABLE.
+  calls = 0;
+  absl::Status always_lost = db.Read([&](ReadTx& tx) -> absl::Status {
+    ++calls;
+    tx.Query("SELECT 1");
+    EXPECT_GE(TerminateBackends(infra.replica_port, service + "-read"), 1);
+    tx.Query("SELECT 1");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(always_lost.code(), absl::StatusCode::kUnavailable) << always_lost;
+  EXPECT_EQ(calls, 2);
+}
+
+// A write whose connection is lost fails UNAVAILABLE and is NOT run again:
+// the statement ran (at most) once, and here did not commit.
+TEST_F(DatabaseTest, AWriteIsNotRetriedWhenItsConnectionIsLost) {
+  const TestInfra& infra = TestInfra::Get();
+  const std::string service = "write-no-retry-" + qs::testing::UniqueSuffix();
+  Database db(infra.ServiceDbConfig("quest"), service);
+  ASSERT_TRUE(db.Write([&](WriteTx& tx) -> absl::Status {
+                  tx.Query("ALTER TABLE " + table_ + " ADD COLUMN counter int NOT NULL DEFAULT 0");
+                  tx.Query("INSERT INTO " + table_ + " (name) VALUES ('counter')");
+                  return absl::OkStatus();
+                }).ok());
+  auto counter = [&]() -> int {
+    absl::StatusOr<int> value = db_.ReadFromPrimary([&](ReadTx& tx) -> absl::StatusOr<int> {
+      return tx.Query("SELECT counter FROM " + table_ + " WHERE name = 'counter'")[0][0]
+          .as<int>();
+    });
+    EXPECT_TRUE(value.ok()) << value.status();
+    return value.ok() ? *value : -1;
+  };
+
+  int calls = 0;
+  absl::Status lost = db.Write([&](WriteTx& tx) -> absl::Status {
+    ++calls;
+    tx.Query("SELECT 1");
+    if (calls == 1) {
+      // Every backend of the write pool, the one lent to us included.
+      EXPECT_GE(TerminateBackends(infra.primary_port, service + "-write"), 1);
+    }
+    tx.Query("UPDATE " + table_ + " SET counter = counter + 1 WHERE name = 'counter'");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(lost.code(), absl::StatusCode::kUnavailable) << lost;
+  EXPECT_NE(lost.message().find("write on " + service + "-write"), std::string::npos) << lost;
+  EXPECT_EQ(calls, 1) << "the write was retried";
+  EXPECT_EQ(counter(), 0) << "the update ran again after the connection was lost";
+
+  // The pool recovers: the next write runs on a new connection, once.
+  calls = 0;
+  absl::Status next = db.Write([&](WriteTx& tx) -> absl::Status {
+    ++calls;
+    tx.Query("UPDATE " + table_ + " SET counter = counter + 1 WHERE name = 'counter'");
+    return absl::OkStatus();
+  });
+  EXPECT_TRUE(next.ok()) << next;
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(counter(), 1);
 }
 
 }  // namespace

@@ -1,0 +1,128 @@
+// The transactional outbox (common/events/outbox.h) on a scratch database
+// migrated with the common tables: an event commits or rolls back with the
+// change it describes, and the stored envelope says what it promises.
+#include "common/events/outbox.h"
+
+#include <string>
+
+#include "absl/time/clock.h"
+#include "common/api/uuid.h"
+#include "common/db/database.h"
+#include "common/migrate/migration_set.h"
+#include "common/migrate/migrator.h"
+#include "google/protobuf/util/time_util.h"
+#include "google/protobuf/wrappers.pb.h"
+#include "gtest/gtest.h"
+#include "pqxx/pqxx"
+#include "proto/events/v1/events.pb.h"
+#include "tests/support/test_infra.h"
+
+namespace qs::events {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+class OutboxTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto migrations = migrate::LoadMigrationDirectories({"migrations/common"});
+    ASSERT_TRUE(migrations.ok()) << migrations.status();
+    auto applied = migrate::Migrator(scratch_.Conninfo(), *migrations).Run();
+    ASSERT_TRUE(applied.ok()) << applied.status();
+  }
+
+  // Rows of the outbox about `aggregate_id`, read on the primary.
+  pqxx::result Rows(const std::string& aggregate_id) {
+    pqxx::connection connection(scratch_.Conninfo());
+    return pqxx::nontransaction(connection)
+        .exec_params("SELECT id::text, type, aggregate_id::text, envelope, published_at IS NULL "
+                     "FROM outbox_events WHERE aggregate_id = $1 ORDER BY created_at",
+                     aggregate_id);
+  }
+
+  static google::protobuf::StringValue Payload(const std::string& text) {
+    google::protobuf::StringValue payload;
+    payload.set_value(text);
+    return payload;
+  }
+
+  qs::testing::ScratchDatabase scratch_{"quest"};
+  db::Database database_{scratch_.Config(), "outbox-test"};
+  const std::string aggregate_ = api::NewUuidV4();
+};
+
+TEST_F(OutboxTest, ARolledBackChangeLeavesNoEvent) {
+  absl::Status status = database_.Write([&](db::WriteTx& tx) -> absl::Status {
+    AppendEvent(tx, "quest", aggregate_, Payload("never"));
+    return absl::FailedPreconditionError("the change is refused after all");
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Rows(aggregate_).size(), 0u) << "an event without its change";
+
+  // Nor when a later statement of the change fails.
+  status = database_.Write([&](db::WriteTx& tx) -> absl::Status {
+    AppendEvent(tx, "quest", aggregate_, Payload("never either"));
+    tx.Query("SELECT 1 / 0");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_EQ(Rows(aggregate_).size(), 0u);
+}
+
+TEST_F(OutboxTest, ACommittedChangeLeavesOneEnvelopeThatSaysWhatHappened) {
+  const absl::Time before = absl::Now();
+  ::events::v1::EventEnvelope returned;
+  absl::Status status = database_.Write([&](db::WriteTx& tx) -> absl::Status {
+    returned = AppendEvent(tx, "quest", aggregate_, Payload("solved"));
+    return absl::OkStatus();
+  });
+  const absl::Time after = absl::Now();
+  ASSERT_TRUE(status.ok()) << status;
+
+  pqxx::result rows = Rows(aggregate_);
+  ASSERT_EQ(rows.size(), 1u);
+  ::events::v1::EventEnvelope stored;
+  ASSERT_TRUE(stored.ParseFromString(pqxx::binarystring(rows[0][3]).str()))
+      << "the envelope column does not parse";
+  EXPECT_EQ(stored.SerializeAsString(), returned.SerializeAsString())
+      << "AppendEvent returned another envelope than it stored";
+
+  EXPECT_TRUE(api::IsUuid(stored.id())) << stored.id();
+  EXPECT_EQ(rows[0][0].as<std::string>(), stored.id()) << "row id = envelope id";
+  EXPECT_EQ(stored.type(), "google.protobuf.StringValue");
+  EXPECT_EQ(rows[0][1].as<std::string>(), stored.type());
+  EXPECT_EQ(stored.source(), "quest");
+  EXPECT_EQ(stored.aggregate_id(), aggregate_);
+  EXPECT_EQ(rows[0][2].as<std::string>(), aggregate_);
+  const absl::Time occurred =
+      absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(stored.occurred_at()));
+  EXPECT_GE(occurred, before - absl::Milliseconds(1));
+  EXPECT_LE(occurred, after + absl::Milliseconds(1));
+  google::protobuf::StringValue payload;
+  ASSERT_TRUE(stored.payload().UnpackTo(&payload)) << stored.payload().type_url();
+  EXPECT_EQ(payload.value(), "solved");
+  EXPECT_TRUE(rows[0][4].as<bool>()) << "a new event is not published yet";
+}
+
+TEST_F(OutboxTest, EventsOfOneChangeGetTheirOwnIdsInOrder) {
+  ASSERT_TRUE(database_.Write([&](db::WriteTx& tx) -> absl::Status {
+                  AppendEvent(tx, "quest", aggregate_, Payload("first"));
+                  AppendEvent(tx, "quest", aggregate_, Payload("second"));
+                  return absl::OkStatus();
+                }).ok());
+  pqxx::result rows = Rows(aggregate_);
+  ASSERT_EQ(rows.size(), 2u);
+  std::vector<std::string> values;
+  for (const pqxx::row& row : rows) {
+    ::events::v1::EventEnvelope envelope;
+    ASSERT_TRUE(envelope.ParseFromString(pqxx::binarystring(row[3]).str()));
+    google::protobuf::StringValue payload;
+    ASSERT_TRUE(envelope.payload().UnpackTo(&payload));
+    values.push_back(payload.value());
+  }
+  EXPECT_EQ(values, (std::vector<std::string>{"first", "second"}));
+  EXPECT_NE(rows[0][0].as<std::string>(), rows[1][0].as<std::string>());
+}
+
+}  // namespace
+}  // namespace qs::events
