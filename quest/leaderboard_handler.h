@@ -5,6 +5,7 @@
 #define QS_QUEST_LEADERBOARD_HANDLER_H_
 
 #include "common/api/page_token.h"
+#include "common/base/periodic_loop.h"
 #include "common/db/database.h"
 #include "proto/quest/v1/leaderboards.grpc.pb.h"
 #include "quest/leaderboard_store.h"
@@ -21,6 +22,11 @@ class LeaderboardHandler final : public v1::LeaderboardService::Service {
       : database_(database),
         page_tokens_(std::move(page_tokens)),
         ranks_(database, WithCurrentPeriods(std::move(ranks))) {}
+
+  // Re-reads the rank histograms in the background (RankCounter). Not
+  // started here: the owner starts it (context.RunInBackground in main.cc);
+  // it stops with the handler at the latest.
+  base::PeriodicLoop& rank_refresher() { return ranks_.refresher(); }
 
   grpc::Status GetLeaderboard(grpc::ServerContext* context,
                               const v1::GetLeaderboardRequest* request,

@@ -1,6 +1,8 @@
 // The quest service: wiring only. Start-up, config, migrations, the database
-// router, health, reflection and graceful shutdown come from common/service.
-#include <cstdio>
+// router, health, reflection, background workers and graceful shutdown come
+// from common/service.
+#include <memory>
+#include <utility>
 
 #include "common/api/page_token.h"
 #include "common/service/service_main.h"
@@ -13,21 +15,15 @@
 #include "quest/quest_config.h"
 
 int main() {
-  absl::StatusOr<qs::quest::RankCounter::Options> ranks =
-      qs::quest::LoadRankOptions(qs::config::ProcessEnv());
-  if (!ranks.ok()) {
-    std::fprintf(stderr, "config error: %s\n", std::string(ranks.status().message()).c_str());
-    return 2;
-  }
-  std::vector<qs::db::PreparedStatement> prepared = qs::quest::PuzzleStore::PreparedStatements();
-  for (qs::db::PreparedStatement& statement : qs::quest::LeaderboardStore::PreparedStatements()) {
-    prepared.push_back(std::move(statement));
-  }
+  qs::quest::RankCounter::Options ranks;  // LEADERBOARD_*, read with the config
   return qs::service::RunService({
       .name = "quest",
       .default_port = 50051,
+      .load_config = qs::service::LoadConfigInto(ranks, qs::quest::LoadRankOptions),
+      .prepared_statements = {qs::quest::PuzzleStore::PreparedStatements(),
+                              qs::quest::LeaderboardStore::PreparedStatements()},
       .add_services =
-          [&](qs::service::ServiceContext& context) {
+          [&ranks](qs::service::ServiceContext& context) {
             // PAGE_TOKEN_KEY was checked (>= 16 bytes) with the config.
             auto page_tokens =
                 *qs::api::PageTokenCodec::Create(context.server_config.page_token_key);
@@ -35,13 +31,12 @@ int main() {
                 std::make_unique<qs::quest::PuzzleHandler>(context.database, page_tokens));
             context.Host<::quest::v1::AttemptService>(
                 std::make_unique<qs::quest::AttemptHandler>(context.database, page_tokens));
-            context.Host<::quest::v1::LeaderboardService>(
-                std::make_unique<qs::quest::LeaderboardHandler>(context.database, page_tokens,
-                                                                *ranks));
-            context.Host<::quest::v1::MatchService>(
-                std::make_unique<qs::quest::MatchHandler>(context.database,
-                                                          std::move(page_tokens)));
+            auto leaderboard = std::make_unique<qs::quest::LeaderboardHandler>(context.database,
+                                                                               page_tokens, ranks);
+            context.RunInBackground(leaderboard->rank_refresher());
+            context.Host<::quest::v1::LeaderboardService>(std::move(leaderboard));
+            context.Host<::quest::v1::MatchService>(std::make_unique<qs::quest::MatchHandler>(
+                context.database, std::move(page_tokens)));
           },
-      .prepared_statements = std::move(prepared),
   });
 }

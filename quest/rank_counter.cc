@@ -1,6 +1,7 @@
 #include "quest/rank_counter.h"
 
 #include <algorithm>
+#include <utility>
 #include <vector>
 
 #include "absl/time/clock.h"
@@ -9,16 +10,9 @@
 namespace qs::quest {
 
 RankCounter::RankCounter(db::Database& database, Options options)
-    : database_(database), options_(options), refresher_([this] { RefreshLoop(); }) {}
-
-RankCounter::~RankCounter() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  refresher_.join();
-}
+    : database_(database),
+      options_(std::move(options)),
+      refresher_(options_.refresh, [this] { RefreshAll(); }) {}
 
 RankCounter::Counts RankCounter::CountAbove(db::ReadTx& tx, const std::string& period,
                                             int64_t score) {
@@ -42,22 +36,25 @@ bool RankCounter::Ready(const std::string& period) {
 }
 
 std::shared_ptr<const ScoreHistogram> RankCounter::HistogramFor(const std::string& period) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  const bool known = wanted_.count(period) > 0;
-  wanted_[period] = absl::Now();
-  if (!known) {  // read its first histogram now
-    pending_ = true;
-    wake_.notify_all();
+  std::shared_ptr<const ScoreHistogram> histogram;
+  bool known;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    known = wanted_.count(period) > 0;
+    wanted_[period] = absl::Now();
+    auto it = histograms_.find(period);
+    if (it != histograms_.end()) histogram = it->second;
   }
-  auto it = histograms_.find(period);
-  return it == histograms_.end() ? nullptr : it->second;
+  // Read its first histogram now. Asked during a refresh that has already
+  // listed its periods, the wake-up makes another refresh follow that one.
+  if (!known) refresher_.WakeNow();
+  return histogram;
 }
 
-void RankCounter::RefreshLoop() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  while (!stopping_) {
-    pending_ = false;
-    std::vector<std::string> periods;
+void RankCounter::RefreshAll() {
+  std::vector<std::string> periods;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
     const absl::Time now = absl::Now();
     if (options_.current_periods) {
       for (const std::string& period : options_.current_periods()) wanted_[period] = now;
@@ -70,31 +67,22 @@ void RankCounter::RefreshLoop() {
         periods.push_back((it++)->first);
       }
     }
-    lock.unlock();
-    for (const std::string& period : periods) {
-      {
-        std::lock_guard<std::mutex> check(mutex_);
-        if (stopping_) return;
-      }
-      using ScoreCounts = std::vector<std::pair<int64_t, int64_t>>;
-      absl::StatusOr<ScoreCounts> counts =
-          database_.Read([&](db::ReadTx& tx) -> absl::StatusOr<ScoreCounts> {
-            return store_.ScoreCounts(tx, period);
-          });
-      if (!counts.ok()) {
-        spdlog::warn("leaderboard histogram of {} not refreshed: {}", period,
-                     counts.status().ToString());
-        continue;
-      }
-      auto histogram = std::make_shared<const ScoreHistogram>(std::move(*counts));
-      std::lock_guard<std::mutex> store(mutex_);
-      histograms_[period] = std::move(histogram);
+  }
+  for (const std::string& period : periods) {
+    if (refresher_.StopRequested()) return;
+    using ScoreCounts = std::vector<std::pair<int64_t, int64_t>>;
+    absl::StatusOr<ScoreCounts> counts =
+        database_.Read([&](db::ReadTx& tx) -> absl::StatusOr<ScoreCounts> {
+          return store_.ScoreCounts(tx, period);
+        });
+    if (!counts.ok()) {
+      spdlog::warn("leaderboard histogram of {} not refreshed: {}", period,
+                   counts.status().ToString());
+      continue;
     }
-    lock.lock();
-    // pending_ is set by a period that was new while we were reading: it
-    // survives until here, so its wake-up is not lost.
-    wake_.wait_for(lock, absl::ToChronoNanoseconds(options_.refresh),
-                   [&] { return stopping_ || pending_; });
+    auto histogram = std::make_shared<const ScoreHistogram>(std::move(*counts));
+    std::lock_guard<std::mutex> lock(mutex_);
+    histograms_[period] = std::move(histogram);
   }
 }
 

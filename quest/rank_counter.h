@@ -9,19 +9,25 @@
 // at most `refresh` old (rows that passed the user since are not counted).
 // Until a period's first histogram is read, deep counts are exact; the
 // current periods are read from start-up on (Options::current_periods).
+//
+//   RankCounter ranks(database, options);
+//   ranks.refresher().Start();  // a service: context.RunInBackground(ranks.refresher())
+//   RankCounter::Counts counts = ranks.CountAbove(tx, "all", score);
+//
+// The refresher reads nothing until it is started; CountAbove counts exactly
+// meanwhile. Thread-safe.
 #ifndef QS_QUEST_RANK_COUNTER_H_
 #define QS_QUEST_RANK_COUNTER_H_
 
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/time/time.h"
+#include "common/base/periodic_loop.h"
 #include "common/db/database.h"
 #include "quest/leaderboard_store.h"
 #include "quest/score_histogram.h"
@@ -45,8 +51,8 @@ class RankCounter {
     bool estimated = false;   // from the histogram, not counted now
   };
 
+  // Does not start the refresher: see refresher().
   RankCounter(db::Database& database, Options options);
-  ~RankCounter();
   RankCounter(const RankCounter&) = delete;
   RankCounter& operator=(const RankCounter&) = delete;
 
@@ -55,21 +61,24 @@ class RankCounter {
   // Whether a histogram of `period` has been read.
   bool Ready(const std::string& period);
 
+  // The background thread that re-reads the histograms every
+  // Options::refresh, and at once when a period is asked for the first time.
+  // Its owner starts it (and may stop it early); it stops with the counter.
+  base::PeriodicLoop& refresher() { return refresher_; }
+
  private:
   std::shared_ptr<const ScoreHistogram> HistogramFor(const std::string& period);
-  void RefreshLoop();
+  // One refresh of every wanted period; returns early on a stop.
+  void RefreshAll();
 
   db::Database& database_;
   LeaderboardStore store_;
   const Options options_;
 
   std::mutex mutex_;
-  std::condition_variable wake_;
   std::map<std::string, std::shared_ptr<const ScoreHistogram>> histograms_;
   std::map<std::string, absl::Time> wanted_;  // period -> last deep request
-  bool pending_ = false;  // a new period waits for its first histogram
-  bool stopping_ = false;
-  std::thread refresher_;  // last: starts once the members above exist
+  base::PeriodicLoop refresher_;              // last: stopped before the members above go
 };
 
 }  // namespace qs::quest

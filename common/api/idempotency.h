@@ -2,13 +2,14 @@
 // service's own database (table idempotency_keys) in the same transaction as
 // the mutation, and replayed for every retry with the same request id.
 //
-//   IdempotencyKey key{.scope = "quest.v1.QuestService/SubmitAttempt:" + user,
+//   IdempotencyKey key{.scope = "quest.v1.AttemptService/SubmitAttempt:" + user,
 //                      .request_id = request.request_id(),
 //                      .request = request};
-//   absl::StatusOr<SubmitAttemptResponse> response =
-//       RunIdempotent<SubmitAttemptResponse>(db, key, [&](db::WriteTx& tx) {
-//         return attempts.Submit(tx, ...);   // runs at most once per key
-//       });
+//   absl::StatusOr<v1::SubmitAttemptResponse> response =
+//       RunIdempotent<v1::SubmitAttemptResponse>(
+//           db, key, [&](db::WriteTx& tx) -> absl::StatusOr<v1::SubmitAttemptResponse> {
+//             return Submit(tx, user, request);  // runs at most once per key
+//           });
 //
 // Guarantees:
 // - The mutation commits at most once per (scope, request_id); concurrent

@@ -29,14 +29,11 @@ std::chrono::steady_clock::time_point SteadyDeadline(absl::Duration timeout) {
 }  // namespace
 
 PooledConnection::PooledConnection(PooledConnection&& other) noexcept
-    : pool_(other.pool_),
-      connection_(std::move(other.connection_)),
-      broken_(other.broken_) {
+    : pool_(other.pool_), connection_(std::move(other.connection_)), broken_(other.broken_) {
   other.pool_ = nullptr;
 }
 
-PooledConnection& PooledConnection::operator=(
-    PooledConnection&& other) noexcept {
+PooledConnection& PooledConnection::operator=(PooledConnection&& other) noexcept {
   if (this != &other) {
     if (pool_ != nullptr && connection_) {
       pool_->Release(std::move(connection_), broken_);
@@ -56,8 +53,9 @@ PooledConnection::~PooledConnection() {
 }
 
 ConnectionPool::ConnectionPool(PoolOptions options)
-    : options_(std::move(options)) {
-  maintenance_ = std::thread([this] { MaintenanceLoop(); });
+    : options_(std::move(options)),
+      maintenance_(options_.maintenance_interval, [this] { Maintain(); }) {
+  maintenance_.Start();
 }
 
 ConnectionPool::~ConnectionPool() {
@@ -65,13 +63,11 @@ ConnectionPool::~ConnectionPool() {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
   }
-  stop_requested_.notify_all();
   available_.notify_all();
-  maintenance_.join();
+  maintenance_.Stop();
   std::lock_guard<std::mutex> lock(mutex_);
   if (in_use_ > 0) {
-    spdlog::error("pool {}: destroyed with {} connection(s) still lent",
-                  options_.name, in_use_);
+    spdlog::error("pool {}: destroyed with {} connection(s) still lent", options_.name, in_use_);
   }
   idle_.clear();  // pqxx closes each connection in its destructor.
 }
@@ -91,19 +87,16 @@ absl::StatusOr<PooledConnection> ConnectionPool::Acquire() {
   while (true) {
     if (stopping_) return absl::UnavailableError("connection pool is stopping");
     while (!idle_.empty()) {
-      std::unique_ptr<pqxx::connection> candidate =
-          std::move(idle_.back().connection);
+      std::unique_ptr<pqxx::connection> candidate = std::move(idle_.back().connection);
       idle_.pop_back();
       if (LooksAlive(*candidate)) return Lend(std::move(candidate));
-      spdlog::warn("pool {}: dropped a connection the server closed",
-                   options_.name);
+      spdlog::warn("pool {}: dropped a connection the server closed", options_.name);
       lock.unlock();
       candidate.reset();  // Closing a socket may block briefly: not under lock.
       lock.lock();
       available_.notify_one();  // Its slot is free.
     }
-    if (in_use_ + opening_ + static_cast<int>(idle_.size()) <
-        options_.max_connections) {
+    if (in_use_ + opening_ + static_cast<int>(idle_.size()) < options_.max_connections) {
       ++opening_;
       lock.unlock();
       std::unique_ptr<pqxx::connection> fresh;
@@ -118,27 +111,24 @@ absl::StatusOr<PooledConnection> ConnectionPool::Acquire() {
       if (fresh) return Lend(std::move(fresh));
       available_.notify_one();
       while (!failure.empty() && (failure.back() == '\n')) failure.pop_back();
-      return absl::UnavailableError(absl::StrCat(
-          "database unavailable (", options_.name, "): ", failure));
+      return absl::UnavailableError(
+          absl::StrCat("database unavailable (", options_.name, "): ", failure));
     }
     if (available_.wait_until(lock, deadline) == std::cv_status::timeout) {
       return absl::ResourceExhaustedError(absl::StrCat(
-          "connection pool ", options_.name, " exhausted: all ",
-          options_.max_connections, " connections busy for ",
-          absl::FormatDuration(options_.acquire_timeout)));
+          "connection pool ", options_.name, " exhausted: all ", options_.max_connections,
+          " connections busy for ", absl::FormatDuration(options_.acquire_timeout)));
     }
   }
 }
 
-PooledConnection ConnectionPool::Lend(
-    std::unique_ptr<pqxx::connection> connection) {
+PooledConnection ConnectionPool::Lend(std::unique_ptr<pqxx::connection> connection) {
   ++in_use_;
   lent_backend_pids_.insert(connection->backendpid());
   return PooledConnection(this, std::move(connection));
 }
 
-void ConnectionPool::Release(std::unique_ptr<pqxx::connection> connection,
-                             bool broken) {
+void ConnectionPool::Release(std::unique_ptr<pqxx::connection> connection, bool broken) {
   // A connection left inside a transaction or with a dead socket is not
   // reusable; libpqxx transactions always end before the lease does.
   bool reusable = !broken && LooksAlive(*connection);
@@ -170,12 +160,11 @@ absl::Status ConnectionPool::CancelRunningQueries() {
     pqxx::nontransaction tx(canceller);
     tx.exec_params("SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS pid",
                    absl::StrCat("{", pids, "}"));
-    spdlog::warn("pool {}: cancelled running queries on backends {}",
-                 options_.name, pids);
+    spdlog::warn("pool {}: cancelled running queries on backends {}", options_.name, pids);
     return absl::OkStatus();
   } catch (const std::exception& e) {
-    return absl::UnavailableError(absl::StrCat(
-        "pool ", options_.name, ": cannot cancel running queries: ", e.what()));
+    return absl::UnavailableError(
+        absl::StrCat("pool ", options_.name, ": cannot cancel running queries: ", e.what()));
   }
 }
 
@@ -184,8 +173,7 @@ PoolStats ConnectionPool::Stats() const {
   return PoolStats{static_cast<int>(idle_.size()), in_use_, opening_};
 }
 
-void ConnectionPool::ReapIdle(
-    std::vector<std::unique_ptr<pqxx::connection>>& to_close) {
+void ConnectionPool::ReapIdle(std::vector<std::unique_ptr<pqxx::connection>>& to_close) {
   const absl::Time cutoff = absl::Now() - options_.idle_timeout;
   // Connections the server closed while idle (restart, terminate) go first,
   // so that TopUpToMin replaces them before a caller needs one.
@@ -198,9 +186,7 @@ void ConnectionPool::ReapIdle(
     }
   }
   // Oldest idle connections sit at the front.
-  auto total = [&] {
-    return in_use_ + opening_ + static_cast<int>(idle_.size());
-  };
+  auto total = [&] { return in_use_ + opening_ + static_cast<int>(idle_.size()); };
   while (!idle_.empty() && total() > options_.min_connections &&
          idle_.front().idle_since < cutoff) {
     to_close.push_back(std::move(idle_.front().connection));
@@ -211,16 +197,14 @@ void ConnectionPool::ReapIdle(
 void ConnectionPool::TopUpToMin() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (!stopping_ &&
-         in_use_ + opening_ + static_cast<int>(idle_.size()) <
-             options_.min_connections) {
+         in_use_ + opening_ + static_cast<int>(idle_.size()) < options_.min_connections) {
     ++opening_;
     lock.unlock();
     std::unique_ptr<pqxx::connection> fresh;
     try {
       fresh = Open();
     } catch (const std::exception& e) {
-      spdlog::warn("pool {}: cannot open a connection yet: {}", options_.name,
-                   e.what());
+      spdlog::warn("pool {}: cannot open a connection yet: {}", options_.name, e.what());
     }
     lock.lock();
     --opening_;
@@ -230,27 +214,19 @@ void ConnectionPool::TopUpToMin() {
   }
 }
 
-void ConnectionPool::MaintenanceLoop() {
-  while (true) {
-    std::vector<std::unique_ptr<pqxx::connection>> to_close;
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      if (stopping_) return;
-      ReapIdle(to_close);
-    }
-    if (!to_close.empty()) {
-      spdlog::debug("pool {}: closing {} idle connection(s)", options_.name,
-                    to_close.size());
-      to_close.clear();
-      available_.notify_all();
-    }
-    TopUpToMin();
-    std::unique_lock<std::mutex> lock(mutex_);
-    stop_requested_.wait_for(
-        lock, absl::ToChronoNanoseconds(options_.maintenance_interval),
-        [this] { return stopping_; });
+void ConnectionPool::Maintain() {
+  std::vector<std::unique_ptr<pqxx::connection>> to_close;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) return;
+    ReapIdle(to_close);
   }
+  if (!to_close.empty()) {
+    spdlog::debug("pool {}: closing {} idle connection(s)", options_.name, to_close.size());
+    to_close.clear();
+    available_.notify_all();
+  }
+  TopUpToMin();
 }
 
 }  // namespace qs::db

@@ -28,11 +28,11 @@
 #include <mutex>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/base/periodic_loop.h"
 #include "pqxx/connection"
 
 namespace qs::db {
@@ -72,8 +72,7 @@ class PooledConnection {
 
  private:
   friend class ConnectionPool;
-  PooledConnection(ConnectionPool* pool,
-                   std::unique_ptr<pqxx::connection> connection)
+  PooledConnection(ConnectionPool* pool, std::unique_ptr<pqxx::connection> connection)
       : pool_(pool), connection_(std::move(connection)) {}
 
   ConnectionPool* pool_;
@@ -121,14 +120,14 @@ class ConnectionPool {
   // Records a connection as lent (under the lock) and wraps it in a lease.
   PooledConnection Lend(std::unique_ptr<pqxx::connection> connection);
   void Release(std::unique_ptr<pqxx::connection> connection, bool broken);
-  void MaintenanceLoop();
+  // One pass of the maintenance thread: reap, then top up to min.
+  void Maintain();
   void ReapIdle(std::vector<std::unique_ptr<pqxx::connection>>& to_close);
   void TopUpToMin();
 
   const PoolOptions options_;
   mutable std::mutex mutex_;
   std::condition_variable available_;  // An idle connection or a free slot.
-  std::condition_variable stop_requested_;
   // Most recently used at the back: lending from the back lets the others
   // age out when load drops.
   std::vector<IdleConnection> idle_;
@@ -136,7 +135,8 @@ class ConnectionPool {
   int in_use_ = 0;
   int opening_ = 0;
   bool stopping_ = false;
-  std::thread maintenance_;
+  // Last: stopped before the state it maintains is destroyed.
+  base::PeriodicLoop maintenance_;
 };
 
 }  // namespace qs::db

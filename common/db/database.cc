@@ -32,9 +32,6 @@ PoolOptions PoolFor(const config::DbConfig& config, const std::string& host,
 
 Database::Database(const config::DbConfig& config, const std::string& service,
                    std::vector<PreparedStatement> prepared) {
-  // libpq writes to a socket the server may have closed; the resulting
-  // SIGPIPE must become an error, not kill the process.
-  std::signal(SIGPIPE, SIG_IGN);
   write_pool_ = std::make_unique<ConnectionPool>(PoolFor(
       config, config.host, config.port, service + "-write", /*read_only=*/false, prepared));
   read_pool_ = std::make_unique<ConnectionPool>(PoolFor(

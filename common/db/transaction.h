@@ -37,8 +37,9 @@ class TransactionBase {
     return tx_->exec_params(sql, std::forward<Args>(args)...);
   }
 
-  // Runs a statement prepared on every connection of the pool (see
-  // DatabaseOptions::prepared_statements).
+  // Runs a statement prepared on every connection of the pool: the
+  // `prepared` list of the Database constructor, which a service fills from
+  // ServiceDefinition::prepared_statements (common/service/service_main.h).
   template <typename... Args>
   pqxx::result QueryPrepared(const std::string& name, Args&&... args) {
     return tx_->exec_prepared(name, std::forward<Args>(args)...);

@@ -2,10 +2,13 @@
 //
 //   BlockTerminationSignals();            // first thing in main
 //   ...build config, database, handlers...
+//   qs::quest::PuzzleHandler puzzles(db, page_tokens);
 //   return ServeUntilTerminated(server_config, {
 //       .service_name = "quest",
-//       .services = {HostedService::Of<quest::v1::QuestService>(&quest)},
+//       .services = {HostedService::Of<::quest::v1::PuzzleService>(&puzzles)},
 //       .readiness_probe = [&] { return db.Ping(); }});
+//
+// Services normally get all of this through common/service/service_main.h.
 //
 // What it sets up:
 // - grpc.health.v1.Health: NOT_SERVING until `readiness_probe` succeeds, then
@@ -33,9 +36,10 @@ namespace qs::grpc_util {
 // One gRPC service implementation and its full name for health checks.
 struct HostedService {
   grpc::Service* service;  // Not owned; must outlive ServeUntilTerminated.
-  std::string full_name;   // e.g. "quest.v1.QuestService".
+  std::string full_name;   // e.g. "quest.v1.PuzzleService".
 
-  // Takes the name from the generated code: Host<quest::v1::QuestService>(&impl).
+  // Takes the name from the generated code:
+  //   HostedService::Of<::quest::v1::PuzzleService>(&puzzle_handler)
   template <typename GeneratedService>
   static HostedService Of(typename GeneratedService::Service* service) {
     return {service, GeneratedService::service_full_name()};

@@ -2,8 +2,11 @@
 
 #include <signal.h>
 
+#include <csignal>
 #include <optional>
+#include <set>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/config/env.h"
 #include "common/migrate/embedded_migrations.h"
@@ -25,21 +28,20 @@ void SetUpLogging(const std::string& service) {
 
 // Applies the binary's own pending migrations on the write node. Several
 // instances starting together are serialised by the migrator's lock.
-absl::Status ApplyEmbeddedMigrations(const config::DbConfig& db,
-                                     const std::string& service) {
+absl::Status ApplyEmbeddedMigrations(const config::DbConfig& db, const std::string& service) {
   absl::StatusOr<std::vector<migrate::Migration>> migrations =
       migrate::ParseMigrationFiles(migrate::EmbeddedMigrations());
   if (!migrations.ok()) return migrations.status();
-  migrate::Migrator migrator(
-      db.ConnectionString(db.host, db.port, service + "-migrate"), *migrations);
+  migrate::Migrator migrator(db.ConnectionString(db.host, db.port, service + "-migrate"),
+                             *migrations);
   absl::StatusOr<std::vector<migrate::AppliedMigration>> applied = migrator.Run();
   if (!applied.ok()) return applied.status();
   for (const migrate::AppliedMigration& migration : *applied) {
-    spdlog::info("migration applied: {}_{} ({} ms)", migration.version,
-                 migration.name, migration.duration_ms);
+    spdlog::info("migration applied: {}_{} ({} ms)", migration.version, migration.name,
+                 migration.duration_ms);
   }
-  spdlog::info("schema up to date: {} migration(s) known, {} applied now",
-               migrations->size(), applied->size());
+  spdlog::info("schema up to date: {} migration(s) known, {} applied now", migrations->size(),
+               applied->size());
   return absl::OkStatus();
 }
 
@@ -47,8 +49,7 @@ absl::Status ApplyEmbeddedMigrations(const config::DbConfig& db,
 // every second (a service may start before its database); any other
 // failure (a failing statement, drift) means the process must not serve.
 // Returns the exit code to stop with, or nullopt to go on.
-std::optional<int> MigrateBeforeServing(const config::DbConfig& db,
-                                        const std::string& service) {
+std::optional<int> MigrateBeforeServing(const config::DbConfig& db, const std::string& service) {
   sigset_t termination;
   sigemptyset(&termination);
   sigaddset(&termination, SIGTERM);
@@ -57,15 +58,32 @@ std::optional<int> MigrateBeforeServing(const config::DbConfig& db,
     absl::Status migrated = ApplyEmbeddedMigrations(db, service);
     if (migrated.ok()) return std::nullopt;
     if (migrated.code() != absl::StatusCode::kUnavailable) {
-      spdlog::critical("migrations failed, not serving: {}",
-                       std::string(migrated.message()));
+      spdlog::critical("migrations failed, not serving: {}", std::string(migrated.message()));
       return 1;
     }
-    spdlog::warn("cannot migrate yet, retrying in 1s: {}",
-                 std::string(migrated.message()));
+    spdlog::warn("cannot migrate yet, retrying in 1s: {}", std::string(migrated.message()));
     timespec one_second{1, 0};
     if (sigtimedwait(&termination, nullptr, &one_second) > 0) return 0;
   }
+}
+
+// Every store's statements in one list, as each connection prepares them. A
+// name used twice would make every connection fail to prepare (libpqxx
+// refuses a redefinition), so it stops start-up instead.
+absl::StatusOr<std::vector<db::PreparedStatement>> AllPreparedStatements(
+    const std::vector<std::vector<db::PreparedStatement>>& per_store) {
+  std::vector<db::PreparedStatement> all;
+  std::set<std::string> names;
+  for (const std::vector<db::PreparedStatement>& statements : per_store) {
+    for (const db::PreparedStatement& statement : statements) {
+      if (!names.insert(statement.name).second) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("prepared statement ", statement.name, " is registered twice"));
+      }
+      all.push_back(statement);
+    }
+  }
+  return all;
 }
 
 }  // namespace
@@ -76,6 +94,9 @@ int RunService(const ServiceDefinition& definition) {
   // of a call's CPU in profiles of GetPuzzle. Our own code uses std::mutex.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   grpc_util::BlockTerminationSignals();
+  // libpq and gRPC write to sockets the peer may have closed; the resulting
+  // SIGPIPE must become an error on that socket, not kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
   SetUpLogging(definition.name);
 
   config::EnvLookup env = config::ProcessEnv();
@@ -90,28 +111,46 @@ int RunService(const ServiceDefinition& definition) {
     spdlog::critical("config error: {}", std::string(server_config.status().message()));
     return 2;
   }
+  if (definition.load_config) {
+    absl::Status service_config = definition.load_config(env);
+    if (!service_config.ok()) {
+      spdlog::critical("config error: {}", std::string(service_config.message()));
+      return 2;
+    }
+  }
+  absl::StatusOr<std::vector<db::PreparedStatement>> prepared =
+      AllPreparedStatements(definition.prepared_statements);
+  if (!prepared.ok()) {
+    spdlog::critical("not serving: {}", std::string(prepared.status().message()));
+    return 1;
+  }
   spdlog::set_level(spdlog::level::from_str(server_config->log_level));
   spdlog::info("starting {}: database {}, pool min={} max={}", definition.name,
-               db_config->Describe(), db_config->min_connections,
-               db_config->max_connections);
+               db_config->Describe(), db_config->min_connections, db_config->max_connections);
 
   if (server_config->migrate_on_start) {
     std::optional<int> stop = MigrateBeforeServing(*db_config, definition.name);
     if (stop) return *stop;
   }
 
-  db::Database database(*db_config, definition.name, definition.prepared_statements);
+  db::Database database(*db_config, definition.name, *std::move(prepared));
   ServiceContext context(*server_config, database);
   context.Host<::ops::v1::Diagnostics>(
       std::make_unique<ops::DiagnosticsService>(definition.name, database));
   if (definition.add_services) definition.add_services(context);
 
-  return grpc_util::ServeUntilTerminated(
+  for (base::PeriodicLoop* worker : context.workers_) worker->Start();
+  const int exit_code = grpc_util::ServeUntilTerminated(
       *server_config, {.service_name = definition.name,
                        .services = context.hosted_,
                        .readiness_probe = [&database] { return database.Ping(); },
-                       .on_drain_deadline =
-                           [&database] { database.CancelRunningQueries(); }});
+                       .on_drain_deadline = [&database] { database.CancelRunningQueries(); }});
+  // Drained: no call runs any more. The workers stop before the handlers
+  // that may own them are destroyed with `context`.
+  for (auto worker = context.workers_.rbegin(); worker != context.workers_.rend(); ++worker) {
+    (*worker)->Stop();
+  }
+  return exit_code;
 }
 
 }  // namespace qs::service

@@ -2,39 +2,55 @@
 // only says what is particular to it:
 //
 //   int main() {
+//     qs::quest::RankCounter::Options ranks;  // the service's own settings
 //     return qs::service::RunService({
 //         .name = "quest",
 //         .default_port = 50051,
-//         .add_services = [](qs::service::ServiceContext& ctx) {
-//           ctx.Host<quest::v1::QuestService>(std::make_unique<QuestServiceImpl>(ctx.database));
+//         .load_config = qs::service::LoadConfigInto(ranks, qs::quest::LoadRankOptions),
+//         .prepared_statements = {qs::quest::PuzzleStore::PreparedStatements(),
+//                                 qs::quest::LeaderboardStore::PreparedStatements()},
+//         .add_services = [&](qs::service::ServiceContext& context) {
+//           auto page_tokens =
+//               *qs::api::PageTokenCodec::Create(context.server_config.page_token_key);
+//           auto leaderboard = std::make_unique<qs::quest::LeaderboardHandler>(
+//               context.database, page_tokens, ranks);
+//           context.RunInBackground(leaderboard->rank_refresher());
+//           context.Host<::quest::v1::LeaderboardService>(std::move(leaderboard));
 //         }});
 //   }
 //
-// Order: block termination signals → logging → config (a bad value stops
-// start-up with one line naming the variable, exit 2) → pending migrations
-// built into the binary (MIGRATE_ON_START, on by default; a failure stops
-// start-up, exit 1) → database router →
-// handlers (+ ops.v1.Diagnostics) → serve until SIGTERM/SIGINT → drain.
+// Order: block termination signals, ignore SIGPIPE → logging → config, the
+// common settings then `load_config` (a bad value stops start-up with one
+// line naming the variable, exit 2) → pending migrations built into the
+// binary (MIGRATE_ON_START, on by default; a failure stops start-up, exit 1)
+// → database router with every store's prepared statements → handlers
+// (+ ops.v1.Diagnostics) → background workers start → serve until
+// SIGTERM/SIGINT → drain → background workers stop → handlers destroyed.
 #ifndef QS_COMMON_SERVICE_SERVICE_MAIN_H_
 #define QS_COMMON_SERVICE_SERVICE_MAIN_H_
 
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/base/periodic_loop.h"
 #include "common/config/db_config.h"
+#include "common/config/env.h"
 #include "common/config/server_config.h"
 #include "common/db/database.h"
 #include "common/grpc/server.h"
 
 namespace qs::service {
 
-// What add_services gets to build its handlers with.
+// What add_services gets to build its handlers with. Used on the start-up
+// thread only.
 class ServiceContext {
  public:
-  ServiceContext(const config::ServerConfig& server_config,
-                 db::Database& database)
+  ServiceContext(const config::ServerConfig& server_config, db::Database& database)
       : server_config(server_config), database(database) {}
 
   // Serves `impl` (kept alive until shutdown) under GeneratedService's name.
@@ -44,6 +60,13 @@ class ServiceContext {
     owned_.push_back(std::move(impl));
   }
 
+  // Runs `worker` while the service serves: RunService starts it once every
+  // handler is built (after add_services returns) and stops it on drain,
+  // after the last call has finished and before the handlers are destroyed,
+  // in reverse order of registration. Not owned: `worker` must live until
+  // RunService returns, e.g. as a member of a hosted handler.
+  void RunInBackground(base::PeriodicLoop& worker) { workers_.push_back(&worker); }
+
   const config::ServerConfig& server_config;
   db::Database& database;
 
@@ -51,16 +74,39 @@ class ServiceContext {
   friend int RunService(const struct ServiceDefinition&);
   std::vector<grpc_util::HostedService> hosted_;
   std::vector<std::unique_ptr<grpc::Service>> owned_;
+  std::vector<base::PeriodicLoop*> workers_;
 };
 
+// Reads a service's own settings from the environment. An error's message
+// names the variable (as config::ReadInt and friends do).
+using ConfigLoader = std::function<absl::Status(const config::EnvLookup&)>;
+
 struct ServiceDefinition {
-  std::string name;   // "quest": used in logs and pool names.
-  int default_port;   // Port of GRPC_LISTEN_ADDRESS when unset.
-  std::function<void(ServiceContext&)> add_services;
+  std::string name;  // "quest": used in logs and pool names.
+  int default_port;  // Port of GRPC_LISTEN_ADDRESS when unset.
+  // Runs right after the common settings are read; an error stops start-up
+  // exactly like theirs ("config error: <message>", exit 2). Optional.
+  ConfigLoader load_config;
   // Hot statements prepared on every database connection (parsed and
   // planned once per connection, not per call); run with QueryPrepared.
-  std::vector<db::PreparedStatement> prepared_statements;
+  // One list per store, e.g. {PuzzleStore::PreparedStatements(), ...}; a
+  // name registered twice stops start-up (exit 1).
+  std::vector<std::vector<db::PreparedStatement>> prepared_statements;
+  std::function<void(ServiceContext&)> add_services;
 };
+
+// A load_config that stores what `load` (absl::StatusOr<T>(const
+// config::EnvLookup&)) returns in `settings`, which must outlive RunService:
+//   .load_config = LoadConfigInto(ranks, quest::LoadRankOptions),
+template <typename T, typename Load>
+ConfigLoader LoadConfigInto(T& settings, Load load) {
+  return [&settings, load = std::move(load)](const config::EnvLookup& env) -> absl::Status {
+    absl::StatusOr<T> loaded = load(env);
+    if (!loaded.ok()) return loaded.status();
+    settings = *std::move(loaded);
+    return absl::OkStatus();
+  };
+}
 
 // Runs the service; returns the process exit code.
 int RunService(const ServiceDefinition& definition);

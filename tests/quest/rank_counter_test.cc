@@ -20,14 +20,14 @@ namespace {
 class RankCounterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto migrations =
-        migrate::LoadMigrationDirectories({"migrations/common", "migrations/quest"});
+    auto migrations = migrate::LoadMigrationDirectories({"migrations/common", "migrations/quest"});
     ASSERT_TRUE(migrations.ok());
     ASSERT_TRUE(migrate::Migrator(scratch_.Conninfo(), *migrations).Run().ok());
     // 100 users scoring 1..100, and two more tied at 50.
-    Execute("INSERT INTO leaderboard_scores (period, user_id, score) "
-            "SELECT 'all', gen_random_uuid(), s FROM generate_series(1, 100) s "
-            "UNION ALL SELECT 'all', gen_random_uuid(), 50 FROM generate_series(1, 2)");
+    Execute(
+        "INSERT INTO leaderboard_scores (period, user_id, score) "
+        "SELECT 'all', gen_random_uuid(), s FROM generate_series(1, 100) s "
+        "UNION ALL SELECT 'all', gen_random_uuid(), 50 FROM generate_series(1, 2)");
     // The replica has the database, the table and the rows.
     ASSERT_TRUE(Eventually([&] {
       absl::StatusOr<int64_t> rows = database_.Read([](db::ReadTx& tx) -> absl::StatusOr<int64_t> {
@@ -69,6 +69,7 @@ class RankCounterTest : public ::testing::Test {
 
 TEST_F(RankCounterTest, ExactNearTheTopEstimatedDeeperDown) {
   RankCounter counter(database_, {.exact_limit = 10, .refresh = absl::Milliseconds(100)});
+  counter.refresher().Start();
   RankCounter::Counts top;
   ASSERT_TRUE(Eventually([&] { return (top = Count(counter, 95)).at_or_above == 6; }));
   EXPECT_EQ(top.above, 5);
@@ -86,21 +87,24 @@ TEST_F(RankCounterTest, ExactNearTheTopEstimatedDeeperDown) {
 
 TEST_F(RankCounterTest, EstimatesFollowNewRowsAfterARefresh) {
   RankCounter counter(database_, {.exact_limit = 10, .refresh = absl::Milliseconds(100)});
+  counter.refresher().Start();
   RankCounter::Counts deep;
   ASSERT_TRUE(Eventually([&] { return (deep = Count(counter, 20)).estimated; }));
   EXPECT_EQ(deep.above, 82) << "21..100 and the two at 50";
-  Execute("INSERT INTO leaderboard_scores (period, user_id, score) "
-          "SELECT 'all', gen_random_uuid(), 500 FROM generate_series(1, 7)");
-  EXPECT_TRUE(Eventually([&] { return (deep = Count(counter, 20)).above == 89; }))
-      << deep.above;
+  Execute(
+      "INSERT INTO leaderboard_scores (period, user_id, score) "
+      "SELECT 'all', gen_random_uuid(), 500 FROM generate_series(1, 7)");
+  EXPECT_TRUE(Eventually([&] { return (deep = Count(counter, 20)).above == 89; })) << deep.above;
   EXPECT_TRUE(deep.estimated);
   EXPECT_EQ(deep.at_or_above, 90);
 }
 
 TEST_F(RankCounterTest, CurrentPeriodsAreReadBeforeAnyoneAsks) {
-  RankCounter counter(database_, {.exact_limit = 10,
-                                  .refresh = absl::Milliseconds(100),
-                                  .current_periods = [] { return std::vector<std::string>{"all"}; }});
+  RankCounter counter(
+      database_, {.exact_limit = 10, .refresh = absl::Milliseconds(100), .current_periods = [] {
+                    return std::vector<std::string>{"all"};
+                  }});
+  counter.refresher().Start();
   ASSERT_TRUE(Eventually([&] { return counter.Ready("all"); }));
   EXPECT_FALSE(counter.Ready("d2000-01-01"));
   RankCounter::Counts first = Count(counter, 50);
@@ -109,8 +113,22 @@ TEST_F(RankCounterTest, CurrentPeriodsAreReadBeforeAnyoneAsks) {
   EXPECT_EQ(first.at_or_above, 53);
 }
 
+TEST_F(RankCounterTest, AFirstDeepRequestWakesTheRefresherEarly) {
+  // An hour between refreshes: only the wake-up of the first deep request
+  // can read the histogram within the test's patience, also when the
+  // request lands during the refresh that Start() runs at once.
+  RankCounter counter(database_, {.exact_limit = 10, .refresh = absl::Hours(1)});
+  counter.refresher().Start();
+  EXPECT_FALSE(Count(counter, 50).estimated) << "exact until the histogram is read";
+  ASSERT_TRUE(Eventually([&] { return counter.Ready("all"); })) << "the wake-up was lost";
+  RankCounter::Counts deep = Count(counter, 50);
+  EXPECT_TRUE(deep.estimated);
+  EXPECT_EQ(deep.above, 50);
+}
+
 TEST_F(RankCounterTest, AnExactLimitAboveTheBoardAlwaysCounts) {
   RankCounter counter(database_, {});
+  counter.refresher().Start();
   RankCounter::Counts deep;
   ASSERT_TRUE(Eventually([&] { return (deep = Count(counter, 1)).at_or_above == 102; }));
   EXPECT_EQ(deep.above, 101);
