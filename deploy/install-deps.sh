@@ -13,8 +13,10 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libnats-dev uuid-dev
   # servers and tools used by the scripts and tests
   postgresql-15 postgresql-contrib nats-server openssl procps iproute2 curl
-  # benchmark report and pgbench log summaries
+  # benchmark report and pgbench log summaries; test-case counts of tests/run_all.sh
   python3
+  # tests/format/check_format.sh (clang-format 14 in Debian 12)
+  clang-format
 )
 
 missing=()

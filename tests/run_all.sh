@@ -3,10 +3,23 @@
 #   1. installs what is missing from Debian's archive (deploy/install-deps.sh),
 #   2. starts a PostgreSQL 15 primary + streaming replica and NATS JetStream on
 #      loopback, in .state/test with their own ports (deploy/infra.sh),
-#   3. checks service isolation in the build graph,
+#   3. checks service isolation in the build graph (a failure stops the run
+#      here) and the C++ formatting (tests/format/check_format.sh; a failure
+#      fails the run, but the tests still run so their result is visible),
 #   4. runs `bazel test //...` with the servers' coordinates as --test_env,
 #   5. stops the servers (always, also on failure).
 # Extra arguments go to `bazel test`, e.g. tests/run_all.sh //tests/common/db/...
+#
+# It closes with one line per check, e.g.
+#   dependency isolation: 12 passed, 0 failed
+#   format: 160 files checked, 0 not formatted
+#   247 test cases: 247 passed, 0 failed (0 skipped counted as failed)
+# The last counts test cases (not targets) from the test.xml of every test
+# target this run built, found through Bazel's build event file. Nothing in
+# this suite may skip itself (a gtest suite whose SetUpTestSuite failed
+# reports its cases as skipped), so a skipped or disabled case, an
+# unreadable test.xml, and a test target that was not built or wrote no
+# test.xml each count as failed. Any failure makes the exit code non-zero.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -26,6 +39,9 @@ source "$STATE_DIR/infra.env"
 
 isolation=$(tests/isolation/check_dependency_isolation.sh) || { echo "$isolation"; exit 1; }
 echo "$isolation"
+format_status=0
+format=$(tests/format/check_format.sh 2>&1) || format_status=$?
+echo "$format"
 
 test_env=()
 for name in PG_HOST PG_PRIMARY_PORT PG_REPLICA_PORT PG_ADMIN_USER PG_ADMIN_PASSWORD \
@@ -36,22 +52,114 @@ test_env+=("--test_env=PG_RESTART_PRIMARY_COMMAND=$repo/deploy/infra.sh restart-
 
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=(//...)
+build_events="$STATE_DIR/build_events.json"
+rm -f "$build_events"
 status=0
-bazel test --nocache_test_results "${test_env[@]}" "${targets[@]}" || status=$?
+bazel test --nocache_test_results --build_event_json_file="$build_events" \
+  "${test_env[@]}" "${targets[@]}" || status=$?
 
-# One closing line counting test cases (not targets) from the gtest XML
-# reports of the targets just run.
-passed=$(sed -n 's/^dependency isolation: \([0-9]*\) passed.*/\1/p' <<<"$isolation")
-failed=0
-while IFS= read -r report; do
-  header=$(grep -m1 -o '<testsuites [^>]*>' "$report" || true)
-  tests=$(sed -n 's/.* tests="\([0-9]*\)".*/\1/p' <<<"$header")
-  failures=$(sed -n 's/.* failures="\([0-9]*\)".*/\1/p' <<<"$header")
-  errors=$(sed -n 's/.* errors="\([0-9]*\)".*/\1/p' <<<"$header")
-  [[ -n "$tests" ]] || { failed=$((failed + 1)); continue; }
-  bad=$(( ${failures:-0} + ${errors:-0} ))
-  passed=$((passed + tests - bad)); failed=$((failed + bad))
-done < <(find -L bazel-testlogs/ -name test.xml -newer "$STATE_DIR/infra.env" 2>/dev/null)
-[[ $status -eq 0 || $failed -gt 0 ]] || failed=1  # a build error counts too
-echo "$passed passed, $failed failed"
+# Counts test cases from the build event file (see the header); prints the
+# cases that failed or skipped, then the closing line; exits 1 on any failure.
+count_test_cases() {  # count_test_cases BUILD_EVENTS BAZEL_EXIT_STATUS
+  python3 - "$@" <<'PY'
+import json
+import sys
+import urllib.parse
+import xml.etree.ElementTree as ET
+
+build_events, bazel_status = sys.argv[1], int(sys.argv[2])
+kinds, built, results, problems = {}, {}, {}, []
+passed = failed = skipped = 0
+
+
+def fail(what):
+    global failed
+    failed += 1
+    problems.append(what)
+
+
+try:
+    with open(build_events, encoding="utf-8") as events:
+        for line in events:
+            event = json.loads(line)
+            kind, key = next(iter(event["id"].items()))
+            if kind == "targetConfigured" and "configured" in event:
+                kinds[key["label"]] = event["configured"].get("targetKind", "")
+            elif kind == "targetCompleted":  # "aborted" instead of "completed" when not built
+                built[key["label"]] = bool(event.get("completed", {}).get("success"))
+            elif kind == "testResult":
+                # Per run and shard, only the last attempt (--flaky_test_attempts).
+                slot = (key["label"], key.get("run", 1), key.get("shard", 1))
+                attempt = key.get("attempt", 1)
+                if slot not in results or attempt >= results[slot][0]:
+                    result = event.get("testResult", {})
+                    outputs = {o["name"]: o.get("uri", "") for o in result.get("testActionOutput", [])}
+                    results[slot] = (attempt, outputs.get("test.xml"), result.get("status", ""))
+except (OSError, ValueError, KeyError, StopIteration) as error:
+    fail(f"build event file unreadable: {error}")
+
+tested = {label for label, _, _ in results}
+for label, kind in sorted(kinds.items()):
+    # Built but not run means left out by a filter such as --test_tag_filters.
+    if kind.endswith("_test rule") and label not in tested and not built.get(label):
+        fail(f"{label}: not built or not run, no test.xml")
+
+for (label, run, shard), (_, uri, status) in sorted(results.items()):
+    target = label if (run, shard) == (1, 1) else f"{label} (run {run}, shard {shard})"
+    if not uri:
+        fail(f"{target}: no test.xml")
+        continue
+    try:
+        root = ET.parse(urllib.parse.unquote(urllib.parse.urlparse(uri).path)).getroot()
+    except (OSError, ET.ParseError) as error:
+        fail(f"{target}: test.xml unreadable ({error})")
+        continue
+    failed_before = failed
+    cases = list(root.iter("testcase"))
+    for case in cases:
+        name = target + " " + ".".join(filter(None, (case.get("classname"), case.get("name"))))
+        if case.find("failure") is not None or case.find("error") is not None:
+            fail(f"{name}: failed")
+        elif (case.find("skipped") is not None or case.get("status") == "notrun" or
+              case.get("result") in ("skipped", "suppressed")):
+            skipped += 1
+            fail(f"{name}: skipped (counted as failed)")
+        else:
+            passed += 1
+    if not cases:  # a summary of counts only, as report_test writes
+        if root.get("tests") is None or not all(
+                (root.get(a) or "0").isdigit() for a in ("tests", "failures", "errors", "skipped")):
+            fail(f"{target}: test.xml has neither test cases nor counts")
+            continue
+        tests, failures, errors, skips = (
+            int(root.get(a) or 0) for a in ("tests", "failures", "errors", "skipped"))
+        for _ in range(failures + errors):
+            fail(f"{target}: a test case failed")
+        for _ in range(skips):
+            skipped += 1
+            fail(f"{target}: a test case skipped (counted as failed)")
+        passed += max(0, tests - failures - errors - skips)
+    if status not in ("PASSED", "FLAKY") and failed == failed_before:
+        fail(f"{target}: {status or 'no status'} although no test case failed")
+if bazel_status != 0 and failed == 0:
+    fail(f"bazel test exited with {bazel_status} outside any test case (build error?)")
+
+for problem in problems[:40]:
+    print(f"  {problem}")
+if len(problems) > 40:
+    print(f"  ... and {len(problems) - 40} more")
+print(f"{passed + failed} test cases: {passed} passed, {failed} failed "
+      f"({skipped} skipped counted as failed)")
+sys.exit(1 if failed else 0)
+PY
+}
+
+counts_status=0
+counts=$(count_test_cases "$build_events" "$status") || counts_status=$?
+echo
+grep '^dependency isolation:' <<<"$isolation"
+grep '^format:' <<<"$format" || echo "format: check did not run ($format_status)"
+echo "$counts"
+[[ $status -ne 0 ]] || status=$counts_status
+[[ $status -ne 0 ]] || status=$format_status
 exit $status

@@ -2,12 +2,14 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <map>
+#include <optional>
+#include <string>
+#include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/cli/flags.h"
 #include "common/config/database_url.h"
 #include "common/config/db_config.h"
 #include "common/config/env.h"
@@ -37,51 +39,37 @@ int Fail(const std::string& message, int code = kFailed) {
 
 struct Options {
   std::string command;
-  std::map<std::string, std::string> flags;
+  cli::Flags flags;
 };
 
 // Parses "command --flag=value ..."; nullopt (after printing why) on misuse.
-std::optional<Options> ParseArguments(const std::string& service, int argc,
-                                      char** argv) {
-  static const std::map<std::string, bool> kKnownFlags = {
-      {"database-url", true}, {"dir", true},  {"name", true},
-      {"admin-url", true},    {"schema", true}, {"out", true}};
-  Options options;
-  for (int i = 1; i < argc; ++i) {
-    std::string argument = argv[i];
-    if (argument == "--help" || argument == "-h") return std::nullopt;
-    if (absl::StartsWith(argument, "--")) {
-      size_t equals = argument.find('=');
-      std::string key = argument.substr(2, equals == std::string::npos
-                                               ? std::string::npos
-                                               : equals - 2);
-      if (!kKnownFlags.count(key) || equals == std::string::npos) {
-        std::fprintf(stderr, "migrate: unknown flag or missing =value: --%s\n",
-                     key.c_str());
-        return std::nullopt;
-      }
-      options.flags[key] = argument.substr(equals + 1);
-    } else if (options.command.empty()) {
-      options.command = argument;
-    } else {
-      std::fprintf(stderr, "migrate: unexpected argument %s\n", argument.c_str());
-      return std::nullopt;
-    }
+std::optional<Options> ParseArguments(int argc, char** argv) {
+  static constexpr absl::string_view kKnownFlags[] = {"database-url", "dir",    "name",
+                                                      "admin-url",    "schema", "out"};
+  absl::StatusOr<cli::Flags> flags = cli::Flags::Parse(argc, argv, kKnownFlags);
+  if (!flags.ok()) {
+    std::fprintf(stderr, "migrate: %s\n", std::string(flags.status().message()).c_str());
+    return std::nullopt;
   }
+  if (flags->help() || flags->positional().empty()) return std::nullopt;
+  const std::vector<std::string>& positional = flags->positional();
+  if (positional.size() > 1) {
+    std::fprintf(stderr, "migrate: unexpected argument %s\n", positional[1].c_str());
+    return std::nullopt;
+  }
+  const std::string command = positional[0];
   static const char* kCommands[] = {"run", "revert", "status", "generate"};
   for (const char* known : kCommands) {
-    if (options.command == known) return options;
+    if (command == known) return Options{command, *std::move(flags)};
   }
-  if (!options.command.empty()) {
-    std::fprintf(stderr, "migrate: unknown command %s\n", options.command.c_str());
-  }
-  (void)service;
+  std::fprintf(stderr, "migrate: unknown command %s\n", command.c_str());
   return std::nullopt;
 }
 
 absl::StatusOr<config::DbConfig> TargetDatabase(const Options& options) {
-  auto url = options.flags.find("database-url");
-  if (url != options.flags.end()) return config::ParseDatabaseUrl(url->second);
+  if (options.flags.Has("database-url")) {
+    return config::ParseDatabaseUrl(options.flags.String("database-url"));
+  }
   return config::LoadDbConfig(config::ProcessEnv());
 }
 
@@ -113,24 +101,24 @@ int PrintStatus(const MigrationStatus& status) {
 int MigrateMain(const std::string& service,
                 const std::vector<MigrationFile>& embedded, int argc,
                 char** argv) {
-  std::optional<Options> options = ParseArguments(service, argc, argv);
+  std::optional<Options> options = ParseArguments(argc, argv);
   if (!options) {
     PrintUsage(service);
     return kUsage;
   }
   absl::StatusOr<std::vector<Migration>> migrations =
-      options->flags.count("dir")
+      options->flags.Has("dir")
           ? LoadMigrationDirectories(
-                absl::StrSplit(options->flags.at("dir"), ',', absl::SkipEmpty()))
+                absl::StrSplit(options->flags.String("dir"), ',', absl::SkipEmpty()))
           : ParseMigrationFiles(embedded);
   if (!migrations.ok()) return Fail(std::string(migrations.status().message()), kUsage);
 
   if (options->command == "generate") {
     GenerateRequest request;
     request.service = service;
-    request.name = options->flags.count("name") ? options->flags.at("name") : "";
-    std::string admin_url = options->flags.count("admin-url")
-                                ? options->flags.at("admin-url")
+    request.name = options->flags.String("name");
+    std::string admin_url = options->flags.Has("admin-url")
+                                ? options->flags.String("admin-url")
                                 : config::ReadString(config::ProcessEnv(),
                                                      "MIGRATE_ADMIN_URL", "");
     absl::StatusOr<config::DbConfig> admin = config::ParseDatabaseUrl(admin_url);
@@ -141,13 +129,13 @@ int MigrateMain(const std::string& service,
     }
     request.admin = *admin;
     request.schema_files =
-        options->flags.count("schema")
-            ? std::vector<std::string>(absl::StrSplit(options->flags.at("schema"), ',',
+        options->flags.Has("schema")
+            ? std::vector<std::string>(absl::StrSplit(options->flags.String("schema"), ',',
                                                       absl::SkipEmpty()))
             : std::vector<std::string>{WorkspacePath("common/schema.sql"),
                                        WorkspacePath(service + "/schema.sql")};
-    request.output_directory = options->flags.count("out")
-                                   ? options->flags.at("out")
+    request.output_directory = options->flags.Has("out")
+                                   ? options->flags.String("out")
                                    : WorkspacePath("migrations/" + service);
     request.migrations = *migrations;
     absl::StatusOr<GenerateResult> result = GenerateMigration(request);

@@ -10,15 +10,21 @@
 // prints a summary per scenario on stderr. `wait-serving` polls the health
 // service until SERVING and prints the milliseconds since --since-ns.
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
-#include <map>
+#include <limits>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
-#include "absl/strings/numbers.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "absl/types/span.h"
+#include "common/cli/flags.h"
 #include "common/config/database_url.h"
 #include "grpcpp/create_channel.h"
 #include "tests/bench/quest_scenarios.h"
@@ -27,46 +33,28 @@
 namespace {
 
 using qs::bench::LoadOptions;
+using qs::cli::Flags;
 
-std::map<std::string, std::string> ParseFlags(int argc, char** argv, int first) {
-  std::map<std::string, std::string> flags;
-  for (int i = first; i < argc; ++i) {
-    std::string argument = argv[i];
-    const size_t equals = argument.find('=');
-    if (argument.rfind("--", 0) != 0 || equals == std::string::npos) {
-      std::fprintf(stderr, "quest_bench: expected --name=value, got %s\n", argv[i]);
-      std::exit(2);
-    }
-    flags[argument.substr(2, equals - 2)] = argument.substr(equals + 1);
-  }
-  return flags;
+constexpr int kUsage = 2;
+
+int Usage(const absl::Status& why = absl::OkStatus()) {
+  if (!why.ok()) std::fprintf(stderr, "quest_bench: %s\n", std::string(why.message()).c_str());
+  std::fprintf(stderr, "usage: quest_bench run|wait-serving --name=value ...\n");
+  return kUsage;
 }
 
-double Number(const std::map<std::string, std::string>& flags, const std::string& name,
-              double fallback) {
-  auto it = flags.find(name);
-  if (it == flags.end()) return fallback;
-  double value = 0;
-  if (!absl::SimpleAtod(it->second, &value)) {
-    std::fprintf(stderr, "quest_bench: --%s must be a number\n", name.c_str());
-    std::exit(2);
-  }
-  return value;
+// Exits with the usage code when `value` is an error: a bad flag ends the
+// run before any load is generated.
+template <typename T>
+T OrExit(absl::StatusOr<T> value) {
+  if (!value.ok()) std::exit(Usage(value.status()));
+  return *std::move(value);
 }
 
-std::string Required(const std::map<std::string, std::string>& flags, const std::string& name) {
-  auto it = flags.find(name);
-  if (it == flags.end() || it->second.empty()) {
-    std::fprintf(stderr, "quest_bench: --%s is required\n", name.c_str());
-    std::exit(2);
-  }
-  return it->second;
-}
-
-int WaitServing(const std::map<std::string, std::string>& flags) {
-  const std::string target = Required(flags, "target");
-  const absl::Time since = absl::FromUnixNanos(static_cast<int64_t>(Number(flags, "since-ns", 0)));
-  const absl::Time give_up = absl::Now() + absl::Seconds(Number(flags, "timeout", 60));
+int WaitServing(const Flags& flags) {
+  const std::string target = OrExit(flags.RequiredString("target"));
+  const absl::Time since = absl::FromUnixNanos(OrExit(flags.Int64("since-ns", 0)));
+  const absl::Time give_up = absl::Now() + absl::Seconds(OrExit(flags.Double("timeout", 60)));
   while (absl::Now() < give_up) {
     // A fresh channel each time: reconnect backoff would be measured as
     // start-up time of a server that was not listening yet.
@@ -82,33 +70,38 @@ int WaitServing(const std::map<std::string, std::string>& flags) {
   return 1;
 }
 
-int Run(const std::map<std::string, std::string>& flags) {
+int Run(const Flags& flags) {
   LoadOptions options;
-  const std::string mode = flags.count("mode") ? flags.at("mode") : "closed";
+  const std::string mode = flags.String("mode", "closed");
   if (mode != "closed" && mode != "open") {
     std::fprintf(stderr, "quest_bench: --mode is closed or open\n");
     return 2;
   }
   options.mode = mode == "open" ? LoadOptions::Mode::kOpen : LoadOptions::Mode::kClosed;
-  options.concurrency = static_cast<int>(Number(flags, "concurrency", 20));
-  options.rate = Number(flags, "rate", 1000);
-  if (options.rate <= 0 || options.concurrency < 1) {
-    std::fprintf(stderr, "quest_bench: --rate must be > 0 and --concurrency >= 1\n");
+  options.concurrency =
+      static_cast<int>(OrExit(flags.Int64("concurrency", 20, 1, std::numeric_limits<int>::max())));
+  options.rate = OrExit(flags.Double("rate", 1000));
+  if (options.rate <= 0) {
+    std::fprintf(stderr, "quest_bench: --rate must be > 0\n");
     return 2;
   }
-  options.duration = absl::Seconds(Number(flags, "duration", 10));
-  options.warmup = absl::Seconds(Number(flags, "warmup", 2));
+  options.duration = absl::Seconds(OrExit(flags.Double("duration", 10)));
+  options.warmup = absl::Seconds(OrExit(flags.Double("warmup", 2)));
 
-  std::vector<std::string> scenarios = absl::StrSplit(Required(flags, "scenarios"), ',');
+  const std::string target = OrExit(flags.RequiredString("target"));
+  std::vector<std::string> scenarios =
+      absl::StrSplit(OrExit(flags.RequiredString("scenarios")), ',');
   std::vector<std::pair<std::string, std::string>> labels;
-  if (flags.count("labels")) {
-    for (absl::string_view label : absl::StrSplit(flags.at("labels"), ',', absl::SkipEmpty())) {
+  if (flags.Has("labels")) {
+    const std::string all_labels = flags.String("labels");
+    for (absl::string_view label : absl::StrSplit(all_labels, ',', absl::SkipEmpty())) {
       std::pair<std::string, std::string> kv = absl::StrSplit(label, absl::MaxSplits('=', 1));
       labels.push_back(kv);
     }
   }
 
-  absl::StatusOr<qs::config::DbConfig> db = qs::config::ParseDatabaseUrl(Required(flags, "database-url"));
+  absl::StatusOr<qs::config::DbConfig> db =
+      qs::config::ParseDatabaseUrl(OrExit(flags.RequiredString("database-url")));
   if (!db.ok()) {
     std::fprintf(stderr, "quest_bench: --database-url: %s\n", db.status().ToString().c_str());
     return 2;
@@ -118,10 +111,11 @@ int Run(const std::map<std::string, std::string>& flags) {
     if (!qs::bench::QuestScenarioSubmits(name)) continue;
     // Enough for the whole run even if every call were a submit.
     const double rate = options.mode == LoadOptions::Mode::kOpen ? options.rate : 4000;
-    data_options.open_attempts += static_cast<int>(
-        rate * absl::ToDoubleSeconds(options.duration + options.warmup) * 1.2);
+    data_options.open_attempts +=
+        static_cast<int>(rate * absl::ToDoubleSeconds(options.duration + options.warmup) * 1.2);
   }
-  auto data = qs::bench::LoadQuestData(db->ConnectionString(db->host, db->port, "quest_bench"), data_options);
+  auto data = qs::bench::LoadQuestData(db->ConnectionString(db->host, db->port, "quest_bench"),
+                                       data_options);
   if (!data.ok()) {
     std::fprintf(stderr, "quest_bench: %s\n", data.status().ToString().c_str());
     return 1;
@@ -129,11 +123,11 @@ int Run(const std::map<std::string, std::string>& flags) {
 
   grpc::ChannelArguments channel_args;
   channel_args.SetMaxReceiveMessageSize(16 << 20);
-  const auto channel = grpc::CreateCustomChannel(
-      Required(flags, "target"), grpc::InsecureChannelCredentials(), channel_args);
+  const auto channel =
+      grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), channel_args);
   std::ofstream file;
-  if (flags.count("out")) file.open(flags.at("out"), std::ios::app);
-  std::ostream& out = flags.count("out") ? file : std::cout;
+  if (flags.Has("out")) file.open(flags.String("out"), std::ios::app);
+  std::ostream& out = flags.Has("out") ? file : std::cout;
   for (const std::string& name : scenarios) {
     absl::StatusOr<qs::bench::Scenario> scenario = qs::bench::QuestScenario(name, *data);
     if (!scenario.ok()) {
@@ -154,9 +148,19 @@ int Run(const std::map<std::string, std::string>& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  static constexpr absl::string_view kRunFlags[] = {
+      "target", "database-url", "scenarios", "mode",   "concurrency",
+      "rate",   "duration",     "warmup",    "labels", "out"};
+  static constexpr absl::string_view kWaitServingFlags[] = {"target", "since-ns", "timeout"};
   const std::string command = argc > 1 ? argv[1] : "";
-  if (command == "run") return Run(ParseFlags(argc, argv, 2));
-  if (command == "wait-serving") return WaitServing(ParseFlags(argc, argv, 2));
-  std::fprintf(stderr, "usage: quest_bench run|wait-serving --name=value ...\n");
-  return 2;
+  if (command != "run" && command != "wait-serving") return Usage();
+  const absl::StatusOr<Flags> flags = Flags::Parse(
+      argc, argv,
+      command == "run" ? absl::MakeConstSpan(kRunFlags) : absl::MakeConstSpan(kWaitServingFlags));
+  if (!flags.ok()) return Usage(flags.status());
+  if (flags->help()) return Usage();
+  if (flags->positional().size() > 1) {
+    return Usage(absl::InvalidArgumentError("unexpected argument " + flags->positional()[1]));
+  }
+  return command == "run" ? Run(*flags) : WaitServing(*flags);
 }
