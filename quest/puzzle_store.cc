@@ -8,6 +8,9 @@
 namespace qs::quest {
 namespace {
 
+// Hot read, prepared on every connection (PreparedStatements).
+constexpr char kGet[] = "quest_puzzle_get";
+
 const std::string& Columns() {
   static const std::string* columns = new std::string(absl::StrCat(
       "id::text, author_id::text, title, kind, themes::text, rating, play_count, "
@@ -69,8 +72,6 @@ StoredPuzzle PuzzleStore::Create(db::WriteTx& tx, const StoredPuzzle& stored) {
       p.author_id(), p.title(), KindCode(p.kind()), db::ArrayLiteral(p.themes()),
       p.rating(), p.content(), stored.solution, StatusCode(p.status()))[0]);
 }
-
-constexpr char kGet[] = "quest_puzzle_get";
 
 std::vector<db::PreparedStatement> PuzzleStore::PreparedStatements() {
   return {{kGet, absl::StrCat("SELECT ", Columns(), " FROM puzzles WHERE id = $1")}};

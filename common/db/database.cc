@@ -1,7 +1,5 @@
 #include "common/db/database.h"
 
-#include <csignal>
-
 #include "pqxx/nontransaction"
 
 namespace qs::db {

@@ -89,6 +89,61 @@ TEST_F(ServiceServerTest, HealthIsNotServingWhileTheDatabaseIsUnreachable) {
       << status.error_message();
 }
 
+// An outage of the database ends, and health turns SERVING again by itself
+// (no restart): the service's role is refused by its (scratch) database on
+// both nodes, then let in again.
+TEST_F(ServiceServerTest, HealthReturnsToServingWhenTheDatabaseComesBack) {
+  ScratchDatabase scratch(Service());
+  env_["DB_NAME"] = scratch.name();
+  env_["DB_CONNECT_TIMEOUT_MS"] = "2000";
+  auto process = StartServing();
+  const TestInfra& infra = TestInfra::Get();
+  auto admin = [&](int port, const std::string& sql) {
+    pqxx::connection connection(infra.AdminConnectionString(port, "postgres"));
+    return pqxx::nontransaction(connection).exec_params(sql, scratch.name());
+  };
+  const std::string role = Service() + "_svc";
+  auto poll_health = [&](const std::string& wanted) {
+    std::string health;
+    absl::Time deadline = absl::Now() + absl::Seconds(15);
+    while (absl::Now() < deadline && (health = CheckHealth(channel_)) != wanted) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return health;
+  };
+
+  // The outage: no new connection to the database on either node (the
+  // replica replays the REVOKE), and the open ones are cut.
+  pqxx::connection primary(infra.AdminConnectionString(infra.primary_port, "postgres"));
+  pqxx::nontransaction(primary).exec("REVOKE CONNECT ON DATABASE " + scratch.name() +
+                                     " FROM PUBLIC, " + role);
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < deadline &&
+         admin(infra.replica_port, "SELECT has_database_privilege('" + role + "', $1, 'CONNECT')")
+             [0][0].as<bool>()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  for (int port : {infra.primary_port, infra.replica_port}) {
+    admin(port, "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = $1");
+  }
+  EXPECT_EQ(poll_health("NOT_SERVING"), "NOT_SERVING") << process->Log();
+  auto stub = ::ops::v1::Diagnostics::NewStub(channel_);
+  ::ops::v1::GetServiceInfoResponse info;
+  EXPECT_EQ(stub->GetServiceInfo(Context().get(), ::ops::v1::GetServiceInfoRequest(), &info)
+                .error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+
+  // The outage ends: health comes back on its own, and so do calls.
+  pqxx::nontransaction(primary).exec("GRANT CONNECT ON DATABASE " + scratch.name() + " TO " +
+                                     role);
+  EXPECT_EQ(poll_health("SERVING"), "SERVING") << process->Log();
+  grpc::Status status =
+      stub->GetServiceInfo(Context().get(), ::ops::v1::GetServiceInfoRequest(), &info);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(info.nodes_size(), 2);
+  EXPECT_NE(process->Log().find("health: NOT_SERVING"), std::string::npos);
+}
+
 TEST_F(ServiceServerTest, ReflectionListsAndDescribesItsServices) {
   auto process = StartServing();
   auto stub = reflection::ServerReflection::NewStub(channel_);
@@ -242,11 +297,31 @@ TEST_F(ServiceServerTest, DrainDeadlineCutsOffCallsThatRunTooLong) {
   auto stub = ::ops::v1::Diagnostics::NewStub(channel_);
   auto in_flight = std::async(std::launch::async, [&] {
     ::ops::v1::ProbeRequest request;
-    request.set_hold_ms(5000);
+    request.set_hold_ms(10000);
     ::ops::v1::ProbeResponse response;
-    return stub->Probe(Context().get(), request, &response);
+    return stub->Probe(Context(absl::Seconds(15)).get(), request, &response);
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // The held query runs on the read node as a pg_sleep backend of the
+  // service's read pool. PostgreSQL does not notice a client that went
+  // away during pg_sleep: only a cancel ends that backend before 10 s.
+  const TestInfra& infra = TestInfra::Get();
+  auto sleeping = [&] {
+    pqxx::connection replica(infra.AdminConnectionString(infra.replica_port, "postgres"));
+    std::set<int> pids;
+    for (const auto& row : pqxx::nontransaction(replica).exec_params(
+             "SELECT pid FROM pg_stat_activity WHERE application_name = $1 "
+             "AND state = 'active' AND query LIKE '%pg_sleep%'",
+             Service() + "-read")) {
+      pids.insert(row[0].as<int>());
+    }
+    return pids;
+  };
+  std::set<int> held;
+  absl::Time seen_by = absl::Now() + absl::Seconds(5);
+  while (absl::Now() < seen_by && (held = sleeping()).empty()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_FALSE(held.empty()) << "the held query never showed in pg_stat_activity";
   absl::Time signalled = absl::Now();
   process->Signal(SIGINT);
   grpc::Status cut = in_flight.get();
@@ -258,6 +333,21 @@ TEST_F(ServiceServerTest, DrainDeadlineCutsOffCallsThatRunTooLong) {
   // process does not wait out the 5 s query.
   EXPECT_LT(absl::Now() - signalled, absl::Seconds(2)) << process->Log();
   EXPECT_NE(process->Log().find("cancelled running queries"), std::string::npos);
+  // And on the database: the query itself is gone, not only the process.
+  auto still_held = [&] {
+    std::set<int> left;
+    for (int pid : sleeping()) {
+      if (held.count(pid)) left.insert(pid);
+    }
+    return left;
+  };
+  std::set<int> left;
+  absl::Time gone_by = absl::Now() + absl::Seconds(3);
+  while (absl::Now() < gone_by && !(left = still_held()).empty()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(left.empty()) << left.size() << " pg_sleep backend(s) of " << Service()
+                            << "-read still running after the drain deadline";
 }
 
 TEST_F(ServiceServerTest, BadConfigStopsStartUpWithOneLineNamingTheVariable) {
@@ -280,6 +370,38 @@ TEST_F(ServiceServerTest, BadConfigStopsStartUpWithOneLineNamingTheVariable) {
     EXPECT_NE(log.find("config error: " + bad.variable), std::string::npos) << log;
     EXPECT_EQ(log.find(env_["DB_PASSWORD"]), std::string::npos)
         << "password leaked: " << log;
+  }
+}
+
+// A service's own settings (ServiceDefinition::load_config) stop start-up
+// exactly like the common ones; another service's settings are not read.
+TEST_F(ServiceServerTest, BadServiceSpecificConfigStopsStartUpLikeTheCommonConfig) {
+  const std::map<std::string, std::string> quest_bad_values = {
+      {"LEADERBOARD_EXACT_RANK_LIMIT", "0"}, {"LEADERBOARD_RANK_REFRESH_MS", "soon"}};
+  if (Service() != "quest") {
+    std::map<std::string, std::string> env = env_;
+    for (const auto& [variable, value] : quest_bad_values) env[variable] = value;
+    auto process = ServiceProcess::Start(Binary(), env);
+    ASSERT_TRUE(process->WaitUntilServing(absl::Seconds(30)))
+        << "quest's settings stopped " << Service() << ": " << process->Log();
+    process->Signal(SIGTERM);
+    std::optional<int> exit_code = process->WaitForExit(absl::Seconds(10));
+    ASSERT_TRUE(exit_code.has_value());
+    EXPECT_EQ(*exit_code, 0) << process->Log();
+    return;
+  }
+  for (const auto& [variable, value] : quest_bad_values) {
+    std::map<std::string, std::string> env = env_;
+    env[variable] = value;
+    auto process = ServiceProcess::Start(Binary(), env);
+    std::optional<int> exit_code = process->WaitForExit(absl::Seconds(10));
+    ASSERT_TRUE(exit_code.has_value()) << variable;
+    EXPECT_EQ(*exit_code, 2) << variable;
+    std::string log = process->Log();
+    EXPECT_NE(log.find("level=critical service=quest config error: " + variable), std::string::npos)
+        << log;
+    EXPECT_EQ(log.find("starting quest"), std::string::npos)
+        << "stopped before anything else: " << log;
   }
 }
 
