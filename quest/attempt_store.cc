@@ -36,7 +36,7 @@ v1::Attempt AttemptFromRow(const pqxx::row& row) {
   a.set_puzzle_id(row[2].as<std::string>());
   a.set_verdict(VerdictCodes().FromCode(row[3].as<std::string>()));
   db::SetTimestamp(row[4].as<int64_t>(), a.mutable_started_at());
-  db::SetTimestampIfSet(row[5].as<int64_t>(), a.mutable_submitted_at());
+  db::SetTimestampIfSet(row[5].as<int64_t>(), a, &v1::Attempt::mutable_submitted_at);
   a.set_time_taken_ms(row[6].as<int64_t>());
   a.set_score(row[7].as<int64_t>());
   a.set_rated(row[8].as<bool>());

@@ -32,8 +32,8 @@ v1::Match MatchFromRow(const pqxx::row& row) {
   for (std::string& id : db::ParseArrayLiteral(row[5].c_str())) match.add_puzzle_ids(std::move(id));
   match.set_winner_id(row[6].as<std::string>());
   db::SetTimestamp(row[7].as<int64_t>(), match.mutable_created_at());
-  db::SetTimestampIfSet(row[8].as<int64_t>(), match.mutable_started_at());
-  db::SetTimestampIfSet(row[9].as<int64_t>(), match.mutable_finished_at());
+  db::SetTimestampIfSet(row[8].as<int64_t>(), match, &v1::Match::mutable_started_at);
+  db::SetTimestampIfSet(row[9].as<int64_t>(), match, &v1::Match::mutable_finished_at);
   return match;
 }
 

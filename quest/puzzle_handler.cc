@@ -175,6 +175,9 @@ grpc::Status PuzzleHandler::GetDailyPuzzle(grpc::ServerContext* context,
         return absl::OkStatus();
       }));
       daily = database_.ReadFromPrimary(read);
+      if (absl::IsNotFound(daily.status())) {
+        return absl::NotFoundError("no published puzzle to choose as the daily puzzle");
+      }
     }
     QS_ASSIGN_OR_RETURN(*response->mutable_puzzle(), std::move(daily));
     response->set_date(date);

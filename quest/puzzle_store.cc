@@ -130,7 +130,7 @@ absl::StatusOr<v1::Puzzle> PuzzleStore::DailyPuzzle(db::ReadTx& tx, const std::s
       absl::StrCat("SELECT ", Columns(), " FROM puzzles WHERE id = "
                    "(SELECT puzzle_id FROM daily_puzzles WHERE day = $1::date)"),
       day);
-  if (rows.empty()) return absl::NotFoundError("no published puzzle to choose as the daily puzzle");
+  if (rows.empty()) return absl::NotFoundError(absl::StrCat("no puzzle chosen for ", day));
   return FromRow(rows[0]).puzzle;
 }
 

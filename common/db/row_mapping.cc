@@ -33,10 +33,6 @@ void SetTimestamp(int64_t micros, google::protobuf::Timestamp* timestamp) {
   timestamp->set_nanos(static_cast<int32_t>(rest * 1000));
 }
 
-void SetTimestampIfSet(int64_t micros, google::protobuf::Timestamp* timestamp) {
-  if (micros != 0) SetTimestamp(micros, timestamp);
-}
-
 int64_t TimestampMicros(const google::protobuf::Timestamp& timestamp) {
   return timestamp.seconds() * 1000000 + timestamp.nanos() / 1000;
 }

@@ -5,7 +5,7 @@
 //   const std::string kColumns = absl::StrCat(
 //       "id::text, ", db::MicrosSql("created_at"), ", ", db::MicrosOrZeroSql("finished_at"));
 //   db::SetTimestamp(row[1].as<int64_t>(), match.mutable_created_at());
-//   db::SetTimestampIfSet(row[2].as<int64_t>(), match.mutable_finished_at());  // 0 = NULL
+//   db::SetTimestampIfSet(row[2].as<int64_t>(), match, &Match::mutable_finished_at);  // 0 = NULL
 //   ... WHERE (created_at, id) < (db::TimestampSql("$2"), $3::uuid) ...
 //   tx.Query("... = ANY($1::uuid[])", db::ArrayLiteral(ids));
 //   for (std::string& id : db::ParseArrayLiteral(row[3].c_str())) ...
@@ -38,8 +38,15 @@ std::string MillisSinceSql(absl::string_view column);
 std::string TimestampSql(absl::string_view parameter);
 
 void SetTimestamp(int64_t micros, google::protobuf::Timestamp* timestamp);
-// Leaves `timestamp` unset when `micros` is 0 (a NULL column).
-void SetTimestampIfSet(int64_t micros, google::protobuf::Timestamp* timestamp);
+// Sets the Timestamp field of `message` that `mutable_field` names, unless
+// `micros` is 0 (a NULL column): then the field stays absent. It takes the
+// accessor, not a Timestamp*, because calling mutable_x() alone would
+// already make the field present (1970-01-01 for callers).
+template <typename Message>
+void SetTimestampIfSet(int64_t micros, Message& message,
+                       google::protobuf::Timestamp* (Message::*mutable_field)()) {
+  if (micros != 0) SetTimestamp(micros, (message.*mutable_field)());
+}
 int64_t TimestampMicros(const google::protobuf::Timestamp& timestamp);
 
 // "{a,b,c}" for a text[] / uuid[] parameter. Only for elements that need no

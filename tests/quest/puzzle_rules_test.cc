@@ -1,5 +1,8 @@
 #include "quest/puzzle_rules.h"
 
+#include <string>
+#include <utility>
+
 #include "gtest/gtest.h"
 
 namespace qs::quest {
@@ -92,6 +95,77 @@ TEST(PuzzleRulesTest, ListLimits) {
   request.set_page_size(10);
   request.set_min_rating(50);
   ExpectInvalid(ValidateList(request), "min_rating");
+}
+
+constexpr char kAuthor[] = "3f0c5a8e-9d1b-4c7e-8a41-2b6f0e9d7c13";
+constexpr char kPlayer[] = "7b1e2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e";
+constexpr char kPuzzle[] = "a8e3f0c5-9d1b-4c7e-8a41-2b6f0e9d7c13";
+
+TEST(PuzzleRulesTest, DraftsAreVisibleToTheirAuthorOnly) {
+  EXPECT_TRUE(VisibleTo(PUZZLE_STATUS_DRAFT, kAuthor, kAuthor));
+  EXPECT_FALSE(VisibleTo(PUZZLE_STATUS_DRAFT, kAuthor, kPlayer));
+  EXPECT_FALSE(VisibleTo(PUZZLE_STATUS_DRAFT, kAuthor, ""));
+  for (PuzzleStatus status : {PUZZLE_STATUS_PUBLISHED, PUZZLE_STATUS_ARCHIVED}) {
+    EXPECT_TRUE(VisibleTo(status, kAuthor, kAuthor));
+    EXPECT_TRUE(VisibleTo(status, kAuthor, kPlayer));
+  }
+}
+
+TEST(PuzzleRulesTest, OnlyPublishedPuzzlesArePlayableAndForeignDraftsDoNotExist) {
+  EXPECT_TRUE(CheckPlayable(kPuzzle, PUZZLE_STATUS_PUBLISHED, kAuthor, kPlayer).ok());
+  EXPECT_TRUE(CheckPlayable(kPuzzle, PUZZLE_STATUS_PUBLISHED, kAuthor, kAuthor).ok());
+
+  absl::Status foreign = CheckPlayable(kPuzzle, PUZZLE_STATUS_DRAFT, kAuthor, kPlayer);
+  EXPECT_EQ(foreign.code(), absl::StatusCode::kNotFound) << foreign;
+  EXPECT_EQ(foreign.message(), std::string("puzzle ") + kPuzzle + " not found")
+      << "the same answer as for an id that does not exist";
+
+  absl::Status own = CheckPlayable(kPuzzle, PUZZLE_STATUS_DRAFT, kAuthor, kAuthor);
+  EXPECT_EQ(own.code(), absl::StatusCode::kFailedPrecondition) << own;
+  EXPECT_EQ(own.message(), "puzzle_id: the puzzle is draft, not published");
+
+  for (const std::string& user : {std::string(kAuthor), std::string(kPlayer)}) {
+    absl::Status archived = CheckPlayable(kPuzzle, PUZZLE_STATUS_ARCHIVED, kAuthor, user);
+    EXPECT_EQ(archived.code(), absl::StatusCode::kFailedPrecondition) << archived;
+    EXPECT_EQ(archived.message(), "puzzle_id: the puzzle is archived, not published");
+  }
+}
+
+TEST(PuzzleRulesTest, AnswersMatchWithSurroundingWhiteSpaceAsideAndCaseKept) {
+  EXPECT_TRUE(AnswerMatches("Nc7+", "Nc7+"));
+  EXPECT_TRUE(AnswerMatches("  Nc7+\n", "Nc7+"));
+  EXPECT_TRUE(AnswerMatches("\t Nc7+ \r\n", " Nc7+\t"));
+  EXPECT_TRUE(AnswerMatches("Nc7+", "\v\fNc7+\n"));
+  EXPECT_FALSE(AnswerMatches("nc7+", "Nc7+")) << "case-sensitive";
+  EXPECT_FALSE(AnswerMatches("Nc7 +", "Nc7+")) << "inner white space counts";
+  EXPECT_TRUE(AnswerMatches("e4  e5", " e4  e5 "));
+  EXPECT_FALSE(AnswerMatches("e4 e5", "e4  e5"));
+  EXPECT_FALSE(AnswerMatches("Nc7", "Nc7+"));
+  EXPECT_FALSE(AnswerMatches("", "Nc7+"));
+  EXPECT_FALSE(AnswerMatches("   ", "Nc7+"));
+  // Only ASCII white space is trimmed.
+  EXPECT_FALSE(AnswerMatches("Nc7+\u00a0", "Nc7+"));
+}
+
+TEST(PuzzleRulesTest, AnswersAreLimitedTo4KiBNamingTheField) {
+  EXPECT_TRUE(ValidateAnswer("").ok());
+  EXPECT_TRUE(ValidateAnswer(std::string(kMaxAnswerBytes, 'x')).ok());
+  absl::Status long_answer = ValidateAnswer(std::string(kMaxAnswerBytes + 1, 'x'));
+  ExpectInvalid(long_answer, "answer");
+  EXPECT_NE(long_answer.message().find("4096"), std::string::npos) << long_answer;
+  EXPECT_NE(long_answer.message().find("4097"), std::string::npos) << long_answer;
+}
+
+TEST(PuzzleRulesTest, EachBandHasItsRatingWindow) {
+  auto window = [](DifficultyBand band) {
+    const RatingWindow w = WindowOf(band);
+    return std::pair{w.low, w.high};
+  };
+  EXPECT_EQ(window(DIFFICULTY_BAND_EASIER), (std::pair{-400, -100}));
+  EXPECT_EQ(window(DIFFICULTY_BAND_SIMILAR), (std::pair{-150, 150}));
+  EXPECT_EQ(window(DIFFICULTY_BAND_HARDER), (std::pair{100, 400}));
+  EXPECT_EQ(window(DIFFICULTY_BAND_UNSPECIFIED), window(DIFFICULTY_BAND_SIMILAR))
+      << "no band: around the player's rating";
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
+#include "proto/events/v1/events.pb.h"
 #include "tests/support/test_infra.h"
 
 namespace qs::db {
@@ -22,14 +23,14 @@ TEST(RowMappingTest, TimestampsConvertBothWays) {
   EXPECT_EQ(TimestampMicros(timestamp), -1);
 }
 
-TEST(RowMappingTest, ZeroLeavesAnOptionalTimestampUnset) {
-  google::protobuf::Timestamp timestamp;
-  SetTimestampIfSet(0, &timestamp);
-  EXPECT_EQ(timestamp.seconds(), 0);
-  EXPECT_EQ(timestamp.nanos(), 0);
-  SetTimestampIfSet(5'000'001, &timestamp);
-  EXPECT_EQ(timestamp.seconds(), 5);
-  EXPECT_EQ(timestamp.nanos(), 1000);
+TEST(RowMappingTest, ZeroLeavesAnOptionalTimestampAbsent) {
+  ::events::v1::EventEnvelope envelope;
+  SetTimestampIfSet(0, envelope, &::events::v1::EventEnvelope::mutable_occurred_at);
+  EXPECT_FALSE(envelope.has_occurred_at());  // not a present 1970-01-01
+  SetTimestampIfSet(5'000'001, envelope, &::events::v1::EventEnvelope::mutable_occurred_at);
+  ASSERT_TRUE(envelope.has_occurred_at());
+  EXPECT_EQ(envelope.occurred_at().seconds(), 5);
+  EXPECT_EQ(envelope.occurred_at().nanos(), 1000);
 }
 
 TEST(RowMappingTest, ArrayLiteralsRoundTrip) {

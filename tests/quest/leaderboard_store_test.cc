@@ -1,0 +1,223 @@
+// LeaderboardStore against a scratch quest database (primary + replica),
+// not through the RPCs: points in several periods, pages in rank order
+// (score DESC, user_id ASC) and after a position, the neighbours above and
+// below an entry, and every count checked against SQL of its own.
+#include "quest/leaderboard_store.h"
+
+#include <algorithm>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/quest/quest_store_fixture.h"
+
+namespace qs::quest {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
+using ::testing::Optional;
+using ::testing::UnorderedElementsAreArray;
+
+using Entry = std::pair<std::string, int64_t>;  // (user_id, score)
+
+class LeaderboardStoreTest : public testing::QuestStoreTest {
+ protected:
+  static constexpr const char* kAll = "all";
+  static constexpr const char* kWeek = "w2026-W48";
+  static constexpr const char* kDay = "d2026-11-25";
+
+  void AddPoints(const std::string& user, int64_t points, const std::vector<std::string>& periods) {
+    InWrite([&](db::WriteTx& tx) { store_.AddPoints(tx, user, points, periods); });
+  }
+
+  std::optional<int64_t> ScoreOf(const std::string& period, const std::string& user) {
+    return OnReplica([&](db::ReadTx& tx) { return store_.ScoreOf(tx, period, user); });
+  }
+
+  // Seeds `scores` in `period` for fresh users; returns the board in rank
+  // order, sorted here rather than by the database.
+  std::vector<Entry> Seed(const std::string& period, const std::vector<int64_t>& scores) {
+    std::vector<Entry> board;
+    for (int64_t score : scores) {
+      const std::string user = NewUser();
+      Sql("INSERT INTO leaderboard_scores (period, user_id, score) VALUES ($1, $2, $3)", period,
+          user, score);
+      board.emplace_back(user, score);
+    }
+    std::sort(board.begin(), board.end(), [](const Entry& a, const Entry& b) {
+      return std::tie(b.second, a.first) < std::tie(a.second, b.first);
+    });
+    return board;
+  }
+
+  static std::vector<Entry> Entries(const std::vector<BoardRow>& rows) {
+    std::vector<Entry> entries;
+    for (const BoardRow& row : rows) entries.emplace_back(row.user_id, row.score);
+    return entries;
+  }
+  static std::vector<Entry> Slice(const std::vector<Entry>& board, int from, int to) {
+    from = std::max(from, 0);
+    to = std::min<int>(to, board.size());
+    return from >= to ? std::vector<Entry>{}
+                      : std::vector<Entry>(board.begin() + from, board.begin() + to);
+  }
+
+  std::vector<Entry> Page(const std::string& period, const std::optional<api::KeysetPosition>& after,
+                          int limit) {
+    return Entries(OnReplica([&](db::ReadTx& tx) { return store_.Page(tx, period, after, limit); }));
+  }
+
+  LeaderboardStore store_;
+};
+
+TEST_F(LeaderboardStoreTest, AddPointsAddsToEveryPeriodGiven) {
+  const std::string ann = NewUser();
+  const std::string bob = NewUser();
+  AddPoints(ann, 10, {kAll, kWeek, kDay});
+  AddPoints(ann, 5, {kAll, kWeek});
+  AddPoints(bob, 7, {kAll});
+  InWrite([&](db::WriteTx& tx) {
+    store_.AddPoints(tx, bob, 1, {kAll, kDay});
+    store_.AddPoints(tx, bob, 2, {kAll, kDay});
+  });
+  WaitForReplica();
+  EXPECT_THAT(ScoreOf(kAll, ann), Optional(15));
+  EXPECT_THAT(ScoreOf(kWeek, ann), Optional(15));
+  EXPECT_THAT(ScoreOf(kDay, ann), Optional(10));
+  EXPECT_THAT(ScoreOf(kAll, bob), Optional(10));
+  EXPECT_THAT(ScoreOf(kDay, bob), Optional(3));
+  EXPECT_EQ(ScoreOf(kWeek, bob), std::nullopt);
+  EXPECT_EQ(ScoreOf("d2026-11-26", ann), std::nullopt);
+  EXPECT_EQ(ScoreOf(kAll, NewUser()), std::nullopt);
+  // One row per (period, user), as SQL sees it.
+  pqxx::result rows = Sql(
+      "SELECT period, user_id::text, score FROM leaderboard_scores ORDER BY period, score");
+  std::vector<std::tuple<std::string, std::string, int64_t>> stored;
+  for (const pqxx::row& row : rows) {
+    stored.emplace_back(row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<int64_t>());
+  }
+  EXPECT_THAT(stored, ElementsAre(std::make_tuple(kAll, bob, 10), std::make_tuple(kAll, ann, 15),
+                                  std::make_tuple(kDay, bob, 3), std::make_tuple(kDay, ann, 10),
+                                  std::make_tuple(kWeek, ann, 15)));
+  // A later addition moves updated_at.
+  const std::string before =
+      Scalar<std::string>("SELECT updated_at::text FROM leaderboard_scores "
+                          "WHERE period = 'all' AND user_id = $1",
+                          ann);
+  AddPoints(ann, 1, {kAll});
+  EXPECT_TRUE(Scalar<bool>("SELECT updated_at > $2::timestamptz FROM leaderboard_scores "
+                           "WHERE period = 'all' AND user_id = $1",
+                           ann, before));
+}
+
+TEST_F(LeaderboardStoreTest, PagesFollowRankOrderAndResumeAfterAPosition) {
+  const std::vector<Entry> board = Seed(kAll, {50, 40, 40, 40, 30, 10, 10, 0});
+  Seed(kDay, {45, 40, 5});  // another period's rows never show
+  WaitForReplica();
+  EXPECT_THAT(Page(kAll, std::nullopt, 100), ElementsAreArray(board));
+  EXPECT_THAT(Page(kAll, std::nullopt, 3), ElementsAreArray(Slice(board, 0, 3)));
+  for (int limit : {1, 2, 3, 5}) {
+    std::vector<Entry> paged;
+    std::optional<api::KeysetPosition> after;
+    for (int page = 0; page <= 8; ++page) {
+      const std::vector<Entry> rows = Page(kAll, after, limit);
+      EXPECT_LE(rows.size(), static_cast<size_t>(limit));
+      if (rows.empty()) break;
+      paged.insert(paged.end(), rows.begin(), rows.end());
+      after = api::KeysetPosition{rows.back().second, rows.back().first};
+    }
+    EXPECT_THAT(paged, ElementsAreArray(board)) << "pages of " << limit;
+  }
+  // After the first of the three tied at 40: the other two, then the rest.
+  EXPECT_THAT(Page(kAll, api::KeysetPosition{40, board[1].first}, 100),
+              ElementsAreArray(Slice(board, 2, 8)));
+  EXPECT_TRUE(Page(kAll, api::KeysetPosition{0, board[7].first}, 100).empty());
+  EXPECT_TRUE(Page("d2000-01-01", std::nullopt, 10).empty());
+}
+
+TEST_F(LeaderboardStoreTest, AboveAndBelowAreTheNeighboursInRankOrder) {
+  const std::vector<Entry> board = Seed(kAll, {90, 70, 70, 70, 70, 50, 30, 30, 10});
+  Seed(kWeek, {80, 70, 60});
+  WaitForReplica();
+  auto above = [&](int64_t score, const std::string& user, int limit) {
+    return Entries(
+        OnReplica([&](db::ReadTx& tx) { return store_.Above(tx, kAll, score, user, limit); }));
+  };
+  auto below = [&](int64_t score, const std::string& user, int limit) {
+    return Entries(
+        OnReplica([&](db::ReadTx& tx) { return store_.Below(tx, kAll, score, user, limit); }));
+  };
+  const int n = board.size();
+  for (int i = 0; i < n; ++i) {
+    const auto& [user, score] = board[i];
+    for (int limit : {1, 2, 3, 20}) {
+      EXPECT_THAT(above(score, user, limit), ElementsAreArray(Slice(board, i - limit, i)))
+          << "above #" << i << " limit " << limit;
+      EXPECT_THAT(below(score, user, limit), ElementsAreArray(Slice(board, i + 1, i + 1 + limit)))
+          << "below #" << i << " limit " << limit;
+    }
+  }
+  // A position that is no entry: between the 50 and the first 30.
+  EXPECT_THAT(above(40, NewUser(), 2), ElementsAreArray(Slice(board, 4, 6)));
+  EXPECT_THAT(below(40, NewUser(), 2), ElementsAreArray(Slice(board, 6, 8)));
+  // Inside a tie, the user id decides: the smallest possible id is above
+  // every 70, the largest below them all.
+  EXPECT_THAT(above(70, "00000000-0000-0000-0000-000000000000", 10),
+              ElementsAreArray(Slice(board, 0, 1)));
+  EXPECT_THAT(below(70, "ffffffff-ffff-ffff-ffff-ffffffffffff", 10),
+              ElementsAreArray(Slice(board, 5, 9)));
+}
+
+TEST_F(LeaderboardStoreTest, CountsMatchCountsMadeInSql) {
+  std::vector<int64_t> scores;
+  for (int i = 0; i < 240; ++i) scores.push_back((i * 37) % 23 + (i % 7 == 0 ? 100 : 0));
+  Seed(kAll, scores);
+  Seed(kWeek, {5, 5, 12, 300});
+  WaitForReplica();
+  auto sql_count = [&](const std::string& period, const std::string& condition, int64_t score) {
+    return Scalar<int64_t>("SELECT count(*) FROM leaderboard_scores WHERE period = $1 AND " +
+                               condition,
+                           period, score);
+  };
+  for (const std::string period : {kAll, kWeek}) {
+    for (int64_t score = -1; score <= 125; ++score) {
+      const int64_t above = sql_count(period, "score > $2", score);
+      const int64_t at_or_above = sql_count(period, "score >= $2", score);
+      const int64_t ties = sql_count(period, "score = $2", score);
+      const auto counted =
+          OnReplica([&](db::ReadTx& tx) { return store_.CountAbove(tx, period, score); });
+      EXPECT_EQ(counted.first, above) << period << " " << score;
+      EXPECT_EQ(counted.second, at_or_above) << period << " " << score;
+      EXPECT_EQ(OnReplica([&](db::ReadTx& tx) { return store_.CountTies(tx, period, score); }),
+                ties)
+          << period << " " << score;
+      for (int64_t limit : {0, 1, 17, 1000}) {
+        EXPECT_EQ(OnReplica([&](db::ReadTx& tx) {
+                    return store_.CountAboveBounded(tx, period, score, limit);
+                  }),
+                  std::min(above, limit))
+            << period << " " << score << " limit " << limit;
+      }
+    }
+    std::vector<std::pair<int64_t, int64_t>> expected;
+    for (const pqxx::row& row :
+         Sql("SELECT score, count(*) FROM leaderboard_scores WHERE period = $1 GROUP BY score",
+             period)) {
+      expected.emplace_back(row[0].as<int64_t>(), row[1].as<int64_t>());
+    }
+    EXPECT_THAT(OnReplica([&](db::ReadTx& tx) { return store_.ScoreCounts(tx, period); }),
+                UnorderedElementsAreArray(expected))
+        << period;
+  }
+  EXPECT_TRUE(
+      OnReplica([&](db::ReadTx& tx) { return store_.ScoreCounts(tx, "d2000-01-01"); }).empty());
+  EXPECT_EQ(OnReplica([&](db::ReadTx& tx) { return store_.CountAbove(tx, "d2000-01-01", 0); }),
+            std::make_pair(int64_t{0}, int64_t{0}));
+}
+
+}  // namespace
+}  // namespace qs::quest
