@@ -41,16 +41,16 @@ v1::UserProgress ToProto(const ProgressRow& row, absl::CivilDay today) {
 grpc::Status AttemptHandler::StartAttempt(grpc::ServerContext* context,
                                           const v1::StartAttemptRequest* request,
                                           v1::Attempt* response) {
-  return HandleAsUser(*context, response,
-                      [&](const std::string& user) -> absl::StatusOr<v1::Attempt> {
-    QS_RETURN_IF_ERROR(api::RequireUuid("puzzle_id", request->puzzle_id()));
-    return database_.Write([&](db::WriteTx& tx) -> absl::StatusOr<v1::Attempt> {
-      QS_ASSIGN_OR_RETURN(PuzzleForPlay puzzle, puzzles_.LockForPlay(tx, request->puzzle_id()));
-      QS_RETURN_IF_ERROR(CheckPlayable(puzzle.id, puzzle.status, puzzle.author_id, user));
-      puzzles_.CountPlay(tx, puzzle.id);
-      return store_.Insert(tx, user, puzzle.id);
-    });
-  });
+  return HandleAsUser(
+      *context, response, [&](const std::string& user) -> absl::StatusOr<v1::Attempt> {
+        QS_RETURN_IF_ERROR(api::RequireUuid("puzzle_id", request->puzzle_id()));
+        return database_.Write([&](db::WriteTx& tx) -> absl::StatusOr<v1::Attempt> {
+          QS_ASSIGN_OR_RETURN(PuzzleForPlay puzzle, puzzles_.LockForPlay(tx, request->puzzle_id()));
+          QS_RETURN_IF_ERROR(CheckPlayable(puzzle.id, puzzle.status, puzzle.author_id, user));
+          puzzles_.CountPlay(tx, puzzle.id);
+          return store_.Insert(tx, user, puzzle.id);
+        });
+      });
 }
 
 absl::StatusOr<v1::SubmitAttemptResponse> AttemptHandler::Submit(
@@ -69,9 +69,8 @@ absl::StatusOr<v1::SubmitAttemptResponse> AttemptHandler::Submit(
 
   if (outcome.puzzle_rating) puzzles_.SetRating(tx, puzzle.id, *outcome.puzzle_rating);
   v1::Attempt finished =
-      store_.Finish(tx, attempt.id(), submission.correct, submission.time_taken_ms,
-                    outcome.score, submission.rated, outcome.rating_before,
-                    progress.rating.rating);
+      store_.Finish(tx, attempt.id(), submission.correct, submission.time_taken_ms, outcome.score,
+                    submission.rated, outcome.rating_before, progress.rating.rating);
   store_.SaveProgress(tx, progress);
   if (outcome.score > 0) {
     leaderboard_.AddPoints(tx, user, outcome.score, PeriodKeysAt(absl::Now()));
@@ -96,44 +95,45 @@ absl::StatusOr<v1::SubmitAttemptResponse> AttemptHandler::Submit(
 grpc::Status AttemptHandler::SubmitAttempt(grpc::ServerContext* context,
                                            const v1::SubmitAttemptRequest* request,
                                            v1::SubmitAttemptResponse* response) {
-  return HandleAsUser(*context, response,
-                      [&](const std::string& user) -> absl::StatusOr<v1::SubmitAttemptResponse> {
-    QS_RETURN_IF_ERROR(api::FirstError(
-        {api::RequireUuid("attempt_id", request->attempt_id()), ValidateAnswer(request->answer())}));
-    return api::RunIdempotent<v1::SubmitAttemptResponse>(
-        database_,
-        api::IdempotencyKey{"quest.v1.AttemptService/SubmitAttempt:" + user,
-                            request->request_id(), *request},
-        [&](db::WriteTx& tx) { return Submit(tx, user, *request); });
-  });
+  return HandleAsUser(
+      *context, response,
+      [&](const std::string& user) -> absl::StatusOr<v1::SubmitAttemptResponse> {
+        QS_RETURN_IF_ERROR(api::FirstError({api::RequireUuid("attempt_id", request->attempt_id()),
+                                            ValidateAnswer(request->answer())}));
+        return api::RunIdempotent<v1::SubmitAttemptResponse>(
+            database_,
+            api::IdempotencyKey{"quest.v1.AttemptService/SubmitAttempt:" + user,
+                                request->request_id(), *request},
+            [&](db::WriteTx& tx) { return Submit(tx, user, *request); });
+      });
 }
 
 grpc::Status AttemptHandler::GetUserProgress(grpc::ServerContext* context,
                                              const v1::GetUserProgressRequest* request,
                                              v1::UserProgress* response) {
-  return HandleAsUser(*context, response,
-                      [&](const std::string& user) -> absl::StatusOr<v1::UserProgress> {
-    std::string target = request->user_id().empty() ? user : request->user_id();
-    QS_RETURN_IF_ERROR(api::RequireUuid("user_id", target));
-    target = absl::AsciiStrToLower(target);
-    auto read = [&](db::ReadTx& tx) -> absl::StatusOr<ProgressRow> {
-      return store_.GetProgress(tx, target);
-    };
-    // One's own progress must include one's latest submission: the primary.
-    QS_ASSIGN_OR_RETURN(ProgressRow row,
-                        target == user ? database_.ReadFromPrimary(read) : database_.Read(read));
-    return ToProto(row, TodayUtc());
-  });
+  return HandleAsUser(
+      *context, response, [&](const std::string& user) -> absl::StatusOr<v1::UserProgress> {
+        std::string target = request->user_id().empty() ? user : request->user_id();
+        QS_RETURN_IF_ERROR(api::RequireUuid("user_id", target));
+        target = absl::AsciiStrToLower(target);
+        auto read = [&](db::ReadTx& tx) -> absl::StatusOr<ProgressRow> {
+          return store_.GetProgress(tx, target);
+        };
+        // One's own progress must include one's latest submission: the primary.
+        QS_ASSIGN_OR_RETURN(ProgressRow row, target == user ? database_.ReadFromPrimary(read)
+                                                            : database_.Read(read));
+        return ToProto(row, TodayUtc());
+      });
 }
 
 grpc::Status AttemptHandler::ListAttempts(grpc::ServerContext* context,
                                           const v1::ListAttemptsRequest* request,
                                           v1::ListAttemptsResponse* response) {
   return HandleAsUser(*context, response, [&](const std::string& user) -> absl::Status {
-    QS_ASSIGN_OR_RETURN(api::KeysetPage page,
-                        api::KeysetPage::Open(page_tokens_,
-                                              "quest.v1.AttemptService/ListAttempts|" + user,
-                                              request->page_size(), request->page_token()));
+    QS_ASSIGN_OR_RETURN(
+        api::KeysetPage page,
+        api::KeysetPage::Open(page_tokens_, "quest.v1.AttemptService/ListAttempts|" + user,
+                              request->page_size(), request->page_token()));
     QS_ASSIGN_OR_RETURN(
         std::vector<v1::Attempt> attempts,
         database_.Read([&](db::ReadTx& tx) -> absl::StatusOr<std::vector<v1::Attempt>> {

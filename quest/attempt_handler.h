@@ -24,23 +24,19 @@ class AttemptHandler final : public v1::AttemptService::Service {
   AttemptHandler(db::Database& database, api::PageTokenCodec page_tokens)
       : database_(database), page_tokens_(std::move(page_tokens)) {}
 
-  grpc::Status StartAttempt(grpc::ServerContext* context,
-                            const v1::StartAttemptRequest* request,
+  grpc::Status StartAttempt(grpc::ServerContext* context, const v1::StartAttemptRequest* request,
                             v1::Attempt* response) override;
-  grpc::Status SubmitAttempt(grpc::ServerContext* context,
-                             const v1::SubmitAttemptRequest* request,
+  grpc::Status SubmitAttempt(grpc::ServerContext* context, const v1::SubmitAttemptRequest* request,
                              v1::SubmitAttemptResponse* response) override;
   grpc::Status GetUserProgress(grpc::ServerContext* context,
                                const v1::GetUserProgressRequest* request,
                                v1::UserProgress* response) override;
-  grpc::Status ListAttempts(grpc::ServerContext* context,
-                            const v1::ListAttemptsRequest* request,
+  grpc::Status ListAttempts(grpc::ServerContext* context, const v1::ListAttemptsRequest* request,
                             v1::ListAttemptsResponse* response) override;
 
  private:
-  absl::StatusOr<v1::SubmitAttemptResponse> Submit(
-      db::WriteTx& tx, const std::string& user,
-      const v1::SubmitAttemptRequest& request);
+  absl::StatusOr<v1::SubmitAttemptResponse> Submit(db::WriteTx& tx, const std::string& user,
+                                                   const v1::SubmitAttemptRequest& request);
 
   db::Database& database_;
   api::PageTokenCodec page_tokens_;

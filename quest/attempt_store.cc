@@ -10,11 +10,11 @@ namespace qs::quest {
 namespace {
 
 const std::string& AttemptColumns() {
-  static const std::string* columns = new std::string(absl::StrCat(
-      "id::text, user_id::text, puzzle_id::text, coalesce(verdict, ''), ",
-      db::MicrosSql("started_at"), ", ", db::MicrosOrZeroSql("submitted_at"), ", ",
-      "coalesce(time_taken_ms, 0), score, rated, "
-      "coalesce(rating_before, 0), coalesce(rating_after, 0)"));
+  static const std::string* columns = new std::string(
+      absl::StrCat("id::text, user_id::text, puzzle_id::text, coalesce(verdict, ''), ",
+                   db::MicrosSql("started_at"), ", ", db::MicrosOrZeroSql("submitted_at"), ", ",
+                   "coalesce(time_taken_ms, 0), score, rated, "
+                   "coalesce(rating_before, 0), coalesce(rating_after, 0)"));
   return *columns;
 }
 
@@ -63,19 +63,17 @@ ProgressRow ProgressFromRow(const pqxx::row& row) {
 }  // namespace
 
 v1::Attempt AttemptStore::Insert(db::WriteTx& tx, const std::string& user_id,
-                                          const std::string& puzzle_id) {
-  return AttemptFromRow(tx.Query(
-      absl::StrCat("INSERT INTO puzzle_attempts (user_id, puzzle_id) VALUES ($1, $2) "
-                   "RETURNING ",
-                   AttemptColumns()),
-      user_id, puzzle_id)[0]);
+                                 const std::string& puzzle_id) {
+  return AttemptFromRow(
+      tx.Query(absl::StrCat("INSERT INTO puzzle_attempts (user_id, puzzle_id) VALUES ($1, $2) "
+                            "RETURNING ",
+                            AttemptColumns()),
+               user_id, puzzle_id)[0]);
 }
 
-absl::StatusOr<v1::Attempt> AttemptStore::LockAttempt(db::WriteTx& tx,
-                                                              const std::string& id) {
+absl::StatusOr<v1::Attempt> AttemptStore::LockAttempt(db::WriteTx& tx, const std::string& id) {
   pqxx::result rows = tx.Query(
-      absl::StrCat("SELECT ", AttemptColumns(),
-                   " FROM puzzle_attempts WHERE id = $1 FOR UPDATE"),
+      absl::StrCat("SELECT ", AttemptColumns(), " FROM puzzle_attempts WHERE id = $1 FOR UPDATE"),
       id);
   if (rows.empty()) return absl::NotFoundError(absl::StrCat("attempt ", id, " not found"));
   return AttemptFromRow(rows[0]);
@@ -84,40 +82,40 @@ absl::StatusOr<v1::Attempt> AttemptStore::LockAttempt(db::WriteTx& tx,
 bool AttemptStore::SubmittedBefore(db::WriteTx& tx, const std::string& user_id,
                                    const std::string& puzzle_id,
                                    const std::string& except_attempt_id) {
-  return tx.Query(
-               "SELECT EXISTS (SELECT 1 FROM puzzle_attempts WHERE user_id = $1 "
-               "AND puzzle_id = $2 AND verdict IS NOT NULL AND id <> $3)",
-               user_id, puzzle_id, except_attempt_id)[0][0]
+  return tx
+      .Query(
+          "SELECT EXISTS (SELECT 1 FROM puzzle_attempts WHERE user_id = $1 "
+          "AND puzzle_id = $2 AND verdict IS NOT NULL AND id <> $3)",
+          user_id, puzzle_id, except_attempt_id)[0][0]
       .as<bool>();
 }
 
 int64_t AttemptStore::ElapsedMs(db::WriteTx& tx, const std::string& attempt_id) {
-  return tx.Query(absl::StrCat("SELECT ", db::MillisSinceSql("started_at"), " FROM puzzle_attempts WHERE id = $1"),
-                  attempt_id)[0][0]
+  return tx
+      .Query(absl::StrCat("SELECT ", db::MillisSinceSql("started_at"),
+                          " FROM puzzle_attempts WHERE id = $1"),
+             attempt_id)[0][0]
       .as<int64_t>();
 }
 
-v1::Attempt AttemptStore::Finish(db::WriteTx& tx, const std::string& attempt_id,
-                                          bool correct, int64_t time_taken_ms, int64_t score,
-                                          bool rated, double rating_before,
-                                          double rating_after) {
+v1::Attempt AttemptStore::Finish(db::WriteTx& tx, const std::string& attempt_id, bool correct,
+                                 int64_t time_taken_ms, int64_t score, bool rated,
+                                 double rating_before, double rating_after) {
   return AttemptFromRow(tx.Query(
       absl::StrCat("UPDATE puzzle_attempts SET verdict = $2, submitted_at = clock_timestamp(), "
                    "time_taken_ms = $3, score = $4, rated = $5, rating_before = $6, "
                    "rating_after = $7 WHERE id = $1 RETURNING ",
                    AttemptColumns()),
       attempt_id, VerdictCodes().Code(correct ? v1::VERDICT_CORRECT : v1::VERDICT_INCORRECT),
-      time_taken_ms, score, rated,
-      rating_before, rating_after)[0]);
+      time_taken_ms, score, rated, rating_before, rating_after)[0]);
 }
 
 ProgressRow AttemptStore::LockProgress(db::WriteTx& tx, const std::string& user_id) {
   tx.Query("INSERT INTO user_progress (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING",
            user_id);
-  return ProgressFromRow(tx.Query(
-      absl::StrCat("SELECT ", kProgressColumns,
-                   " FROM user_progress WHERE user_id = $1 FOR UPDATE"),
-      user_id)[0]);
+  return ProgressFromRow(tx.Query(absl::StrCat("SELECT ", kProgressColumns,
+                                               " FROM user_progress WHERE user_id = $1 FOR UPDATE"),
+                                  user_id)[0]);
 }
 
 void AttemptStore::SaveProgress(db::WriteTx& tx, const ProgressRow& p) {
@@ -128,15 +126,13 @@ void AttemptStore::SaveProgress(db::WriteTx& tx, const ProgressRow& p) {
       "current_streak = $5, best_streak = $6, last_solved_on = nullif($7, '')::date, "
       "rating = $8, rating_deviation = $9, rating_volatility = $10, "
       "updated_at = clock_timestamp() WHERE user_id = $1",
-      p.user_id, p.solved_count, p.attempt_count, p.total_score, p.streak.current,
-      p.streak.best, last_solved_on, p.rating.rating, p.rating.deviation,
-      p.rating.volatility);
+      p.user_id, p.solved_count, p.attempt_count, p.total_score, p.streak.current, p.streak.best,
+      last_solved_on, p.rating.rating, p.rating.deviation, p.rating.volatility);
 }
 
 ProgressRow AttemptStore::GetProgress(db::ReadTx& tx, const std::string& user_id) {
   pqxx::result rows = tx.Query(
-      absl::StrCat("SELECT ", kProgressColumns, " FROM user_progress WHERE user_id = $1"),
-      user_id);
+      absl::StrCat("SELECT ", kProgressColumns, " FROM user_progress WHERE user_id = $1"), user_id);
   if (rows.empty()) {
     ProgressRow fresh;
     fresh.user_id = user_id;
@@ -146,17 +142,17 @@ ProgressRow AttemptStore::GetProgress(db::ReadTx& tx, const std::string& user_id
   return ProgressFromRow(rows[0]);
 }
 
-std::vector<v1::Attempt> AttemptStore::List(
-    db::ReadTx& tx, const std::string& user_id,
-    const std::optional<api::KeysetPosition>& after,
-    int limit) {
-  pqxx::result rows = tx.Query(
-      absl::StrCat(
-          "SELECT ", AttemptColumns(), " FROM puzzle_attempts WHERE user_id = $1 "
-          "AND ($2 = '' OR (started_at, id) < (", db::TimestampSql("$3"), ", $2::uuid)) "
-          "ORDER BY started_at DESC, puzzle_attempts.id DESC LIMIT $4"),
-      user_id, after ? after->id : std::string(),
-      after ? after->key : int64_t{0}, limit);
+std::vector<v1::Attempt> AttemptStore::List(db::ReadTx& tx, const std::string& user_id,
+                                            const std::optional<api::KeysetPosition>& after,
+                                            int limit) {
+  pqxx::result rows =
+      tx.Query(absl::StrCat("SELECT ", AttemptColumns(),
+                            " FROM puzzle_attempts WHERE user_id = $1 "
+                            "AND ($2 = '' OR (started_at, id) < (",
+                            db::TimestampSql("$3"),
+                            ", $2::uuid)) "
+                            "ORDER BY started_at DESC, puzzle_attempts.id DESC LIMIT $4"),
+               user_id, after ? after->id : std::string(), after ? after->key : int64_t{0}, limit);
   std::vector<v1::Attempt> attempts;
   for (const pqxx::row& row : rows) attempts.push_back(AttemptFromRow(row));
   return attempts;

@@ -26,19 +26,18 @@ struct ProgressRow : Progress {
 
 class AttemptStore {
  public:
-  v1::Attempt Insert(db::WriteTx& tx, const std::string& user_id,
-                              const std::string& puzzle_id);
+  v1::Attempt Insert(db::WriteTx& tx, const std::string& user_id, const std::string& puzzle_id);
   // NOT_FOUND when no such attempt. Locks the attempt row.
   absl::StatusOr<v1::Attempt> LockAttempt(db::WriteTx& tx, const std::string& id);
   // Whether `user_id` submitted another attempt at `puzzle_id` before.
-  bool SubmittedBefore(db::WriteTx& tx, const std::string& user_id,
-                       const std::string& puzzle_id, const std::string& except_attempt_id);
+  bool SubmittedBefore(db::WriteTx& tx, const std::string& user_id, const std::string& puzzle_id,
+                       const std::string& except_attempt_id);
   // Milliseconds since the attempt started, by the database clock.
   int64_t ElapsedMs(db::WriteTx& tx, const std::string& attempt_id);
   // Records the verdict.
   v1::Attempt Finish(db::WriteTx& tx, const std::string& attempt_id, bool correct,
-                              int64_t time_taken_ms, int64_t score, bool rated,
-                              double rating_before, double rating_after);
+                     int64_t time_taken_ms, int64_t score, bool rated, double rating_before,
+                     double rating_after);
 
   // The user's progress row, created with defaults if missing, locked.
   ProgressRow LockProgress(db::WriteTx& tx, const std::string& user_id);
@@ -47,8 +46,7 @@ class AttemptStore {
   ProgressRow GetProgress(db::ReadTx& tx, const std::string& user_id);
 
   std::vector<v1::Attempt> List(db::ReadTx& tx, const std::string& user_id,
-                                         const std::optional<api::KeysetPosition>& after,
-                                         int limit);
+                                const std::optional<api::KeysetPosition>& after, int limit);
 };
 
 }  // namespace qs::quest

@@ -31,9 +31,9 @@ class LeaderboardHandler final : public v1::LeaderboardService::Service {
   grpc::Status GetLeaderboard(grpc::ServerContext* context,
                               const v1::GetLeaderboardRequest* request,
                               v1::GetLeaderboardResponse* response) override;
-  grpc::Status GetLeaderboardAroundUser(
-      grpc::ServerContext* context, const v1::GetLeaderboardAroundUserRequest* request,
-      v1::GetLeaderboardAroundUserResponse* response) override;
+  grpc::Status GetLeaderboardAroundUser(grpc::ServerContext* context,
+                                        const v1::GetLeaderboardAroundUserRequest* request,
+                                        v1::GetLeaderboardAroundUserResponse* response) override;
 
  private:
   // Keeps the histograms of today's, this week's and the all-time board warm.

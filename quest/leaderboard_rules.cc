@@ -24,15 +24,15 @@ std::string PeriodKey(v1::LeaderboardPeriod period, absl::Time when) {
   }
 }
 
-std::vector<int64_t> CompetitionRanks(const std::vector<int64_t>& scores,
-                                      int64_t above_first, int64_t at_or_above_first) {
+std::vector<int64_t> CompetitionRanks(const std::vector<int64_t>& scores, int64_t above_first,
+                                      int64_t at_or_above_first) {
   std::vector<int64_t> ranks;
   ranks.reserve(scores.size());
   // The counts may come from other statements (or an older histogram) than
   // the slice: never fewer rows at the first score than the slice shows, or
   // the next lower score would share the first one's rank.
-  const int64_t ties_in_slice = std::count(scores.begin(), scores.end(),
-                                           scores.empty() ? 0 : scores.front());
+  const int64_t ties_in_slice =
+      std::count(scores.begin(), scores.end(), scores.empty() ? 0 : scores.front());
   at_or_above_first = std::max(at_or_above_first, above_first + ties_in_slice);
   // Entries above the current score: everything at or above the first score
   // (before the slice and in it), plus slice entries between.

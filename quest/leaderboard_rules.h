@@ -23,8 +23,8 @@ std::string PeriodKey(v1::LeaderboardPeriod period, absl::Time when);
 // Competition ranks (1, 2, 2, 4) of a contiguous slice of a leaderboard in
 // rank order (score descending). `above_first` counts entries with a score
 // strictly above scores[0]; `at_or_above_first` those with a score >= it.
-std::vector<int64_t> CompetitionRanks(const std::vector<int64_t>& scores,
-                                      int64_t above_first, int64_t at_or_above_first);
+std::vector<int64_t> CompetitionRanks(const std::vector<int64_t>& scores, int64_t above_first,
+                                      int64_t at_or_above_first);
 
 }  // namespace qs::quest
 

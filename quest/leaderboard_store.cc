@@ -61,8 +61,8 @@ std::vector<db::PreparedStatement> LeaderboardStore::PreparedStatements() {
   };
 }
 
-void LeaderboardStore::AddPoints(db::WriteTx& tx, const std::string& user_id,
-                                 int64_t points, const std::vector<std::string>& periods) {
+void LeaderboardStore::AddPoints(db::WriteTx& tx, const std::string& user_id, int64_t points,
+                                 const std::vector<std::string>& periods) {
   // Period keys are made by leaderboard_rules ("all", "d...", "w...").
   tx.Query(
       "INSERT INTO leaderboard_scores (period, user_id, score) "
@@ -101,15 +101,14 @@ std::optional<int64_t> LeaderboardStore::ScoreOf(db::ReadTx& tx, const std::stri
   return rows[0][0].as<int64_t>();
 }
 
-std::pair<int64_t, int64_t> LeaderboardStore::CountAbove(db::ReadTx& tx,
-                                                         const std::string& period,
+std::pair<int64_t, int64_t> LeaderboardStore::CountAbove(db::ReadTx& tx, const std::string& period,
                                                          int64_t score) {
   pqxx::row row = tx.QueryPrepared(kCountAbove, period, score)[0];
   return {row[0].as<int64_t>(), row[1].as<int64_t>()};
 }
 
 int64_t LeaderboardStore::CountAboveBounded(db::ReadTx& tx, const std::string& period,
-                                           int64_t score, int64_t limit) {
+                                            int64_t score, int64_t limit) {
   return tx.QueryPrepared(kCountAboveBounded, period, score, limit)[0][0].as<int64_t>();
 }
 
@@ -117,8 +116,8 @@ int64_t LeaderboardStore::CountTies(db::ReadTx& tx, const std::string& period, i
   return tx.QueryPrepared(kTies, period, score)[0][0].as<int64_t>();
 }
 
-std::vector<std::pair<int64_t, int64_t>> LeaderboardStore::ScoreCounts(
-    db::ReadTx& tx, const std::string& period) {
+std::vector<std::pair<int64_t, int64_t>> LeaderboardStore::ScoreCounts(db::ReadTx& tx,
+                                                                       const std::string& period) {
   std::vector<std::pair<int64_t, int64_t>> counts;
   for (const pqxx::row& row : tx.QueryPrepared(kScoreCounts, period)) {
     counts.emplace_back(row[0].as<int64_t>(), row[1].as<int64_t>());

@@ -43,16 +43,14 @@ class LeaderboardStore {
                                  const std::string& user_id);
 
   // Rows with a score > `score`, and with a score >= `score`: O(rank).
-  std::pair<int64_t, int64_t> CountAbove(db::ReadTx& tx, const std::string& period,
-                                         int64_t score);
+  std::pair<int64_t, int64_t> CountAbove(db::ReadTx& tx, const std::string& period, int64_t score);
   // Rows with a score > `score`, counting no further than `limit`.
   int64_t CountAboveBounded(db::ReadTx& tx, const std::string& period, int64_t score,
                             int64_t limit);
   // Rows with exactly `score`.
   int64_t CountTies(db::ReadTx& tx, const std::string& period, int64_t score);
   // (score, rows with it) of the whole period: a full index-only scan.
-  std::vector<std::pair<int64_t, int64_t>> ScoreCounts(db::ReadTx& tx,
-                                                       const std::string& period);
+  std::vector<std::pair<int64_t, int64_t>> ScoreCounts(db::ReadTx& tx, const std::string& period);
 };
 
 }  // namespace qs::quest

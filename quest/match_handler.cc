@@ -75,8 +75,8 @@ grpc::Status MatchHandler::CreateMatch(grpc::ServerContext* context,
   });
 }
 
-grpc::Status MatchHandler::JoinMatch(grpc::ServerContext* context,
-                                     const v1::MatchRequest* request, Match* response) {
+grpc::Status MatchHandler::JoinMatch(grpc::ServerContext* context, const v1::MatchRequest* request,
+                                     Match* response) {
   return Change(
       context, request->match_id(),
       [&](db::WriteTx& tx, const Match& match, const std::string& user) -> absl::Status {
@@ -92,8 +92,8 @@ grpc::Status MatchHandler::JoinMatch(grpc::ServerContext* context,
       response);
 }
 
-grpc::Status MatchHandler::LeaveMatch(grpc::ServerContext* context,
-                                      const v1::MatchRequest* request, Match* response) {
+grpc::Status MatchHandler::LeaveMatch(grpc::ServerContext* context, const v1::MatchRequest* request,
+                                      Match* response) {
   return Change(
       context, request->match_id(),
       [&](db::WriteTx& tx, const Match& match, const std::string& user) -> absl::Status {
@@ -108,8 +108,8 @@ grpc::Status MatchHandler::LeaveMatch(grpc::ServerContext* context,
       response);
 }
 
-grpc::Status MatchHandler::StartMatch(grpc::ServerContext* context,
-                                      const v1::MatchRequest* request, Match* response) {
+grpc::Status MatchHandler::StartMatch(grpc::ServerContext* context, const v1::MatchRequest* request,
+                                      Match* response) {
   return Change(
       context, request->match_id(),
       [&](db::WriteTx& tx, const Match& match, const std::string& user) -> absl::Status {
@@ -154,8 +154,8 @@ grpc::Status MatchHandler::SubmitMatchAnswer(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status MatchHandler::GetMatch(grpc::ServerContext* context,
-                                    const v1::MatchRequest* request, Match* response) {
+grpc::Status MatchHandler::GetMatch(grpc::ServerContext* context, const v1::MatchRequest* request,
+                                    Match* response) {
   return HandleAsUser(*context, response, [&](const std::string&) -> absl::StatusOr<Match> {
     QS_RETURN_IF_ERROR(api::RequireUuid("match_id", request->match_id()));
     return database_.ReadConfirmingMiss(
@@ -175,10 +175,9 @@ grpc::Status MatchHandler::ListMatches(grpc::ServerContext* context,
     const std::string status = MatchStatusCode(request->status());
     QS_ASSIGN_OR_RETURN(
         api::KeysetPage page,
-        api::KeysetPage::Open(page_tokens_,
-                              absl::StrCat("quest.v1.MatchService/ListMatches|", target, "|",
-                                           status),
-                              request->page_size(), request->page_token()));
+        api::KeysetPage::Open(
+            page_tokens_, absl::StrCat("quest.v1.MatchService/ListMatches|", target, "|", status),
+            request->page_size(), request->page_token()));
     using Page = std::vector<std::pair<Match, int64_t>>;
     QS_ASSIGN_OR_RETURN(Page matches, database_.Read([&](db::ReadTx& tx) -> absl::StatusOr<Page> {
       return store_.ListFor(tx, target, status, page.after(), page.fetch_limit());

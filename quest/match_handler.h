@@ -23,8 +23,7 @@ class MatchHandler final : public v1::MatchService::Service {
   MatchHandler(db::Database& database, api::PageTokenCodec page_tokens)
       : database_(database), page_tokens_(std::move(page_tokens)) {}
 
-  grpc::Status CreateMatch(grpc::ServerContext* context,
-                           const v1::CreateMatchRequest* request,
+  grpc::Status CreateMatch(grpc::ServerContext* context, const v1::CreateMatchRequest* request,
                            v1::Match* response) override;
   grpc::Status JoinMatch(grpc::ServerContext* context, const v1::MatchRequest* request,
                          v1::Match* response) override;
@@ -37,15 +36,14 @@ class MatchHandler final : public v1::MatchService::Service {
                                  v1::SubmitMatchAnswerResponse* response) override;
   grpc::Status GetMatch(grpc::ServerContext* context, const v1::MatchRequest* request,
                         v1::Match* response) override;
-  grpc::Status ListMatches(grpc::ServerContext* context,
-                           const v1::ListMatchesRequest* request,
+  grpc::Status ListMatches(grpc::ServerContext* context, const v1::ListMatchesRequest* request,
                            v1::ListMatchesResponse* response) override;
 
  private:
   // Runs `change` on the locked match of `match_id` in one write
   // transaction and returns the match as it is afterwards.
-  using ChangeFn = std::function<absl::Status(db::WriteTx&, const v1::Match&,
-                                              const std::string& user)>;
+  using ChangeFn =
+      std::function<absl::Status(db::WriteTx&, const v1::Match&, const std::string& user)>;
   grpc::Status Change(grpc::ServerContext* context, const std::string& match_id,
                       const ChangeFn& change, v1::Match* response);
   // Applies Settle (match_rules.h): finishes or cancels the match when

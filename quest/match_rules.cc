@@ -31,14 +31,13 @@ bool SamePlace(const Standing& a, const Standing& b) {
 }  // namespace
 
 absl::StatusOr<int> ValidateCreateMatch(const v1::CreateMatchRequest& request) {
-  if (absl::Status s = api::RequireKnownEnum("mode", request.mode(),
-                                             v1::MatchMode_IsValid);
+  if (absl::Status s = api::RequireKnownEnum("mode", request.mode(), v1::MatchMode_IsValid);
       !s.ok()) {
     return s;
   }
   if (request.puzzle_ids_size() < 1 || request.puzzle_ids_size() > kMaxMatchPuzzles) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "puzzle_ids: 1..", kMaxMatchPuzzles, " puzzles, got ", request.puzzle_ids_size()));
+    return absl::InvalidArgumentError(absl::StrCat("puzzle_ids: 1..", kMaxMatchPuzzles,
+                                                   " puzzles, got ", request.puzzle_ids_size()));
   }
   std::set<std::string> distinct;
   for (const std::string& id : request.puzzle_ids()) {
@@ -53,8 +52,8 @@ absl::StatusOr<int> ValidateCreateMatch(const v1::CreateMatchRequest& request) {
     }
     return 2;
   }
-  if (absl::Status s = api::RequireInRange("max_players", int64_t{request.max_players()}, 2,
-                                           kMaxGroupPlayers);
+  if (absl::Status s =
+          api::RequireInRange("max_players", int64_t{request.max_players()}, 2, kMaxGroupPlayers);
       !s.ok()) {
     return s;
   }
@@ -64,8 +63,7 @@ absl::StatusOr<int> ValidateCreateMatch(const v1::CreateMatchRequest& request) {
 absl::Status CheckJoin(MatchStatus status, int players, int max_players) {
   if (status != v1::MATCH_STATUS_WAITING) return WrongState(status, "join");
   if (players >= max_players) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("match is full (", max_players, " players)"));
+    return absl::ResourceExhaustedError(absl::StrCat("match is full (", max_players, " players)"));
   }
   return absl::OkStatus();
 }
@@ -98,8 +96,7 @@ absl::Status CheckLeave(MatchStatus status, bool is_active_participant) {
   if (!is_active_participant) {
     return absl::FailedPreconditionError("not a player of this match");
   }
-  if (status != v1::MATCH_STATUS_WAITING &&
-      status != v1::MATCH_STATUS_IN_PROGRESS) {
+  if (status != v1::MATCH_STATUS_WAITING && status != v1::MATCH_STATUS_IN_PROGRESS) {
     return WrongState(status, "leave");
   }
   return absl::OkStatus();
@@ -108,9 +105,8 @@ absl::Status CheckLeave(MatchStatus status, bool is_active_participant) {
 std::vector<int> RankStandings(const std::vector<Standing>& standings) {
   std::vector<size_t> order(standings.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return Before(standings[a], standings[b]);
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return Before(standings[a], standings[b]); });
   std::vector<int> ranks(standings.size());
   for (size_t position = 0; position < order.size(); ++position) {
     const size_t i = order[position];

@@ -31,8 +31,8 @@ struct Standing {
 
 absl::Status CheckJoin(v1::MatchStatus status, int players, int max_players);
 absl::Status CheckStart(v1::MatchStatus status, bool is_creator, int active_players);
-absl::Status CheckAnswer(v1::MatchStatus status, bool is_active_participant,
-                         bool puzzle_in_match, bool answered_before);
+absl::Status CheckAnswer(v1::MatchStatus status, bool is_active_participant, bool puzzle_in_match,
+                         bool answered_before);
 absl::Status CheckLeave(v1::MatchStatus status, bool is_active_participant);
 
 // Ranks for `standings` (same order): players who stayed first, by score
@@ -56,8 +56,9 @@ bool HasPuzzle(const v1::Match& match, const std::string& puzzle_id);
 struct Settlement {
   enum Outcome { kNone, kCancel, kFinish };
   Outcome outcome = kNone;
-  std::string winner_id;                         // kFinish: "" on a tie
-  std::vector<std::pair<std::string, int>> ranks;  // kFinish: (user, rank) per participant, in order
+  std::string winner_id;  // kFinish: "" on a tie
+  std::vector<std::pair<std::string, int>>
+      ranks;  // kFinish: (user, rank) per participant, in order
 };
 Settlement Settle(const v1::Match& match);
 

@@ -37,8 +37,7 @@ v1::Match MatchFromRow(const pqxx::row& row) {
   return match;
 }
 
-void AddParticipantsFrom(const pqxx::result& rows,
-                         const std::vector<v1::Match*>& matches) {
+void AddParticipantsFrom(const pqxx::result& rows, const std::vector<v1::Match*>& matches) {
   absl::flat_hash_map<std::string, v1::Match*> by_id;
   for (v1::Match* match : matches) by_id[match->id()] = match;
   for (const pqxx::row& row : rows) {
@@ -58,31 +57,28 @@ void AddParticipantsFrom(const pqxx::result& rows,
 
 template <typename Tx>
 absl::StatusOr<v1::Match> Load(Tx& tx, const std::string& id, const char* lock) {
-  pqxx::result rows =
-      tx.Query(absl::StrCat("SELECT ", MatchColumns(), " FROM matches m WHERE m.id = $1", lock),
-               id);
+  pqxx::result rows = tx.Query(
+      absl::StrCat("SELECT ", MatchColumns(), " FROM matches m WHERE m.id = $1", lock), id);
   if (rows.empty()) return absl::NotFoundError(absl::StrCat("match ", id, " not found"));
   v1::Match match = MatchFromRow(rows[0]);
-  AddParticipantsFrom(
-      tx.Query(absl::StrCat("SELECT ", kParticipantColumns,
-                            " FROM match_participants WHERE match_id = $1 "
-                            "ORDER BY joined_at, match_participants.user_id"),
-               id),
-      {&match});
+  AddParticipantsFrom(tx.Query(absl::StrCat("SELECT ", kParticipantColumns,
+                                            " FROM match_participants WHERE match_id = $1 "
+                                            "ORDER BY joined_at, match_participants.user_id"),
+                               id),
+                      {&match});
   return match;
 }
 
 }  // namespace
 
-std::string MatchStore::Create(db::WriteTx& tx, const std::string& creator_id,
-                               v1::MatchMode mode, int max_players,
-                               const std::vector<std::string>& puzzle_ids) {
-  std::string id = tx.Query(
-                         "INSERT INTO matches (creator_id, mode, max_players, puzzle_ids) "
-                         "VALUES ($1, $2, $3, $4::uuid[]) RETURNING id::text",
-                         creator_id, MatchModeCode(mode), max_players,
-                         db::ArrayLiteral(puzzle_ids))[0][0]
-                       .as<std::string>();
+std::string MatchStore::Create(db::WriteTx& tx, const std::string& creator_id, v1::MatchMode mode,
+                               int max_players, const std::vector<std::string>& puzzle_ids) {
+  std::string id =
+      tx.Query(
+            "INSERT INTO matches (creator_id, mode, max_players, puzzle_ids) "
+            "VALUES ($1, $2, $3, $4::uuid[]) RETURNING id::text",
+            creator_id, MatchModeCode(mode), max_players, db::ArrayLiteral(puzzle_ids))[0][0]
+          .as<std::string>();
   AddParticipant(tx, id, creator_id);
   return id;
 }
@@ -97,8 +93,7 @@ absl::StatusOr<v1::Match> MatchStore::Lock(db::WriteTx& tx, const std::string& i
 
 void MatchStore::AddParticipant(db::WriteTx& tx, const std::string& match_id,
                                 const std::string& user_id) {
-  tx.Query("INSERT INTO match_participants (match_id, user_id) VALUES ($1, $2)", match_id,
-           user_id);
+  tx.Query("INSERT INTO match_participants (match_id, user_id) VALUES ($1, $2)", match_id, user_id);
 }
 
 void MatchStore::RemoveParticipant(db::WriteTx& tx, const std::string& match_id,
@@ -109,29 +104,32 @@ void MatchStore::RemoveParticipant(db::WriteTx& tx, const std::string& match_id,
 
 void MatchStore::MarkLeft(db::WriteTx& tx, const std::string& match_id,
                           const std::string& user_id) {
-  tx.Query("UPDATE match_participants SET left_at = clock_timestamp() "
-           "WHERE match_id = $1 AND user_id = $2",
-           match_id, user_id);
+  tx.Query(
+      "UPDATE match_participants SET left_at = clock_timestamp() "
+      "WHERE match_id = $1 AND user_id = $2",
+      match_id, user_id);
 }
 
 void MatchStore::Start(db::WriteTx& tx, const std::string& match_id) {
-  tx.Query("UPDATE matches SET status = 'in_progress', started_at = clock_timestamp() "
-           "WHERE id = $1",
-           match_id);
+  tx.Query(
+      "UPDATE matches SET status = 'in_progress', started_at = clock_timestamp() "
+      "WHERE id = $1",
+      match_id);
 }
 
 void MatchStore::Cancel(db::WriteTx& tx, const std::string& match_id) {
-  tx.Query("UPDATE matches SET status = 'cancelled', finished_at = clock_timestamp() "
-           "WHERE id = $1",
-           match_id);
+  tx.Query(
+      "UPDATE matches SET status = 'cancelled', finished_at = clock_timestamp() "
+      "WHERE id = $1",
+      match_id);
 }
 
-void MatchStore::Finish(db::WriteTx& tx, const std::string& match_id,
-                        const std::string& winner_id,
+void MatchStore::Finish(db::WriteTx& tx, const std::string& match_id, const std::string& winner_id,
                         const std::vector<std::pair<std::string, int>>& ranks) {
-  tx.Query("UPDATE matches SET status = 'finished', finished_at = clock_timestamp(), "
-           "winner_id = nullif($2, '')::uuid WHERE id = $1",
-           match_id, winner_id);
+  tx.Query(
+      "UPDATE matches SET status = 'finished', finished_at = clock_timestamp(), "
+      "winner_id = nullif($2, '')::uuid WHERE id = $1",
+      match_id, winner_id);
   for (const auto& [user_id, rank] : ranks) {
     tx.Query("UPDATE match_participants SET rank = $3 WHERE match_id = $1 AND user_id = $2",
              match_id, user_id, rank);
@@ -140,16 +138,20 @@ void MatchStore::Finish(db::WriteTx& tx, const std::string& match_id,
 
 bool MatchStore::AnsweredBefore(db::WriteTx& tx, const std::string& match_id,
                                 const std::string& user_id, const std::string& puzzle_id) {
-  return tx.Query("SELECT EXISTS (SELECT 1 FROM match_answers a JOIN match_participants p "
-                  "ON p.id = a.match_participant_id WHERE p.match_id = $1 "
-                  "AND p.user_id = $2 AND a.puzzle_id = $3)",
-                  match_id, user_id, puzzle_id)[0][0]
+  return tx
+      .Query(
+          "SELECT EXISTS (SELECT 1 FROM match_answers a JOIN match_participants p "
+          "ON p.id = a.match_participant_id WHERE p.match_id = $1 "
+          "AND p.user_id = $2 AND a.puzzle_id = $3)",
+          match_id, user_id, puzzle_id)[0][0]
       .as<bool>();
 }
 
 int64_t MatchStore::ElapsedMs(db::WriteTx& tx, const std::string& match_id) {
-  return tx.Query(absl::StrCat("SELECT ", db::MillisSinceSql("started_at"), " FROM matches WHERE id = $1"),
-                  match_id)[0][0]
+  return tx
+      .Query(
+          absl::StrCat("SELECT ", db::MillisSinceSql("started_at"), " FROM matches WHERE id = $1"),
+          match_id)[0][0]
       .as<int64_t>();
 }
 
@@ -169,15 +171,14 @@ std::vector<std::pair<v1::Match, int64_t>> MatchStore::ListFor(
     db::ReadTx& tx, const std::string& user_id, const std::string& status,
     const std::optional<api::KeysetPosition>& after, int limit) {
   pqxx::result rows = tx.Query(
-      absl::StrCat(
-          "SELECT ", MatchColumns(), ", ", db::MicrosSql("p.joined_at"),
-          " FROM match_participants p JOIN matches m ON m.id = p.match_id "
-          "WHERE p.user_id = $1 AND ($2 = '' OR m.status = $2) "
-          "AND ($3 = '' OR (p.joined_at, p.match_id) < (", db::TimestampSql("$4"),
-          ", nullif($3, '')::uuid)) "
-          "ORDER BY p.joined_at DESC, p.match_id DESC LIMIT $5"),
-      user_id, status, after ? after->id : std::string(), after ? after->key : int64_t{0},
-      limit);
+      absl::StrCat("SELECT ", MatchColumns(), ", ", db::MicrosSql("p.joined_at"),
+                   " FROM match_participants p JOIN matches m ON m.id = p.match_id "
+                   "WHERE p.user_id = $1 AND ($2 = '' OR m.status = $2) "
+                   "AND ($3 = '' OR (p.joined_at, p.match_id) < (",
+                   db::TimestampSql("$4"),
+                   ", nullif($3, '')::uuid)) "
+                   "ORDER BY p.joined_at DESC, p.match_id DESC LIMIT $5"),
+      user_id, status, after ? after->id : std::string(), after ? after->key : int64_t{0}, limit);
   std::vector<std::pair<v1::Match, int64_t>> matches;
   std::vector<std::string> ids;
   for (const pqxx::row& row : rows) {
@@ -188,11 +189,12 @@ std::vector<std::pair<v1::Match, int64_t>> MatchStore::ListFor(
   std::vector<v1::Match*> targets;
   for (auto& entry : matches) targets.push_back(&entry.first);
   // All participants of the page in one query.
-  AddParticipantsFrom(tx.Query(absl::StrCat("SELECT ", kParticipantColumns,
-                                            " FROM match_participants WHERE match_id = "
-                                            "ANY($1::uuid[]) ORDER BY joined_at, match_participants.user_id"),
-                               db::ArrayLiteral(ids)),
-                      targets);
+  AddParticipantsFrom(
+      tx.Query(absl::StrCat("SELECT ", kParticipantColumns,
+                            " FROM match_participants WHERE match_id = "
+                            "ANY($1::uuid[]) ORDER BY joined_at, match_participants.user_id"),
+               db::ArrayLiteral(ids)),
+      targets);
   return matches;
 }
 

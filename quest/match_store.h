@@ -21,9 +21,8 @@ namespace v1 = ::quest::v1;
 class MatchStore {
  public:
   // Inserts the match and its creator as the first participant; returns the id.
-  std::string Create(db::WriteTx& tx, const std::string& creator_id,
-                     v1::MatchMode mode, int max_players,
-                     const std::vector<std::string>& puzzle_ids);
+  std::string Create(db::WriteTx& tx, const std::string& creator_id, v1::MatchMode mode,
+                     int max_players, const std::vector<std::string>& puzzle_ids);
 
   // The match with its participants. NOT_FOUND when no such match. Lock
   // takes the match row for update: every change to a match and its
@@ -32,8 +31,7 @@ class MatchStore {
   absl::StatusOr<v1::Match> Lock(db::WriteTx& tx, const std::string& id);
 
   void AddParticipant(db::WriteTx& tx, const std::string& match_id, const std::string& user_id);
-  void RemoveParticipant(db::WriteTx& tx, const std::string& match_id,
-                         const std::string& user_id);
+  void RemoveParticipant(db::WriteTx& tx, const std::string& match_id, const std::string& user_id);
   void MarkLeft(db::WriteTx& tx, const std::string& match_id, const std::string& user_id);
   void Start(db::WriteTx& tx, const std::string& match_id);
   void Cancel(db::WriteTx& tx, const std::string& match_id);

@@ -21,16 +21,14 @@ bool VisibleTo(const Puzzle& puzzle, const std::string& user) {
 }
 
 std::string FeedScope(const v1::ListPuzzlesRequest& request, const FeedQuery& query) {
-  return absl::StrCat("quest.v1.PuzzleService/ListPuzzles|", query.status, "|",
-                      query.author_id, "|", request.min_rating(), "|", request.max_rating(),
-                      "|", request.theme());
+  return absl::StrCat("quest.v1.PuzzleService/ListPuzzles|", query.status, "|", query.author_id,
+                      "|", request.min_rating(), "|", request.max_rating(), "|", request.theme());
 }
 
 }  // namespace
 
 grpc::Status PuzzleHandler::CreatePuzzle(grpc::ServerContext* context,
-                                         const v1::CreatePuzzleRequest* request,
-                                         Puzzle* response) {
+                                         const v1::CreatePuzzleRequest* request, Puzzle* response) {
   return HandleAsUser(*context, response, [&](const std::string& user) -> absl::StatusOr<Puzzle> {
     QS_RETURN_IF_ERROR(ValidateCreate(*request));
     StoredPuzzle fresh;
@@ -57,14 +55,13 @@ grpc::Status PuzzleHandler::GetPuzzle(grpc::ServerContext* context,
     QS_RETURN_IF_ERROR(api::RequireUuid("puzzle_id", request->puzzle_id()));
     // The replica may not have replayed a create or a publish of a moment
     // ago: a miss (or a draft of someone else) is confirmed on the primary.
-    QS_ASSIGN_OR_RETURN(
-        StoredPuzzle found,
-        database_.ReadConfirmingMiss(
-            [&](db::ReadTx& tx) { return store_.Get(tx, request->puzzle_id()); },
-            [&](const absl::StatusOr<StoredPuzzle>& read) {
-              return absl::IsNotFound(read.status()) ||
-                     (read.ok() && !VisibleTo(read->puzzle, user));
-            }));
+    QS_ASSIGN_OR_RETURN(StoredPuzzle found,
+                        database_.ReadConfirmingMiss(
+                            [&](db::ReadTx& tx) { return store_.Get(tx, request->puzzle_id()); },
+                            [&](const absl::StatusOr<StoredPuzzle>& read) {
+                              return absl::IsNotFound(read.status()) ||
+                                     (read.ok() && !VisibleTo(read->puzzle, user));
+                            }));
     if (!VisibleTo(found.puzzle, user)) {
       return absl::NotFoundError(absl::StrCat("puzzle ", request->puzzle_id(), " not found"));
     }
@@ -98,8 +95,7 @@ absl::StatusOr<Puzzle> PuzzleHandler::Modify(const std::string& user,
 }
 
 grpc::Status PuzzleHandler::UpdatePuzzle(grpc::ServerContext* context,
-                                         const v1::UpdatePuzzleRequest* request,
-                                         Puzzle* response) {
+                                         const v1::UpdatePuzzleRequest* request, Puzzle* response) {
   return HandleAsUser(*context, response, [&](const std::string& user) -> absl::StatusOr<Puzzle> {
     QS_RETURN_IF_ERROR(ValidateUpdate(*request));
     if (request->has_status() && request->status() == v1::PUZZLE_STATUS_ARCHIVED) {
@@ -194,9 +190,8 @@ grpc::Status PuzzleHandler::GetNextPuzzle(grpc::ServerContext* context,
          api::RequireMaxLength("theme", request->theme(), kMaxThemeBytes)}));
     const RatingWindow window = WindowOf(request->band());
     // The primary: a puzzle the user started a moment ago counts as seen.
-    return database_.ReadFromPrimary([&](db::ReadTx& tx) {
-      return store_.NextFor(tx, user, request->theme(), window);
-    });
+    return database_.ReadFromPrimary(
+        [&](db::ReadTx& tx) { return store_.NextFor(tx, user, request->theme(), window); });
   });
 }
 

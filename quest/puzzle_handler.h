@@ -18,32 +18,25 @@ class PuzzleHandler final : public v1::PuzzleService::Service {
   PuzzleHandler(db::Database& database, api::PageTokenCodec page_tokens)
       : database_(database), page_tokens_(std::move(page_tokens)) {}
 
-  grpc::Status CreatePuzzle(grpc::ServerContext* context,
-                            const v1::CreatePuzzleRequest* request,
+  grpc::Status CreatePuzzle(grpc::ServerContext* context, const v1::CreatePuzzleRequest* request,
                             v1::Puzzle* response) override;
-  grpc::Status GetPuzzle(grpc::ServerContext* context,
-                         const v1::GetPuzzleRequest* request,
+  grpc::Status GetPuzzle(grpc::ServerContext* context, const v1::GetPuzzleRequest* request,
                          v1::Puzzle* response) override;
-  grpc::Status UpdatePuzzle(grpc::ServerContext* context,
-                            const v1::UpdatePuzzleRequest* request,
+  grpc::Status UpdatePuzzle(grpc::ServerContext* context, const v1::UpdatePuzzleRequest* request,
                             v1::Puzzle* response) override;
-  grpc::Status ArchivePuzzle(grpc::ServerContext* context,
-                             const v1::ArchivePuzzleRequest* request,
+  grpc::Status ArchivePuzzle(grpc::ServerContext* context, const v1::ArchivePuzzleRequest* request,
                              v1::Puzzle* response) override;
-  grpc::Status ListPuzzles(grpc::ServerContext* context,
-                           const v1::ListPuzzlesRequest* request,
+  grpc::Status ListPuzzles(grpc::ServerContext* context, const v1::ListPuzzlesRequest* request,
                            v1::ListPuzzlesResponse* response) override;
   grpc::Status GetDailyPuzzle(grpc::ServerContext* context,
                               const v1::GetDailyPuzzleRequest* request,
                               v1::DailyPuzzle* response) override;
-  grpc::Status GetNextPuzzle(grpc::ServerContext* context,
-                             const v1::GetNextPuzzleRequest* request,
+  grpc::Status GetNextPuzzle(grpc::ServerContext* context, const v1::GetNextPuzzleRequest* request,
                              v1::Puzzle* response) override;
 
  private:
   // The shared path of UpdatePuzzle and ArchivePuzzle, in one transaction.
-  absl::StatusOr<v1::Puzzle> Modify(
-      const std::string& user, const v1::UpdatePuzzleRequest& change);
+  absl::StatusOr<v1::Puzzle> Modify(const std::string& user, const v1::UpdatePuzzleRequest& change);
 
   db::Database& database_;
   api::PageTokenCodec page_tokens_;

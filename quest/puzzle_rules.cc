@@ -43,9 +43,9 @@ absl::Status ValidateThemes(const google::protobuf::RepeatedPtrField<std::string
       valid = valid && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-');
     }
     if (!valid) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "themes: \"", theme.substr(0, kMaxThemeBytes),
-          "\" must be 1..32 characters of a-z, 0-9 and -"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("themes: \"", theme.substr(0, kMaxThemeBytes),
+                       "\" must be 1..32 characters of a-z, 0-9 and -"));
     }
   }
   return absl::OkStatus();
@@ -78,8 +78,7 @@ absl::Status ValidateKind(int kind) {
 
 absl::Status ValidateCreate(const v1::CreatePuzzleRequest& request) {
   return api::FirstError({ValidateTitle(request.title()), ValidateKind(request.kind()),
-                          ValidateThemes(request.themes()),
-                          ValidateRating(request.rating()),
+                          ValidateThemes(request.themes()), ValidateRating(request.rating()),
                           ValidateContent(request.content()),
                           ValidateSolution(request.solution())});
 }
@@ -94,9 +93,9 @@ absl::Status ValidateUpdate(const v1::UpdatePuzzleRequest& request) {
        request.has_rating() ? ValidateRating(request.rating()) : absl::OkStatus(),
        request.has_content() ? ValidateContent(request.content()) : absl::OkStatus(),
        request.has_solution() ? ValidateSolution(request.solution()) : absl::OkStatus(),
-       request.has_status() ? api::RequireKnownEnum("status", request.status(),
-                                                    v1::PuzzleStatus_IsValid)
-                            : absl::OkStatus()});
+       request.has_status()
+           ? api::RequireKnownEnum("status", request.status(), v1::PuzzleStatus_IsValid)
+           : absl::OkStatus()});
   if (!status.ok()) return status;
   if (!request.update_themes() && request.themes_size() > 0) {
     return absl::InvalidArgumentError("themes: set update_themes to replace them");
@@ -139,27 +138,27 @@ bool AnswerMatches(absl::string_view answer, absl::string_view solution) {
 
 RatingWindow WindowOf(v1::DifficultyBand band) {
   switch (band) {
-    case v1::DIFFICULTY_BAND_EASIER: return {-400, -100};
-    case v1::DIFFICULTY_BAND_HARDER: return {100, 400};
-    default: return {-150, 150};  // unset or SIMILAR: around the rating
+    case v1::DIFFICULTY_BAND_EASIER:
+      return {-400, -100};
+    case v1::DIFFICULTY_BAND_HARDER:
+      return {100, 400};
+    default:
+      return {-150, 150};  // unset or SIMILAR: around the rating
   }
 }
 
 absl::Status CheckTransition(PuzzleStatus from, PuzzleStatus to) {
   if (from == to) return absl::OkStatus();
-  const bool allowed =
-      (from == v1::PUZZLE_STATUS_DRAFT &&
-       (to == v1::PUZZLE_STATUS_PUBLISHED ||
-        to == v1::PUZZLE_STATUS_ARCHIVED)) ||
-      (from == v1::PUZZLE_STATUS_PUBLISHED &&
-       to == v1::PUZZLE_STATUS_ARCHIVED);
+  const bool allowed = (from == v1::PUZZLE_STATUS_DRAFT &&
+                        (to == v1::PUZZLE_STATUS_PUBLISHED || to == v1::PUZZLE_STATUS_ARCHIVED)) ||
+                       (from == v1::PUZZLE_STATUS_PUBLISHED && to == v1::PUZZLE_STATUS_ARCHIVED);
   if (allowed) return absl::OkStatus();
-  return absl::FailedPreconditionError(absl::StrCat(
-      "status: a ", StatusCode(from), " puzzle cannot become ", StatusCode(to)));
+  return absl::FailedPreconditionError(
+      absl::StrCat("status: a ", StatusCode(from), " puzzle cannot become ", StatusCode(to)));
 }
 
-void ApplyUpdate(const v1::UpdatePuzzleRequest& request,
-                 v1::Puzzle& puzzle, std::string& solution) {
+void ApplyUpdate(const v1::UpdatePuzzleRequest& request, v1::Puzzle& puzzle,
+                 std::string& solution) {
   if (request.has_title()) puzzle.set_title(request.title());
   if (request.has_kind()) puzzle.set_kind(request.kind());
   if (request.update_themes()) *puzzle.mutable_themes() = request.themes();

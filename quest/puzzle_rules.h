@@ -53,13 +53,11 @@ struct RatingWindow {
 RatingWindow WindowOf(v1::DifficultyBand band);
 
 // FAILED_PRECONDITION unless `from` may become `to`.
-absl::Status CheckTransition(v1::PuzzleStatus from,
-                             v1::PuzzleStatus to);
+absl::Status CheckTransition(v1::PuzzleStatus from, v1::PuzzleStatus to);
 
 // Applies the set fields of `request` to `puzzle` (and `solution`); the
 // request must have passed ValidateUpdate.
-void ApplyUpdate(const v1::UpdatePuzzleRequest& request,
-                 v1::Puzzle& puzzle, std::string& solution);
+void ApplyUpdate(const v1::UpdatePuzzleRequest& request, v1::Puzzle& puzzle, std::string& solution);
 
 // Database codes of the enums ("logic", "draft", ...).
 std::string KindCode(v1::PuzzleKind kind);

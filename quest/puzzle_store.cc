@@ -12,10 +12,10 @@ namespace {
 constexpr char kGet[] = "quest_puzzle_get";
 
 const std::string& Columns() {
-  static const std::string* columns = new std::string(absl::StrCat(
-      "id::text, author_id::text, title, kind, themes::text, rating, play_count, "
-      "content, solution, status, version, ",
-      db::MicrosSql("created_at"), ", ", db::MicrosSql("updated_at")));
+  static const std::string* columns = new std::string(
+      absl::StrCat("id::text, author_id::text, title, kind, themes::text, rating, play_count, "
+                   "content, solution, status, version, ",
+                   db::MicrosSql("created_at"), ", ", db::MicrosSql("updated_at")));
   return *columns;
 }
 
@@ -46,11 +46,11 @@ absl::Status NotFound(const std::string& id) {
 
 absl::StatusOr<PuzzleForPlay> LoadForPlay(db::WriteTx& tx, const std::string& id,
                                           const char* lock) {
-  pqxx::result rows = tx.Query(
-      absl::StrCat("SELECT author_id::text, status, solution, rating, rating_deviation, "
-                   "rating_volatility FROM puzzles WHERE id = $1",
-                   lock),
-      id);
+  pqxx::result rows =
+      tx.Query(absl::StrCat("SELECT author_id::text, status, solution, rating, rating_deviation, "
+                            "rating_volatility FROM puzzles WHERE id = $1",
+                            lock),
+               id);
   if (rows.empty()) return NotFound(id);
   const pqxx::row& row = rows[0];
   return PuzzleForPlay{id,
@@ -64,13 +64,13 @@ absl::StatusOr<PuzzleForPlay> LoadForPlay(db::WriteTx& tx, const std::string& id
 
 StoredPuzzle PuzzleStore::Create(db::WriteTx& tx, const StoredPuzzle& stored) {
   const v1::Puzzle& p = stored.puzzle;
-  return FromRow(tx.Query(
-      absl::StrCat("INSERT INTO puzzles (author_id, title, kind, themes, rating, "
-                   "content, solution, status) "
-                   "VALUES ($1, $2, $3, $4::text[], $5, $6, $7, $8) RETURNING ",
-                   Columns()),
-      p.author_id(), p.title(), KindCode(p.kind()), db::ArrayLiteral(p.themes()),
-      p.rating(), p.content(), stored.solution, StatusCode(p.status()))[0]);
+  return FromRow(
+      tx.Query(absl::StrCat("INSERT INTO puzzles (author_id, title, kind, themes, rating, "
+                            "content, solution, status) "
+                            "VALUES ($1, $2, $3, $4::text[], $5, $6, $7, $8) RETURNING ",
+                            Columns()),
+               p.author_id(), p.title(), KindCode(p.kind()), db::ArrayLiteral(p.themes()),
+               p.rating(), p.content(), stored.solution, StatusCode(p.status()))[0]);
 }
 
 std::vector<db::PreparedStatement> PuzzleStore::PreparedStatements() {
@@ -83,42 +83,42 @@ absl::StatusOr<StoredPuzzle> PuzzleStore::Get(db::ReadTx& tx, const std::string&
   return FromRow(rows[0]);
 }
 
-absl::StatusOr<StoredPuzzle> PuzzleStore::GetForUpdate(db::WriteTx& tx,
-                                                      const std::string& id) {
-  pqxx::result rows = tx.Query(
-      absl::StrCat("SELECT ", Columns(), " FROM puzzles WHERE id = $1 FOR UPDATE"), id);
+absl::StatusOr<StoredPuzzle> PuzzleStore::GetForUpdate(db::WriteTx& tx, const std::string& id) {
+  pqxx::result rows =
+      tx.Query(absl::StrCat("SELECT ", Columns(), " FROM puzzles WHERE id = $1 FOR UPDATE"), id);
   if (rows.empty()) return NotFound(id);
   return FromRow(rows[0]);
 }
 
 StoredPuzzle PuzzleStore::Update(db::WriteTx& tx, const StoredPuzzle& stored) {
   const v1::Puzzle& p = stored.puzzle;
-  return FromRow(tx.Query(
-      absl::StrCat("UPDATE puzzles SET title = $2, kind = $3, themes = $4::text[], "
-                   "rating = $5, content = $6, solution = $7, status = $8, "
-                   "version = version + 1, updated_at = clock_timestamp() "
-                   "WHERE id = $1 RETURNING ",
-                   Columns()),
-      p.id(), p.title(), KindCode(p.kind()), db::ArrayLiteral(p.themes()), p.rating(),
-      p.content(), stored.solution, StatusCode(p.status()))[0]);
+  return FromRow(
+      tx.Query(absl::StrCat("UPDATE puzzles SET title = $2, kind = $3, themes = $4::text[], "
+                            "rating = $5, content = $6, solution = $7, status = $8, "
+                            "version = version + 1, updated_at = clock_timestamp() "
+                            "WHERE id = $1 RETURNING ",
+                            Columns()),
+               p.id(), p.title(), KindCode(p.kind()), db::ArrayLiteral(p.themes()), p.rating(),
+               p.content(), stored.solution, StatusCode(p.status()))[0]);
 }
 
-std::vector<v1::Puzzle> PuzzleStore::List(db::ReadTx& tx,
-                                                   const FeedQuery& query) {
+std::vector<v1::Puzzle> PuzzleStore::List(db::ReadTx& tx, const FeedQuery& query) {
   // One statement for every filter combination: unused filters compare
   // against their neutral value, so the plan stays on the feed indexes.
-  pqxx::result rows = tx.Query(
-      absl::StrCat(
-          "SELECT ", Columns(), " FROM puzzles "
-          "WHERE status = $1 "
-          "AND ($2 = '' OR author_id = $2::uuid) "
-          "AND ($3 = 0 OR rating >= $3) AND ($4 = 0 OR rating <= $4) "
-          "AND ($5 = '' OR themes @> ARRAY[$5]) "
-          "AND ($6 = '' OR (created_at, id) < (", db::TimestampSql("$7"), ", $6::uuid)) "
-          "ORDER BY created_at DESC, puzzles.id DESC LIMIT $8"),
-      query.status, query.author_id, query.min_rating, query.max_rating, query.theme,
-      query.after ? query.after->id : std::string(),
-      query.after ? query.after->key : int64_t{0}, query.limit);
+  pqxx::result rows =
+      tx.Query(absl::StrCat("SELECT ", Columns(),
+                            " FROM puzzles "
+                            "WHERE status = $1 "
+                            "AND ($2 = '' OR author_id = $2::uuid) "
+                            "AND ($3 = 0 OR rating >= $3) AND ($4 = 0 OR rating <= $4) "
+                            "AND ($5 = '' OR themes @> ARRAY[$5]) "
+                            "AND ($6 = '' OR (created_at, id) < (",
+                            db::TimestampSql("$7"),
+                            ", $6::uuid)) "
+                            "ORDER BY created_at DESC, puzzles.id DESC LIMIT $8"),
+               query.status, query.author_id, query.min_rating, query.max_rating, query.theme,
+               query.after ? query.after->id : std::string(),
+               query.after ? query.after->key : int64_t{0}, query.limit);
   std::vector<v1::Puzzle> puzzles;
   puzzles.reserve(rows.size());
   for (const pqxx::row& row : rows) puzzles.push_back(FromRow(row).puzzle);
@@ -126,10 +126,11 @@ std::vector<v1::Puzzle> PuzzleStore::List(db::ReadTx& tx,
 }
 
 absl::StatusOr<v1::Puzzle> PuzzleStore::DailyPuzzle(db::ReadTx& tx, const std::string& day) {
-  pqxx::result rows = tx.Query(
-      absl::StrCat("SELECT ", Columns(), " FROM puzzles WHERE id = "
-                   "(SELECT puzzle_id FROM daily_puzzles WHERE day = $1::date)"),
-      day);
+  pqxx::result rows =
+      tx.Query(absl::StrCat("SELECT ", Columns(),
+                            " FROM puzzles WHERE id = "
+                            "(SELECT puzzle_id FROM daily_puzzles WHERE day = $1::date)"),
+               day);
   if (rows.empty()) return absl::NotFoundError(absl::StrCat("no puzzle chosen for ", day));
   return FromRow(rows[0]).puzzle;
 }
@@ -157,16 +158,18 @@ void PuzzleStore::CountPlay(db::WriteTx& tx, const std::string& id) {
 }
 
 void PuzzleStore::SetRating(db::WriteTx& tx, const std::string& id, const Rating& rating) {
-  tx.Query(absl::StrCat("UPDATE puzzles SET rating = least(", kMaxRating, ", greatest(",
-                        kMinRating, ", round($2)::int)), "
+  tx.Query(absl::StrCat("UPDATE puzzles SET rating = least(", kMaxRating, ", greatest(", kMinRating,
+                        ", round($2)::int)), "
                         "rating_deviation = $3, rating_volatility = $4 WHERE id = $1"),
            id, rating.rating, rating.deviation, rating.volatility);
 }
 
 int64_t PuzzleStore::CountPublished(db::WriteTx& tx, const std::vector<std::string>& ids) {
-  return tx.Query("SELECT count(*) FROM puzzles WHERE id = ANY($1::uuid[]) "
-                  "AND status = 'published'",
-                  db::ArrayLiteral(ids))[0][0]
+  return tx
+      .Query(
+          "SELECT count(*) FROM puzzles WHERE id = ANY($1::uuid[]) "
+          "AND status = 'published'",
+          db::ArrayLiteral(ids))[0][0]
       .as<int64_t>();
 }
 
@@ -185,13 +188,17 @@ absl::StatusOr<v1::Puzzle> PuzzleStore::NextFor(db::ReadTx& tx, const std::strin
       absl::StrCat(
           "WITH me AS (SELECT round(coalesce((SELECT rating FROM user_progress "
           "                   WHERE user_id = $1::uuid), 1500))::int AS r), "
-          "up AS (SELECT * FROM puzzles p WHERE ", kUnseen,
+          "up AS (SELECT * FROM puzzles p WHERE ",
+          kUnseen,
           "  AND p.rating >= (SELECT r + ($3::int + $4::int) / 2 FROM me) "
           "  AND p.rating <= (SELECT r + $4::int FROM me) ORDER BY p.rating, p.id LIMIT 1), "
-          "down AS (SELECT * FROM puzzles p WHERE ", kUnseen,
+          "down AS (SELECT * FROM puzzles p WHERE ",
+          kUnseen,
           "  AND p.rating < (SELECT r + ($3::int + $4::int) / 2 FROM me) "
           "  AND p.rating >= (SELECT r + $3::int FROM me) ORDER BY p.rating DESC, p.id LIMIT 1) "
-          "SELECT ", Columns(), " FROM (SELECT * FROM up UNION ALL SELECT * FROM down) p "
+          "SELECT ",
+          Columns(),
+          " FROM (SELECT * FROM up UNION ALL SELECT * FROM down) p "
           "ORDER BY abs(p.rating - (SELECT r + ($3::int + $4::int) / 2 FROM me)), p.id LIMIT 1"),
       user_id, theme, window.low, window.high);
   if (rows.empty()) return absl::NotFoundError("no unseen published puzzle in this band");

@@ -32,7 +32,6 @@ struct StoredPuzzle {
   std::string solution;
 };
 
-
 // What playing a puzzle needs: who may, the answer, the rating to update.
 struct PuzzleForPlay {
   std::string id;
@@ -43,11 +42,11 @@ struct PuzzleForPlay {
 };
 
 struct FeedQuery {
-  std::string status;        // "published", or "draft" with author_id set
-  std::string author_id;     // empty: any author
-  int min_rating = 0;        // 0: unbounded
+  std::string status;     // "published", or "draft" with author_id set
+  std::string author_id;  // empty: any author
+  int min_rating = 0;     // 0: unbounded
   int max_rating = 0;
-  std::string theme;         // empty: any
+  std::string theme;  // empty: any
   // After (created_at, id) of the previous page's last puzzle.
   std::optional<api::KeysetPosition> after;
   int limit = 20;

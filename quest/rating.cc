@@ -26,8 +26,7 @@ double NewVolatility(double sigma, double phi, double v, double delta) {
   auto f = [&](double x) {
     const double ex = std::exp(x);
     const double d = phi * phi + v + ex;
-    return ex * (delta * delta - phi * phi - v - ex) / (2.0 * d * d) -
-           (x - a) / (kTau * kTau);
+    return ex * (delta * delta - phi * phi - v - ex) / (2.0 * d * d) - (x - a) / (kTau * kTau);
   };
   double A = a;
   double B;
@@ -83,11 +82,9 @@ Rating UpdateRating(const Rating& player, const std::vector<GameResult>& games) 
           std::fmax(kMinDeviation, std::fmin(new_phi * kScale, kMaxDeviation)), sigma};
 }
 
-std::pair<Rating, Rating> RateAttempt(const Rating& user, const Rating& puzzle,
-                                      bool user_won) {
+std::pair<Rating, Rating> RateAttempt(const Rating& user, const Rating& puzzle, bool user_won) {
   const double score = user_won ? 1.0 : 0.0;
-  return {UpdateRating(user, {{puzzle, score}}),
-          UpdateRating(puzzle, {{user, 1.0 - score}})};
+  return {UpdateRating(user, {{puzzle, score}}), UpdateRating(puzzle, {{user, 1.0 - score}})};
 }
 
 }  // namespace qs::quest

@@ -13,9 +13,9 @@
 namespace qs::quest {
 
 struct Rating {
-  double rating = 1500.0;     // Glicko scale
-  double deviation = 350.0;   // RD
-  double volatility = 0.06;   // sigma
+  double rating = 1500.0;    // Glicko scale
+  double deviation = 350.0;  // RD
+  double volatility = 0.06;  // sigma
 };
 
 struct GameResult {
@@ -28,8 +28,7 @@ struct GameResult {
 Rating UpdateRating(const Rating& player, const std::vector<GameResult>& games);
 
 // Both sides of one attempt: the user against the puzzle and back.
-std::pair<Rating, Rating> RateAttempt(const Rating& user, const Rating& puzzle,
-                                      bool user_won);
+std::pair<Rating, Rating> RateAttempt(const Rating& user, const Rating& puzzle, bool user_won);
 
 }  // namespace qs::quest
 

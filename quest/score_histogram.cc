@@ -22,8 +22,8 @@ ScoreHistogram::ScoreHistogram(std::vector<std::pair<int64_t, int64_t>> score_co
 
 std::pair<int64_t, int64_t> ScoreHistogram::CountAbove(int64_t score) const {
   // First distinct score <= `score` (scores_ is descending).
-  const size_t i = std::lower_bound(scores_.begin(), scores_.end(), score, std::greater<>()) -
-                   scores_.begin();
+  const size_t i =
+      std::lower_bound(scores_.begin(), scores_.end(), score, std::greater<>()) - scores_.begin();
   const int64_t above = i == 0 ? 0 : at_or_above_[i - 1];
   const bool present = i < scores_.size() && scores_[i] == score;
   return {above, present ? at_or_above_[i] : above};

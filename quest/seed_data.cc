@@ -15,9 +15,9 @@
 namespace qs::quest {
 namespace {
 
-constexpr const char* kThemes[] = {"fork",  "pin",    "skewer",  "mate-in-2", "endgame",
-                                   "logic", "grid",   "anagram", "sequence",  "geometry",
-                                   "parity", "cipher", "maze",   "riddle",    "sudoku"};
+constexpr const char* kThemes[] = {"fork",   "pin",    "skewer",  "mate-in-2", "endgame",
+                                   "logic",  "grid",   "anagram", "sequence",  "geometry",
+                                   "parity", "cipher", "maze",    "riddle",    "sudoku"};
 constexpr const char* kKinds[] = {"logic", "word", "math", "pattern", "chess"};
 
 // A uuid v4 string from 128 generated bits.
@@ -25,8 +25,8 @@ std::string Uuid(std::mt19937_64& random) {
   uint64_t hi = random(), lo = random();
   hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
   lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", hi >> 32, (hi >> 16) & 0xffff,
-                         hi & 0xffff, lo >> 48, lo & 0xffffffffffffULL);
+  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff,
+                         lo >> 48, lo & 0xffffffffffffULL);
 }
 
 std::string Timestamp(absl::Time time) {
@@ -85,12 +85,11 @@ absl::StatusOr<SeedReport> SeedQuestDatabase(const std::string& conninfo,
     SeedReport report;
     {
       Copy puzzles(tx, "puzzles",
-                   {"id", "author_id", "title", "kind", "themes", "rating", "content",
-                    "solution", "status", "created_at", "updated_at"});
+                   {"id", "author_id", "title", "kind", "themes", "rating", "content", "solution",
+                    "status", "created_at", "updated_at"});
       for (int64_t i = 0; i < options.puzzles; ++i) {
         puzzle_ids[i] = Uuid(random);
-        puzzle_ratings[i] =
-            std::min(4000, std::max(100, static_cast<int>(rating_spread(random))));
+        puzzle_ratings[i] = std::min(4000, std::max(100, static_cast<int>(rating_spread(random))));
         const absl::Time created = now - absl::Seconds(random() % (86400LL * options.days));
         const std::string when = Timestamp(created);
         puzzles.Line(absl::StrCat(puzzle_ids[i], "\t", users[random() % users.size()],
@@ -126,25 +125,24 @@ absl::StatusOr<SeedReport> SeedQuestDatabase(const std::string& conninfo,
           if (day > t.last_solved) t.last_solved = day;
         }
         attempts.Line(absl::StrCat(Uuid(random), "\t", users[u], "\t", puzzle_ids[p], "\t",
-                                   correct ? "correct" : "incorrect", "\t",
-                                   Timestamp(started), "\t",
-                                   Timestamp(started + absl::Milliseconds(time_taken_ms)), "\t",
-                                   time_taken_ms, "\t", score, "\tt\t1500\t1500"));
+                                   correct ? "correct" : "incorrect", "\t", Timestamp(started),
+                                   "\t", Timestamp(started + absl::Milliseconds(time_taken_ms)),
+                                   "\t", time_taken_ms, "\t", score, "\tt\t1500\t1500"));
       }
       report.rows += attempts.Finish();
     }
     {
       Copy progress(tx, "user_progress",
-                    {"user_id", "solved_count", "attempt_count", "total_score",
-                     "current_streak", "best_streak", "last_solved_on", "rating"});
+                    {"user_id", "solved_count", "attempt_count", "total_score", "current_streak",
+                     "best_streak", "last_solved_on", "rating"});
       for (size_t u = 0; u < users.size(); ++u) {
         const UserTotals& t = totals[u];
         const bool solved_recently = t.solved > 0 && t.last_solved >= today - 1;
-        progress.Line(absl::StrCat(
-            users[u], "\t", t.solved, "\t", t.attempts, "\t", t.score, "\t",
-            solved_recently ? 1 : 0, "\t", t.solved > 0 ? 1 : 0, "\t",
-            t.solved > 0 ? absl::FormatCivilTime(t.last_solved) : "\\N", "\t",
-            1500 + (t.attempts > 0 ? (t.solved * 800 / t.attempts) - 480 : 0)));
+        progress.Line(
+            absl::StrCat(users[u], "\t", t.solved, "\t", t.attempts, "\t", t.score, "\t",
+                         solved_recently ? 1 : 0, "\t", t.solved > 0 ? 1 : 0, "\t",
+                         t.solved > 0 ? absl::FormatCivilTime(t.last_solved) : "\\N", "\t",
+                         1500 + (t.attempts > 0 ? (t.solved * 800 / t.attempts) - 480 : 0)));
       }
       report.rows += progress.Finish();
     }
@@ -159,9 +157,10 @@ absl::StatusOr<SeedReport> SeedQuestDatabase(const std::string& conninfo,
       report.rows += board.Finish();
     }
     // Play counts in one statement from the attempts just written.
-    tx.exec("UPDATE puzzles p SET play_count = a.plays FROM "
-            "(SELECT puzzle_id, count(*) AS plays FROM puzzle_attempts GROUP BY puzzle_id) a "
-            "WHERE a.puzzle_id = p.id");
+    tx.exec(
+        "UPDATE puzzles p SET play_count = a.plays FROM "
+        "(SELECT puzzle_id, count(*) AS plays FROM puzzle_attempts GROUP BY puzzle_id) a "
+        "WHERE a.puzzle_id = p.id");
     tx.commit();
     pqxx::nontransaction analyze(connection);
     analyze.exec("ANALYZE");

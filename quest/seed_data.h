@@ -29,7 +29,7 @@ struct SeedOptions {
 };
 
 struct SeedReport {
-  int64_t rows = 0;          // all rows written
+  int64_t rows = 0;  // all rows written
   absl::Duration elapsed;
 };
 

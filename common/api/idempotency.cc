@@ -22,8 +22,7 @@ pqxx::binarystring Fingerprint(const google::protobuf::Message& request) {
     request.SerializeToCodedStream(&coded);
   }
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-         digest);
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
   return pqxx::binarystring(digest, sizeof(digest));
 }
 
@@ -34,21 +33,19 @@ absl::Status ValidateRequestId(const std::string& request_id) {
     return absl::InvalidArgumentError("request_id: required for this mutation");
   }
   if (request_id.size() > kMaxRequestIdBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "request_id: at most ", kMaxRequestIdBytes, " bytes, got ",
-        request_id.size()));
+    return absl::InvalidArgumentError(absl::StrCat("request_id: at most ", kMaxRequestIdBytes,
+                                                   " bytes, got ", request_id.size()));
   }
   for (unsigned char c : request_id) {
     if (c < 0x21 || c > 0x7e) {
-      return absl::InvalidArgumentError(
-          "request_id: only printable ASCII without spaces");
+      return absl::InvalidArgumentError("request_id: only printable ASCII without spaces");
     }
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<std::string>> ClaimOrReplay(
-    db::WriteTx& tx, const IdempotencyKey& key) {
+absl::StatusOr<std::optional<std::string>> ClaimOrReplay(db::WriteTx& tx,
+                                                         const IdempotencyKey& key) {
   pqxx::binarystring fingerprint = Fingerprint(key.request);
   // Blocks while another transaction holds the same key, then either
   // claims it (that one rolled back) or sees the conflict (it committed).
@@ -67,19 +64,16 @@ absl::StatusOr<std::optional<std::string>> ClaimOrReplay(
     return absl::AbortedError("request_id: concurrent claim vanished; retry");
   }
   if (pqxx::binarystring(stored[0][0]) != fingerprint) {
-    return absl::InvalidArgumentError(
-        "request_id: already used for a different request");
+    return absl::InvalidArgumentError("request_id: already used for a different request");
   }
   return std::optional<std::string>(pqxx::binarystring(stored[0][1]).str());
 }
 
-void StoreResponse(db::WriteTx& tx, const IdempotencyKey& key,
-                   const std::string& response_bytes) {
+void StoreResponse(db::WriteTx& tx, const IdempotencyKey& key, const std::string& response_bytes) {
   tx.Query(
       "UPDATE idempotency_keys SET response = $3 "
       "WHERE scope = $1 AND request_id = $2",
-      key.scope, key.request_id,
-      pqxx::binarystring(response_bytes.data(), response_bytes.size()));
+      key.scope, key.request_id, pqxx::binarystring(response_bytes.data(), response_bytes.size()));
 }
 
 }  // namespace qs::api::internal

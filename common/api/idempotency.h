@@ -49,8 +49,7 @@ namespace internal {
 absl::StatusOr<std::optional<std::string>> ClaimOrReplay(db::WriteTx& tx,
                                                          const IdempotencyKey& key);
 
-void StoreResponse(db::WriteTx& tx, const IdempotencyKey& key,
-                   const std::string& response_bytes);
+void StoreResponse(db::WriteTx& tx, const IdempotencyKey& key, const std::string& response_bytes);
 
 absl::Status ValidateRequestId(const std::string& request_id);
 
@@ -60,13 +59,11 @@ template <typename Response>
 absl::StatusOr<Response> RunIdempotent(
     db::Database& database, const IdempotencyKey& key,
     const std::function<absl::StatusOr<Response>(db::WriteTx&)>& mutation) {
-  if (absl::Status valid = internal::ValidateRequestId(key.request_id);
-      !valid.ok()) {
+  if (absl::Status valid = internal::ValidateRequestId(key.request_id); !valid.ok()) {
     return valid;
   }
   return database.Write([&](db::WriteTx& tx) -> absl::StatusOr<Response> {
-    absl::StatusOr<std::optional<std::string>> stored =
-        internal::ClaimOrReplay(tx, key);
+    absl::StatusOr<std::optional<std::string>> stored = internal::ClaimOrReplay(tx, key);
     if (!stored.ok()) return stored.status();
     if (stored->has_value()) {
       Response replayed;

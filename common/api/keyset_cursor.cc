@@ -48,8 +48,7 @@ absl::StatusOr<int64_t> KeysetCursor::Int(size_t index) const {
 }
 
 absl::StatusOr<std::string> KeysetCursor::String(size_t index) const {
-  if (index >= values_.size() ||
-      !std::holds_alternative<std::string>(values_[index])) {
+  if (index >= values_.size() || !std::holds_alternative<std::string>(values_[index])) {
     return Malformed(absl::StrCat("no text at position ", index));
   }
   return std::get<std::string>(values_[index]);

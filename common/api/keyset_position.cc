@@ -5,8 +5,9 @@
 
 namespace qs::api {
 
-absl::StatusOr<std::optional<KeysetPosition>> DecodePosition(
-    const PageTokenCodec& codec, absl::string_view scope, absl::string_view token) {
+absl::StatusOr<std::optional<KeysetPosition>> DecodePosition(const PageTokenCodec& codec,
+                                                             absl::string_view scope,
+                                                             absl::string_view token) {
   if (token.empty()) return std::optional<KeysetPosition>();
   absl::StatusOr<std::string> cursor = codec.Decode(scope, token);
   if (!cursor.ok()) return cursor.status();

@@ -25,8 +25,9 @@ struct KeysetPosition {
 
 // nullopt for an empty token (the first page); INVALID_ARGUMENT
 // "page_token: ..." for a foreign, tampered or malformed one.
-absl::StatusOr<std::optional<KeysetPosition>> DecodePosition(
-    const PageTokenCodec& codec, absl::string_view scope, absl::string_view token);
+absl::StatusOr<std::optional<KeysetPosition>> DecodePosition(const PageTokenCodec& codec,
+                                                             absl::string_view scope,
+                                                             absl::string_view token);
 
 std::string EncodePosition(const PageTokenCodec& codec, absl::string_view scope,
                            const KeysetPosition& position);

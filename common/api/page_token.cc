@@ -32,8 +32,7 @@ absl::StatusOr<PageTokenCodec> PageTokenCodec::Create(std::string key) {
   return PageTokenCodec(std::move(key));
 }
 
-std::string PageTokenCodec::Mac(absl::string_view signed_prefix,
-                                absl::string_view scope) const {
+std::string PageTokenCodec::Mac(absl::string_view signed_prefix, absl::string_view scope) const {
   // The scope is length-prefixed so that (scope, cursor) pairs cannot be
   // shifted into one another.
   std::string message;
@@ -44,21 +43,20 @@ std::string PageTokenCodec::Mac(absl::string_view signed_prefix,
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_length = 0;
   HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(),
-       digest, &digest_length);
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest,
+       &digest_length);
   return std::string(reinterpret_cast<char*>(digest), digest_length);
 }
 
-std::string PageTokenCodec::Encode(absl::string_view scope,
-                                   absl::string_view cursor) const {
+std::string PageTokenCodec::Encode(absl::string_view scope, absl::string_view cursor) const {
   std::string body(1, kVersion);
   body.append(cursor.data(), cursor.size());
   body += Mac(body, scope);
   return absl::WebSafeBase64Escape(body);
 }
 
-absl::StatusOr<std::string> PageTokenCodec::Decode(
-    absl::string_view scope, absl::string_view token) const {
+absl::StatusOr<std::string> PageTokenCodec::Decode(absl::string_view scope,
+                                                   absl::string_view token) const {
   if (token.empty()) return Malformed("empty");
   std::string body;
   if (!absl::WebSafeBase64Unescape(token, &body)) return Malformed("not base64url");
@@ -67,10 +65,10 @@ absl::StatusOr<std::string> PageTokenCodec::Decode(
   if (body[0] != kVersion) return Malformed("unknown version");
   absl::string_view signed_prefix(body.data(), body.size() - kMacBytes);
   std::string expected = Mac(signed_prefix, scope);
-  if (CRYPTO_memcmp(expected.data(), body.data() + signed_prefix.size(),
-                    kMacBytes) != 0) {
-    return Malformed("not valid for this request (tampered, expired key, or "
-                     "from another listing)");
+  if (CRYPTO_memcmp(expected.data(), body.data() + signed_prefix.size(), kMacBytes) != 0) {
+    return Malformed(
+        "not valid for this request (tampered, expired key, or "
+        "from another listing)");
   }
   return std::string(signed_prefix.substr(1));
 }

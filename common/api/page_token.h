@@ -28,8 +28,7 @@ class PageTokenCodec {
   static absl::StatusOr<PageTokenCodec> Create(std::string key);
 
   std::string Encode(absl::string_view scope, absl::string_view cursor) const;
-  absl::StatusOr<std::string> Decode(absl::string_view scope,
-                                     absl::string_view token) const;
+  absl::StatusOr<std::string> Decode(absl::string_view scope, absl::string_view token) const;
 
  private:
   explicit PageTokenCodec(std::string key) : key_(std::move(key)) {}

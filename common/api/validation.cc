@@ -27,25 +27,19 @@ absl::Status RequireNonEmpty(absl::string_view field, absl::string_view value) {
   return Invalid(field, "must not be empty");
 }
 
-absl::Status RequireMaxLength(absl::string_view field, absl::string_view value,
-                              size_t max_bytes) {
+absl::Status RequireMaxLength(absl::string_view field, absl::string_view value, size_t max_bytes) {
   if (value.size() <= max_bytes) return absl::OkStatus();
-  return Invalid(field, absl::StrCat("at most ", max_bytes, " bytes, got ",
-                                     value.size()));
+  return Invalid(field, absl::StrCat("at most ", max_bytes, " bytes, got ", value.size()));
 }
 
-absl::Status RequireInRange(absl::string_view field, int64_t value, int64_t lo,
-                            int64_t hi) {
+absl::Status RequireInRange(absl::string_view field, int64_t value, int64_t lo, int64_t hi) {
   if (value >= lo && value <= hi) return absl::OkStatus();
-  return Invalid(field,
-                 absl::StrCat("must be between ", lo, " and ", hi, ", got ", value));
+  return Invalid(field, absl::StrCat("must be between ", lo, " and ", hi, ", got ", value));
 }
 
-absl::Status RequireInRange(absl::string_view field, double value, double lo,
-                            double hi) {
+absl::Status RequireInRange(absl::string_view field, double value, double lo, double hi) {
   if (std::isfinite(value) && value >= lo && value <= hi) return absl::OkStatus();
-  return Invalid(field,
-                 absl::StrCat("must be between ", lo, " and ", hi, ", got ", value));
+  return Invalid(field, absl::StrCat("must be between ", lo, " and ", hi, ", got ", value));
 }
 
 absl::Status RequireKnownEnum(absl::string_view field, int value,
@@ -60,18 +54,16 @@ absl::Status RequireKnownEnumIfSet(absl::string_view field, int value,
   return value == 0 ? absl::OkStatus() : RequireKnownEnum(field, value, is_valid);
 }
 
-absl::Status RequireInRangeIfSet(absl::string_view field, int64_t value, int64_t lo,
-                                 int64_t hi) {
+absl::Status RequireInRangeIfSet(absl::string_view field, int64_t value, int64_t lo, int64_t hi) {
   return value == 0 ? absl::OkStatus() : RequireInRange(field, value, lo, hi);
 }
 
-absl::StatusOr<int> PageSize(absl::string_view field, int32_t requested,
-                             int default_size, int max_size) {
+absl::StatusOr<int> PageSize(absl::string_view field, int32_t requested, int default_size,
+                             int max_size) {
   if (requested == 0) return default_size;
   if (requested < 0 || requested > max_size) {
-    return Invalid(field, absl::StrCat("must be between 1 and ", max_size,
-                                       " (0 for ", default_size, "), got ",
-                                       requested));
+    return Invalid(field, absl::StrCat("must be between 1 and ", max_size, " (0 for ", default_size,
+                                       "), got ", requested));
   }
   return static_cast<int>(requested);
 }

@@ -28,12 +28,9 @@ namespace qs::api {
 absl::Status RequireUuid(absl::string_view field, absl::string_view value);
 absl::Status RequireNonEmpty(absl::string_view field, absl::string_view value);
 // At most `max_bytes` bytes; the message states the limit.
-absl::Status RequireMaxLength(absl::string_view field, absl::string_view value,
-                              size_t max_bytes);
-absl::Status RequireInRange(absl::string_view field, int64_t value, int64_t lo,
-                            int64_t hi);
-absl::Status RequireInRange(absl::string_view field, double value, double lo,
-                            double hi);
+absl::Status RequireMaxLength(absl::string_view field, absl::string_view value, size_t max_bytes);
+absl::Status RequireInRange(absl::string_view field, int64_t value, int64_t lo, int64_t hi);
+absl::Status RequireInRange(absl::string_view field, double value, double lo, double hi);
 
 // A proto enum value that is known to this build and not 0 (UNSPECIFIED):
 //   RequireKnownEnum("status", request.status(), PuzzleStatus_IsValid)
@@ -45,12 +42,11 @@ absl::Status RequireKnownEnum(absl::string_view field, int value,
 //   RequireKnownEnumIfSet("status", request.status(), MatchStatus_IsValid)
 absl::Status RequireKnownEnumIfSet(absl::string_view field, int value,
                                    const std::function<bool(int)>& is_valid);
-absl::Status RequireInRangeIfSet(absl::string_view field, int64_t value, int64_t lo,
-                                 int64_t hi);
+absl::Status RequireInRangeIfSet(absl::string_view field, int64_t value, int64_t lo, int64_t hi);
 
 // 0 means `default_size`; negative or above `max_size` is INVALID_ARGUMENT.
-absl::StatusOr<int> PageSize(absl::string_view field, int32_t requested,
-                             int default_size, int max_size);
+absl::StatusOr<int> PageSize(absl::string_view field, int32_t requested, int default_size,
+                             int max_size);
 
 // The first non-OK status of `checks`, or OK.
 absl::Status FirstError(std::initializer_list<absl::Status> checks);

@@ -20,10 +20,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-#define QS_RETURN_IF_ERROR(expr)                     \
-  do {                                               \
-    ::absl::Status qs_status_ = (expr);              \
-    if (!qs_status_.ok()) return qs_status_;         \
+#define QS_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::absl::Status qs_status_ = (expr);      \
+    if (!qs_status_.ok()) return qs_status_; \
   } while (false)
 
 #define QS_STATUS_MACROS_CONCAT_INNER(a, b) a##b
@@ -32,8 +32,8 @@
 #define QS_ASSIGN_OR_RETURN(decl, expr) \
   QS_ASSIGN_OR_RETURN_IMPL(QS_STATUS_MACROS_CONCAT(qs_statusor_, __LINE__), decl, expr)
 
-#define QS_ASSIGN_OR_RETURN_IMPL(statusor, decl, expr) \
-  auto statusor = (expr);                              \
+#define QS_ASSIGN_OR_RETURN_IMPL(statusor, decl, expr)     \
+  auto statusor = (expr);                                  \
   if (!statusor.ok()) return std::move(statusor).status(); \
   decl = *std::move(statusor)
 

@@ -21,8 +21,7 @@ absl::StatusOr<std::string> PercentDecode(absl::string_view text) {
       out.push_back(text[i]);
       continue;
     }
-    if (i + 2 >= text.size() ||
-        !absl::ascii_isxdigit(static_cast<unsigned char>(text[i + 1])) ||
+    if (i + 2 >= text.size() || !absl::ascii_isxdigit(static_cast<unsigned char>(text[i + 1])) ||
         !absl::ascii_isxdigit(static_cast<unsigned char>(text[i + 2]))) {
       return Bad("bad %-escape");
     }
@@ -38,8 +37,7 @@ absl::StatusOr<std::string> PercentDecode(absl::string_view text) {
 
 absl::StatusOr<DbConfig> ParseDatabaseUrl(absl::string_view url) {
   absl::string_view rest = url;
-  if (!absl::ConsumePrefix(&rest, "postgres://") &&
-      !absl::ConsumePrefix(&rest, "postgresql://")) {
+  if (!absl::ConsumePrefix(&rest, "postgres://") && !absl::ConsumePrefix(&rest, "postgresql://")) {
     return Bad("must start with postgres:// or postgresql://");
   }
   size_t at = rest.rfind('@');
@@ -54,8 +52,7 @@ absl::StatusOr<DbConfig> ParseDatabaseUrl(absl::string_view url) {
   if (user->empty()) return Bad("missing user name");
   config.user = *user;
   if (colon != absl::string_view::npos) {
-    absl::StatusOr<std::string> password =
-        PercentDecode(credentials.substr(colon + 1));
+    absl::StatusOr<std::string> password = PercentDecode(credentials.substr(colon + 1));
     if (!password.ok()) return password.status();
     config.password = *password;
   }

@@ -1,6 +1,7 @@
 // postgres:// URLs for tools (e.g. the migrate command's --database-url).
 //
-//   absl::StatusOr<DbConfig> db = ParseDatabaseUrl("postgres://quest_svc:pw@127.0.0.1:5432/quest_db");
+//   absl::StatusOr<DbConfig> db =
+//   ParseDatabaseUrl("postgres://quest_svc:pw@127.0.0.1:5432/quest_db");
 //
 // Form: postgres[ql]://user[:password]@host[:port]/database; user and
 // password may be percent-encoded; IPv6 hosts go in brackets. Errors never

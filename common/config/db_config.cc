@@ -48,9 +48,8 @@ bool IsIpAddress(absl::string_view host) {
 
 absl::Status RequireHost(absl::string_view name, const std::string& value) {
   if (IsValidHost(value)) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      name, ": not a host name, IP address or socket directory: \"", value,
-      "\""));
+  return absl::InvalidArgumentError(
+      absl::StrCat(name, ": not a host name, IP address or socket directory: \"", value, "\""));
 }
 
 }  // namespace
@@ -72,25 +71,22 @@ bool IsValidHost(absl::string_view host) {
   return !all_numeric;
 }
 
-std::string DbConfig::ConnectionString(
-    const std::string& target_host, int target_port,
-    const std::string& application_name) const {
+std::string DbConfig::ConnectionString(const std::string& target_host, int target_port,
+                                       const std::string& application_name) const {
   // libpq's connect_timeout has whole seconds (minimum 2).
-  int64_t timeout_s = std::max<int64_t>(
-      2, static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(connect_timeout))));
-  return absl::StrCat("host=", Quote(target_host), " port=", target_port,
-                      " dbname=", Quote(name), " user=", Quote(user),
-                      " password=", Quote(password),
-                      " connect_timeout=", timeout_s,
-                      " application_name=", Quote(application_name),
+  int64_t timeout_s =
+      std::max<int64_t>(2, static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(connect_timeout))));
+  return absl::StrCat("host=", Quote(target_host), " port=", target_port, " dbname=", Quote(name),
+                      " user=", Quote(user), " password=", Quote(password),
+                      " connect_timeout=", timeout_s, " application_name=", Quote(application_name),
                       // Detect a peer that vanished without closing.
                       " keepalives=1 keepalives_idle=30",
                       " keepalives_interval=10 keepalives_count=3");
 }
 
 std::string DbConfig::Describe() const {
-  return absl::StrCat(user, "@", host, ":", port, "/", name, " (read ", user,
-                      "@", read_host, ":", read_port, ")");
+  return absl::StrCat(user, "@", host, ":", port, "/", name, " (read ", user, "@", read_host, ":",
+                      read_port, ")");
 }
 
 absl::StatusOr<DbConfig> LoadDbConfig(const EnvLookup& env) {
@@ -105,8 +101,7 @@ absl::StatusOr<DbConfig> LoadDbConfig(const EnvLookup& env) {
   absl::StatusOr<int64_t> port = ReadInt(env, "DB_PORT", 5432, 1, 65535);
   if (!port.ok()) return port.status();
   config.port = static_cast<int>(*port);
-  absl::StatusOr<int64_t> read_port =
-      ReadInt(env, "DB_READ_PORT", config.port, 1, 65535);
+  absl::StatusOr<int64_t> read_port = ReadInt(env, "DB_READ_PORT", config.port, 1, 65535);
   if (!read_port.ok()) return read_port.status();
   config.read_port = static_cast<int>(*read_port);
 
@@ -129,8 +124,7 @@ absl::StatusOr<DbConfig> LoadDbConfig(const EnvLookup& env) {
   // smaller explicit max.
   if (env("DB_MIN_CONNECTIONS").has_value() && *min > *max) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "DB_MIN_CONNECTIONS: must not exceed DB_MAX_CONNECTIONS (", *max,
-        "), got ", *min));
+        "DB_MIN_CONNECTIONS: must not exceed DB_MAX_CONNECTIONS (", *max, "), got ", *min));
   }
   config.min_connections = static_cast<int>(std::min(*min, *max));
 

@@ -19,22 +19,20 @@ EnvLookup ProcessEnv() {
 }
 
 EnvLookup MapEnv(std::map<std::string, std::string> values) {
-  return [values = std::move(values)](
-             absl::string_view name) -> std::optional<std::string> {
+  return [values = std::move(values)](absl::string_view name) -> std::optional<std::string> {
     auto it = values.find(std::string(name));
     if (it == values.end() || it->second.empty()) return std::nullopt;
     return it->second;
   };
 }
 
-std::string ReadString(const EnvLookup& env, absl::string_view name,
-                       absl::string_view fallback) {
+std::string ReadString(const EnvLookup& env, absl::string_view name, absl::string_view fallback) {
   std::optional<std::string> value = env(name);
   return value ? *value : std::string(fallback);
 }
 
-absl::StatusOr<int64_t> ReadInt(const EnvLookup& env, absl::string_view name,
-                                int64_t fallback, int64_t min, int64_t max) {
+absl::StatusOr<int64_t> ReadInt(const EnvLookup& env, absl::string_view name, int64_t fallback,
+                                int64_t min, int64_t max) {
   std::optional<std::string> value = env(name);
   if (!value) return fallback;
   int64_t parsed = 0;
@@ -43,24 +41,22 @@ absl::StatusOr<int64_t> ReadInt(const EnvLookup& env, absl::string_view name,
         absl::StrCat(name, ": expected a whole number, got \"", *value, "\""));
   }
   if (parsed < min || parsed > max) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        name, ": must be between ", min, " and ", max, ", got ", parsed));
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": must be between ", min, " and ", max, ", got ", parsed));
   }
   return parsed;
 }
 
-absl::StatusOr<absl::Duration> ReadMillis(const EnvLookup& env,
-                                          absl::string_view name,
-                                          int64_t fallback_ms, int64_t min_ms,
-                                          int64_t max_ms) {
+absl::StatusOr<absl::Duration> ReadMillis(const EnvLookup& env, absl::string_view name,
+                                          int64_t fallback_ms, int64_t min_ms, int64_t max_ms) {
   absl::StatusOr<int64_t> ms = ReadInt(env, name, fallback_ms, min_ms, max_ms);
   if (!ms.ok()) return ms.status();
   return absl::Milliseconds(*ms);
 }
 
 bool IsSecretVariable(absl::string_view name) {
-  return absl::StrContains(name, "PASSWORD") ||
-         absl::StrContains(name, "SECRET") || absl::StrContains(name, "_KEY");
+  return absl::StrContains(name, "PASSWORD") || absl::StrContains(name, "SECRET") ||
+         absl::StrContains(name, "_KEY");
 }
 
 }  // namespace qs::config

@@ -34,18 +34,15 @@ EnvLookup ProcessEnv();
 EnvLookup MapEnv(std::map<std::string, std::string> values);
 
 // The value of `name`, or `fallback` when unset.
-std::string ReadString(const EnvLookup& env, absl::string_view name,
-                       absl::string_view fallback);
+std::string ReadString(const EnvLookup& env, absl::string_view name, absl::string_view fallback);
 
 // A whole decimal number in [min, max]; `fallback` when unset.
-absl::StatusOr<int64_t> ReadInt(const EnvLookup& env, absl::string_view name,
-                                int64_t fallback, int64_t min, int64_t max);
+absl::StatusOr<int64_t> ReadInt(const EnvLookup& env, absl::string_view name, int64_t fallback,
+                                int64_t min, int64_t max);
 
 // A duration given in whole milliseconds in [min_ms, max_ms].
-absl::StatusOr<absl::Duration> ReadMillis(const EnvLookup& env,
-                                          absl::string_view name,
-                                          int64_t fallback_ms, int64_t min_ms,
-                                          int64_t max_ms);
+absl::StatusOr<absl::Duration> ReadMillis(const EnvLookup& env, absl::string_view name,
+                                          int64_t fallback_ms, int64_t min_ms, int64_t max_ms);
 
 // True for variables whose values must never be logged or echoed.
 bool IsSecretVariable(absl::string_view name);

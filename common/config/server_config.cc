@@ -14,26 +14,24 @@ absl::Status CheckListenAddress(const std::string& address) {
   size_t colon = address.rfind(':');
   int port = 0;
   if (colon == std::string::npos ||
-      !absl::SimpleAtoi(absl::string_view(address).substr(colon + 1), &port) ||
-      port < 0 || port > 65535 || !IsValidHost(address.substr(0, colon))) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "GRPC_LISTEN_ADDRESS: expected host:port (e.g. 127.0.0.1:50051 or "
-        "[::]:50051), got \"",
-        address, "\""));
+      !absl::SimpleAtoi(absl::string_view(address).substr(colon + 1), &port) || port < 0 ||
+      port > 65535 || !IsValidHost(address.substr(0, colon))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("GRPC_LISTEN_ADDRESS: expected host:port (e.g. 127.0.0.1:50051 or "
+                     "[::]:50051), got \"",
+                     address, "\""));
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> RequireReadableFile(const EnvLookup& env,
-                                                absl::string_view name,
+absl::StatusOr<std::string> RequireReadableFile(const EnvLookup& env, absl::string_view name,
                                                 absl::string_view why) {
   std::string path = ReadString(env, name, "");
   if (path.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(name, ": required ", why));
   }
   if (access(path.c_str(), R_OK) != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(name, ": cannot read file \"", path, "\""));
+    return absl::InvalidArgumentError(absl::StrCat(name, ": cannot read file \"", path, "\""));
   }
   return path;
 }
@@ -50,21 +48,19 @@ absl::StatusOr<TlsConfig> LoadTls(const EnvLookup& env) {
   } else if (mode == "mtls") {
     tls.mode = TlsMode::kMutualTls;
   } else {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "GRPC_TLS_MODE: expected plaintext, tls or mtls, got \"", mode, "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("GRPC_TLS_MODE: expected plaintext, tls or mtls, got \"", mode, "\""));
   }
   const char* why = "when GRPC_TLS_MODE is tls or mtls";
-  absl::StatusOr<std::string> cert =
-      RequireReadableFile(env, "GRPC_TLS_CERT_FILE", why);
+  absl::StatusOr<std::string> cert = RequireReadableFile(env, "GRPC_TLS_CERT_FILE", why);
   if (!cert.ok()) return cert.status();
   tls.cert_file = *cert;
-  absl::StatusOr<std::string> key =
-      RequireReadableFile(env, "GRPC_TLS_KEY_FILE", why);
+  absl::StatusOr<std::string> key = RequireReadableFile(env, "GRPC_TLS_KEY_FILE", why);
   if (!key.ok()) return key.status();
   tls.key_file = *key;
   if (tls.mode == TlsMode::kMutualTls) {
-    absl::StatusOr<std::string> ca = RequireReadableFile(
-        env, "GRPC_TLS_CLIENT_CA_FILE", "when GRPC_TLS_MODE is mtls");
+    absl::StatusOr<std::string> ca =
+        RequireReadableFile(env, "GRPC_TLS_CLIENT_CA_FILE", "when GRPC_TLS_MODE is mtls");
     if (!ca.ok()) return ca.status();
     tls.client_ca_file = *ca;
   }
@@ -85,11 +81,10 @@ absl::string_view TlsModeName(TlsMode mode) {
   return "unknown";
 }
 
-absl::StatusOr<ServerConfig> LoadServerConfig(const EnvLookup& env,
-                                              int default_port) {
+absl::StatusOr<ServerConfig> LoadServerConfig(const EnvLookup& env, int default_port) {
   ServerConfig config;
-  config.listen_address = ReadString(env, "GRPC_LISTEN_ADDRESS",
-                                     absl::StrCat("127.0.0.1:", default_port));
+  config.listen_address =
+      ReadString(env, "GRPC_LISTEN_ADDRESS", absl::StrCat("127.0.0.1:", default_port));
   if (absl::Status s = CheckListenAddress(config.listen_address); !s.ok()) {
     return s;
   }
@@ -115,16 +110,15 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const EnvLookup& env,
   } else if (migrate == "false" || migrate == "0") {
     config.migrate_on_start = false;
   } else {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "MIGRATE_ON_START: expected true or false, got \"", migrate, "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("MIGRATE_ON_START: expected true or false, got \"", migrate, "\""));
   }
   config.log_level = ReadString(env, "LOG_LEVEL", "info");
   for (absl::string_view level : {"trace", "debug", "info", "warn", "error"}) {
     if (config.log_level == level) return config;
   }
   return absl::InvalidArgumentError(absl::StrCat(
-      "LOG_LEVEL: expected trace, debug, info, warn or error, got \"",
-      config.log_level, "\""));
+      "LOG_LEVEL: expected trace, debug, info, warn or error, got \"", config.log_level, "\""));
 }
 
 }  // namespace qs::config

@@ -53,8 +53,7 @@ struct ServerConfig {
 
 // Reads and checks every server variable; `default_port` is the service's
 // well-known port. Errors are one InvalidArgument line naming the variable.
-absl::StatusOr<ServerConfig> LoadServerConfig(const EnvLookup& env,
-                                              int default_port);
+absl::StatusOr<ServerConfig> LoadServerConfig(const EnvLookup& env, int default_port);
 
 absl::string_view TlsModeName(TlsMode mode);
 

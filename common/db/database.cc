@@ -5,8 +5,8 @@
 namespace qs::db {
 namespace {
 
-PoolOptions PoolFor(const config::DbConfig& config, const std::string& host,
-                    int port, const std::string& pool_name, bool read_only,
+PoolOptions PoolFor(const config::DbConfig& config, const std::string& host, int port,
+                    const std::string& pool_name, bool read_only,
                     const std::vector<PreparedStatement>& prepared) {
   PoolOptions options;
   options.conninfo = config.ConnectionString(host, port, pool_name);
@@ -30,8 +30,8 @@ PoolOptions PoolFor(const config::DbConfig& config, const std::string& host,
 
 Database::Database(const config::DbConfig& config, const std::string& service,
                    std::vector<PreparedStatement> prepared) {
-  write_pool_ = std::make_unique<ConnectionPool>(PoolFor(
-      config, config.host, config.port, service + "-write", /*read_only=*/false, prepared));
+  write_pool_ = std::make_unique<ConnectionPool>(
+      PoolFor(config, config.host, config.port, service + "-write", /*read_only=*/false, prepared));
   read_pool_ = std::make_unique<ConnectionPool>(PoolFor(
       config, config.read_host, config.read_port, service + "-read", /*read_only=*/true, prepared));
 }

@@ -125,8 +125,7 @@ auto Database::Read(Fn&& fn) -> decltype(fn(std::declval<ReadTx&>())) {
 }
 
 template <typename Fn>
-auto Database::ReadFromPrimary(Fn&& fn)
-    -> decltype(fn(std::declval<ReadTx&>())) {
+auto Database::ReadFromPrimary(Fn&& fn) -> decltype(fn(std::declval<ReadTx&>())) {
   return ReadOn(*write_pool_, ReadTx::Kind::kReadOnlyTransaction, std::forward<Fn>(fn));
 }
 
@@ -157,8 +156,7 @@ auto Database::Write(Fn&& fn) -> decltype(fn(std::declval<WriteTx&>())) {
     if (IsConnectionLost(e)) lease->MarkBroken();
     return StatusFromDbException(e, "write on " + write_pool_->name());
   } catch (...) {
-    return absl::InternalError("write on " + write_pool_->name() +
-                               ": unknown error");
+    return absl::InternalError("write on " + write_pool_->name() + ": unknown error");
   }
 }
 

@@ -46,15 +46,13 @@ bool IsConnectionLost(const std::exception& error) {
   return false;
 }
 
-absl::Status StatusFromDbException(const std::exception& error,
-                                   absl::string_view where) {
+absl::Status StatusFromDbException(const std::exception& error, absl::string_view where) {
   if (dynamic_cast<const pqxx::in_doubt_error*>(&error) != nullptr) {
-    return absl::UnavailableError(absl::StrCat(
-        where, ": connection lost during commit; outcome unknown"));
+    return absl::UnavailableError(
+        absl::StrCat(where, ": connection lost during commit; outcome unknown"));
   }
   if (dynamic_cast<const pqxx::too_many_connections*>(&error) != nullptr) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat(where, ": ", Trimmed(error.what())));
+    return absl::ResourceExhaustedError(absl::StrCat(where, ": ", Trimmed(error.what())));
   }
   if (dynamic_cast<const pqxx::broken_connection*>(&error) != nullptr) {
     return absl::UnavailableError(
@@ -63,8 +61,7 @@ absl::Status StatusFromDbException(const std::exception& error,
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error)) {
     return absl::Status(
         CodeForSqlState(sql->sqlstate()),
-        absl::StrCat(where, ": ", Trimmed(sql->what()), " [SQLSTATE ",
-                     sql->sqlstate(), "]"));
+        absl::StrCat(where, ": ", Trimmed(sql->what()), " [SQLSTATE ", sql->sqlstate(), "]"));
   }
   return absl::InternalError(absl::StrCat(where, ": ", Trimmed(error.what())));
 }

@@ -28,8 +28,7 @@
 namespace qs::db {
 
 // `where` names the operation for the message, e.g. "read on quest-read".
-absl::Status StatusFromDbException(const std::exception& error,
-                                   absl::string_view where);
+absl::Status StatusFromDbException(const std::exception& error, absl::string_view where);
 
 // True when the exception means the connection itself is gone.
 bool IsConnectionLost(const std::exception& error);

@@ -15,8 +15,8 @@ namespace qs::events {
   envelope.set_type(payload.GetDescriptor()->full_name());
   envelope.set_source(source);
   envelope.set_aggregate_id(aggregate_id);
-  *envelope.mutable_occurred_at() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-      absl::ToUnixNanos(absl::Now()));
+  *envelope.mutable_occurred_at() =
+      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(absl::Now()));
   envelope.mutable_payload()->PackFrom(payload);
   const std::string bytes = envelope.SerializeAsString();
   tx.Query("INSERT INTO outbox_events (id, type, aggregate_id, envelope) VALUES ($1, $2, $3, $4)",

@@ -47,8 +47,7 @@ template <typename Response, typename Body>
 
 // Runs `body(user)` for the call's acting user and converts its result.
 template <typename Response, typename Body>
-::grpc::Status HandleAsUser(const ::grpc::ServerContext& context, Response* response,
-                            Body&& body) {
+::grpc::Status HandleAsUser(const ::grpc::ServerContext& context, Response* response, Body&& body) {
   absl::StatusOr<std::string> user = api::ActingUserId(context);
   if (!user.ok()) return ToGrpcStatus(user.status());
   return Handle(response, [&] { return body(*user); });

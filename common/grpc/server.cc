@@ -12,8 +12,8 @@
 #include "common/grpc/server_credentials.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
-#include "grpcpp/server.h"
 #include "grpcpp/resource_quota.h"
+#include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "spdlog/spdlog.h"
 
@@ -31,8 +31,7 @@ sigset_t TerminationSignals() {
 // Keeps the health status in step with the readiness probe until stopped.
 class HealthReporter {
  public:
-  HealthReporter(grpc::HealthCheckServiceInterface* health,
-                 const ServeOptions& options)
+  HealthReporter(grpc::HealthCheckServiceInterface* health, const ServeOptions& options)
       : health_(health), options_(options) {
     thread_ = std::thread([this] { Loop(); });
   }
@@ -55,9 +54,7 @@ class HealthReporter {
     std::unique_lock<std::mutex> lock(mutex_);
     while (!stopped_) {
       lock.unlock();
-      absl::Status ready = options_.readiness_probe
-                               ? options_.readiness_probe()
-                               : absl::OkStatus();
+      absl::Status ready = options_.readiness_probe ? options_.readiness_probe() : absl::OkStatus();
       lock.lock();
       if (stopped_) break;  // Shutdown has already set NOT_SERVING.
       if (ready.ok() != serving || first) {
@@ -97,8 +94,7 @@ void BlockTerminationSignals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-int ServeUntilTerminated(const config::ServerConfig& config,
-                         const ServeOptions& options) {
+int ServeUntilTerminated(const config::ServerConfig& config, const ServeOptions& options) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
@@ -121,12 +117,11 @@ int ServeUntilTerminated(const config::ServerConfig& config,
   builder.SetResourceQuota(quota);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {
-    spdlog::critical("cannot listen on {} (address in use or not local?)",
-                     config.listen_address);
+    spdlog::critical("cannot listen on {} (address in use or not local?)", config.listen_address);
     return 1;
   }
-  spdlog::info("{} listening on {} ({})", options.service_name,
-               config.listen_address, std::string(config::TlsModeName(config.tls.mode)));
+  spdlog::info("{} listening on {} ({})", options.service_name, config.listen_address,
+               std::string(config::TlsModeName(config.tls.mode)));
 
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
   health->SetServingStatus(false);
@@ -140,8 +135,8 @@ int ServeUntilTerminated(const config::ServerConfig& config,
 
   reporter->Stop();
   health->Shutdown();  // NOT_SERVING for every service from now on.
-  const auto deadline = std::chrono::system_clock::now() +
-                        absl::ToChronoNanoseconds(config.drain_timeout);
+  const auto deadline =
+      std::chrono::system_clock::now() + absl::ToChronoNanoseconds(config.drain_timeout);
   std::mutex drained_mutex;
   std::condition_variable drained_changed;
   bool drained = false;

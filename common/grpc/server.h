@@ -64,8 +64,7 @@ void BlockTerminationSignals();
 
 // Serves until SIGTERM/SIGINT, then drains. Returns the process exit code:
 // 0 after a clean drain, 1 when the server could not start.
-int ServeUntilTerminated(const config::ServerConfig& config,
-                         const ServeOptions& options);
+int ServeUntilTerminated(const config::ServerConfig& config, const ServeOptions& options);
 
 }  // namespace qs::grpc_util
 

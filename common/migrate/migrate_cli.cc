@@ -80,9 +80,8 @@ std::string WorkspacePath(const std::string& relative) {
 
 int PrintStatus(const MigrationStatus& status) {
   for (const AppliedMigration& a : status.applied) {
-    std::printf("applied  %s_%s  at %s  (%lld ms)\n", a.version.c_str(),
-                a.name.c_str(), a.applied_at.c_str(),
-                static_cast<long long>(a.duration_ms));
+    std::printf("applied  %s_%s  at %s  (%lld ms)\n", a.version.c_str(), a.name.c_str(),
+                a.applied_at.c_str(), static_cast<long long>(a.duration_ms));
   }
   for (const Migration& m : status.pending) {
     std::printf("pending  %s\n", m.id().c_str());
@@ -98,8 +97,7 @@ int PrintStatus(const MigrationStatus& status) {
 
 }  // namespace
 
-int MigrateMain(const std::string& service,
-                const std::vector<MigrationFile>& embedded, int argc,
+int MigrateMain(const std::string& service, const std::vector<MigrationFile>& embedded, int argc,
                 char** argv) {
   std::optional<Options> options = ParseArguments(argc, argv);
   if (!options) {
@@ -107,10 +105,9 @@ int MigrateMain(const std::string& service,
     return kUsage;
   }
   absl::StatusOr<std::vector<Migration>> migrations =
-      options->flags.Has("dir")
-          ? LoadMigrationDirectories(
-                absl::StrSplit(options->flags.String("dir"), ',', absl::SkipEmpty()))
-          : ParseMigrationFiles(embedded);
+      options->flags.Has("dir") ? LoadMigrationDirectories(absl::StrSplit(
+                                      options->flags.String("dir"), ',', absl::SkipEmpty()))
+                                : ParseMigrationFiles(embedded);
   if (!migrations.ok()) return Fail(std::string(migrations.status().message()), kUsage);
 
   if (options->command == "generate") {
@@ -119,8 +116,7 @@ int MigrateMain(const std::string& service,
     request.name = options->flags.String("name");
     std::string admin_url = options->flags.Has("admin-url")
                                 ? options->flags.String("admin-url")
-                                : config::ReadString(config::ProcessEnv(),
-                                                     "MIGRATE_ADMIN_URL", "");
+                                : config::ReadString(config::ProcessEnv(), "MIGRATE_ADMIN_URL", "");
     absl::StatusOr<config::DbConfig> admin = config::ParseDatabaseUrl(admin_url);
     if (!admin.ok()) {
       return Fail(absl::StrCat("generate needs --admin-url or MIGRATE_ADMIN_URL (",
@@ -128,38 +124,32 @@ int MigrateMain(const std::string& service,
                   kUsage);
     }
     request.admin = *admin;
-    request.schema_files =
-        options->flags.Has("schema")
-            ? std::vector<std::string>(absl::StrSplit(options->flags.String("schema"), ',',
-                                                      absl::SkipEmpty()))
-            : std::vector<std::string>{WorkspacePath("common/schema.sql"),
-                                       WorkspacePath(service + "/schema.sql")};
-    request.output_directory = options->flags.Has("out")
-                                   ? options->flags.String("out")
-                                   : WorkspacePath("migrations/" + service);
+    request.schema_files = options->flags.Has("schema")
+                               ? std::vector<std::string>(absl::StrSplit(
+                                     options->flags.String("schema"), ',', absl::SkipEmpty()))
+                               : std::vector<std::string>{WorkspacePath("common/schema.sql"),
+                                                          WorkspacePath(service + "/schema.sql")};
+    request.output_directory = options->flags.Has("out") ? options->flags.String("out")
+                                                         : WorkspacePath("migrations/" + service);
     request.migrations = *migrations;
     absl::StatusOr<GenerateResult> result = GenerateMigration(request);
     if (!result.ok()) {
       return Fail(std::string(result.status().message()),
-                  result.status().code() == absl::StatusCode::kInvalidArgument
-                      ? kUsage
-                      : kFailed);
+                  result.status().code() == absl::StatusCode::kInvalidArgument ? kUsage : kFailed);
     }
     if (result->up_path.empty()) {
       std::printf("no changes: the migrations already produce %s\n",
                   absl::StrJoin(request.schema_files, " + ").c_str());
     } else {
-      std::printf("wrote %s\nwrote %s\n", result->up_path.c_str(),
-                  result->down_path.c_str());
+      std::printf("wrote %s\nwrote %s\n", result->up_path.c_str(), result->down_path.c_str());
     }
     return 0;
   }
 
   absl::StatusOr<config::DbConfig> target = TargetDatabase(*options);
   if (!target.ok()) return Fail(std::string(target.status().message()), kUsage);
-  Migrator migrator(
-      target->ConnectionString(target->host, target->port, service + "-migrate"),
-      *migrations);
+  Migrator migrator(target->ConnectionString(target->host, target->port, service + "-migrate"),
+                    *migrations);
 
   if (options->command == "run") {
     absl::StatusOr<std::vector<AppliedMigration>> applied = migrator.Run();
@@ -168,15 +158,13 @@ int MigrateMain(const std::string& service,
       std::printf("applied  %s_%s  (%lld ms)\n", a.version.c_str(), a.name.c_str(),
                   static_cast<long long>(a.duration_ms));
     }
-    if (applied->empty()) std::printf("nothing to apply: %s is up to date\n",
-                                      target->name.c_str());
+    if (applied->empty()) std::printf("nothing to apply: %s is up to date\n", target->name.c_str());
     return 0;
   }
   if (options->command == "revert") {
     absl::StatusOr<AppliedMigration> reverted = migrator.Revert();
     if (!reverted.ok()) return Fail(std::string(reverted.status().message()));
-    std::printf("reverted %s_%s  (%lld ms)\n", reverted->version.c_str(),
-                reverted->name.c_str(),
+    std::printf("reverted %s_%s  (%lld ms)\n", reverted->version.c_str(), reverted->name.c_str(),
                 static_cast<long long>(reverted->duration_ms));
     return 0;
   }

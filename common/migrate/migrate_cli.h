@@ -29,8 +29,7 @@
 
 namespace qs::migrate {
 
-int MigrateMain(const std::string& service,
-                const std::vector<MigrationFile>& embedded, int argc,
+int MigrateMain(const std::string& service, const std::vector<MigrationFile>& embedded, int argc,
                 char** argv);
 
 }  // namespace qs::migrate

@@ -4,6 +4,5 @@
 #include "common/migrate/migrate_cli.h"
 
 int main(int argc, char** argv) {
-  return qs::migrate::MigrateMain(QS_SERVICE_NAME,
-                                  qs::migrate::EmbeddedMigrations(), argc, argv);
+  return qs::migrate::MigrateMain(QS_SERVICE_NAME, qs::migrate::EmbeddedMigrations(), argc, argv);
 }

@@ -35,9 +35,9 @@ absl::StatusOr<std::vector<Migration>> ParseMigrationFiles(
   for (const MigrationFile& file : files) {
     std::smatch match;
     if (!std::regex_match(file.filename, match, kPattern)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "migration file ", file.filename,
-          ": expected <14-digit version>_<snake_case_name>.(up|down).sql"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("migration file ", file.filename,
+                       ": expected <14-digit version>_<snake_case_name>.(up|down).sql"));
     }
     const std::string version = match[1];
     const std::string name = match[2];
@@ -45,8 +45,7 @@ absl::StatusOr<std::vector<Migration>> ParseMigrationFiles(
     Migration& migration = by_version[version];
     if (!migration.name.empty() && migration.name != name) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "migration version ", version, " is used by both ", migration.name,
-          " and ", name));
+          "migration version ", version, " is used by both ", migration.name, " and ", name));
     }
     migration.version = version;
     migration.name = name;
@@ -61,9 +60,9 @@ absl::StatusOr<std::vector<Migration>> ParseMigrationFiles(
   std::vector<Migration> migrations;
   for (auto& [version, migration] : by_version) {
     if (parts[version] != 3) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "migration ", migration.id(), " is missing its ",
-          (parts[version] & 1) ? "down" : "up", " part"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("migration ", migration.id(), " is missing its ",
+                       (parts[version] & 1) ? "down" : "up", " part"));
     }
     migration.checksum = Sha256Hex(migration.up_sql);
     migrations.push_back(std::move(migration));
@@ -71,8 +70,7 @@ absl::StatusOr<std::vector<Migration>> ParseMigrationFiles(
   return migrations;  // std::map iterates in version order.
 }
 
-absl::StatusOr<std::vector<Migration>> LoadMigrationDirectory(
-    const std::string& directory) {
+absl::StatusOr<std::vector<Migration>> LoadMigrationDirectory(const std::string& directory) {
   return LoadMigrationDirectories({directory});
 }
 
@@ -80,20 +78,19 @@ absl::StatusOr<std::vector<Migration>> LoadMigrationDirectories(
     const std::vector<std::string>& directories) {
   std::vector<MigrationFile> files;
   for (const std::string& directory : directories) {
-  DIR* dir = opendir(directory.c_str());
-  if (dir == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("cannot open migrations directory ", directory));
-  }
-  while (dirent* entry = readdir(dir)) {
-    std::string name = entry->d_name;
-    if (!absl::EndsWith(name, ".sql")) continue;
-    std::ifstream in(directory + "/" + name);
-    std::ostringstream contents;
-    contents << in.rdbuf();
-    files.push_back({name, contents.str()});
-  }
-  closedir(dir);
+    DIR* dir = opendir(directory.c_str());
+    if (dir == nullptr) {
+      return absl::NotFoundError(absl::StrCat("cannot open migrations directory ", directory));
+    }
+    while (dirent* entry = readdir(dir)) {
+      std::string name = entry->d_name;
+      if (!absl::EndsWith(name, ".sql")) continue;
+      std::ifstream in(directory + "/" + name);
+      std::ostringstream contents;
+      contents << in.rdbuf();
+      files.push_back({name, contents.str()});
+    }
+    closedir(dir);
   }
   return ParseMigrationFiles(files);
 }

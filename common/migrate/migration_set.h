@@ -19,8 +19,8 @@
 namespace qs::migrate {
 
 struct Migration {
-  std::string version;   // "20261124120000"
-  std::string name;      // "create_puzzles"
+  std::string version;  // "20261124120000"
+  std::string name;     // "create_puzzles"
   std::string up_sql;
   std::string down_sql;
   std::string checksum;  // SHA-256 (hex) of up_sql: detects edits after apply.
@@ -35,12 +35,10 @@ struct MigrationFile {
 
 // Sorted by version. INVALID_ARGUMENT naming the file for a badly named
 // .sql file, a duplicate version, or a missing up or down part.
-absl::StatusOr<std::vector<Migration>> ParseMigrationFiles(
-    const std::vector<MigrationFile>& files);
+absl::StatusOr<std::vector<Migration>> ParseMigrationFiles(const std::vector<MigrationFile>& files);
 
 // Reads every *.sql file of `directory` (other files are ignored).
-absl::StatusOr<std::vector<Migration>> LoadMigrationDirectory(
-    const std::string& directory);
+absl::StatusOr<std::vector<Migration>> LoadMigrationDirectory(const std::string& directory);
 
 // One set from several directories, e.g. {"migrations/common",
 // "migrations/quest"}: a service's own migrations plus the shared ones.

@@ -15,8 +15,7 @@ namespace {
 
 // One lock per database: migrations of different databases never wait on
 // each other, two runs on the same database always do.
-constexpr char kLockSql[] =
-    "SELECT pg_advisory_lock(hashtext('schema_migrations'))";
+constexpr char kLockSql[] = "SELECT pg_advisory_lock(hashtext('schema_migrations'))";
 
 constexpr char kCreateTableSql[] = R"sql(
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -36,8 +35,7 @@ std::string Message(const std::exception& e) {
 // lock even if the process dies.
 class LockedSession {
  public:
-  static absl::StatusOr<std::unique_ptr<LockedSession>> Open(
-      const std::string& conninfo) {
+  static absl::StatusOr<std::unique_ptr<LockedSession>> Open(const std::string& conninfo) {
     try {
       auto session = std::unique_ptr<LockedSession>(new LockedSession(conninfo));
       pqxx::nontransaction tx(session->connection_);
@@ -55,8 +53,7 @@ class LockedSession {
   pqxx::connection connection_;
 };
 
-absl::StatusOr<std::vector<AppliedMigration>> ReadApplied(
-    pqxx::connection& connection) {
+absl::StatusOr<std::vector<AppliedMigration>> ReadApplied(pqxx::connection& connection) {
   try {
     pqxx::nontransaction tx(connection);
     pqxx::result rows = tx.exec(
@@ -65,8 +62,7 @@ absl::StatusOr<std::vector<AppliedMigration>> ReadApplied(
     std::vector<AppliedMigration> applied;
     for (const pqxx::row& row : rows) {
       applied.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
-                         row[2].as<std::string>(), row[3].as<std::string>(),
-                         row[4].as<int64_t>()});
+                         row[2].as<std::string>(), row[3].as<std::string>(), row[4].as<int64_t>()});
     }
     return applied;
   } catch (const std::exception& e) {
@@ -82,11 +78,9 @@ std::vector<std::string> FindDrift(const std::vector<AppliedMigration>& applied,
   for (const AppliedMigration& a : applied) {
     auto it = by_version.find(a.version);
     if (it == by_version.end()) {
-      drift.push_back(absl::StrCat("applied migration ", a.version, "_", a.name,
-                                   " has no file"));
+      drift.push_back(absl::StrCat("applied migration ", a.version, "_", a.name, " has no file"));
     } else if (it->second->checksum != a.checksum) {
-      drift.push_back(absl::StrCat("checksum mismatch: migration ",
-                                   it->second->id(),
+      drift.push_back(absl::StrCat("checksum mismatch: migration ", it->second->id(),
                                    " was edited after it was applied"));
     }
   }
@@ -101,8 +95,7 @@ absl::Status RequireNoDrift(const std::vector<AppliedMigration>& applied,
 }
 
 // Runs `sql` and the bookkeeping statement in one transaction.
-absl::StatusOr<int64_t> RunInTransaction(pqxx::connection& connection,
-                                         const std::string& what,
+absl::StatusOr<int64_t> RunInTransaction(pqxx::connection& connection, const std::string& what,
                                          const std::string& sql,
                                          const std::function<void(pqxx::work&, int64_t)>& record) {
   auto start = std::chrono::steady_clock::now();
@@ -120,8 +113,7 @@ absl::StatusOr<int64_t> RunInTransaction(pqxx::connection& connection,
     return absl::Status(status.code() == absl::StatusCode::kUnavailable
                             ? absl::StatusCode::kUnavailable
                             : absl::StatusCode::kFailedPrecondition,
-                        absl::StrCat(what, " failed and was rolled back: ",
-                                     Message(e)));
+                        absl::StrCat(what, " failed and was rolled back: ", Message(e)));
   }
 }
 
@@ -156,8 +148,7 @@ absl::StatusOr<std::vector<AppliedMigration>> Migrator::Run() {
               migration.version, migration.name, migration.checksum, duration_ms);
         });
     if (!ms.ok()) return ms.status();
-    now_applied.push_back(
-        {migration.version, migration.name, migration.checksum, "", *ms});
+    now_applied.push_back({migration.version, migration.name, migration.checksum, "", *ms});
   }
   return now_applied;
 }
@@ -177,8 +168,7 @@ absl::StatusOr<AppliedMigration> Migrator::Revert() {
   absl::StatusOr<int64_t> ms = RunInTransaction(
       connection, "revert of " + migration->id(), migration->down_sql,
       [&](pqxx::work& tx, int64_t) {
-        tx.exec_params("DELETE FROM schema_migrations WHERE version = $1",
-                       last.version);
+        tx.exec_params("DELETE FROM schema_migrations WHERE version = $1", last.version);
       });
   if (!ms.ok()) return ms.status();
   last.duration_ms = *ms;

@@ -28,8 +28,7 @@ absl::StatusOr<Schema> ReadSchema(pqxx::connection& connection) {
       Table& table = schema.tables[row[0].as<std::string>()];
       table.name = row[0].as<std::string>();
       table.columns.push_back({row[1].as<std::string>(), row[2].as<std::string>(),
-                               row[3].as<bool>(), row[4].as<std::string>(),
-                               row[5].as<int>()});
+                               row[3].as<bool>(), row[4].as<std::string>(), row[5].as<int>()});
     }
     for (const pqxx::row& row : tx.exec(R"sql(
         SELECT i.relname, t.relname, pg_get_indexdef(i.oid)
@@ -41,8 +40,7 @@ absl::StatusOr<Schema> ReadSchema(pqxx::connection& connection) {
           AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.oid
                           AND k.contype IN ('p', 'u', 'x')))sql")) {
       schema.indexes[row[0].as<std::string>()] = {
-          row[0].as<std::string>(), row[1].as<std::string>(),
-          row[2].as<std::string>()};
+          row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>()};
     }
     for (const pqxx::row& row : tx.exec(R"sql(
         SELECT k.conname, t.relname, k.contype, pg_get_constraintdef(k.oid)
@@ -51,8 +49,8 @@ absl::StatusOr<Schema> ReadSchema(pqxx::connection& connection) {
         JOIN pg_namespace n ON n.oid = t.relnamespace AND n.nspname = 'public'
         WHERE t.relname <> 'schema_migrations' AND k.contype IN ('p', 'u', 'f', 'c'))sql")) {
       schema.constraints[row[0].as<std::string>()] = {
-          row[0].as<std::string>(), row[1].as<std::string>(),
-          row[2].as<std::string>()[0], row[3].as<std::string>()};
+          row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>()[0],
+          row[3].as<std::string>()};
     }
     return schema;
   } catch (const std::exception& e) {
@@ -67,8 +65,7 @@ bool SameSchema(const Schema& a, const Schema& b) {
   }
   for (const auto& [name, table] : a.tables) {
     auto other = b.tables.find(name);
-    if (other == b.tables.end() ||
-        other->second.columns.size() != table.columns.size()) {
+    if (other == b.tables.end() || other->second.columns.size() != table.columns.size()) {
       return false;
     }
     for (const Column& column : table.columns) {

@@ -19,9 +19,9 @@ namespace qs::migrate {
 
 struct Column {
   std::string name;
-  std::string type;           // format_type(), e.g. "character varying(80)"
+  std::string type;  // format_type(), e.g. "character varying(80)"
   bool not_null = false;
-  std::string default_expr;   // pg_get_expr(); empty when none
+  std::string default_expr;  // pg_get_expr(); empty when none
   int position = 0;
   bool operator==(const Column& o) const {
     return name == o.name && type == o.type && not_null == o.not_null &&

@@ -48,8 +48,8 @@ std::vector<std::string> DiffSchemas(const Schema& from, const Schema& to) {
     for (const auto& [name, constraint] : from.constraints) {
       if ((constraint.type == 'f') != foreign_keys) continue;
       if (!Changed(to.constraints, constraint) || table_dropped(constraint.table)) continue;
-      out.push_back(absl::StrCat(AlterTable(constraint.table), "DROP CONSTRAINT ",
-                                 Quote(name), ";"));
+      out.push_back(
+          absl::StrCat(AlterTable(constraint.table), "DROP CONSTRAINT ", Quote(name), ";"));
     }
   }
   // 2. Indexes that go away or change.
@@ -66,8 +66,8 @@ std::vector<std::string> DiffSchemas(const Schema& from, const Schema& to) {
     if (from.tables.count(name)) continue;
     std::vector<std::string> columns;
     for (const Column& column : table.columns) columns.push_back("    " + ColumnDefinition(column));
-    out.push_back(absl::StrCat("CREATE TABLE ", Quote(name), " (\n",
-                               absl::StrJoin(columns, ",\n"), "\n);"));
+    out.push_back(
+        absl::StrCat("CREATE TABLE ", Quote(name), " (\n", absl::StrJoin(columns, ",\n"), "\n);"));
   }
   // 5. Columns of tables in both.
   for (const auto& [name, table] : to.tables) {
@@ -75,15 +75,13 @@ std::vector<std::string> DiffSchemas(const Schema& from, const Schema& to) {
     if (old_table == from.tables.end()) continue;
     for (const Column& old_column : old_table->second.columns) {
       if (table.Find(old_column.name) == nullptr) {
-        out.push_back(absl::StrCat(AlterTable(name), "DROP COLUMN ",
-                                   Quote(old_column.name), ";"));
+        out.push_back(absl::StrCat(AlterTable(name), "DROP COLUMN ", Quote(old_column.name), ";"));
       }
     }
     for (const Column& column : table.columns) {
       const Column* old_column = old_table->second.Find(column.name);
       if (old_column == nullptr) {
-        out.push_back(absl::StrCat(AlterTable(name), "ADD COLUMN ",
-                                   ColumnDefinition(column), ";"));
+        out.push_back(absl::StrCat(AlterTable(name), "ADD COLUMN ", ColumnDefinition(column), ";"));
         continue;
       }
       const std::string alter =
@@ -95,8 +93,8 @@ std::vector<std::string> DiffSchemas(const Schema& from, const Schema& to) {
         out.push_back(alter + "DROP DEFAULT;");
       }
       if (type_changed) {
-        out.push_back(absl::StrCat(alter, "TYPE ", column.type, " USING ",
-                                   Quote(column.name), "::", column.type, ";"));
+        out.push_back(absl::StrCat(alter, "TYPE ", column.type, " USING ", Quote(column.name),
+                                   "::", column.type, ";"));
       }
       if ((type_changed || default_changed) && !column.default_expr.empty()) {
         out.push_back(absl::StrCat(alter, "SET DEFAULT ", column.default_expr, ";"));
@@ -116,8 +114,8 @@ std::vector<std::string> DiffSchemas(const Schema& from, const Schema& to) {
     for (const auto& [name, constraint] : to.constraints) {
       if ((constraint.type == 'f') != foreign_keys) continue;
       if (!Changed(from.constraints, constraint)) continue;
-      out.push_back(absl::StrCat(AlterTable(constraint.table), "ADD CONSTRAINT ",
-                                 Quote(name), " ", constraint.definition, ";"));
+      out.push_back(absl::StrCat(AlterTable(constraint.table), "ADD CONSTRAINT ", Quote(name), " ",
+                                 constraint.definition, ";"));
     }
   }
   return out;

@@ -22,17 +22,17 @@ namespace qs::migrate {
 
 struct GenerateRequest {
   std::string service;
-  std::string name;               // snake_case description
-  config::DbConfig admin;         // a role that may CREATE DATABASE
+  std::string name;                       // snake_case description
+  config::DbConfig admin;                 // a role that may CREATE DATABASE
   std::vector<std::string> schema_files;  // desired schema, concatenated
-  std::string output_directory;   // where the new migration goes
+  std::string output_directory;           // where the new migration goes
   std::vector<Migration> migrations;
 };
 
 struct GenerateResult {
-  std::vector<std::string> up;    // statements; empty when nothing differs
+  std::vector<std::string> up;  // statements; empty when nothing differs
   std::vector<std::string> down;
-  std::string up_path;            // empty when nothing was written
+  std::string up_path;  // empty when nothing was written
   std::string down_path;
 };
 

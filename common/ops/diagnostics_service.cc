@@ -8,8 +8,7 @@ namespace {
 
 constexpr char kNodeQuery[] = "SELECT pg_is_in_recovery(), current_database()";
 
-absl::StatusOr<::ops::v1::DatabaseNode> DescribeNode(db::ReadTx& tx,
-                                                     const char* role) {
+absl::StatusOr<::ops::v1::DatabaseNode> DescribeNode(db::ReadTx& tx, const char* role) {
   pqxx::row row = tx.Query(kNodeQuery).at(0);
   ::ops::v1::DatabaseNode node;
   node.set_role(role);
@@ -20,12 +19,11 @@ absl::StatusOr<::ops::v1::DatabaseNode> DescribeNode(db::ReadTx& tx,
 
 }  // namespace
 
-grpc::Status DiagnosticsService::GetServiceInfo(
-    grpc::ServerContext*, const ::ops::v1::GetServiceInfoRequest*,
-    ::ops::v1::GetServiceInfoResponse* response) {
+grpc::Status DiagnosticsService::GetServiceInfo(grpc::ServerContext*,
+                                                const ::ops::v1::GetServiceInfoRequest*,
+                                                ::ops::v1::GetServiceInfoResponse* response) {
   absl::StatusOr<::ops::v1::DatabaseNode> write_node =
-      database_.ReadFromPrimary(
-          [](db::ReadTx& tx) { return DescribeNode(tx, "write"); });
+      database_.ReadFromPrimary([](db::ReadTx& tx) { return DescribeNode(tx, "write"); });
   if (!write_node.ok()) return grpc_util::ToGrpcStatus(write_node.status());
   absl::StatusOr<::ops::v1::DatabaseNode> read_node =
       database_.Read([](db::ReadTx& tx) { return DescribeNode(tx, "read"); });
@@ -37,14 +35,12 @@ grpc::Status DiagnosticsService::GetServiceInfo(
   return grpc::Status::OK;
 }
 
-grpc::Status DiagnosticsService::Probe(grpc::ServerContext*,
-                                       const ::ops::v1::ProbeRequest* request,
+grpc::Status DiagnosticsService::Probe(grpc::ServerContext*, const ::ops::v1::ProbeRequest* request,
                                        ::ops::v1::ProbeResponse* response) {
   if (request->hold_ms() < 0 || request->hold_ms() > kMaxHoldMs) {
     return grpc::Status(
         grpc::StatusCode::INVALID_ARGUMENT,
-        absl::StrCat("hold_ms: must be between 0 and ", kMaxHoldMs, ", got ",
-                     request->hold_ms()));
+        absl::StrCat("hold_ms: must be between 0 and ", kMaxHoldMs, ", got ", request->hold_ms()));
   }
   const double seconds = request->hold_ms() / 1000.0;
   absl::StatusOr<bool> in_recovery =

@@ -22,8 +22,7 @@ class DiagnosticsService final : public ::ops::v1::Diagnostics::Service {
                               const ::ops::v1::GetServiceInfoRequest* request,
                               ::ops::v1::GetServiceInfoResponse* response) override;
 
-  grpc::Status Probe(grpc::ServerContext* context,
-                     const ::ops::v1::ProbeRequest* request,
+  grpc::Status Probe(grpc::ServerContext* context, const ::ops::v1::ProbeRequest* request,
                      ::ops::v1::ProbeResponse* response) override;
 
   static constexpr int kMaxHoldMs = 10000;

@@ -41,7 +41,8 @@ class WeightedPicker {
   const CallSpec& Pick(Random& random) const {
     if (scenario_.calls.size() == 1) return scenario_.calls[0];
     const double point = std::uniform_real_distribution<double>(0, cumulative_.back())(random);
-    size_t i = std::upper_bound(cumulative_.begin(), cumulative_.end(), point) - cumulative_.begin();
+    size_t i =
+        std::upper_bound(cumulative_.begin(), cumulative_.end(), point) - cumulative_.begin();
     return scenario_.calls[std::min(i, scenario_.calls.size() - 1)];
   }
 
@@ -178,7 +179,8 @@ std::string JsonString(const std::string& value) {
 
 std::string JsonCounts(const std::map<std::string, int64_t>& counts) {
   std::vector<std::string> fields;
-  for (const auto& [key, count] : counts) fields.push_back(JsonString(key) + ":" + std::to_string(count));
+  for (const auto& [key, count] : counts)
+    fields.push_back(JsonString(key) + ":" + std::to_string(count));
   return "{" + absl::StrJoin(fields, ",") + "}";
 }
 
@@ -190,8 +192,8 @@ Request MakeRequest(const google::protobuf::Message& message,
                     std::vector<std::pair<std::string, std::string>> metadata) {
   Request request;
   bool own_buffer = false;
-  grpc::GenericSerialize<grpc::ProtoBufferWriter, google::protobuf::Message>(
-      message, &request.body, &own_buffer);
+  grpc::GenericSerialize<grpc::ProtoBufferWriter, google::protobuf::Message>(message, &request.body,
+                                                                             &own_buffer);
   request.metadata = std::move(metadata);
   return request;
 }
@@ -228,8 +230,8 @@ std::string ResultJson(const RunResult& result,
   fields.push_back(absl::StrFormat(
       "\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f,"
       "\"mean\":%.3f}",
-      Ms(l.Percentile(0.5)), Ms(l.Percentile(0.9)), Ms(l.Percentile(0.99)),
-      Ms(l.Percentile(0.999)), Ms(l.Max()), Ms(l.Mean())));
+      Ms(l.Percentile(0.5)), Ms(l.Percentile(0.9)), Ms(l.Percentile(0.99)), Ms(l.Percentile(0.999)),
+      Ms(l.Max()), Ms(l.Mean())));
   fields.push_back("\"errors\":" + JsonCounts(result.errors));
   fields.push_back("\"calls_by_name\":" + JsonCounts(result.calls_by_name));
   return "{" + absl::StrJoin(fields, ",") + "}";

@@ -77,8 +77,8 @@ struct RunResult {
   LoadOptions options;
   int64_t calls = 0;  // measured calls, failed ones included
   int64_t ok = 0;
-  absl::Duration elapsed;  // of the measured window
-  LatencySample latency;   // of every measured call, failed ones included
+  absl::Duration elapsed;                 // of the measured window
+  LatencySample latency;                  // of every measured call, failed ones included
   std::map<std::string, int64_t> errors;  // status code name -> count
   std::map<std::string, int64_t> calls_by_name;
 

@@ -94,9 +94,9 @@ TEST_F(LoadGeneratorTest, ErrorsAreCountedByStatusCodeAndMixedByWeight) {
   options.concurrency = 4;
   options.warmup = absl::ZeroDuration();
   options.duration = absl::Milliseconds(500);
-  RunResult result = RunLoad(
-      channel_, {"mix", {Call(kCheck, 3), Call("/grpc.health.v1.Health/NoSuchMethod", 1)}},
-      options);
+  RunResult result =
+      RunLoad(channel_, {"mix", {Call(kCheck, 3), Call("/grpc.health.v1.Health/NoSuchMethod", 1)}},
+              options);
   ASSERT_GT(result.calls, 100);
   const int64_t unimplemented = result.errors["UNIMPLEMENTED"];
   EXPECT_EQ(result.ok + unimplemented, result.calls);
@@ -106,7 +106,9 @@ TEST_F(LoadGeneratorTest, ErrorsAreCountedByStatusCodeAndMixedByWeight) {
   EXPECT_GT(share, 0.15);
   EXPECT_LT(share, 0.35);
   const std::string json = ResultJson(result, {{"group", "test"}, {"users", "1000"}});
-  EXPECT_EQ(json.rfind("{\"group\":\"test\",\"users\":1000,\"scenario\":\"mix\",\"mode\":\"closed\"", 0), 0u)
+  EXPECT_EQ(
+      json.rfind("{\"group\":\"test\",\"users\":1000,\"scenario\":\"mix\",\"mode\":\"closed\"", 0),
+      0u)
       << json;
   EXPECT_NE(json.find("\"UNIMPLEMENTED\":" + std::to_string(unimplemented)), std::string::npos);
 }

@@ -72,8 +72,7 @@ CallSpec ListPuzzles(std::shared_ptr<QuestData> data, double weight) {
 }
 
 CallSpec NextPuzzle(std::shared_ptr<QuestData> data, double weight) {
-  return {"GetNextPuzzle", "/quest.v1.PuzzleService/GetNextPuzzle", weight,
-          [data](Random& random) {
+  return {"GetNextPuzzle", "/quest.v1.PuzzleService/GetNextPuzzle", weight, [data](Random& random) {
             ::quest::v1::GetNextPuzzleRequest request;
             request.set_band(::quest::v1::DIFFICULTY_BAND_SIMILAR);
             return MakeRequest(request, As(AnyOf(data->users, random)));
@@ -81,8 +80,7 @@ CallSpec NextPuzzle(std::shared_ptr<QuestData> data, double weight) {
 }
 
 CallSpec SubmitAttempt(std::shared_ptr<QuestData> data, double weight) {
-  return {"SubmitAttempt", "/quest.v1.AttemptService/SubmitAttempt", weight,
-          [data](Random&) {
+  return {"SubmitAttempt", "/quest.v1.AttemptService/SubmitAttempt", weight, [data](Random&) {
             // Each open attempt once; past the end they repeat and are
             // refused (FAILED_PRECONDITION), which the run's errors show.
             const QuestData::OpenAttempt& attempt =
@@ -128,13 +126,16 @@ absl::StatusOr<std::shared_ptr<QuestData>> LoadQuestData(const std::string& conn
     pqxx::work tx(connection);
     const std::string limit = std::to_string(options.sample);
     for (const auto& row : tx.exec("SELECT id::text, solution FROM puzzles WHERE status = "
-                                   "'published' ORDER BY random() LIMIT " + limit)) {
+                                   "'published' ORDER BY random() LIMIT " +
+                                   limit)) {
       data->puzzles.push_back({row[0].as<std::string>(), row[1].as<std::string>()});
     }
-    data->users = Column(tx, "SELECT user_id::text FROM user_progress ORDER BY random() LIMIT " + limit);
-    data->board_users = Column(
-        tx, "SELECT user_id::text FROM leaderboard_scores WHERE period = 'all' "
-            "ORDER BY random() LIMIT " + limit);
+    data->users =
+        Column(tx, "SELECT user_id::text FROM user_progress ORDER BY random() LIMIT " + limit);
+    data->board_users = Column(tx,
+                               "SELECT user_id::text FROM leaderboard_scores WHERE period = 'all' "
+                               "ORDER BY random() LIMIT " +
+                                   limit);
     if (data->puzzles.empty() || data->users.empty() || data->board_users.empty()) {
       return absl::FailedPreconditionError(
           "the database has no published puzzles, users or leaderboard rows: seed it first "
@@ -170,14 +171,13 @@ absl::StatusOr<Scenario> QuestScenario(const std::string& name,
   if (name == "leaderboard_around") return Scenario{name, {LeaderboardAround(data, 1)}};
   if (name == "mixed") {
     // A player session's shape: mostly reads, one submit in seven calls.
-    return Scenario{name,
-                    {GetPuzzle(data, 35), ListPuzzles(data, 20), NextPuzzle(data, 10),
-                     SubmitAttempt(data, 15), LeaderboardTop(data, 10),
-                     LeaderboardAround(data, 10)}};
+    return Scenario{
+        name,
+        {GetPuzzle(data, 35), ListPuzzles(data, 20), NextPuzzle(data, 10), SubmitAttempt(data, 15),
+         LeaderboardTop(data, 10), LeaderboardAround(data, 10)}};
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "scenario: unknown \"", name, "\" (one of ", absl::StrJoin(QuestScenarioNames(), ", "),
-      ")"));
+  return absl::InvalidArgumentError(absl::StrCat("scenario: unknown \"", name, "\" (one of ",
+                                                 absl::StrJoin(QuestScenarioNames(), ", "), ")"));
 }
 
 }  // namespace qs::bench

@@ -36,8 +36,8 @@ struct QuestData {
 };
 
 struct QuestDataOptions {
-  int sample = 20000;      // puzzles and users sampled
-  int open_attempts = 0;   // attempts to start for submit_attempt
+  int sample = 20000;     // puzzles and users sampled
+  int open_attempts = 0;  // attempts to start for submit_attempt
   uint64_t seed = 7;
 };
 

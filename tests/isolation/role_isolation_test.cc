@@ -13,8 +13,8 @@ namespace {
 
 const char* kServices[] = {"quest", "notification", "social"};
 
-std::string ConnectionAs(const std::string& role_service,
-                         const std::string& database_service, int port) {
+std::string ConnectionAs(const std::string& role_service, const std::string& database_service,
+                         int port) {
   config::DbConfig db = TestInfra::Get().ServiceDbConfig(role_service);
   db.name = database_service + "_db";
   return db.ConnectionString(db.host, port, "isolation-test");
@@ -39,8 +39,7 @@ TEST_P(RoleIsolationTest, RoleReachesOnlyItsOwnDatabase) {
     pqxx::connection connection(conninfo);
     FAIL() << role_service << "_svc connected to " << database_service << "_db";
   } catch (const pqxx::broken_connection& e) {
-    EXPECT_NE(std::string(e.what()).find("permission denied for database"),
-              std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("permission denied for database"), std::string::npos)
         << e.what();
   }
 }
@@ -55,12 +54,11 @@ std::vector<std::tuple<std::string, std::string, bool>> AllPairs() {
   return pairs;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllRolesAndDatabases, RoleIsolationTest, ::testing::ValuesIn(AllPairs()),
-    [](const auto& info) {
-      return std::get<0>(info.param) + "_svc_to_" + std::get<1>(info.param) +
-             "_db_on_" + (std::get<2>(info.param) ? "replica" : "primary");
-    });
+INSTANTIATE_TEST_SUITE_P(AllRolesAndDatabases, RoleIsolationTest, ::testing::ValuesIn(AllPairs()),
+                         [](const auto& info) {
+                           return std::get<0>(info.param) + "_svc_to_" + std::get<1>(info.param) +
+                                  "_db_on_" + (std::get<2>(info.param) ? "replica" : "primary");
+                         });
 
 }  // namespace
 }  // namespace qs::testing

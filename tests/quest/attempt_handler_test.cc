@@ -104,7 +104,8 @@ TEST_F(AttemptServiceTest, WrongAnswerAndLaterAttemptsAreNotRatedAgain) {
   EXPECT_LT(wrong.attempt().rating_change(), 0);
   EXPECT_EQ(wrong.progress().solved_count(), 0);
   EXPECT_EQ(wrong.progress().current_streak(), 0);
-  EXPECT_TRUE(OutboxEvents(kDatabase, wrong.attempt().id()).empty()) << "no PuzzleSolved for a miss";
+  EXPECT_TRUE(OutboxEvents(kDatabase, wrong.attempt().id()).empty())
+      << "no PuzzleSolved for a miss";
 
   SubmitAttemptResponse retry;
   ASSERT_TRUE(Submit(Start(puzzle.id(), player_).id(), "Nc7+", player_, &retry).ok());
@@ -215,11 +216,11 @@ TEST_F(AttemptServiceTest, ConcurrentRetriesWithOneRequestIdCountOnce) {
   EXPECT_EQ(progress[0][2].as<int64_t>(), sum);
   // Per kind of period (all time, ISO weeks, UTC days), summed so that a run
   // across midnight still adds up.
-  pqxx::result boards = QueryPrimary(
-      kDatabase,
-      "SELECT left(period, 1) AS kind, sum(score)::bigint FROM leaderboard_scores "
-      "WHERE user_id = $1 GROUP BY kind ORDER BY kind",
-      player_);
+  pqxx::result boards =
+      QueryPrimary(kDatabase,
+                   "SELECT left(period, 1) AS kind, sum(score)::bigint FROM leaderboard_scores "
+                   "WHERE user_id = $1 GROUP BY kind ORDER BY kind",
+                   player_);
   ASSERT_EQ(boards.size(), 3u) << "all, daily and weekly rows";
   for (const pqxx::row& board : boards) {
     EXPECT_EQ(board[1].as<int64_t>(), sum) << "period kind " << board[0].c_str();
@@ -238,8 +239,7 @@ TEST_F(AttemptServiceTest, SimultaneousFirstAttemptsRateTheUserOnce) {
     std::vector<grpc::Status> statuses(2);
     std::vector<SubmitAttemptResponse> responses(2);
     RunTogether(2, [&](int i) {
-      statuses[i] = Submit(i == 0 ? first : second, i == 0 ? "Nc7+" : "no", player_,
-                           &responses[i]);
+      statuses[i] = Submit(i == 0 ? first : second, i == 0 ? "Nc7+" : "no", player_, &responses[i]);
     });
     ASSERT_TRUE(statuses[0].ok()) << statuses[0].error_message();
     ASSERT_TRUE(statuses[1].ok()) << statuses[1].error_message();
@@ -266,7 +266,8 @@ TEST_F(AttemptServiceTest, OnlyTheOwnerMaySubmitAndOnlyPublishedPuzzlesArePlayab
   request.set_puzzle_id(draft.id());
   Attempt ignored;
   EXPECT_EQ(attempts_->StartAttempt(As(player_).get(), request, &ignored).error_code(),
-            grpc::StatusCode::NOT_FOUND) << "someone else's draft does not exist";
+            grpc::StatusCode::NOT_FOUND)
+      << "someone else's draft does not exist";
   EXPECT_EQ(attempts_->StartAttempt(As(author_).get(), request, &ignored).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
 }
@@ -284,8 +285,7 @@ TEST_F(AttemptServiceTest, BadInputIsRejectedPrecisely) {
             grpc::StatusCode::UNAUTHENTICATED);
 
   SubmitAttemptResponse out;
-  EXPECT_EQ(Submit(api::NewUuidV4(), "a", player_, &out).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Submit(api::NewUuidV4(), "a", player_, &out).error_code(), grpc::StatusCode::NOT_FOUND);
   grpc::Status no_id = [&] {
     SubmitAttemptRequest request;
     request.set_attempt_id(api::NewUuidV4());
@@ -302,8 +302,7 @@ TEST_F(AttemptServiceTest, BadInputIsRejectedPrecisely) {
   GetUserProgressRequest progress;
   progress.set_user_id("nobody");
   UserProgress ignored_progress;
-  EXPECT_EQ(attempts_->GetUserProgress(As(player_).get(), progress, &ignored_progress)
-                .error_code(),
+  EXPECT_EQ(attempts_->GetUserProgress(As(player_).get(), progress, &ignored_progress).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 

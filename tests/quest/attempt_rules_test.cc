@@ -55,9 +55,9 @@ TEST(AttemptRulesTest, ARatedCorrectAnswerCountsScoresStreaksAndMovesBothRatings
   Progress progress = Someone();
   const Rating puzzle{1700, 80, 0.06};
   const auto [user_after, puzzle_after] = RateAttempt(progress.rating, puzzle, true);
-  const SubmissionOutcome outcome = ApplySubmission(
-      {.correct = true, .rated = true, .time_taken_ms = 12'400}, puzzle,
-      absl::CivilDay(2026, 11, 25), progress);
+  const SubmissionOutcome outcome =
+      ApplySubmission({.correct = true, .rated = true, .time_taken_ms = 12'400}, puzzle,
+                      absl::CivilDay(2026, 11, 25), progress);
 
   EXPECT_EQ(outcome.score, 170 + 18) << "rating/10 + (30 - 12 whole seconds)";
   EXPECT_EQ(outcome.score, ScoreAttempt(true, 1700, 12'400));
@@ -80,9 +80,9 @@ TEST(AttemptRulesTest, TheScoreUsesThePuzzleRatingBeforeTheAttempt) {
   Progress progress = Someone();
   // A new puzzle (wide deviation) moves far on its first rated attempt.
   const Rating puzzle{1509.9, 350, 0.06};
-  const SubmissionOutcome outcome = ApplySubmission(
-      {.correct = true, .rated = true, .time_taken_ms = 45'000}, puzzle,
-      absl::CivilDay(2026, 11, 25), progress);
+  const SubmissionOutcome outcome =
+      ApplySubmission({.correct = true, .rated = true, .time_taken_ms = 45'000}, puzzle,
+                      absl::CivilDay(2026, 11, 25), progress);
   ASSERT_TRUE(outcome.puzzle_rating.has_value());
   ASSERT_NE(static_cast<int>(outcome.puzzle_rating->rating) / 10, 150)
       << "the rating after must score differently for this test to tell";
@@ -95,9 +95,9 @@ TEST(AttemptRulesTest, ARatedWrongAnswerMovesTheRatingsButScoresNothing) {
   Progress progress = Someone();
   const Rating puzzle{1500, 150, 0.06};
   const auto [user_after, puzzle_after] = RateAttempt(progress.rating, puzzle, false);
-  const SubmissionOutcome outcome = ApplySubmission(
-      {.correct = false, .rated = true, .time_taken_ms = 2'000}, puzzle,
-      absl::CivilDay(2026, 11, 25), progress);
+  const SubmissionOutcome outcome =
+      ApplySubmission({.correct = false, .rated = true, .time_taken_ms = 2'000}, puzzle,
+                      absl::CivilDay(2026, 11, 25), progress);
   EXPECT_EQ(outcome.score, 0);
   EXPECT_DOUBLE_EQ(outcome.rating_before, 1610);
   ASSERT_TRUE(outcome.puzzle_rating.has_value());
@@ -116,9 +116,9 @@ TEST(AttemptRulesTest, AnUnratedAttemptLeavesBothRatingsAlone) {
   Progress progress = Someone();
   const Rating before = progress.rating;
   const Rating puzzle{1800, 90, 0.06};
-  const SubmissionOutcome right = ApplySubmission(
-      {.correct = true, .rated = false, .time_taken_ms = 0}, puzzle,
-      absl::CivilDay(2026, 11, 28), progress);
+  const SubmissionOutcome right =
+      ApplySubmission({.correct = true, .rated = false, .time_taken_ms = 0}, puzzle,
+                      absl::CivilDay(2026, 11, 28), progress);
   EXPECT_FALSE(right.puzzle_rating.has_value());
   EXPECT_DOUBLE_EQ(right.rating_before, 1610);
   ExpectSameRating(progress.rating, before);
@@ -129,9 +129,9 @@ TEST(AttemptRulesTest, AnUnratedAttemptLeavesBothRatingsAlone) {
   EXPECT_EQ(progress.streak.current, 1) << "a gap after the 24th restarts the streak";
   EXPECT_EQ(progress.streak.best, 5);
 
-  const SubmissionOutcome wrong = ApplySubmission(
-      {.correct = false, .rated = false, .time_taken_ms = 500}, puzzle,
-      absl::CivilDay(2026, 11, 28), progress);
+  const SubmissionOutcome wrong =
+      ApplySubmission({.correct = false, .rated = false, .time_taken_ms = 500}, puzzle,
+                      absl::CivilDay(2026, 11, 28), progress);
   EXPECT_FALSE(wrong.puzzle_rating.has_value());
   EXPECT_EQ(wrong.score, 0);
   ExpectSameRating(progress.rating, before);

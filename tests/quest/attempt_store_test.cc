@@ -93,12 +93,14 @@ TEST_F(AttemptStoreTest, InsertStartsAnOpenAttemptAndLockReadsTheSame) {
   EXPECT_EQ(a.rating_before(), 0);
   EXPECT_EQ(a.rating_after(), 0);
   EXPECT_EQ(a.rating_change(), 0);
-  EXPECT_TRUE(Scalar<bool>("SELECT started_at = $2::timestamptz AND verdict IS NULL "
-                           "AND submitted_at IS NULL FROM puzzle_attempts WHERE id = $1",
-                           a.id(), TimestampLiteral(a.started_at())))
+  EXPECT_TRUE(
+      Scalar<bool>("SELECT started_at = $2::timestamptz AND verdict IS NULL "
+                   "AND submitted_at IS NULL FROM puzzle_attempts WHERE id = $1",
+                   a.id(), TimestampLiteral(a.started_at())))
       << TimestampLiteral(a.started_at());
 
-  const v1::Attempt locked = InWrite([&](db::WriteTx& tx) { return store_.LockAttempt(tx, a.id()); });
+  const v1::Attempt locked =
+      InWrite([&](db::WriteTx& tx) { return store_.LockAttempt(tx, a.id()); });
   EXPECT_TRUE(MessageDifferencer::Equals(locked, a)) << locked.DebugString();
 
   absl::StatusOr<v1::Attempt> missing =
@@ -125,9 +127,10 @@ TEST_F(AttemptStoreTest, FinishRecordsTheVerdictAndEveryColumn) {
   EXPECT_DOUBLE_EQ(right.rating_before(), 1500.25);
   EXPECT_DOUBLE_EQ(right.rating_after(), 1562.75);
   EXPECT_DOUBLE_EQ(right.rating_change(), 62.5);
-  pqxx::row row = Sql("SELECT verdict, submitted_at = $2::timestamptz, time_taken_ms, score, "
-                      "rated, rating_before, rating_after FROM puzzle_attempts WHERE id = $1",
-                      started.id(), TimestampLiteral(right.submitted_at()))[0];
+  pqxx::row row =
+      Sql("SELECT verdict, submitted_at = $2::timestamptz, time_taken_ms, score, "
+          "rated, rating_before, rating_after FROM puzzle_attempts WHERE id = $1",
+          started.id(), TimestampLiteral(right.submitted_at()))[0];
   EXPECT_EQ(row[0].as<std::string>(), "correct");
   EXPECT_TRUE(row[1].as<bool>());
   EXPECT_EQ(row[2].as<int64_t>(), 12345);
@@ -191,18 +194,21 @@ TEST_F(AttemptStoreTest, ElapsedMsIsMeasuredByTheDatabaseClock) {
 
 TEST_F(AttemptStoreTest, LockProgressCreatesTheDefaultsOnce) {
   EXPECT_EQ(Scalar<int64_t>("SELECT count(*) FROM user_progress"), 0);
-  const ProgressRow created = InWrite([&](db::WriteTx& tx) { return store_.LockProgress(tx, user_); });
+  const ProgressRow created =
+      InWrite([&](db::WriteTx& tx) { return store_.LockProgress(tx, user_); });
   EXPECT_EQ(created.user_id, user_);
   ExpectDefaults(created);
   EXPECT_EQ(Scalar<int64_t>("SELECT count(*) FROM user_progress WHERE user_id = $1", user_), 1);
-  const ProgressRow again = InWrite([&](db::WriteTx& tx) { return store_.LockProgress(tx, user_); });
+  const ProgressRow again =
+      InWrite([&](db::WriteTx& tx) { return store_.LockProgress(tx, user_); });
   ExpectSameProgress(again, created);
   EXPECT_EQ(Scalar<int64_t>("SELECT count(*) FROM user_progress"), 1);
 }
 
 TEST_F(AttemptStoreTest, GetProgressOfAnUnknownUserIsTheDefaultsWithoutARow) {
   WaitForReplica();
-  const ProgressRow fresh = OnReplica([&](db::ReadTx& tx) { return store_.GetProgress(tx, user_); });
+  const ProgressRow fresh =
+      OnReplica([&](db::ReadTx& tx) { return store_.GetProgress(tx, user_); });
   EXPECT_EQ(fresh.user_id, user_);
   ExpectDefaults(fresh);
   const ProgressRow primary =
@@ -226,11 +232,12 @@ TEST_F(AttemptStoreTest, SaveProgressAndGetProgressRoundTripEveryField) {
     store_.SaveProgress(tx, p);
     return p;
   });
-  pqxx::row row = Sql("SELECT solved_count, attempt_count, total_score, current_streak, "
-                      "best_streak, last_solved_on = DATE '2026-11-25', rating, "
-                      "rating_deviation, rating_volatility FROM user_progress "
-                      "WHERE user_id = $1",
-                      user_)[0];
+  pqxx::row row =
+      Sql("SELECT solved_count, attempt_count, total_score, current_streak, "
+          "best_streak, last_solved_on = DATE '2026-11-25', rating, "
+          "rating_deviation, rating_volatility FROM user_progress "
+          "WHERE user_id = $1",
+          user_)[0];
   EXPECT_EQ(row[0].as<int64_t>(), 7);
   EXPECT_EQ(row[1].as<int64_t>(), 11);
   EXPECT_EQ(row[2].as<int64_t>(), 1234);
@@ -254,8 +261,8 @@ TEST_F(AttemptStoreTest, SaveProgressAndGetProgressRoundTripEveryField) {
   // A cleared last solve is stored as NULL again.
   saved.streak = Streak{};
   InWrite([&](db::WriteTx& tx) { store_.SaveProgress(tx, saved); });
-  EXPECT_TRUE(Scalar<bool>("SELECT last_solved_on IS NULL FROM user_progress WHERE user_id = $1",
-                           user_));
+  EXPECT_TRUE(
+      Scalar<bool>("SELECT last_solved_on IS NULL FROM user_progress WHERE user_id = $1", user_));
   ExpectSameProgress(OnPrimary([&](db::ReadTx& tx) { return store_.GetProgress(tx, user_); }),
                      saved);
 }
@@ -290,8 +297,8 @@ TEST_F(AttemptStoreTest, ListIsNewestFirstWithTiesBrokenByIdAndResumesAfterAPosi
   EXPECT_THAT(ids(all), ElementsAreArray(expected));
   EXPECT_EQ(db::TimestampMicros(all.front().started_at()), t + 1000000);
   // The finished one carries its verdict in the list too.
-  const auto finished = std::find_if(all.begin(), all.end(),
-                                     [&](const v1::Attempt& a) { return a.id() == keys.back().second; });
+  const auto finished = std::find_if(
+      all.begin(), all.end(), [&](const v1::Attempt& a) { return a.id() == keys.back().second; });
   ASSERT_NE(finished, all.end());
   EXPECT_EQ(finished->verdict(), v1::VERDICT_CORRECT);
   EXPECT_EQ(finished->time_taken_ms(), 1234);

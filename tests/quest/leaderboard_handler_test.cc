@@ -52,8 +52,8 @@ TEST_F(LeaderboardServiceTest, TiesShareARankInEveryPeriod) {
   // Solved well under a second each: equal points.
   ASSERT_EQ(first_tied_, second_tied_);
   ASSERT_GT(leader_score_, first_tied_);
-  for (LeaderboardPeriod period : {LEADERBOARD_PERIOD_DAILY, LEADERBOARD_PERIOD_WEEKLY,
-                                   LEADERBOARD_PERIOD_ALL_TIME}) {
+  for (LeaderboardPeriod period :
+       {LEADERBOARD_PERIOD_DAILY, LEADERBOARD_PERIOD_WEEKLY, LEADERBOARD_PERIOD_ALL_TIME}) {
     SCOPED_TRACE(LeaderboardPeriod_Name(period));
     GetLeaderboardAroundUserResponse around;
     ASSERT_TRUE(Eventually([&] {
@@ -137,7 +137,8 @@ TEST_F(LeaderboardServiceTest, BadInputIsRejectedPrecisely) {
     weekly.set_period(LEADERBOARD_PERIOD_WEEKLY);
     weekly.set_page_token(page.next_page_token());
     EXPECT_EQ(leaderboards_->GetLeaderboard(As(player_).get(), weekly, &page).error_code(),
-              grpc::StatusCode::INVALID_ARGUMENT) << "a token of another period";
+              grpc::StatusCode::INVALID_ARGUMENT)
+        << "a token of another period";
   }
   daily.set_page_size(101);
   EXPECT_EQ(leaderboards_->GetLeaderboard(As(player_).get(), daily, &page).error_code(),
@@ -153,8 +154,7 @@ class LeaderboardRankTest : public ServiceFixture {
   static constexpr int kUsers = 30;
 
   void SetUp() override {
-    auto migrations =
-        migrate::LoadMigrationDirectories({"migrations/common", "migrations/quest"});
+    auto migrations = migrate::LoadMigrationDirectories({"migrations/common", "migrations/quest"});
     ASSERT_TRUE(migrations.ok()) << migrations.status();
     absl::StatusOr<std::vector<migrate::AppliedMigration>> applied =
         migrate::Migrator(scratch_.Conninfo(), *migrations).Run();
@@ -165,9 +165,10 @@ class LeaderboardRankTest : public ServiceFixture {
       pqxx::work tx(connection);
       for (int i = 0; i < kUsers; ++i) {
         users_.push_back(api::NewUuidV4());
-        tx.exec_params("INSERT INTO leaderboard_scores (period, user_id, score) "
-                       "VALUES ('all', $1, $2)",
-                       users_.back(), 1000 - 10 * (i / 3));
+        tx.exec_params(
+            "INSERT INTO leaderboard_scores (period, user_id, score) "
+            "VALUES ('all', $1, $2)",
+            users_.back(), 1000 - 10 * (i / 3));
       }
       tx.commit();
     }
@@ -198,16 +199,17 @@ class LeaderboardRankTest : public ServiceFixture {
   int64_t RankInSql(int64_t score) {
     pqxx::connection connection(scratch_.Conninfo());
     return 1 + pqxx::nontransaction(connection)
-                   .exec_params1("SELECT count(*) FROM leaderboard_scores "
-                                 "WHERE period = 'all' AND score > $1",
-                                 score)[0]
+                   .exec_params1(
+                       "SELECT count(*) FROM leaderboard_scores "
+                       "WHERE period = 'all' AND score > $1",
+                       score)[0]
                    .as<int64_t>();
   }
 
   // Every entry's rank is the SQL rank; the response says "estimated"
   // exactly when its first entry lies below the exact limit.
-  void ExpectRanksMatchTheTable(
-      const google::protobuf::RepeatedPtrField<LeaderboardEntry>& entries, bool estimated) {
+  void ExpectRanksMatchTheTable(const google::protobuf::RepeatedPtrField<LeaderboardEntry>& entries,
+                                bool estimated) {
     ASSERT_FALSE(entries.empty());
     for (const LeaderboardEntry& entry : entries) {
       EXPECT_EQ(entry.rank(), RankInSql(entry.score()))
@@ -217,8 +219,7 @@ class LeaderboardRankTest : public ServiceFixture {
     EXPECT_EQ(estimated, above_first >= kExactLimit) << above_first << " rows above";
   }
 
-  grpc::Status Around(const std::string& user, int radius,
-                      GetLeaderboardAroundUserResponse* out) {
+  grpc::Status Around(const std::string& user, int radius, GetLeaderboardAroundUserResponse* out) {
     GetLeaderboardAroundUserRequest request;
     request.set_user_id(user);
     request.set_period(LEADERBOARD_PERIOD_ALL_TIME);

@@ -66,9 +66,10 @@ class LeaderboardStoreTest : public testing::QuestStoreTest {
                       : std::vector<Entry>(board.begin() + from, board.begin() + to);
   }
 
-  std::vector<Entry> Page(const std::string& period, const std::optional<api::KeysetPosition>& after,
-                          int limit) {
-    return Entries(OnReplica([&](db::ReadTx& tx) { return store_.Page(tx, period, after, limit); }));
+  std::vector<Entry> Page(const std::string& period,
+                          const std::optional<api::KeysetPosition>& after, int limit) {
+    return Entries(
+        OnReplica([&](db::ReadTx& tx) { return store_.Page(tx, period, after, limit); }));
   }
 
   LeaderboardStore store_;
@@ -94,8 +95,8 @@ TEST_F(LeaderboardStoreTest, AddPointsAddsToEveryPeriodGiven) {
   EXPECT_EQ(ScoreOf("d2026-11-26", ann), std::nullopt);
   EXPECT_EQ(ScoreOf(kAll, NewUser()), std::nullopt);
   // One row per (period, user), as SQL sees it.
-  pqxx::result rows = Sql(
-      "SELECT period, user_id::text, score FROM leaderboard_scores ORDER BY period, score");
+  pqxx::result rows =
+      Sql("SELECT period, user_id::text, score FROM leaderboard_scores ORDER BY period, score");
   std::vector<std::tuple<std::string, std::string, int64_t>> stored;
   for (const pqxx::row& row : rows) {
     stored.emplace_back(row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<int64_t>());
@@ -104,14 +105,15 @@ TEST_F(LeaderboardStoreTest, AddPointsAddsToEveryPeriodGiven) {
                                   std::make_tuple(kDay, bob, 3), std::make_tuple(kDay, ann, 10),
                                   std::make_tuple(kWeek, ann, 15)));
   // A later addition moves updated_at.
-  const std::string before =
-      Scalar<std::string>("SELECT updated_at::text FROM leaderboard_scores "
-                          "WHERE period = 'all' AND user_id = $1",
-                          ann);
+  const std::string before = Scalar<std::string>(
+      "SELECT updated_at::text FROM leaderboard_scores "
+      "WHERE period = 'all' AND user_id = $1",
+      ann);
   AddPoints(ann, 1, {kAll});
-  EXPECT_TRUE(Scalar<bool>("SELECT updated_at > $2::timestamptz FROM leaderboard_scores "
-                           "WHERE period = 'all' AND user_id = $1",
-                           ann, before));
+  EXPECT_TRUE(
+      Scalar<bool>("SELECT updated_at > $2::timestamptz FROM leaderboard_scores "
+                   "WHERE period = 'all' AND user_id = $1",
+                   ann, before));
 }
 
 TEST_F(LeaderboardStoreTest, PagesFollowRankOrderAndResumeAfterAPosition) {
@@ -179,9 +181,9 @@ TEST_F(LeaderboardStoreTest, CountsMatchCountsMadeInSql) {
   Seed(kWeek, {5, 5, 12, 300});
   WaitForReplica();
   auto sql_count = [&](const std::string& period, const std::string& condition, int64_t score) {
-    return Scalar<int64_t>("SELECT count(*) FROM leaderboard_scores WHERE period = $1 AND " +
-                               condition,
-                           period, score);
+    return Scalar<int64_t>(
+        "SELECT count(*) FROM leaderboard_scores WHERE period = $1 AND " + condition, period,
+        score);
   };
   for (const std::string period : {kAll, kWeek}) {
     for (int64_t score = -1; score <= 125; ++score) {

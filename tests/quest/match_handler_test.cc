@@ -25,7 +25,7 @@ class MatchServiceTest : public QuestServerFixture {
   }
 
   grpc::Status Act(grpc::Status (MatchService::Stub::*rpc)(grpc::ClientContext*,
-                                                          const MatchRequest&, Match*),
+                                                           const MatchRequest&, Match*),
                    const std::string& match_id, const std::string& user, Match* out) {
     MatchRequest request;
     request.set_match_id(match_id);
@@ -78,7 +78,8 @@ TEST_F(MatchServiceTest, HeadToHeadFromWaitingToFinishedWithAWinner) {
 
   SubmitMatchAnswerResponse answer;
   EXPECT_EQ(Answer(match, 0, "Nc7+", host_, &answer).error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION) << "not started";
+            grpc::StatusCode::FAILED_PRECONDITION)
+      << "not started";
   ASSERT_TRUE(Start(match.id(), host_, &out).ok());
   EXPECT_EQ(out.status(), MATCH_STATUS_IN_PROGRESS);
   EXPECT_EQ(Join(match.id(), player_, &out).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
@@ -87,7 +88,8 @@ TEST_F(MatchServiceTest, HeadToHeadFromWaitingToFinishedWithAWinner) {
   EXPECT_TRUE(answer.correct());
   EXPECT_GT(answer.score(), 0);
   EXPECT_EQ(Answer(match, 0, "Nc7+", host_, &answer).error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION) << "answered twice";
+            grpc::StatusCode::FAILED_PRECONDITION)
+      << "answered twice";
   ASSERT_TRUE(Answer(match, 1, "Nc7+", host_, &answer).ok());
   ASSERT_TRUE(Answer(match, 0, "wrong", guest_, &answer).ok());
   EXPECT_FALSE(answer.correct());
@@ -101,7 +103,8 @@ TEST_F(MatchServiceTest, HeadToHeadFromWaitingToFinishedWithAWinner) {
   EXPECT_EQ(Of(finished, host_).solved_count(), 2);
   EXPECT_EQ(Of(finished, guest_).solved_count(), 1);
   EXPECT_EQ(Answer(match, 1, "Nc7+", guest_, &answer).error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION) << "the match is over";
+            grpc::StatusCode::FAILED_PRECONDITION)
+      << "the match is over";
   EXPECT_EQ(Leave(match.id(), guest_, &out).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
 
   auto events = OutboxEvents(kDatabase, match.id());
@@ -140,11 +143,11 @@ TEST_F(MatchServiceTest, ConcurrentJoinsNeverOverfillAMatch) {
   EXPECT_EQ(joined.load(), 3);
   EXPECT_EQ(full.load(), 7);
   // In the database itself: never more participants than max_players.
-  pqxx::result rows = QueryPrimary(
-      kDatabase,
-      "SELECT (SELECT count(*) FROM match_participants p WHERE p.match_id = m.id), "
-      "  m.max_players FROM matches m WHERE m.id = $1",
-      match.id());
+  pqxx::result rows =
+      QueryPrimary(kDatabase,
+                   "SELECT (SELECT count(*) FROM match_participants p WHERE p.match_id = m.id), "
+                   "  m.max_players FROM matches m WHERE m.id = $1",
+                   match.id());
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_LE(rows[0][0].as<int>(), rows[0][1].as<int>());
   EXPECT_EQ(rows[0][0].as<int>(), 4);
@@ -228,8 +231,7 @@ TEST_F(MatchServiceTest, NoMatchReplyCarriesASolution) {
     return matches_->ListMatches(As(host_).get(), history, &listed).ok() &&
            listed.matches_size() == 1;
   }));
-  expect_secret(listed, matches_->ListMatches(As(host_).get(), history, &listed),
-                "ListMatches");
+  expect_secret(listed, matches_->ListMatches(As(host_).get(), history, &listed), "ListMatches");
   EXPECT_EQ(replies, 11);
 }
 
@@ -238,7 +240,8 @@ TEST_F(MatchServiceTest, BadInputIsRejectedPrecisely) {
   CreateMatchRequest request;
   request.add_puzzle_ids(Published().id());
   EXPECT_EQ(matches_->CreateMatch(As(host_).get(), request, &out).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT) << "mode missing";
+            grpc::StatusCode::INVALID_ARGUMENT)
+      << "mode missing";
   request.set_mode(MATCH_MODE_GROUP);
   request.set_max_players(3);
   request.add_puzzle_ids(Create(NewPuzzle(), author_).id());  // a draft
@@ -253,12 +256,14 @@ TEST_F(MatchServiceTest, BadInputIsRejectedPrecisely) {
   ASSERT_TRUE(Start(match.id(), host_, &out).ok());
   SubmitMatchAnswerResponse answer;
   EXPECT_EQ(Answer(match, 0, "Nc7+", player_, &answer).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED) << "not a player";
+            grpc::StatusCode::PERMISSION_DENIED)
+      << "not a player";
   SubmitMatchAnswerRequest foreign;
   foreign.set_match_id(match.id());
   foreign.set_puzzle_id(Published().id());
   EXPECT_EQ(matches_->SubmitMatchAnswer(As(host_).get(), foreign, &answer).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT) << "a puzzle of another match";
+            grpc::StatusCode::INVALID_ARGUMENT)
+      << "a puzzle of another match";
 }
 
 }  // namespace

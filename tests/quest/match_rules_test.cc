@@ -39,8 +39,7 @@ TEST(MatchRulesTest, StateMachine) {
   EXPECT_EQ(CheckJoin(MATCH_STATUS_IN_PROGRESS, 1, 2).code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(CheckStart(MATCH_STATUS_WAITING, true, 2).ok());
-  EXPECT_EQ(CheckStart(MATCH_STATUS_WAITING, false, 2).code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(CheckStart(MATCH_STATUS_WAITING, false, 2).code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(CheckStart(MATCH_STATUS_WAITING, true, 1).code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(CheckStart(MATCH_STATUS_FINISHED, true, 2).code(),
@@ -55,8 +54,7 @@ TEST(MatchRulesTest, StateMachine) {
   EXPECT_EQ(CheckAnswer(MATCH_STATUS_IN_PROGRESS, true, true, true).code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(CheckLeave(MATCH_STATUS_IN_PROGRESS, true).ok());
-  EXPECT_EQ(CheckLeave(MATCH_STATUS_FINISHED, true).code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(CheckLeave(MATCH_STATUS_FINISHED, true).code(), absl::StatusCode::kFailedPrecondition);
 }
 
 TEST(MatchRulesTest, ScoreThenTimeDecidesAndLeaversRankLast) {
@@ -100,8 +98,8 @@ Match MatchOf(MatchStatus status, int puzzles, const std::vector<Player>& player
 using Ranks = std::vector<std::pair<std::string, int>>;
 
 TEST(MatchRulesTest, ParticipantsActivePlayersAndPuzzlesOfAMatch) {
-  const Match match = MatchOf(MATCH_STATUS_IN_PROGRESS, 2,
-                              {{"ann"}, {"bob", 0, 0, 0, /*left=*/true}, {"cid"}});
+  const Match match =
+      MatchOf(MATCH_STATUS_IN_PROGRESS, 2, {{"ann"}, {"bob", 0, 0, 0, /*left=*/true}, {"cid"}});
   ASSERT_NE(ParticipantOf(match, "bob"), nullptr);
   EXPECT_EQ(ParticipantOf(match, "bob")->user_id(), "bob");
   EXPECT_EQ(ParticipantOf(match, "bob"), &match.participants(1));
@@ -143,17 +141,17 @@ TEST(MatchRulesTest, AFinishedMatchRanksEveryParticipantInOrderAndNamesTheWinner
 }
 
 TEST(MatchRulesTest, ASharedFirstPlaceFinishesWithoutAWinner) {
-  const Settlement tie = Settle(
-      MatchOf(MATCH_STATUS_IN_PROGRESS, 1, {{"ann", 200, 1, 5000}, {"bob", 200, 1, 5000},
-                                            {"cid", 100, 1, 1000}}));
+  const Settlement tie =
+      Settle(MatchOf(MATCH_STATUS_IN_PROGRESS, 1,
+                     {{"ann", 200, 1, 5000}, {"bob", 200, 1, 5000}, {"cid", 100, 1, 1000}}));
   EXPECT_EQ(tie.outcome, Settlement::kFinish);
   EXPECT_EQ(tie.winner_id, "");
   EXPECT_EQ(tie.ranks, (Ranks{{"ann", 1}, {"bob", 1}, {"cid", 3}}));
 }
 
 TEST(MatchRulesTest, TheLastPlayerStandingWinsWhenTheOthersLeft) {
-  const Settlement alone = Settle(MatchOf(
-      MATCH_STATUS_IN_PROGRESS, 2, {{"ann", 0, 0, 0, true}, {"bob", 50, 2, 7000}}));
+  const Settlement alone =
+      Settle(MatchOf(MATCH_STATUS_IN_PROGRESS, 2, {{"ann", 0, 0, 0, true}, {"bob", 50, 2, 7000}}));
   EXPECT_EQ(alone.outcome, Settlement::kFinish);
   EXPECT_EQ(alone.winner_id, "bob");
   EXPECT_EQ(alone.ranks, (Ranks{{"ann", 2}, {"bob", 1}}));
@@ -172,8 +170,8 @@ TEST(MatchRulesTest, AMatchEveryoneLeftIsCancelledWaitingOrRunning) {
 }
 
 TEST(MatchRulesTest, FinishedAndCancelledMatchesSettleToNothing) {
-  for (MatchStatus status : {MATCH_STATUS_FINISHED, MATCH_STATUS_CANCELLED,
-                             MATCH_STATUS_UNSPECIFIED}) {
+  for (MatchStatus status :
+       {MATCH_STATUS_FINISHED, MATCH_STATUS_CANCELLED, MATCH_STATUS_UNSPECIFIED}) {
     EXPECT_EQ(Settle(MatchOf(status, 1, {{"ann", 10, 1}, {"bob", 0, 1}})).outcome,
               Settlement::kNone)
         << MatchStatus_Name(status);

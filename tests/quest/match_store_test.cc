@@ -34,9 +34,8 @@ class MatchStoreTest : public testing::QuestStoreTest {
 
   std::string Create(const std::string& creator, v1::MatchMode mode, int max_players,
                      const std::vector<std::string>& puzzles) {
-    return InWrite([&](db::WriteTx& tx) {
-      return store_.Create(tx, creator, mode, max_players, puzzles);
-    });
+    return InWrite(
+        [&](db::WriteTx& tx) { return store_.Create(tx, creator, mode, max_players, puzzles); });
   }
   std::string Create(const std::string& creator) {
     return Create(creator, v1::MATCH_MODE_GROUP, 4, {NewPuzzle(), NewPuzzle()});
@@ -56,15 +55,13 @@ class MatchStoreTest : public testing::QuestStoreTest {
 
   void Answer(const std::string& match, const std::string& user, const std::string& puzzle,
               bool correct, int64_t score, int64_t ms) {
-    InWrite([&](db::WriteTx& tx) {
-      store_.RecordAnswer(tx, match, user, puzzle, correct, score, ms);
-    });
+    InWrite(
+        [&](db::WriteTx& tx) { store_.RecordAnswer(tx, match, user, puzzle, correct, score, ms); });
   }
 
   bool AnsweredBefore(const std::string& match, const std::string& user,
                       const std::string& puzzle) {
-    return InWrite(
-        [&](db::WriteTx& tx) { return store_.AnsweredBefore(tx, match, user, puzzle); });
+    return InWrite([&](db::WriteTx& tx) { return store_.AnsweredBefore(tx, match, user, puzzle); });
   }
 
   static std::vector<std::string> UsersOf(const v1::Match& match) {
@@ -100,11 +97,12 @@ TEST_F(MatchStoreTest, CreateStoresTheMatchWithItsCreatorAsFirstParticipant) {
   EXPECT_EQ(p.time_taken_ms(), 0);
   EXPECT_EQ(p.rank(), 0);
   EXPECT_FALSE(p.left());
-  pqxx::row row = Sql("SELECT mode, status, created_at = $2::timestamptz, winner_id IS NULL, "
-                      "started_at IS NULL AND finished_at IS NULL, puzzle_ids = $3::uuid[] "
-                      "FROM matches WHERE id = $1",
-                      id, TimestampLiteral(m.created_at()),
-                      "{" + puzzles[0] + "," + puzzles[1] + "," + puzzles[2] + "}")[0];
+  pqxx::row row =
+      Sql("SELECT mode, status, created_at = $2::timestamptz, winner_id IS NULL, "
+          "started_at IS NULL AND finished_at IS NULL, puzzle_ids = $3::uuid[] "
+          "FROM matches WHERE id = $1",
+          id, TimestampLiteral(m.created_at()),
+          "{" + puzzles[0] + "," + puzzles[1] + "," + puzzles[2] + "}")[0];
   EXPECT_EQ(row[0].as<std::string>(), "group");
   EXPECT_EQ(row[1].as<std::string>(), "waiting");
   EXPECT_TRUE(row[2].as<bool>()) << TimestampLiteral(m.created_at());
@@ -158,8 +156,7 @@ TEST_F(MatchStoreTest, ParticipantsJoinInOrderLeaveAndAreRemoved) {
             0);
 
   // Joined at the same moment: ordered by user id.
-  Sql("UPDATE match_participants SET joined_at = '2026-11-25 10:00:00+00' WHERE match_id = $1",
-      id);
+  Sql("UPDATE match_participants SET joined_at = '2026-11-25 10:00:00+00' WHERE match_id = $1", id);
   std::vector<std::string> by_id = {creator_, second, fourth};
   std::sort(by_id.begin(), by_id.end());
   EXPECT_THAT(UsersOf(Locked(id)), ElementsAreArray(by_id));
@@ -187,9 +184,7 @@ TEST_F(MatchStoreTest, StartCancelAndFinishMoveTheStatusAndTimes) {
   EXPECT_GE(elapsed, 1500);
   EXPECT_LT(elapsed, 1500 + 5000);
 
-  InWrite([&](db::WriteTx& tx) {
-    store_.Finish(tx, started, rival, {{rival, 1}, {creator_, 2}});
-  });
+  InWrite([&](db::WriteTx& tx) { store_.Finish(tx, started, rival, {{rival, 1}, {creator_, 2}}); });
   m = OnReplica(started);
   EXPECT_EQ(m.status(), v1::MATCH_STATUS_FINISHED);
   EXPECT_EQ(m.winner_id(), rival);
@@ -200,9 +195,10 @@ TEST_F(MatchStoreTest, StartCancelAndFinishMoveTheStatusAndTimes) {
   EXPECT_EQ(m.participants(0).rank(), 2);
   EXPECT_EQ(m.participants(1).user_id(), rival);
   EXPECT_EQ(m.participants(1).rank(), 1);
-  EXPECT_TRUE(Scalar<bool>("SELECT status = 'finished' AND winner_id = $2::uuid "
-                           "AND finished_at = $3::timestamptz FROM matches WHERE id = $1",
-                           started, rival, TimestampLiteral(m.finished_at())));
+  EXPECT_TRUE(
+      Scalar<bool>("SELECT status = 'finished' AND winner_id = $2::uuid "
+                   "AND finished_at = $3::timestamptz FROM matches WHERE id = $1",
+                   started, rival, TimestampLiteral(m.finished_at())));
 
   // A shared first place: no winner, stored as NULL, both ranked 1.
   const std::string tie = Create(creator_, v1::MATCH_MODE_HEAD_TO_HEAD, 2, {puzzle});
@@ -256,11 +252,11 @@ TEST_F(MatchStoreTest, RecordAnswerAddsToTheParticipantsCountersAndIsRememberedP
   EXPECT_EQ(other.time_taken_ms(), 41000);
 
   // One row per answer, with what was answered.
-  pqxx::result answers = Sql(
-      "SELECT p.user_id::text, a.puzzle_id::text, a.correct, a.time_taken_ms "
-      "FROM match_answers a JOIN match_participants p ON p.id = a.match_participant_id "
-      "WHERE p.match_id = $1 ORDER BY a.answered_at",
-      id);
+  pqxx::result answers =
+      Sql("SELECT p.user_id::text, a.puzzle_id::text, a.correct, a.time_taken_ms "
+          "FROM match_answers a JOIN match_participants p ON p.id = a.match_participant_id "
+          "WHERE p.match_id = $1 ORDER BY a.answered_at",
+          id);
   ASSERT_EQ(answers.size(), 3u);
   EXPECT_EQ(answers[0][0].as<std::string>(), creator_);
   EXPECT_EQ(answers[0][1].as<std::string>(), a);
@@ -329,9 +325,10 @@ TEST_F(MatchStoreTest, ListForIsNewestJoinFirstWithTiesBrokenByIdAndFiltersBySta
   EXPECT_THAT(UsersOf(all[0].first), ElementsAre(user));
   EXPECT_THAT(UsersOf(all[1].first), ElementsAre(user, host)) << "the user joined first";
   EXPECT_EQ(all[0].first.mode(), v1::MATCH_MODE_HEAD_TO_HEAD);
-  EXPECT_TRUE(Scalar<bool>("SELECT joined_at = 'epoch'::timestamptz + $2 * interval "
-                           "'1 microsecond' FROM match_participants WHERE match_id = $1",
-                           own, all[0].second));
+  EXPECT_TRUE(
+      Scalar<bool>("SELECT joined_at = 'epoch'::timestamptz + $2 * interval "
+                   "'1 microsecond' FROM match_participants WHERE match_id = $1",
+                   own, all[0].second));
   EXPECT_TRUE(MessageDifferencer::Equals(all[2].first, Locked(all[2].first.id())));
 
   std::vector<std::string> paged;

@@ -68,8 +68,7 @@ TEST_F(PuzzleServiceTest, NoPuzzleOrAttemptReplyCarriesTheSolution) {
   CreatePuzzleRequest create = NewPuzzle();
   create.set_solution(solution);
   Puzzle puzzle;
-  expect_secret(puzzle, puzzles_->CreatePuzzle(As(author_).get(), create, &puzzle),
-                "CreatePuzzle");
+  expect_secret(puzzle, puzzles_->CreatePuzzle(As(author_).get(), create, &puzzle), "CreatePuzzle");
   UpdatePuzzleRequest publish;
   publish.set_puzzle_id(puzzle.id());
   publish.set_version(puzzle.version());
@@ -106,8 +105,7 @@ TEST_F(PuzzleServiceTest, NoPuzzleOrAttemptReplyCarriesTheSolution) {
     SubmitAttemptResponse result;
     expect_secret(result, attempts_->SubmitAttempt(As(player_).get(), submit, &result),
                   "SubmitAttempt");
-    EXPECT_EQ(result.attempt().verdict(), answer == solution ? VERDICT_CORRECT
-                                                             : VERDICT_INCORRECT);
+    EXPECT_EQ(result.attempt().verdict(), answer == solution ? VERDICT_CORRECT : VERDICT_INCORRECT);
     // The replay of a retry is the stored response: still no solution.
     expect_secret(result, attempts_->SubmitAttempt(As(player_).get(), submit, &result),
                   "SubmitAttempt (replayed)");
@@ -218,9 +216,8 @@ TEST_F(PuzzleServiceTest, UpdateUsesOptimisticConcurrencyAndAuthorship) {
   EXPECT_EQ(puzzles_->UpdatePuzzle(As(author_).get(), unpublish, &out).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
   Puzzle unchanged;
-  ASSERT_TRUE(Eventually([&] {
-    return Get(puzzle.id(), author_, &unchanged).ok() && unchanged.version() == 3;
-  }));
+  ASSERT_TRUE(Eventually(
+      [&] { return Get(puzzle.id(), author_, &unchanged).ok() && unchanged.version() == 3; }));
   EXPECT_EQ(unchanged.title(), "Royal fork");
   EXPECT_EQ(unchanged.status(), PUZZLE_STATUS_PUBLISHED);
 }
@@ -250,7 +247,8 @@ TEST_F(PuzzleServiceTest, ArchivedPuzzlesLeaveTheFeedAndStayFrozen) {
             grpc::StatusCode::FAILED_PRECONDITION);
   archive.set_version(archived.version());
   EXPECT_EQ(puzzles_->ArchivePuzzle(As(author_).get(), archive, &out).error_code(),
-            grpc::StatusCode::OK) << "archiving twice is a no-op transition";
+            grpc::StatusCode::OK)
+      << "archiving twice is a no-op transition";
 }
 
 TEST_F(PuzzleServiceTest, FeedPagesNeverSkipOrRepeatWhileRowsAreInserted) {
@@ -368,8 +366,7 @@ TEST_F(PuzzleDiscoveryTest, NextPuzzleFollowsTheBandAndSkipsSeenPuzzles) {
   start.set_puzzle_id(similar.id());
   Attempt attempt;
   ASSERT_TRUE(attempts_->StartAttempt(As(player_).get(), start, &attempt).ok());
-  EXPECT_EQ(Next(DIFFICULTY_BAND_SIMILAR, player_, &next).error_code(),
-            grpc::StatusCode::NOT_FOUND)
+  EXPECT_EQ(Next(DIFFICULTY_BAND_SIMILAR, player_, &next).error_code(), grpc::StatusCode::NOT_FOUND)
       << "the only similar puzzle was just seen";
 
   GetNextPuzzleRequest bad;

@@ -40,7 +40,9 @@ TEST(PuzzleRulesTest, RejectsEachBadCreateFieldByName) {
   ExpectInvalid(with([](auto& r) { r.set_kind(static_cast<PuzzleKind>(42)); }), "kind");
   ExpectInvalid(with([](auto& r) { r.add_themes("Bad Theme"); }), "themes");
   ExpectInvalid(with([](auto& r) { r.add_themes(""); }), "themes");
-  ExpectInvalid(with([](auto& r) { for (int i = 0; i < 10; ++i) r.add_themes("t"); }),
+  ExpectInvalid(with([](auto& r) {
+                  for (int i = 0; i < 10; ++i) r.add_themes("t");
+                }),
                 "themes");
   ExpectInvalid(with([](auto& r) { r.set_rating(99); }), "rating");
   ExpectInvalid(with([](auto& r) { r.set_rating(4001); }), "rating");

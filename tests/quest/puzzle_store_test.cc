@@ -63,9 +63,8 @@ class PuzzleStoreTest : public testing::QuestStoreTest {
   absl::StatusOr<v1::Puzzle> NextFor(const std::string& user, v1::DifficultyBand band,
                                      const std::string& theme = "") {
     WaitForReplica();
-    return database().Read([&](db::ReadTx& tx) {
-      return store_.NextFor(tx, user, theme, WindowOf(band));
-    });
+    return database().Read(
+        [&](db::ReadTx& tx) { return store_.NextFor(tx, user, theme, WindowOf(band)); });
   }
 
   std::vector<v1::Puzzle> List(const FeedQuery& query) {
@@ -102,11 +101,11 @@ TEST_F(PuzzleStoreTest, CreateReturnsEveryColumnAndGetReadsTheSameFromTheReplica
   EXPECT_EQ(p.version(), 1);
   // What the row holds, read in SQL: codes, array, and both timestamps to
   // the microsecond.
-  pqxx::row row = Sql("SELECT kind, status, themes::text, solution, "
-                      "created_at = $2::timestamptz, updated_at = $3::timestamptz "
-                      "FROM puzzles WHERE id = $1",
-                      p.id(), TimestampLiteral(p.created_at()),
-                      TimestampLiteral(p.updated_at()))[0];
+  pqxx::row row =
+      Sql("SELECT kind, status, themes::text, solution, "
+          "created_at = $2::timestamptz, updated_at = $3::timestamptz "
+          "FROM puzzles WHERE id = $1",
+          p.id(), TimestampLiteral(p.created_at()), TimestampLiteral(p.updated_at()))[0];
   EXPECT_EQ(row[0].as<std::string>(), "pattern");
   EXPECT_EQ(row[1].as<std::string>(), "draft");
   EXPECT_EQ(row[2].as<std::string>(), "{fork,end-game}");
@@ -139,8 +138,10 @@ TEST_F(PuzzleStoreTest, TimestampsSurviveToTheMicrosecondAlsoBeforeTheEpoch) {
 
 TEST_F(PuzzleStoreTest, EveryKindAndStatusMapsToItsCodeAndBack) {
   const std::vector<std::tuple<v1::PuzzleKind, std::string>> kinds = {
-      {v1::PUZZLE_KIND_LOGIC, "logic"}, {v1::PUZZLE_KIND_WORD, "word"},
-      {v1::PUZZLE_KIND_MATH, "math"},   {v1::PUZZLE_KIND_PATTERN, "pattern"},
+      {v1::PUZZLE_KIND_LOGIC, "logic"},
+      {v1::PUZZLE_KIND_WORD, "word"},
+      {v1::PUZZLE_KIND_MATH, "math"},
+      {v1::PUZZLE_KIND_PATTERN, "pattern"},
       {v1::PUZZLE_KIND_CHESS, "chess"}};
   const std::vector<std::tuple<v1::PuzzleStatus, std::string>> statuses = {
       {v1::PUZZLE_STATUS_DRAFT, "draft"},
@@ -154,14 +155,13 @@ TEST_F(PuzzleStoreTest, EveryKindAndStatusMapsToItsCodeAndBack) {
       EXPECT_EQ(created.kind(), kind);
       EXPECT_EQ(created.status(), status);
       EXPECT_EQ(created.themes_size(), 0);
-      pqxx::row row = Sql("SELECT kind, status, themes::text FROM puzzles WHERE id = $1",
-                          created.id())[0];
+      pqxx::row row =
+          Sql("SELECT kind, status, themes::text FROM puzzles WHERE id = $1", created.id())[0];
       EXPECT_EQ(row[0].as<std::string>(), kind_code);
       EXPECT_EQ(row[1].as<std::string>(), status_code);
       EXPECT_EQ(row[2].as<std::string>(), "{}");
-      const v1::Puzzle read = OnPrimary([&](db::ReadTx& tx) {
-                                return store_.Get(tx, created.id());
-                              }).puzzle;
+      const v1::Puzzle read =
+          OnPrimary([&](db::ReadTx& tx) { return store_.Get(tx, created.id()); }).puzzle;
       EXPECT_EQ(read.kind(), kind);
       EXPECT_EQ(read.status(), status);
     }
@@ -215,11 +215,11 @@ TEST_F(PuzzleStoreTest, UpdateWritesTheEditableFieldsAndBumpsTheVersion) {
   EXPECT_EQ(p.version(), 2);
   EXPECT_TRUE(MessageDifferencer::Equals(p.created_at(), before.created_at()));
   EXPECT_GT(db::TimestampMicros(p.updated_at()), db::TimestampMicros(before.updated_at()));
-  EXPECT_TRUE(Scalar<bool>("SELECT updated_at = $2::timestamptz AND solution = 'Bb5' "
-                           "AND version = 2 FROM puzzles WHERE id = $1",
-                           p.id(), TimestampLiteral(p.updated_at())));
-  EXPECT_EQ(InWrite([&](db::WriteTx& tx) { return store_.Update(tx, after); }).puzzle.version(),
-            3);
+  EXPECT_TRUE(
+      Scalar<bool>("SELECT updated_at = $2::timestamptz AND solution = 'Bb5' "
+                   "AND version = 2 FROM puzzles WHERE id = $1",
+                   p.id(), TimestampLiteral(p.updated_at())));
+  EXPECT_EQ(InWrite([&](db::WriteTx& tx) { return store_.Update(tx, after); }).puzzle.version(), 3);
   WaitForReplica();
   StoredPuzzle read = OnReplica([&](db::ReadTx& tx) { return store_.Get(tx, p.id()); });
   EXPECT_EQ(read.puzzle.version(), 3);
@@ -236,7 +236,7 @@ TEST_F(PuzzleStoreTest, ListIsNewestFirstWithTiesBrokenByIdAndResumesAfterAPosit
     keys.emplace_back(created, id);
   }
   Create(Draft(author_, 1500, v1::PUZZLE_STATUS_DRAFT));  // not in the published feed
-  std::sort(keys.rbegin(), keys.rend());  // (created_at DESC, id DESC)
+  std::sort(keys.rbegin(), keys.rend());                  // (created_at DESC, id DESC)
   std::vector<std::string> expected;
   for (const auto& [created, id] : keys) expected.push_back(id);
   WaitForReplica();
@@ -255,8 +255,8 @@ TEST_F(PuzzleStoreTest, ListIsNewestFirstWithTiesBrokenByIdAndResumesAfterAPosit
     EXPECT_LE(rows.size(), 2u);
     if (rows.empty()) break;
     for (const v1::Puzzle& p : rows) paged.push_back(p.id());
-    query.after = api::KeysetPosition{db::TimestampMicros(rows.back().created_at()),
-                                      rows.back().id()};
+    query.after =
+        api::KeysetPosition{db::TimestampMicros(rows.back().created_at()), rows.back().id()};
   }
   EXPECT_THAT(paged, ElementsAreArray(expected));
 
@@ -450,7 +450,7 @@ TEST_F(PuzzleStoreTest, NextForPicksTheUnseenPuzzleClosestToTheMiddleOfTheBand) 
   const std::string above_window = Published(1751).id();
   Create(Draft(author_, 1600, v1::PUZZLE_STATUS_DRAFT));     // never chosen
   Create(Draft(author_, 1600, v1::PUZZLE_STATUS_ARCHIVED));  // never chosen
-  Start(NewUser(), near_below);  // someone else's attempt hides nothing
+  Start(NewUser(), near_below);                              // someone else's attempt hides nothing
 
   auto next = [&] { return NextFor(user, v1::DIFFICULTY_BAND_SIMILAR); };
   ASSERT_TRUE(next().ok()) << next().status();

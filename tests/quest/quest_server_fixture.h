@@ -66,8 +66,7 @@ class QuestServerFixture : public ServiceFixture {
   }
 
   // Starts and correctly submits an attempt at `puzzle_id` as `user`.
-  ::quest::v1::SubmitAttemptResponse Solve(const std::string& puzzle_id,
-                                           const std::string& user,
+  ::quest::v1::SubmitAttemptResponse Solve(const std::string& puzzle_id, const std::string& user,
                                            const std::string& answer = "Nc7+") {
     ::quest::v1::StartAttemptRequest start;
     start.set_puzzle_id(puzzle_id);

@@ -29,12 +29,12 @@
 #include "absl/status/statusor.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "google/protobuf/timestamp.pb.h"
 #include "common/config/db_config.h"
 #include "common/db/database.h"
 #include "common/db/transaction.h"
 #include "common/migrate/migration_set.h"
 #include "common/migrate/migrator.h"
+#include "google/protobuf/timestamp.pb.h"
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
 #include "quest/leaderboard_store.h"
@@ -46,8 +46,7 @@ namespace qs::quest::testing {
 class QuestStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto migrations =
-        migrate::LoadMigrationDirectories({"migrations/common", "migrations/quest"});
+    auto migrations = migrate::LoadMigrationDirectories({"migrations/common", "migrations/quest"});
     ASSERT_TRUE(migrations.ok()) << migrations.status();
     auto migrated = migrate::Migrator(scratch_.Conninfo(), *migrations).Run();
     ASSERT_TRUE(migrated.ok()) << migrated.status();
@@ -58,8 +57,8 @@ class QuestStoreTest : public ::testing::Test {
     }
     // The replica has the database and the schema before the pools connect.
     WaitForReplica();
-    database_ = std::make_unique<db::Database>(scratch_.Config(), "quest-store-test",
-                                               std::move(prepared));
+    database_ =
+        std::make_unique<db::Database>(scratch_.Config(), "quest-store-test", std::move(prepared));
   }
 
   db::Database& database() { return *database_; }
@@ -107,8 +106,8 @@ class QuestStoreTest : public ::testing::Test {
               config.ConnectionString(config.read_host, config.read_port, "quest-store-test"));
         }
         pqxx::nontransaction tx(*replica_);
-        return tx.exec_params1("SELECT coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, false)",
-                               lsn)[0]
+        return tx
+            .exec_params1("SELECT coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, false)", lsn)[0]
             .as<bool>();
       } catch (const std::exception&) {
         replica_.reset();  // e.g. the database is not there yet

@@ -8,9 +8,8 @@ namespace {
 // The worked example of Glickman's "Example of the Glicko-2 system".
 TEST(RatingTest, MatchesGlickmansWorkedExample) {
   Rating player{1500, 200, 0.06};
-  Rating updated = UpdateRating(player, {{{1400, 30, 0.06}, 1.0},
-                                         {{1550, 100, 0.06}, 0.0},
-                                         {{1700, 300, 0.06}, 0.0}});
+  Rating updated = UpdateRating(
+      player, {{{1400, 30, 0.06}, 1.0}, {{1550, 100, 0.06}, 0.0}, {{1700, 300, 0.06}, 0.0}});
   EXPECT_NEAR(updated.rating, 1464.06, 0.01);
   EXPECT_NEAR(updated.deviation, 151.52, 0.01);
   EXPECT_NEAR(updated.volatility, 0.05999, 0.00001);

@@ -20,8 +20,7 @@ int64_t Scalar(pqxx::connection& connection, const std::string& sql) {
 
 TEST(SeedDataTest, LoadsConsistentDataWithCopy) {
   qs::testing::ScratchDatabase db("quest");
-  auto migrations =
-      migrate::LoadMigrationDirectories({"migrations/common", "migrations/quest"});
+  auto migrations = migrate::LoadMigrationDirectories({"migrations/common", "migrations/quest"});
   ASSERT_TRUE(migrations.ok());
   ASSERT_TRUE(migrate::Migrator(db.Conninfo(), *migrations).Run().ok());
 

@@ -16,11 +16,11 @@
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
+#include "pqxx/pqxx"
 #include "proto/notification/v1/service_config.h"
 #include "proto/ops/v1/diagnostics.grpc.pb.h"
 #include "proto/quest/v1/service_config.h"
 #include "proto/social/v1/service_config.h"
-#include "pqxx/pqxx"
 #include "tests/support/service_process.h"
 #include "tests/support/test_infra.h"
 
@@ -42,16 +42,13 @@ class ServiceServerTest : public ::testing::Test {
   std::unique_ptr<ServiceProcess> StartServing() {
     auto process = ServiceProcess::Start(Binary(), env_);
     EXPECT_TRUE(process->WaitUntilServing(absl::Seconds(30))) << process->Log();
-    channel_ = grpc::CreateChannel(process->address(),
-                                   grpc::InsecureChannelCredentials());
+    channel_ = grpc::CreateChannel(process->address(), grpc::InsecureChannelCredentials());
     return process;
   }
 
-  std::unique_ptr<grpc::ClientContext> Context(absl::Duration timeout =
-                                                   absl::Seconds(10)) {
+  std::unique_ptr<grpc::ClientContext> Context(absl::Duration timeout = absl::Seconds(10)) {
     auto context = std::make_unique<grpc::ClientContext>();
-    context->set_deadline(std::chrono::system_clock::now() +
-                          absl::ToChronoNanoseconds(timeout));
+    context->set_deadline(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(timeout));
     return context;
   }
 
@@ -71,8 +68,7 @@ TEST_F(ServiceServerTest, HealthIsNotServingWhileTheDatabaseIsUnreachable) {
   env_["DB_CONNECT_TIMEOUT_MS"] = "2000";
   env_["MIGRATE_ON_START"] = "false";  // Else it waits to migrate, not listening.
   auto process = ServiceProcess::Start(Binary(), env_);
-  channel_ = FastReconnectChannel(process->address(),
-                                  grpc::InsecureChannelCredentials());
+  channel_ = FastReconnectChannel(process->address(), grpc::InsecureChannelCredentials());
   absl::Time deadline = absl::Now() + absl::Seconds(10);
   std::string health;
   while (absl::Now() < deadline && health != "NOT_SERVING") {
@@ -85,8 +81,7 @@ TEST_F(ServiceServerTest, HealthIsNotServingWhileTheDatabaseIsUnreachable) {
   ::ops::v1::GetServiceInfoResponse info;
   grpc::Status status =
       stub->GetServiceInfo(Context().get(), ::ops::v1::GetServiceInfoRequest(), &info);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE)
-      << status.error_message();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
 }
 
 // An outage of the database ends, and health turns SERVING again by itself
@@ -118,9 +113,9 @@ TEST_F(ServiceServerTest, HealthReturnsToServingWhenTheDatabaseComesBack) {
   pqxx::nontransaction(primary).exec("REVOKE CONNECT ON DATABASE " + scratch.name() +
                                      " FROM PUBLIC, " + role);
   absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (absl::Now() < deadline &&
-         admin(infra.replica_port, "SELECT has_database_privilege('" + role + "', $1, 'CONNECT')")
-             [0][0].as<bool>()) {
+  while (absl::Now() < deadline && admin(infra.replica_port, "SELECT has_database_privilege('" +
+                                                                 role + "', $1, 'CONNECT')")[0][0]
+                                       .as<bool>()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   for (int port : {infra.primary_port, infra.replica_port}) {
@@ -129,13 +124,12 @@ TEST_F(ServiceServerTest, HealthReturnsToServingWhenTheDatabaseComesBack) {
   EXPECT_EQ(poll_health("NOT_SERVING"), "NOT_SERVING") << process->Log();
   auto stub = ::ops::v1::Diagnostics::NewStub(channel_);
   ::ops::v1::GetServiceInfoResponse info;
-  EXPECT_EQ(stub->GetServiceInfo(Context().get(), ::ops::v1::GetServiceInfoRequest(), &info)
-                .error_code(),
-            grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(
+      stub->GetServiceInfo(Context().get(), ::ops::v1::GetServiceInfoRequest(), &info).error_code(),
+      grpc::StatusCode::UNAVAILABLE);
 
   // The outage ends: health comes back on its own, and so do calls.
-  pqxx::nontransaction(primary).exec("GRANT CONNECT ON DATABASE " + scratch.name() + " TO " +
-                                     role);
+  pqxx::nontransaction(primary).exec("GRANT CONNECT ON DATABASE " + scratch.name() + " TO " + role);
   EXPECT_EQ(poll_health("SERVING"), "SERVING") << process->Log();
   grpc::Status status =
       stub->GetServiceInfo(Context().get(), ::ops::v1::GetServiceInfoRequest(), &info);
@@ -179,8 +173,8 @@ TEST_F(ServiceServerTest, RouterSendsReadsToReplicaAndWritesToPrimary) {
   auto process = StartServing();
   auto stub = ::ops::v1::Diagnostics::NewStub(channel_);
   ::ops::v1::GetServiceInfoResponse info;
-  grpc::Status status = stub->GetServiceInfo(
-      Context().get(), ::ops::v1::GetServiceInfoRequest(), &info);
+  grpc::Status status =
+      stub->GetServiceInfo(Context().get(), ::ops::v1::GetServiceInfoRequest(), &info);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(info.service(), Service());
   ASSERT_EQ(info.nodes_size(), 2);
@@ -220,13 +214,12 @@ TEST_F(ServiceServerTest, CallersCanLoadTheDocumentedServiceConfig) {
   auto process = StartServing();
   grpc::ChannelArguments arguments;
   arguments.SetServiceConfigJSON(configs.at(Service()));
-  auto channel = grpc::CreateCustomChannel(
-      process->address(), grpc::InsecureChannelCredentials(), arguments);
+  auto channel =
+      grpc::CreateCustomChannel(process->address(), grpc::InsecureChannelCredentials(), arguments);
   auto stub = ::ops::v1::Diagnostics::NewStub(channel);
   ::ops::v1::GetServiceInfoResponse info;
   grpc::ClientContext context;  // No deadline of its own: the config's applies.
-  grpc::Status status =
-      stub->GetServiceInfo(&context, ::ops::v1::GetServiceInfoRequest(), &info);
+  grpc::Status status = stub->GetServiceInfo(&context, ::ops::v1::GetServiceInfoRequest(), &info);
   ASSERT_TRUE(status.ok()) << status.error_message();
   std::string applied = channel->GetServiceConfigJSON();
   EXPECT_NE(applied.find("retryPolicy"), std::string::npos) << applied;
@@ -368,8 +361,7 @@ TEST_F(ServiceServerTest, BadConfigStopsStartUpWithOneLineNamingTheVariable) {
     EXPECT_EQ(*exit_code, 2) << bad.variable;
     std::string log = process->Log();
     EXPECT_NE(log.find("config error: " + bad.variable), std::string::npos) << log;
-    EXPECT_EQ(log.find(env_["DB_PASSWORD"]), std::string::npos)
-        << "password leaked: " << log;
+    EXPECT_EQ(log.find(env_["DB_PASSWORD"]), std::string::npos) << "password leaked: " << log;
   }
 }
 
@@ -410,8 +402,7 @@ TEST_F(ServiceServerTest, MigratesOnStartAndRefusesToServeAfterDrift) {
   env_["DB_NAME"] = scratch.name();
   {
     auto process = StartServing();
-    EXPECT_NE(process->Log().find("schema up to date"), std::string::npos)
-        << process->Log();
+    EXPECT_NE(process->Log().find("schema up to date"), std::string::npos) << process->Log();
   }
   pqxx::connection connection(scratch.Conninfo());
   pqxx::work tx(connection);

@@ -36,10 +36,8 @@ class Certificates {
         "-out $1.csr 2>/dev/null; printf 'subjectAltName=%s\\n' \"$3\" > $1.ext; "
         "openssl x509 -req -in $1.csr -CA $2.pem -CAkey $2.key -CAcreateserial "
         "-days 1 -extfile $1.ext -out $1.pem 2>/dev/null; }; ",
-        "ca test-ca; ca rogue-ca; ",
-        "leaf server test-ca 'IP:127.0.0.1,DNS:localhost'; ",
-        "leaf client test-ca 'DNS:quest-client'; ",
-        "leaf rogue rogue-ca 'DNS:rogue-client'");
+        "ca test-ca; ca rogue-ca; ", "leaf server test-ca 'IP:127.0.0.1,DNS:localhost'; ",
+        "leaf client test-ca 'DNS:quest-client'; ", "leaf rogue rogue-ca 'DNS:rogue-client'");
     EXPECT_EQ(std::system(script.c_str()), 0) << "openssl failed";
   }
   std::string Path(const std::string& name) const { return dir_ + "/" + name; }
@@ -74,8 +72,7 @@ class TlsTest : public ::testing::Test {
     env["GRPC_TLS_KEY_FILE"] = certs_.Path("server.key");
     env["GRPC_TLS_CLIENT_CA_FILE"] = certs_.Path("test-ca.pem");
     auto process = ServiceProcess::Start(Binary(), env);
-    EXPECT_TRUE(process->WaitUntilServing(absl::Seconds(30),
-                                          TlsClient(certs_, "client")))
+    EXPECT_TRUE(process->WaitUntilServing(absl::Seconds(30), TlsClient(certs_, "client")))
         << process->Log();
     return process;
   }
@@ -84,8 +81,7 @@ class TlsTest : public ::testing::Test {
 
 TEST_F(TlsTest, MutualTlsAcceptsOnlyClientsWithACertificateFromTheCa) {
   auto process = Start("mtls");
-  EXPECT_EQ(HealthWith(process->address(), TlsClient(certs_, "client")),
-            "SERVING");
+  EXPECT_EQ(HealthWith(process->address(), TlsClient(certs_, "client")), "SERVING");
   EXPECT_NE(HealthWith(process->address(), TlsClient(certs_, "")), "SERVING")
       << "a client without a certificate got in";
   // A certificate from another CA: the server refuses the handshake.
@@ -93,17 +89,14 @@ TEST_F(TlsTest, MutualTlsAcceptsOnlyClientsWithACertificateFromTheCa) {
   rogue.pem_root_certs = certs_.Pem("test-ca.pem");
   rogue.pem_private_key = certs_.Pem("rogue.key");
   rogue.pem_cert_chain = certs_.Pem("rogue.pem");
-  EXPECT_NE(HealthWith(process->address(), grpc::SslCredentials(rogue)),
-            "SERVING");
-  EXPECT_NE(HealthWith(process->address(), grpc::InsecureChannelCredentials()),
-            "SERVING");
+  EXPECT_NE(HealthWith(process->address(), grpc::SslCredentials(rogue)), "SERVING");
+  EXPECT_NE(HealthWith(process->address(), grpc::InsecureChannelCredentials()), "SERVING");
 }
 
 TEST_F(TlsTest, ServerTlsEncryptsAndRefusesPlaintextClients) {
   auto process = Start("tls");
   EXPECT_EQ(HealthWith(process->address(), TlsClient(certs_, "")), "SERVING");
-  EXPECT_NE(HealthWith(process->address(), grpc::InsecureChannelCredentials()),
-            "SERVING");
+  EXPECT_NE(HealthWith(process->address(), grpc::InsecureChannelCredentials()), "SERVING");
 }
 
 }  // namespace

@@ -85,8 +85,7 @@ class ServiceFixture : public ::testing::Test {
                                                  absl::Duration timeout = absl::Seconds(10)) {
     auto context = std::make_unique<grpc::ClientContext>();
     if (!user.empty()) context->AddMetadata("x-user-id", user);
-    context->set_deadline(std::chrono::system_clock::now() +
-                          absl::ToChronoNanoseconds(timeout));
+    context->set_deadline(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(timeout));
     return context;
   }
 
@@ -117,7 +116,7 @@ class ServiceFixture : public ::testing::Test {
   // The envelopes in `database`'s outbox (e.g. "quest_db") about
   // `aggregate_id`, oldest first, read on the primary.
   static std::vector<::events::v1::EventEnvelope> OutboxEvents(const std::string& database,
-                                                              const std::string& aggregate_id) {
+                                                               const std::string& aggregate_id) {
     std::vector<::events::v1::EventEnvelope> events;
     for (const auto& row : QueryPrimary(
              database,

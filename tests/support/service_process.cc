@@ -21,8 +21,7 @@
 
 namespace qs::testing {
 
-std::map<std::string, std::string> ServiceProcess::DefaultEnv(
-    const std::string& service) {
+std::map<std::string, std::string> ServiceProcess::DefaultEnv(const std::string& service) {
   const TestInfra& infra = TestInfra::Get();
   return {
       {"DB_HOST", infra.host},
@@ -43,12 +42,12 @@ std::map<std::string, std::string> ServiceProcess::DefaultEnv(
   };
 }
 
-std::unique_ptr<ServiceProcess> ServiceProcess::Start(
-    const std::string& binary, std::map<std::string, std::string> env) {
+std::unique_ptr<ServiceProcess> ServiceProcess::Start(const std::string& binary,
+                                                      std::map<std::string, std::string> env) {
   const char* tmp = std::getenv("TEST_TMPDIR");
   static int counter = 0;
-  std::string log_path = absl::StrCat(tmp ? tmp : "/tmp", "/service-",
-                                      getpid(), "-", counter++, ".log");
+  std::string log_path =
+      absl::StrCat(tmp ? tmp : "/tmp", "/service-", getpid(), "-", counter++, ".log");
   std::vector<std::string> entries;
   for (const auto& [key, value] : env) entries.push_back(key + "=" + value);
   std::vector<char*> envp;
@@ -68,11 +67,9 @@ std::unique_ptr<ServiceProcess> ServiceProcess::Start(
     execve(binary.c_str(), argv, envp.data());
     _exit(127);
   }
-  std::string address = env.count("GRPC_LISTEN_ADDRESS")
-                            ? env["GRPC_LISTEN_ADDRESS"]
-                            : std::string();
-  return std::unique_ptr<ServiceProcess>(
-      new ServiceProcess(pid, address, log_path));
+  std::string address =
+      env.count("GRPC_LISTEN_ADDRESS") ? env["GRPC_LISTEN_ADDRESS"] : std::string();
+  return std::unique_ptr<ServiceProcess>(new ServiceProcess(pid, address, log_path));
 }
 
 ServiceProcess::~ServiceProcess() {
@@ -83,8 +80,7 @@ ServiceProcess::~ServiceProcess() {
 }
 
 std::shared_ptr<grpc::Channel> FastReconnectChannel(
-    const std::string& address,
-    std::shared_ptr<grpc::ChannelCredentials> credentials) {
+    const std::string& address, std::shared_ptr<grpc::ChannelCredentials> credentials) {
   grpc::ChannelArguments arguments;
   // The default backoff (1 s, growing) would dominate a test that polls a
   // server which is still starting. (Not MIN_RECONNECT_BACKOFF: gRPC also
@@ -97,9 +93,8 @@ std::shared_ptr<grpc::Channel> FastReconnectChannel(
   return grpc::CreateCustomChannel(address, credentials, arguments);
 }
 
-bool ServiceProcess::WaitUntilServing(
-    absl::Duration timeout,
-    std::shared_ptr<grpc::ChannelCredentials> credentials) {
+bool ServiceProcess::WaitUntilServing(absl::Duration timeout,
+                                      std::shared_ptr<grpc::ChannelCredentials> credentials) {
   if (!credentials) credentials = grpc::InsecureChannelCredentials();
   absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
@@ -138,19 +133,16 @@ std::string ServiceProcess::Log() const {
   return contents.str();
 }
 
-std::string CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
-                        const std::string& service) {
+std::string CheckHealth(const std::shared_ptr<grpc::Channel>& channel, const std::string& service) {
   auto stub = grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::milliseconds(500));
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
   grpc::health::v1::HealthCheckRequest request;
   request.set_service(service);
   grpc::health::v1::HealthCheckResponse response;
   grpc::Status status = stub->Check(&context, request, &response);
   if (!status.ok()) return absl::StrCat("error:", status.error_code());
-  return grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
-      response.status());
+  return grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status());
 }
 
 }  // namespace qs::testing

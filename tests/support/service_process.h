@@ -27,8 +27,8 @@ namespace qs::testing {
 class ServiceProcess {
  public:
   // Starts `binary` with exactly `env` as its environment.
-  static std::unique_ptr<ServiceProcess> Start(
-      const std::string& binary, std::map<std::string, std::string> env);
+  static std::unique_ptr<ServiceProcess> Start(const std::string& binary,
+                                               std::map<std::string, std::string> env);
   ~ServiceProcess();
 
   // The environment of a service against the test databases, plaintext,
@@ -40,8 +40,7 @@ class ServiceProcess {
 
   // Polls grpc.health.v1.Health/Check("") until SERVING or the timeout.
   bool WaitUntilServing(absl::Duration timeout,
-                        std::shared_ptr<grpc::ChannelCredentials> credentials =
-                            nullptr);
+                        std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
   void Signal(int signal);
   // The exit code, or nullopt when still running at the timeout (or killed
@@ -66,8 +65,7 @@ class ServiceProcess {
 // A channel that retries connecting every 20-100 ms (servers under test
 // start and stop often).
 std::shared_ptr<grpc::Channel> FastReconnectChannel(
-    const std::string& address,
-    std::shared_ptr<grpc::ChannelCredentials> credentials);
+    const std::string& address, std::shared_ptr<grpc::ChannelCredentials> credentials);
 
 // Health status of `service` ("" = the whole server) at `address`:
 // "SERVING", "NOT_SERVING", or the gRPC error code name.

@@ -83,8 +83,7 @@ config::DbConfig TestInfra::ServiceDbConfig(const std::string& service) const {
   return db;
 }
 
-std::string TestInfra::AdminConnectionString(int port,
-                                             const std::string& database) const {
+std::string TestInfra::AdminConnectionString(int port, const std::string& database) const {
   config::DbConfig admin;
   admin.name = database;
   admin.user = admin_user;
@@ -98,15 +97,13 @@ ScratchDatabase::ScratchDatabase(const std::string& service)
   const TestInfra& infra = TestInfra::Get();
   pqxx::connection admin(infra.AdminConnectionString(infra.primary_port, "postgres"));
   pqxx::nontransaction tx(admin);
-  tx.exec("CREATE DATABASE " + tx.quote_name(name_) + " OWNER " +
-          tx.quote_name(service + "_svc"));
+  tx.exec("CREATE DATABASE " + tx.quote_name(name_) + " OWNER " + tx.quote_name(service + "_svc"));
 }
 
 ScratchDatabase::~ScratchDatabase() {
   try {
     const TestInfra& infra = TestInfra::Get();
-    pqxx::connection admin(
-        infra.AdminConnectionString(infra.primary_port, "postgres"));
+    pqxx::connection admin(infra.AdminConnectionString(infra.primary_port, "postgres"));
     pqxx::nontransaction tx(admin);
     tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(name_) + " WITH (FORCE)");
   } catch (const std::exception& e) {
@@ -127,17 +124,17 @@ std::string ScratchDatabase::Conninfo() const {
 
 std::string ScratchDatabase::Url() const {
   config::DbConfig db = Config();
-  return absl::StrCat("postgres://", db.user, ":", db.password, "@", db.host, ":",
-                      db.port, "/", db.name);
+  return absl::StrCat("postgres://", db.user, ":", db.password, "@", db.host, ":", db.port, "/",
+                      db.name);
 }
 
 int CountBackends(const std::string& application_name) {
   const TestInfra& infra = TestInfra::Get();
   pqxx::connection admin(infra.AdminConnectionString(infra.primary_port, "postgres"));
   pqxx::nontransaction tx(admin);
-  return tx.exec_params1(
-               "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
-               application_name)[0]
+  return tx
+      .exec_params1("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+                    application_name)[0]
       .as<int>();
 }
 

@@ -2,16 +2,15 @@
 // retries replay its response, failures store nothing, races run it once.
 #include "common/api/idempotency.h"
 
-#include "common/migrate/migration_set.h"
-#include "common/migrate/migrator.h"
-#include "pqxx/pqxx"
-
 #include <atomic>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/migrate/migration_set.h"
+#include "common/migrate/migrator.h"
 #include "gtest/gtest.h"
+#include "pqxx/pqxx"
 #include "proto/ops/v1/diagnostics.pb.h"
 #include "tests/support/test_infra.h"
 
@@ -33,15 +32,15 @@ class IdempotencyTest : public ::testing::Test {
     EXPECT_TRUE(applied.ok()) << applied.status();
     pqxx::connection connection(scratch->Conninfo());
     pqxx::work tx(connection);
-    tx.exec("CREATE TABLE idempotency_effects (id uuid PRIMARY KEY DEFAULT "
-            "gen_random_uuid(), label text NOT NULL)");
+    tx.exec(
+        "CREATE TABLE idempotency_effects (id uuid PRIMARY KEY DEFAULT "
+        "gen_random_uuid(), label text NOT NULL)");
     tx.commit();
     return scratch;
   }
 
   // The mutation under test: inserts one effect row, answers with its id.
-  absl::StatusOr<GetServiceInfoResponse> Mutate(db::WriteTx& tx,
-                                                const std::string& label) {
+  absl::StatusOr<GetServiceInfoResponse> Mutate(db::WriteTx& tx, const std::string& label) {
     ++runs_;
     GetServiceInfoResponse response;
     response.set_service(tx.Query("INSERT INTO idempotency_effects (label) "
@@ -62,8 +61,7 @@ class IdempotencyTest : public ::testing::Test {
 
   int64_t Effects(const std::string& label) {
     return *db_.ReadFromPrimary([&](db::ReadTx& tx) -> absl::StatusOr<int64_t> {
-      return tx.Query("SELECT count(*) FROM idempotency_effects WHERE label = $1",
-                      label)[0][0]
+      return tx.Query("SELECT count(*) FROM idempotency_effects WHERE label = $1", label)[0][0]
           .as<int64_t>();
     });
   }
@@ -147,8 +145,7 @@ TEST_F(IdempotencyTest, ConcurrentRetriesRunTheMutationOnce) {
 
 TEST_F(IdempotencyTest, RequestIdIsValidated) {
   ProbeRequest request;
-  for (const std::string& bad : {std::string(), std::string(129, 'x'),
-                                 std::string("has space")}) {
+  for (const std::string& bad : {std::string(), std::string(129, 'x'), std::string("has space")}) {
     auto response = Call("scope-v", bad, request, "never");
     EXPECT_EQ(response.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_EQ(response.status().message().rfind("request_id:", 0), 0u);

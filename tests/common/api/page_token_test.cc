@@ -12,8 +12,7 @@ constexpr char kKey[] = "0123456789abcdef-page-token-key";
 void ExpectRejected(const absl::StatusOr<std::string>& decoded) {
   ASSERT_FALSE(decoded.ok());
   EXPECT_EQ(decoded.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(decoded.status().message().rfind("page_token: ", 0), 0u)
-      << decoded.status();
+  EXPECT_EQ(decoded.status().message().rfind("page_token: ", 0), 0u) << decoded.status();
 }
 
 TEST(PageTokenTest, RoundTripsTheCursor) {
@@ -29,8 +28,7 @@ TEST(PageTokenTest, RoundTripsTheCursor) {
 }
 
 TEST(PageTokenTest, RejectsShortKeys) {
-  EXPECT_EQ(PageTokenCodec::Create("short").status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(PageTokenCodec::Create("short").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(PageTokenTest, RejectsATokenFromAnotherListing) {

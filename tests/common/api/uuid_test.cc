@@ -13,12 +13,10 @@ TEST(UuidTest, AcceptsCanonicalFormInEitherCase) {
 }
 
 TEST(UuidTest, RejectsEverythingElse) {
-  for (const char* bad : {"", "3f0c5a8e9d1b4c7e8a412b6f0e9d7c13",
-                          "3f0c5a8e-9d1b-4c7e-8a41-2b6f0e9d7c1",
-                          "3f0c5a8e-9d1b-4c7e-8a41-2b6f0e9d7c133",
-                          "3f0c5a8e-9d1b-4c7e-8a41_2b6f0e9d7c13",
-                          "{3f0c5a8e-9d1b-4c7e-8a41-2b6f0e9d7c1}",
-                          "zf0c5a8e-9d1b-4c7e-8a41-2b6f0e9d7c13"}) {
+  for (const char* bad :
+       {"", "3f0c5a8e9d1b4c7e8a412b6f0e9d7c13", "3f0c5a8e-9d1b-4c7e-8a41-2b6f0e9d7c1",
+        "3f0c5a8e-9d1b-4c7e-8a41-2b6f0e9d7c133", "3f0c5a8e-9d1b-4c7e-8a41_2b6f0e9d7c13",
+        "{3f0c5a8e-9d1b-4c7e-8a41-2b6f0e9d7c1}", "zf0c5a8e-9d1b-4c7e-8a41-2b6f0e9d7c13"}) {
     EXPECT_FALSE(IsUuid(bad)) << bad;
   }
 }

@@ -56,8 +56,8 @@ TEST(ValidationTest, PageSize) {
 
 TEST(ValidationTest, FirstErrorReturnsTheFirstFailure) {
   EXPECT_TRUE(FirstError({absl::OkStatus(), absl::OkStatus()}).ok());
-  absl::Status first = FirstError({absl::OkStatus(), RequireNonEmpty("title", ""),
-                                   RequireUuid("id", "x")});
+  absl::Status first =
+      FirstError({absl::OkStatus(), RequireNonEmpty("title", ""), RequireUuid("id", "x")});
   ExpectInvalid(first, "title");
 }
 

@@ -8,9 +8,7 @@
 namespace qs {
 namespace {
 
-absl::Status FailIf(bool fail) {
-  return fail ? absl::NotFoundError("missing") : absl::OkStatus();
-}
+absl::Status FailIf(bool fail) { return fail ? absl::NotFoundError("missing") : absl::OkStatus(); }
 
 absl::StatusOr<std::unique_ptr<int>> MakeIf(bool ok, int value) {
   if (!ok) return absl::InvalidArgumentError("value: bad");

@@ -64,8 +64,7 @@ TEST(DbConfigTest, ReadsEveryVariable) {
 }
 
 TEST(DbConfigTest, ReadHostAndPortDefaultToTheWriteNode) {
-  absl::StatusOr<DbConfig> config =
-      LoadWith({{"DB_HOST", "primary.db"}, {"DB_PORT", "7000"}});
+  absl::StatusOr<DbConfig> config = LoadWith({{"DB_HOST", "primary.db"}, {"DB_PORT", "7000"}});
   ASSERT_TRUE(config.ok());
   EXPECT_EQ(config->read_host, "primary.db");
   EXPECT_EQ(config->read_port, 7000);
@@ -113,8 +112,8 @@ TEST(DbConfigTest, RejectsBadHostSyntax) {
 }
 
 TEST(DbConfigTest, AcceptsEveryHostForm) {
-  for (const char* host : {"localhost", "db-1.prod.example.com", "127.0.0.1",
-                           "::1", "[::1]", "fe80::1", "/var/run/postgresql"}) {
+  for (const char* host : {"localhost", "db-1.prod.example.com", "127.0.0.1", "::1", "[::1]",
+                           "fe80::1", "/var/run/postgresql"}) {
     EXPECT_TRUE(IsValidHost(host)) << host;
   }
 }
@@ -132,16 +131,14 @@ TEST(DbConfigTest, PasswordIsQuotedForLibpqAndNeverDescribed) {
   absl::StatusOr<DbConfig> config = LoadWith({{"DB_PASSWORD", "it's a \\secret"}});
   ASSERT_TRUE(config.ok());
   std::string conninfo = config->ConnectionString("h", 1, "app");
-  EXPECT_NE(conninfo.find("password='it\\'s a \\\\secret'"), std::string::npos)
-      << conninfo;
+  EXPECT_NE(conninfo.find("password='it\\'s a \\\\secret'"), std::string::npos) << conninfo;
   EXPECT_EQ(config->Describe().find("secret"), std::string::npos);
 }
 
 TEST(DbConfigTest, ConnectTimeoutRoundsUpToLibpqSeconds) {
   absl::StatusOr<DbConfig> config = LoadWith({{"DB_CONNECT_TIMEOUT_MS", "2500"}});
   ASSERT_TRUE(config.ok());
-  EXPECT_NE(config->ConnectionString("h", 1, "a").find("connect_timeout=3"),
-            std::string::npos);
+  EXPECT_NE(config->ConnectionString("h", 1, "a").find("connect_timeout=3"), std::string::npos);
 }
 
 }  // namespace

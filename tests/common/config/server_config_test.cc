@@ -24,13 +24,11 @@ absl::StatusOr<ServerConfig> LoadWith(std::map<std::string, std::string> values)
   return LoadServerConfig(MapEnv(values), 50051);
 }
 
-void ExpectRejected(std::map<std::string, std::string> values,
-                    const std::string& variable) {
+void ExpectRejected(std::map<std::string, std::string> values, const std::string& variable) {
   absl::StatusOr<ServerConfig> config = LoadWith(values);
   ASSERT_FALSE(config.ok()) << variable;
   EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(config.status().message().rfind(variable + ":", 0), 0u)
-      << config.status();
+  EXPECT_EQ(config.status().message().rfind(variable + ":", 0), 0u) << config.status();
 }
 
 TEST(ServerConfigTest, DefaultsAreTlsOnTheServicePort) {
@@ -49,8 +47,8 @@ TEST(ServerConfigTest, DefaultsAreTlsOnTheServicePort) {
 
 TEST(ServerConfigTest, PlaintextOnlyWhenChosen) {
   ExpectRejected({}, "GRPC_TLS_CERT_FILE");  // tls by default needs a cert.
-  absl::StatusOr<ServerConfig> config = LoadWith(
-      {{"GRPC_TLS_MODE", "plaintext"}, {"GRPC_LISTEN_ADDRESS", "[::]:6000"}});
+  absl::StatusOr<ServerConfig> config =
+      LoadWith({{"GRPC_TLS_MODE", "plaintext"}, {"GRPC_LISTEN_ADDRESS", "[::]:6000"}});
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->tls.mode, TlsMode::kPlaintext);
   EXPECT_EQ(config->listen_address, "[::]:6000");
@@ -58,9 +56,8 @@ TEST(ServerConfigTest, PlaintextOnlyWhenChosen) {
 
 TEST(ServerConfigTest, MutualTlsNeedsAClientCa) {
   std::string cert = WriteTempFile("c.pem");
-  std::map<std::string, std::string> values = {{"GRPC_TLS_MODE", "mtls"},
-                                               {"GRPC_TLS_CERT_FILE", cert},
-                                               {"GRPC_TLS_KEY_FILE", cert}};
+  std::map<std::string, std::string> values = {
+      {"GRPC_TLS_MODE", "mtls"}, {"GRPC_TLS_CERT_FILE", cert}, {"GRPC_TLS_KEY_FILE", cert}};
   ExpectRejected(values, "GRPC_TLS_CLIENT_CA_FILE");
   values["GRPC_TLS_CLIENT_CA_FILE"] = "/nonexistent/ca.pem";
   ExpectRejected(values, "GRPC_TLS_CLIENT_CA_FILE");

@@ -30,8 +30,7 @@ TEST(ConnectionPoolRestartTest, RecoversAfterPrimaryRestart) {
   absl::StatusOr<int> before = WritePid(db);
   ASSERT_TRUE(before.ok()) << before.status();
 
-  ASSERT_EQ(std::system(infra.restart_primary_command.c_str()), 0)
-      << infra.restart_primary_command;
+  ASSERT_EQ(std::system(infra.restart_primary_command.c_str()), 0) << infra.restart_primary_command;
 
   // The first call after the restart already succeeds: the pool finds the
   // closed connections before lending them.

@@ -55,8 +55,7 @@ int BackendPid(PooledConnection& lease) {
 TEST(ConnectionPoolTest, KeepsMinConnectionsWarm) {
   const std::string name = UniqueName("min");
   ConnectionPool pool(OptionsFor(name, 3, 10));
-  EXPECT_TRUE(Eventually([&] { return CountBackends(name) == 3; },
-                         absl::Seconds(5)));
+  EXPECT_TRUE(Eventually([&] { return CountBackends(name) == 3; }, absl::Seconds(5)));
   EXPECT_EQ(pool.Stats().idle, 3);
   EXPECT_EQ(pool.Stats().in_use, 0);
 }
@@ -138,8 +137,7 @@ TEST(ConnectionPoolTest, ClosesIdleConnectionsAboveMinAfterIdleTimeout) {
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(CountBackends(name), 8);
   // ...but soon after it, down to min.
-  EXPECT_TRUE(Eventually([&] { return CountBackends(name) == 2; },
-                         absl::Seconds(3)));
+  EXPECT_TRUE(Eventually([&] { return CountBackends(name) == 2; }, absl::Seconds(3)));
   EXPECT_EQ(pool.Stats().idle, 2);
 }
 
@@ -157,8 +155,7 @@ TEST(ConnectionPoolTest, AcquireFailsAfterTimeoutWhenAllBusy) {
   absl::Duration waited = absl::Now() - start;
   ASSERT_FALSE(third.ok());
   EXPECT_EQ(third.status().code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_NE(third.status().message().find("exhausted"), std::string::npos)
-      << third.status();
+  EXPECT_NE(third.status().message().find("exhausted"), std::string::npos) << third.status();
   EXPECT_GE(waited, absl::Milliseconds(650));
   EXPECT_LT(waited, absl::Milliseconds(2000));
 }
@@ -186,8 +183,8 @@ TEST(ConnectionPoolTest, UnreachableServerGivesUnavailableWithinConnectTimeout) 
   options.name = UniqueName("unreachable");
   config::DbConfig db = TestInfra::Get().ServiceDbConfig("quest");
   db.connect_timeout = absl::Seconds(2);
-  options.conninfo = db.ConnectionString(
-      "127.0.0.1", qs::testing::FreeLoopbackPort(), options.name);
+  options.conninfo =
+      db.ConnectionString("127.0.0.1", qs::testing::FreeLoopbackPort(), options.name);
   options.min_connections = 0;
   options.max_connections = 2;
   options.acquire_timeout = absl::Seconds(2);
@@ -205,13 +202,11 @@ TEST(ConnectionPoolTest, UnreachableServerGivesUnavailableWithinConnectTimeout) 
 TEST(ConnectionPoolTest, ReplacesConnectionsKilledByPgTerminateBackend) {
   const std::string name = UniqueName("terminate");
   ConnectionPool pool(OptionsFor(name, 3, 5));
-  ASSERT_TRUE(Eventually([&] { return CountBackends(name) == 3; },
-                         absl::Seconds(5)));
+  ASSERT_TRUE(Eventually([&] { return CountBackends(name) == 3; }, absl::Seconds(5)));
   std::set<int> old_pids;
   {
     const TestInfra& infra = TestInfra::Get();
-    pqxx::connection admin(
-        infra.AdminConnectionString(infra.primary_port, "postgres"));
+    pqxx::connection admin(infra.AdminConnectionString(infra.primary_port, "postgres"));
     pqxx::nontransaction tx(admin);
     pqxx::result killed = tx.exec_params(
         "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -230,8 +225,7 @@ TEST(ConnectionPoolTest, ReplacesConnectionsKilledByPgTerminateBackend) {
     ASSERT_NO_THROW(pid = BackendPid(*lease));
     EXPECT_EQ(old_pids.count(pid), 0u);
   }
-  EXPECT_TRUE(Eventually([&] { return CountBackends(name) == 3; },
-                         absl::Seconds(5)));
+  EXPECT_TRUE(Eventually([&] { return CountBackends(name) == 3; }, absl::Seconds(5)));
 }
 
 TEST(ConnectionPoolTest, BrokenLeaseIsDiscardedNotReused) {

@@ -23,7 +23,8 @@ class DatabaseTest : public ::testing::Test {
                               " (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),"
                               " name text UNIQUE NOT NULL CHECK (name <> ''))");
                      return absl::OkStatus();
-                   }).ok());
+                   })
+                    .ok());
   }
   void TearDown() override {
     (void)db_.Write([&](WriteTx& tx) -> absl::Status {
@@ -58,12 +59,13 @@ int TerminateBackends(int port, const std::string& application_name) {
   pqxx::nontransaction tx(admin);
   // MATERIALIZED: the filter must run before the terminations, never the
   // planner's choice of order (which could end every backend of the node).
-  return tx.exec_params1(
-               "WITH targets AS MATERIALIZED ("
-               "  SELECT pid FROM pg_stat_activity"
-               "  WHERE application_name = $1 AND pid <> pg_backend_pid()) "
-               "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) FROM targets",
-               application_name)[0]
+  return tx
+      .exec_params1(
+          "WITH targets AS MATERIALIZED ("
+          "  SELECT pid FROM pg_stat_activity"
+          "  WHERE application_name = $1 AND pid <> pg_backend_pid()) "
+          "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) FROM targets",
+          application_name)[0]
       .as<int>();
 }
 
@@ -78,10 +80,9 @@ TEST_F(DatabaseTest, ReadsLandOnTheReplica) {
 }
 
 TEST_F(DatabaseTest, WritesLandOnThePrimary) {
-  absl::StatusOr<bool> in_recovery =
-      db_.Write([](WriteTx& tx) -> absl::StatusOr<bool> {
-        return tx.Query("SELECT pg_is_in_recovery()")[0][0].as<bool>();
-      });
+  absl::StatusOr<bool> in_recovery = db_.Write([](WriteTx& tx) -> absl::StatusOr<bool> {
+    return tx.Query("SELECT pg_is_in_recovery()")[0][0].as<bool>();
+  });
   ASSERT_TRUE(in_recovery.ok()) << in_recovery.status();
   EXPECT_FALSE(*in_recovery);
   absl::StatusOr<bool> primary_read = db_.ReadFromPrimary(InRecovery);
@@ -124,10 +125,9 @@ TEST_F(DatabaseTest, CommittedWriteBecomesVisibleOnTheReplica) {
   int64_t seen = 0;
   while (absl::Now() < deadline && seen == 0) {
     // Until the replica has replayed CREATE TABLE the table is unknown there.
-    absl::StatusOr<int64_t> count =
-        db_.Read([&](ReadTx& tx) -> absl::StatusOr<int64_t> {
-          return tx.Query("SELECT count(*) FROM " + table_)[0][0].as<int64_t>();
-        });
+    absl::StatusOr<int64_t> count = db_.Read([&](ReadTx& tx) -> absl::StatusOr<int64_t> {
+      return tx.Query("SELECT count(*) FROM " + table_)[0][0].as<int64_t>();
+    });
     seen = count.ok() ? *count : 0;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -236,8 +236,7 @@ TEST_F(DatabaseTest, AWriteIsNotRetriedWhenItsConnectionIsLost) {
                 }).ok());
   auto counter = [&]() -> int {
     absl::StatusOr<int> value = db_.ReadFromPrimary([&](ReadTx& tx) -> absl::StatusOr<int> {
-      return tx.Query("SELECT counter FROM " + table_ + " WHERE name = 'counter'")[0][0]
-          .as<int>();
+      return tx.Query("SELECT counter FROM " + table_ + " WHERE name = 'counter'")[0][0].as<int>();
     });
     EXPECT_TRUE(value.ok()) << value.status();
     return value.ok() ? *value : -1;

@@ -10,8 +10,7 @@ namespace qs::db {
 namespace {
 
 absl::StatusCode CodeFor(const std::string& sqlstate) {
-  return StatusFromDbException(pqxx::sql_error("boom", "SELECT 1", sqlstate.c_str()),
-                               "test")
+  return StatusFromDbException(pqxx::sql_error("boom", "SELECT 1", sqlstate.c_str()), "test")
       .code();
 }
 
@@ -33,8 +32,7 @@ TEST(DbErrorTest, MapsSqlStatesToCanonicalCodes) {
 }
 
 TEST(DbErrorTest, ConnectionFailuresAreUnavailable) {
-  absl::Status lost =
-      StatusFromDbException(pqxx::broken_connection("server closed"), "read");
+  absl::Status lost = StatusFromDbException(pqxx::broken_connection("server closed"), "read");
   EXPECT_EQ(lost.code(), absl::StatusCode::kUnavailable);
   EXPECT_NE(lost.message().find("read"), std::string::npos);
   EXPECT_TRUE(IsConnectionLost(pqxx::broken_connection("x")));
@@ -42,8 +40,7 @@ TEST(DbErrorTest, ConnectionFailuresAreUnavailable) {
   EXPECT_FALSE(IsConnectionLost(pqxx::sql_error("x", "q", "23505")));
   EXPECT_EQ(StatusFromDbException(pqxx::in_doubt_error("?"), "commit").code(),
             absl::StatusCode::kUnavailable);
-  EXPECT_EQ(StatusFromDbException(pqxx::too_many_connections("full"), "open")
-                .code(),
+  EXPECT_EQ(StatusFromDbException(pqxx::too_many_connections("full"), "open").code(),
             absl::StatusCode::kResourceExhausted);
 }
 

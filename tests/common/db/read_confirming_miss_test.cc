@@ -23,7 +23,8 @@ class ReadConfirmingMissTest : public ::testing::Test {
     ASSERT_TRUE(db_.Write([&](WriteTx& tx) -> absl::Status {
                      tx.Query("CREATE TABLE " + table_ + " (id int PRIMARY KEY)");
                      return absl::OkStatus();
-                   }).ok());
+                   })
+                    .ok());
     // The replica has the (empty) table before replay stops.
     const absl::Time deadline = absl::Now() + absl::Seconds(10);
     while (!absl::IsNotFound(Find(1, /*on_replica=*/true).status())) {
@@ -68,7 +69,8 @@ class ReadConfirmingMissTest : public ::testing::Test {
     ASSERT_TRUE(db_.Write([&](WriteTx& tx) -> absl::Status {
                      tx.Query("INSERT INTO " + table_ + " VALUES ($1)", id);
                      return absl::OkStatus();
-                   }).ok());
+                   })
+                    .ok());
   }
 
   Database db_{TestInfra::Get().ServiceDbConfig("quest"), "confirm-miss-test"};

@@ -47,11 +47,10 @@ TEST(RowMappingTest, SqlHelpersAgreeWithPostgres) {
   pqxx::nontransaction tx(connection);
   const int64_t micros = 1'700'000'000'123'456;
   // Microseconds -> timestamptz -> microseconds is exact.
-  pqxx::row row = tx.exec_params1(
-      absl::StrCat("SELECT ", MicrosSql(TimestampSql("$1")), ", ",
-                   MicrosOrZeroSql("NULL::timestamptz"), ", ", MicrosSql("NULL::timestamptz"),
-                   " IS NULL"),
-      micros);
+  pqxx::row row = tx.exec_params1(absl::StrCat("SELECT ", MicrosSql(TimestampSql("$1")), ", ",
+                                               MicrosOrZeroSql("NULL::timestamptz"), ", ",
+                                               MicrosSql("NULL::timestamptz"), " IS NULL"),
+                                  micros);
   EXPECT_EQ(row[0].as<int64_t>(), micros);
   EXPECT_EQ(row[1].as<int64_t>(), 0);
   EXPECT_TRUE(row[2].as<bool>());
@@ -61,9 +60,9 @@ TEST(RowMappingTest, SqlHelpersAgreeWithPostgres) {
   EXPECT_EQ(ParseArrayLiteral(array[0].c_str()), (std::vector<std::string>{"x", "y-1"}));
   EXPECT_EQ(array[1].as<int>(), 2);
   // Milliseconds since a time 1.5 s ago, by the database clock.
-  const int64_t elapsed = tx.exec1(absl::StrCat("SELECT ", MillisSinceSql(
-                                                    "clock_timestamp() - interval '1500 ms'")))[0]
-                              .as<int64_t>();
+  const int64_t elapsed =
+      tx.exec1(absl::StrCat("SELECT ", MillisSinceSql("clock_timestamp() - interval '1500 ms'")))[0]
+          .as<int64_t>();
   EXPECT_GE(elapsed, 1500);
   EXPECT_LT(elapsed, 2500);
 }

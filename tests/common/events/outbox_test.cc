@@ -35,9 +35,10 @@ class OutboxTest : public ::testing::Test {
   pqxx::result Rows(const std::string& aggregate_id) {
     pqxx::connection connection(scratch_.Conninfo());
     return pqxx::nontransaction(connection)
-        .exec_params("SELECT id::text, type, aggregate_id::text, envelope, published_at IS NULL "
-                     "FROM outbox_events WHERE aggregate_id = $1 ORDER BY created_at",
-                     aggregate_id);
+        .exec_params(
+            "SELECT id::text, type, aggregate_id::text, envelope, published_at IS NULL "
+            "FROM outbox_events WHERE aggregate_id = $1 ORDER BY created_at",
+            aggregate_id);
   }
 
   static google::protobuf::StringValue Payload(const std::string& text) {
@@ -105,11 +106,13 @@ TEST_F(OutboxTest, ACommittedChangeLeavesOneEnvelopeThatSaysWhatHappened) {
 }
 
 TEST_F(OutboxTest, EventsOfOneChangeGetTheirOwnIdsInOrder) {
-  ASSERT_TRUE(database_.Write([&](db::WriteTx& tx) -> absl::Status {
-                  AppendEvent(tx, "quest", aggregate_, Payload("first"));
-                  AppendEvent(tx, "quest", aggregate_, Payload("second"));
-                  return absl::OkStatus();
-                }).ok());
+  ASSERT_TRUE(database_
+                  .Write([&](db::WriteTx& tx) -> absl::Status {
+                    AppendEvent(tx, "quest", aggregate_, Payload("first"));
+                    AppendEvent(tx, "quest", aggregate_, Payload("second"));
+                    return absl::OkStatus();
+                  })
+                  .ok());
   pqxx::result rows = Rows(aggregate_);
   ASSERT_EQ(rows.size(), 2u);
   std::vector<std::string> values;

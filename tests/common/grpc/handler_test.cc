@@ -24,7 +24,7 @@ class FakeDiagnostics final : public ::ops::v1::Diagnostics::Service {
   bool use_status_body = false;
 
   grpc::Status GetServiceInfo(grpc::ServerContext* context, const ::ops::v1::GetServiceInfoRequest*,
-                        ::ops::v1::GetServiceInfoResponse* response) override {
+                              ::ops::v1::GetServiceInfoResponse* response) override {
     if (use_status_body) {
       return HandleAsUser(*context, response, [&](const std::string& user) -> absl::Status {
         seen_user = user;
@@ -32,14 +32,15 @@ class FakeDiagnostics final : public ::ops::v1::Diagnostics::Service {
         return fail_with;
       });
     }
-    return HandleAsUser(*context, response,
-                        [&](const std::string& user) -> absl::StatusOr<::ops::v1::GetServiceInfoResponse> {
-                          seen_user = user;
-                          if (!fail_with.ok()) return fail_with;
-                          ::ops::v1::GetServiceInfoResponse out;
-                          out.set_service("from the body");
-                          return out;
-                        });
+    return HandleAsUser(
+        *context, response,
+        [&](const std::string& user) -> absl::StatusOr<::ops::v1::GetServiceInfoResponse> {
+          seen_user = user;
+          if (!fail_with.ok()) return fail_with;
+          ::ops::v1::GetServiceInfoResponse out;
+          out.set_service("from the body");
+          return out;
+        });
   }
 };
 

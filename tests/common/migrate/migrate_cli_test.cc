@@ -22,8 +22,8 @@ struct Outcome {
 };
 
 Outcome Migrate(const std::string& arguments, const std::string& env = "") {
-  std::string command = absl::StrCat("env -i ", env, " ", std::getenv("MIGRATE_BINARY"),
-                                     " ", arguments, " 2>&1");
+  std::string command =
+      absl::StrCat("env -i ", env, " ", std::getenv("MIGRATE_BINARY"), " ", arguments, " 2>&1");
   FILE* pipe = popen(command.c_str(), "r");
   std::string output;
   std::array<char, 4096> buffer;
@@ -38,12 +38,13 @@ TEST(MigrateCliTest, RunStatusRevertThroughTheCommand) {
   Outcome status = Migrate("status " + url);
   EXPECT_EQ(status.exit_code, 0) << status.output;
   EXPECT_NE(status.output.find("pending  20261125000000_create_idempotency_keys"),
-            std::string::npos) << status.output;
+            std::string::npos)
+      << status.output;
 
   Outcome run = Migrate("run " + url);
   EXPECT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_NE(run.output.find("applied  20261125000000_create_idempotency_keys"),
-            std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("applied  20261125000000_create_idempotency_keys"), std::string::npos)
+      << run.output;
   EXPECT_NE(Migrate("run " + url).output.find("nothing to apply"), std::string::npos);
 
   Outcome revert = Migrate("revert " + url);
@@ -81,15 +82,14 @@ TEST(MigrateCliTest, BadUrlIsOneLineWithoutThePassword) {
   Outcome outcome = Migrate("run --database-url=mysql://u:hunter2secret@h/db");
   EXPECT_EQ(outcome.exit_code, 2);
   EXPECT_EQ(outcome.output.find("hunter2secret"), std::string::npos) << outcome.output;
-  EXPECT_EQ(std::count(outcome.output.begin(), outcome.output.end(), '\n'), 1)
-      << outcome.output;
+  EXPECT_EQ(std::count(outcome.output.begin(), outcome.output.end(), '\n'), 1) << outcome.output;
 }
 
 TEST(MigrateCliTest, UnreachableServerFailsWithinTheConnectTimeout) {
   absl::Time start = absl::Now();
-  Outcome outcome = Migrate(absl::StrCat(
-      "run --database-url=postgres://quest_svc:hunter2secret@127.0.0.1:",
-      qs::testing::FreeLoopbackPort(), "/quest_db"));
+  Outcome outcome =
+      Migrate(absl::StrCat("run --database-url=postgres://quest_svc:hunter2secret@127.0.0.1:",
+                           qs::testing::FreeLoopbackPort(), "/quest_db"));
   EXPECT_EQ(outcome.exit_code, 1) << outcome.output;
   EXPECT_LT(absl::Now() - start, absl::Seconds(20));
   EXPECT_EQ(outcome.output.find("hunter2secret"), std::string::npos) << outcome.output;

@@ -26,8 +26,7 @@ TEST(MigrationSetTest, RejectsBadNamesMissingPartsAndDuplicates) {
     absl::StatusOr<std::vector<Migration>> result = ParseMigrationFiles(files);
     ASSERT_FALSE(result.ok());
     EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_NE(result.status().message().find(needle), std::string::npos)
-        << result.status();
+    EXPECT_NE(result.status().message().find(needle), std::string::npos) << result.status();
   };
   expect_invalid({{"2026_create.up.sql", ""}}, "2026_create.up.sql");
   expect_invalid({{"20261124120000_CreatePuzzles.up.sql", ""}}, "CreatePuzzles");
@@ -45,8 +44,7 @@ TEST(MigrationSetTest, EveryServiceDirectoryParses) {
     EXPECT_FALSE(migrations->empty()) << service;
     EXPECT_EQ(migrations->front().id(), "20261125000000_create_idempotency_keys");
   }
-  EXPECT_EQ(LoadMigrationDirectory("migrations/nope").status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(LoadMigrationDirectory("migrations/nope").status().code(), absl::StatusCode::kNotFound);
 }
 
 }  // namespace

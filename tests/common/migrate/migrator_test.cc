@@ -133,13 +133,11 @@ TEST(MigratorTest, FailingMigrationRollsBackAndLeavesTheLastGoodVersion) {
                                "CREATE TABLE half_done (id uuid);\n"
                                "ALTER TABLE no_such_table ADD COLUMN x int;"},
                               {"20260103000000_broken.down.sql", "DROP TABLE half_done;"}})[0]);
-  absl::StatusOr<std::vector<AppliedMigration>> run =
-      Migrator(db.Conninfo(), migrations).Run();
+  absl::StatusOr<std::vector<AppliedMigration>> run = Migrator(db.Conninfo(), migrations).Run();
   ASSERT_FALSE(run.ok());
   EXPECT_EQ(run.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(run.status().message().find("20260103000000_broken"), std::string::npos);
-  EXPECT_NE(run.status().message().find("no_such_table"), std::string::npos)
-      << run.status();
+  EXPECT_NE(run.status().message().find("no_such_table"), std::string::npos) << run.status();
   EXPECT_FALSE(TableExists(db, "half_done")) << "half-applied migration";
   EXPECT_TRUE(TableExists(db, "beta"));
   EXPECT_EQ(AppliedRows(db), 2);

@@ -62,9 +62,9 @@ TEST(SchemaGeneratorTest, CoversEveryChangeKindAndReproducesTheDesiredSchema) {
       LoadMigrationDirectory("tests/common/migrate/testdata/base");
   ASSERT_TRUE(base.ok()) << base.status();
 
-  GenerateRequest request{"quest", "reshape_everything", Admin(),
-                          {"tests/common/migrate/testdata/desired_schema.sql"}, out,
-                          *base};
+  GenerateRequest request{"quest", "reshape_everything",
+                          Admin(), {"tests/common/migrate/testdata/desired_schema.sql"},
+                          out,     *base};
   absl::StatusOr<GenerateResult> result = GenerateMigration(request);
   ASSERT_TRUE(result.ok()) << result.status();
   ASSERT_FALSE(result->up_path.empty());
@@ -76,15 +76,13 @@ TEST(SchemaGeneratorTest, CoversEveryChangeKindAndReproducesTheDesiredSchema) {
         "ALTER COLUMN \"name\" DROP NOT NULL", "CREATE UNIQUE INDEX players_email_key",
         "CREATE INDEX players_team_id_idx", "DROP INDEX \"players_level_idx\"",
         "ADD CONSTRAINT \"players_team_id_fkey\" FOREIGN KEY (team_id) REFERENCES teams(id)",
-        "DROP CONSTRAINT \"teams_captain_id_fkey\"",
-        "ADD CONSTRAINT \"teams_title_check\" CHECK",
+        "DROP CONSTRAINT \"teams_captain_id_fkey\"", "ADD CONSTRAINT \"teams_title_check\" CHECK",
         "DROP CONSTRAINT \"players_level_check\""}) {
     EXPECT_NE(up.find(expected), std::string::npos) << expected << "\n" << up;
   }
 
   // Base migrations + the generated one == the desired schema built directly.
-  absl::StatusOr<std::vector<Migration>> with_generated =
-      LoadMigrationDirectory(out);
+  absl::StatusOr<std::vector<Migration>> with_generated = LoadMigrationDirectory(out);
   ASSERT_TRUE(with_generated.ok()) << with_generated.status();
   std::vector<Migration> all = *base;
   all.insert(all.end(), with_generated->begin(), with_generated->end());
@@ -109,9 +107,9 @@ TEST(SchemaGeneratorTest, EachServiceSchemaMatchesItsMigrations) {
     absl::StatusOr<std::vector<Migration>> migrations =
         LoadMigrationDirectories({"migrations/common", std::string("migrations/") + service});
     ASSERT_TRUE(migrations.ok());
-    GenerateRequest request{service, "nothing", Admin(),
-                            {"common/schema.sql", std::string(service) + "/schema.sql"},
-                            out, *migrations};
+    GenerateRequest request{service, "nothing",
+                            Admin(), {"common/schema.sql", std::string(service) + "/schema.sql"},
+                            out,     *migrations};
     absl::StatusOr<GenerateResult> result = GenerateMigration(request);
     ASSERT_TRUE(result.ok()) << result.status();
     EXPECT_TRUE(result->up.empty()) << absl::StrJoin(result->up, "\n");
@@ -121,10 +119,9 @@ TEST(SchemaGeneratorTest, EachServiceSchemaMatchesItsMigrations) {
 }
 
 TEST(SchemaGeneratorTest, RejectsBadNamesAndMissingSchema) {
-  GenerateRequest request{"quest", "Bad Name", Admin(), {"quest/schema.sql"},
-                          TempDirectory("bad"), {}};
-  EXPECT_EQ(GenerateMigration(request).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  GenerateRequest request{"quest", "Bad Name", Admin(), {"quest/schema.sql"}, TempDirectory("bad"),
+                          {}};
+  EXPECT_EQ(GenerateMigration(request).status().code(), absl::StatusCode::kInvalidArgument);
   request.name = "fine";
   request.schema_files = {"no/such/schema.sql"};
   EXPECT_EQ(GenerateMigration(request).status().code(), absl::StatusCode::kNotFound);

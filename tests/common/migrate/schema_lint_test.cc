@@ -32,7 +32,8 @@ TEST(SchemaLintTest, EveryMigratedServiceDatabasePasses) {
   for (const char* service : {"quest", "notification", "social"}) {
     SCOPED_TRACE(service);
     ScratchDatabase db(service);
-    auto migrations = LoadMigrationDirectories({"migrations/common", std::string("migrations/") + service});
+    auto migrations =
+        LoadMigrationDirectories({"migrations/common", std::string("migrations/") + service});
     ASSERT_TRUE(migrations.ok());
     ASSERT_TRUE(Migrator(db.Conninfo(), *migrations).Run().ok());
     std::vector<std::string> violations = LintAfter(db, "");
