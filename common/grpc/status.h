@@ -3,8 +3,9 @@
 //   return ToGrpcStatus(store.Create(...).status());
 //
 // Canonical codes are numerically identical in Abseil and gRPC, so the code
-// is kept; the message is kept too, except that INTERNAL and UNKNOWN errors
-// get a generic message (details go to the log, not to callers).
+// and message are kept — except that INTERNAL and UNKNOWN both become
+// INTERNAL "internal error" (details go to the log, not to callers; a caller
+// never sees UNKNOWN from our code).
 #ifndef QS_COMMON_GRPC_STATUS_H_
 #define QS_COMMON_GRPC_STATUS_H_
 
