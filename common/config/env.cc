@@ -1,5 +1,6 @@
 #include "common/config/env.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <utility>
 
@@ -39,6 +40,22 @@ absl::StatusOr<int64_t> ReadInt(const EnvLookup& env, absl::string_view name, in
   if (!absl::SimpleAtoi(*value, &parsed)) {
     return absl::InvalidArgumentError(
         absl::StrCat(name, ": expected a whole number, got \"", *value, "\""));
+  }
+  if (parsed < min || parsed > max) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": must be between ", min, " and ", max, ", got ", parsed));
+  }
+  return parsed;
+}
+
+absl::StatusOr<double> ReadDecimal(const EnvLookup& env, absl::string_view name, double fallback,
+                                   double min, double max) {
+  std::optional<std::string> value = env(name);
+  if (!value) return fallback;
+  double parsed = 0;
+  if (!absl::SimpleAtod(*value, &parsed) || !std::isfinite(parsed)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": expected a decimal number, got \"", *value, "\""));
   }
   if (parsed < min || parsed > max) {
     return absl::InvalidArgumentError(

@@ -40,6 +40,12 @@ std::string ReadString(const EnvLookup& env, absl::string_view name, absl::strin
 absl::StatusOr<int64_t> ReadInt(const EnvLookup& env, absl::string_view name, int64_t fallback,
                                 int64_t min, int64_t max);
 
+// A decimal number ("720", "0.5", "1e-3") in [min, max]; `fallback` when
+// unset. For settings whose unit is coarse but that tests set small, e.g.
+// hours.
+absl::StatusOr<double> ReadDecimal(const EnvLookup& env, absl::string_view name, double fallback,
+                                   double min, double max);
+
 // A duration given in whole milliseconds in [min_ms, max_ms].
 absl::StatusOr<absl::Duration> ReadMillis(const EnvLookup& env, absl::string_view name,
                                           int64_t fallback_ms, int64_t min_ms, int64_t max_ms);

@@ -33,5 +33,16 @@ TEST(UuidTest, NewUuidsAreVersion4AndDistinct) {
   EXPECT_EQ(seen.size(), 1000u);
 }
 
+TEST(UuidTest, UuidV5MatchesTheRfcNamespaceExample) {
+  // The DNS namespace of RFC 4122 and the well-known v5 id of www.example.com.
+  EXPECT_EQ(UuidV5("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "www.example.com"),
+            "2ed6657d-e927-568b-95e1-2665a8aea6a2");
+  EXPECT_EQ(UuidV5("6BA7B810-9DAD-11D1-80B4-00C04FD430C8", "www.example.com"),
+            "2ed6657d-e927-568b-95e1-2665a8aea6a2");
+  EXPECT_NE(UuidV5("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "www.example.org"),
+            UuidV5("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "www.example.com"));
+  EXPECT_EQ(UuidV5("not-a-uuid", "x"), "");
+}
+
 }  // namespace
 }  // namespace qs::api

@@ -30,5 +30,18 @@ TEST(EnvTest, MillisBecomeDurations) {
   EXPECT_FALSE(ReadMillis(env, "T", 1, 0, 100).ok());
 }
 
+TEST(EnvTest, DecimalsAcceptFractionsAndNameTheVariable) {
+  EnvLookup env = MapEnv({{"H", "0.001"}, {"BAD", "soon"}, {"NAN", "nan"}});
+  EXPECT_DOUBLE_EQ(*ReadDecimal(env, "H", 720, 0.0001, 1000), 0.001);
+  EXPECT_DOUBLE_EQ(*ReadDecimal(env, "UNSET", 720, 0.0001, 1000), 720);
+  absl::StatusOr<double> bad = ReadDecimal(env, "BAD", 1, 0, 10);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("BAD"), std::string::npos);
+  EXPECT_FALSE(ReadDecimal(env, "NAN", 1, 0, 10).ok());
+  absl::StatusOr<double> out_of_range = ReadDecimal(env, "H", 1, 1, 10);
+  ASSERT_FALSE(out_of_range.ok());
+  EXPECT_NE(out_of_range.status().message().find("between 1 and 10"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace qs::config

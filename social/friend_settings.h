@@ -1,0 +1,31 @@
+// Settings of the friend graph beyond the common ones (common/config):
+//
+//   FRIEND_LIMIT               1000   friends + pending outgoing requests per user
+//   FRIEND_REQUEST_TTL_HOURS   720    a pending request expires after this (decimal:
+//                                     0.001 is 3.6 s, for tests)
+//   FRIEND_EXPIRY_SWEEP_MS     60000  how often expired requests are deleted
+#ifndef QS_SOCIAL_FRIEND_SETTINGS_H_
+#define QS_SOCIAL_FRIEND_SETTINGS_H_
+
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/config/env.h"
+
+namespace qs::social {
+
+struct FriendSettings {
+  int64_t friend_limit = 1000;
+  absl::Duration request_ttl = absl::Hours(720);
+  absl::Duration expiry_sweep_interval = absl::Seconds(60);
+  // Expired requests deleted per transaction of the sweep.
+  int expiry_batch_size = 500;
+};
+
+// An error names the variable and the accepted values.
+absl::StatusOr<FriendSettings> LoadFriendSettings(const config::EnvLookup& env);
+
+}  // namespace qs::social
+
+#endif  // QS_SOCIAL_FRIEND_SETTINGS_H_

@@ -1,0 +1,287 @@
+#include "social/friend_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/db/row_mapping.h"
+#include "pqxx/pqxx"
+
+namespace qs::social {
+namespace {
+
+// GetFriendship's read, prepared on every connection (PreparedStatements):
+// one round trip for the five kinds of row a pair may have.
+constexpr char kLoadPair[] = "social_friend_load_pair";
+
+const std::string& LoadPairSql() {
+  static const std::string* sql = new std::string(
+      absl::StrCat("SELECT 'friends', '', ", db::MicrosSql("created_at"),
+                   ", 0::bigint FROM friendships WHERE user_id = $1 AND friend_id = $2 "
+                   "UNION ALL SELECT 'sent', id::text, ",
+                   db::MicrosSql("created_at"), ", ", db::MicrosSql("expires_at"),
+                   " FROM friend_requests WHERE requester_id = $1 AND recipient_id = $2 "
+                   "AND expires_at > clock_timestamp() "
+                   "UNION ALL SELECT 'received', id::text, ",
+                   db::MicrosSql("created_at"), ", ", db::MicrosSql("expires_at"),
+                   " FROM friend_requests WHERE requester_id = $2 AND recipient_id = $1 "
+                   "AND expires_at > clock_timestamp() "
+                   "UNION ALL SELECT 'caller_blocks', '', ",
+                   db::MicrosSql("created_at"),
+                   ", 0::bigint FROM user_blocks WHERE blocker_id = $1 AND blocked_id = $2 "
+                   "UNION ALL SELECT 'other_blocks', '', ",
+                   db::MicrosSql("created_at"),
+                   ", 0::bigint FROM user_blocks WHERE blocker_id = $2 AND blocked_id = $1"));
+  return *sql;
+}
+
+PairFacts FactsFrom(const pqxx::result& rows) {
+  PairFacts facts;
+  for (const pqxx::row& row : rows) {
+    const std::string kind = row[0].as<std::string>();
+    const int64_t created = row[2].as<int64_t>();
+    if (kind == "friends") {
+      facts.friends_since_micros = created;
+    } else if (kind == "sent" || kind == "received") {
+      PendingRequest request{row[1].as<std::string>(), created, row[3].as<int64_t>()};
+      (kind == "sent" ? facts.sent : facts.received) = std::move(request);
+    } else if (kind == "caller_blocks") {
+      facts.caller_blocks_since_micros = created;
+    } else if (kind == "other_blocks") {
+      facts.other_blocks_since_micros = created;
+    }
+  }
+  return facts;
+}
+
+// The keyset condition of a newest-first listing over (created_at, other).
+std::string AfterCondition(const std::optional<api::KeysetPosition>& after,
+                           absl::string_view created, absl::string_view other) {
+  if (!after) return "";
+  return absl::StrCat(" AND (", created, ", ", other, ") < (", db::TimestampSql("$2"),
+                      ", $3::uuid)");
+}
+
+}  // namespace
+
+std::vector<db::PreparedStatement> FriendStore::PreparedStatements() {
+  return {{kLoadPair, LoadPairSql()}};
+}
+
+void FriendStore::LockPair(db::WriteTx& tx, const std::string& a, const std::string& b) {
+  for (int32_t key : PairLockKeys(a, b)) {
+    tx.Query("SELECT pg_advisory_xact_lock($1, $2)", kFriendLockClass, key);
+  }
+}
+
+PairFacts FriendStore::LoadPair(db::ReadTx& tx, const std::string& caller,
+                                const std::string& other) {
+  return FactsFrom(tx.QueryPrepared(kLoadPair, caller, other));
+}
+
+PairFacts FriendStore::LoadPair(db::WriteTx& tx, const std::string& caller,
+                                const std::string& other) {
+  return FactsFrom(tx.QueryPrepared(kLoadPair, caller, other));
+}
+
+void FriendStore::PurgeExpiredBetween(db::WriteTx& tx, const std::string& a, const std::string& b) {
+  pqxx::result gone = tx.Query(
+      "DELETE FROM friend_requests WHERE ((requester_id = $1 AND recipient_id = $2) "
+      "OR (requester_id = $2 AND recipient_id = $1)) AND expires_at <= clock_timestamp() "
+      "RETURNING requester_id::text, recipient_id::text",
+      a, b);
+  for (const pqxx::row& row : gone) {
+    RecordHistory(tx, row[0].as<std::string>(), row[1].as<std::string>(), FriendAction::kExpired);
+  }
+}
+
+int64_t FriendStore::CountFriendsAndOutgoing(db::WriteTx& tx, const std::string& user) {
+  return tx
+      .Query(
+          "SELECT (SELECT count(*) FROM friendships WHERE user_id = $1) + "
+          "(SELECT count(*) FROM friend_requests WHERE requester_id = $1 "
+          "AND expires_at > clock_timestamp())",
+          user)[0][0]
+      .as<int64_t>();
+}
+
+std::string FriendStore::InsertRequest(db::WriteTx& tx, const std::string& requester,
+                                       const std::string& recipient, absl::Duration ttl) {
+  return tx
+      .Query(
+          "INSERT INTO friend_requests (requester_id, recipient_id, expires_at) "
+          "VALUES ($1, $2, clock_timestamp() + make_interval(secs => $3)) RETURNING id::text",
+          requester, recipient, absl::ToDoubleSeconds(ttl))[0][0]
+      .as<std::string>();
+}
+
+bool FriendStore::DeleteRequest(db::WriteTx& tx, const std::string& requester,
+                                const std::string& recipient) {
+  return tx.Query("DELETE FROM friend_requests WHERE requester_id = $1 AND recipient_id = $2",
+                  requester, recipient)
+             .affected_rows() > 0;
+}
+
+bool FriendStore::DeleteRequestsBetween(db::WriteTx& tx, const std::string& a,
+                                        const std::string& b) {
+  return tx.Query(
+               "DELETE FROM friend_requests WHERE ((requester_id = $1 AND recipient_id = $2) "
+               "OR (requester_id = $2 AND recipient_id = $1)) "
+               "RETURNING expires_at > clock_timestamp()",
+               a, b)
+             .size() > 0;
+}
+
+void FriendStore::InsertFriendship(db::WriteTx& tx, const std::string& a, const std::string& b) {
+  tx.Query(
+      "INSERT INTO friendships (user_id, friend_id, created_at) "
+      "SELECT $1::uuid, $2::uuid, now() UNION ALL SELECT $2::uuid, $1::uuid, now()",
+      a, b);
+}
+
+bool FriendStore::DeleteFriendship(db::WriteTx& tx, const std::string& a, const std::string& b) {
+  return tx.Query(
+               "DELETE FROM friendships WHERE (user_id = $1 AND friend_id = $2) "
+               "OR (user_id = $2 AND friend_id = $1)",
+               a, b)
+             .affected_rows() > 0;
+}
+
+void FriendStore::InsertBlock(db::WriteTx& tx, const std::string& blocker,
+                              const std::string& blocked) {
+  tx.Query("INSERT INTO user_blocks (blocker_id, blocked_id) VALUES ($1, $2)", blocker, blocked);
+}
+
+void FriendStore::DeleteBlock(db::WriteTx& tx, const std::string& blocker,
+                              const std::string& blocked) {
+  tx.Query("DELETE FROM user_blocks WHERE blocker_id = $1 AND blocked_id = $2", blocker, blocked);
+}
+
+void FriendStore::RecordHistory(db::WriteTx& tx, const std::string& actor,
+                                const std::string& subject, FriendAction action) {
+  tx.Query(
+      "INSERT INTO friendship_events (pair_id, actor_id, subject_id, action) "
+      "VALUES ($1, $2, $3, $4)",
+      PairId(actor, subject), actor, subject, ActionCode(action));
+}
+
+std::vector<ExpiredRequest> FriendStore::DeleteExpired(db::WriteTx& tx, int limit) {
+  pqxx::result gone = tx.Query(
+      "DELETE FROM friend_requests WHERE id IN (SELECT id FROM friend_requests "
+      "WHERE expires_at <= clock_timestamp() ORDER BY expires_at LIMIT $1 "
+      "FOR UPDATE SKIP LOCKED) RETURNING requester_id::text, recipient_id::text",
+      limit);
+  std::vector<ExpiredRequest> expired;
+  expired.reserve(gone.size());
+  for (const pqxx::row& row : gone) {
+    expired.push_back({row[0].as<std::string>(), row[1].as<std::string>()});
+    RecordHistory(tx, expired.back().requester_id, expired.back().recipient_id,
+                  FriendAction::kExpired);
+  }
+  return expired;
+}
+
+std::vector<v1::Friendship> FriendStore::List(db::ReadTx& tx, const std::string& user,
+                                              v1::FriendshipState state,
+                                              const std::optional<api::KeysetPosition>& after,
+                                              int limit) {
+  // Each listing: (other user, since, expires or 0, blocked_by_other) from
+  // one index range that seeks to the keyset position.
+  std::string sql;
+  switch (state) {
+    case v1::FRIENDSHIP_STATE_FRIENDS:
+      sql = absl::StrCat("SELECT friend_id::text, ", db::MicrosSql("created_at"),
+                         ", 0::bigint, false FROM friendships WHERE user_id = $1",
+                         AfterCondition(after, "created_at", "friend_id"),
+                         " ORDER BY created_at DESC, friend_id DESC");
+      break;
+    case v1::FRIENDSHIP_STATE_REQUEST_SENT:
+      sql = absl::StrCat("SELECT recipient_id::text, ", db::MicrosSql("created_at"), ", ",
+                         db::MicrosSql("expires_at"),
+                         ", false FROM friend_requests WHERE requester_id = $1 "
+                         "AND expires_at > clock_timestamp()",
+                         AfterCondition(after, "created_at", "recipient_id"),
+                         " ORDER BY created_at DESC, recipient_id DESC");
+      break;
+    case v1::FRIENDSHIP_STATE_REQUEST_RECEIVED:
+      sql = absl::StrCat("SELECT requester_id::text, ", db::MicrosSql("created_at"), ", ",
+                         db::MicrosSql("expires_at"),
+                         ", false FROM friend_requests WHERE recipient_id = $1 "
+                         "AND expires_at > clock_timestamp()",
+                         AfterCondition(after, "created_at", "requester_id"),
+                         " ORDER BY created_at DESC, requester_id DESC");
+      break;
+    default:  // BLOCKED
+      sql = absl::StrCat(
+          "SELECT b.blocked_id::text, ", db::MicrosSql("b.created_at"),
+          ", 0::bigint, EXISTS (SELECT 1 FROM user_blocks r WHERE r.blocker_id = b.blocked_id "
+          "AND r.blocked_id = b.blocker_id) FROM user_blocks b WHERE b.blocker_id = $1",
+          AfterCondition(after, "b.created_at", "b.blocked_id"),
+          " ORDER BY b.created_at DESC, b.blocked_id DESC");
+      break;
+  }
+  absl::StrAppend(&sql, after ? " LIMIT $4" : " LIMIT $2");
+  pqxx::result rows =
+      after ? tx.Query(sql, user, after->key, after->id, limit) : tx.Query(sql, user, limit);
+  std::vector<v1::Friendship> listed;
+  listed.reserve(rows.size());
+  for (const pqxx::row& row : rows) {
+    v1::Friendship& friendship = listed.emplace_back();
+    friendship.set_user_id(row[0].as<std::string>());
+    friendship.set_state(state);
+    friendship.set_pair_id(PairId(user, friendship.user_id()));
+    db::SetTimestamp(row[1].as<int64_t>(), friendship.mutable_since());
+    db::SetTimestampIfSet(row[2].as<int64_t>(), friendship, &v1::Friendship::mutable_expires_at);
+    friendship.set_blocked_by_other(row[3].as<bool>());
+  }
+  return listed;
+}
+
+std::vector<std::string> FriendStore::ListMutual(db::ReadTx& tx, const std::string& a,
+                                                 const std::string& b,
+                                                 const std::optional<api::KeysetPosition>& after,
+                                                 int limit) {
+  const std::string sql = absl::StrCat(
+      "SELECT mine.friend_id::text FROM friendships mine JOIN friendships theirs "
+      "ON theirs.user_id = $2 AND theirs.friend_id = mine.friend_id WHERE mine.user_id = $1",
+      after ? " AND mine.friend_id > $3::uuid ORDER BY mine.friend_id LIMIT $4"
+            : " ORDER BY mine.friend_id LIMIT $3");
+  pqxx::result rows = after ? tx.Query(sql, a, b, after->id, limit) : tx.Query(sql, a, b, limit);
+  std::vector<std::string> ids;
+  ids.reserve(rows.size());
+  for (const pqxx::row& row : rows) ids.push_back(row[0].as<std::string>());
+  return ids;
+}
+
+std::vector<v1::FriendSuggestion> FriendStore::Suggest(
+    db::ReadTx& tx, const std::string& user, const std::optional<api::KeysetPosition>& after,
+    int limit) {
+  const std::string sql = absl::StrCat(
+      "WITH candidates AS ("
+      " SELECT theirs.friend_id AS candidate_id, count(*) AS mutual"
+      " FROM friendships mine JOIN friendships theirs ON theirs.user_id = mine.friend_id"
+      " WHERE mine.user_id = $1 AND theirs.friend_id <> $1"
+      " GROUP BY theirs.friend_id)"
+      " SELECT c.candidate_id::text, c.mutual FROM candidates c"
+      " WHERE NOT EXISTS (SELECT 1 FROM friendships f"
+      "   WHERE f.user_id = $1 AND f.friend_id = c.candidate_id)"
+      " AND NOT EXISTS (SELECT 1 FROM user_blocks b"
+      "   WHERE (b.blocker_id = $1 AND b.blocked_id = c.candidate_id)"
+      "      OR (b.blocker_id = c.candidate_id AND b.blocked_id = $1))"
+      " AND NOT EXISTS (SELECT 1 FROM friend_requests r"
+      "   WHERE ((r.requester_id = $1 AND r.recipient_id = c.candidate_id)"
+      "      OR (r.requester_id = c.candidate_id AND r.recipient_id = $1))"
+      "   AND r.expires_at > clock_timestamp())",
+      after ? " AND (c.mutual, c.candidate_id) < ($2::bigint, $3::uuid)"
+              " ORDER BY c.mutual DESC, c.candidate_id DESC LIMIT $4"
+            : " ORDER BY c.mutual DESC, c.candidate_id DESC LIMIT $2");
+  pqxx::result rows =
+      after ? tx.Query(sql, user, after->key, after->id, limit) : tx.Query(sql, user, limit);
+  std::vector<v1::FriendSuggestion> suggestions;
+  suggestions.reserve(rows.size());
+  for (const pqxx::row& row : rows) {
+    v1::FriendSuggestion& suggestion = suggestions.emplace_back();
+    suggestion.set_user_id(row[0].as<std::string>());
+    suggestion.set_mutual_friend_count(row[1].as<int>());
+  }
+  return suggestions;
+}
+
+}  // namespace qs::social
