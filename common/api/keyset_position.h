@@ -1,6 +1,8 @@
 // The usual keyset position of a list ordered by (number, uuid) — e.g.
 // (created_at in microseconds, id) newest first, or (score, user_id) —
-// carried in signed page tokens.
+// carried in signed page tokens. A list ordered by a text column (a name)
+// then uuid puts the text in `text` and leaves `key` 0:
+//   EncodePosition(codec, scope, {0, guild.id(), name_key})
 //
 //   absl::StatusOr<std::optional<KeysetPosition>> after =
 //       DecodePosition(codec, scope, request.page_token());   // "" -> nullopt
@@ -21,6 +23,8 @@ namespace qs::api {
 struct KeysetPosition {
   int64_t key;
   std::string id;
+  // Lists ordered by (text, id): the text of the last row; "" otherwise.
+  std::string text = "";
 };
 
 // nullopt for an empty token (the first page); INVALID_ARGUMENT

@@ -1,6 +1,7 @@
 #include "common/api/validation.h"
 
 #include <cmath>
+#include <cstdint>
 
 #include "absl/strings/str_cat.h"
 #include "common/api/uuid.h"
@@ -30,6 +31,44 @@ absl::Status RequireNonEmpty(absl::string_view field, absl::string_view value) {
 absl::Status RequireMaxLength(absl::string_view field, absl::string_view value, size_t max_bytes) {
   if (value.size() <= max_bytes) return absl::OkStatus();
   return Invalid(field, absl::StrCat("at most ", max_bytes, " bytes, got ", value.size()));
+}
+
+absl::Status RequireValidUtf8(absl::string_view field, absl::string_view value) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(value.data());
+  const size_t size = value.size();
+  for (size_t i = 0; i < size;) {
+    const unsigned char lead = bytes[i];
+    if (lead == 0) return Invalid(field, absl::StrCat("contains a NUL byte at offset ", i));
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    int length = 0;
+    uint32_t code_point = 0;
+    uint32_t min_code_point = 0;
+    if ((lead & 0xE0) == 0xC0) {
+      length = 2, code_point = lead & 0x1F, min_code_point = 0x80;
+    } else if ((lead & 0xF0) == 0xE0) {
+      length = 3, code_point = lead & 0x0F, min_code_point = 0x800;
+    } else if ((lead & 0xF8) == 0xF0) {
+      length = 4, code_point = lead & 0x07, min_code_point = 0x10000;
+    } else {
+      return Invalid(field, absl::StrCat("not valid UTF-8 at offset ", i));
+    }
+    if (i + length > size) return Invalid(field, absl::StrCat("not valid UTF-8 at offset ", i));
+    for (int k = 1; k < length; ++k) {
+      if ((bytes[i + k] & 0xC0) != 0x80) {
+        return Invalid(field, absl::StrCat("not valid UTF-8 at offset ", i));
+      }
+      code_point = (code_point << 6) | (bytes[i + k] & 0x3F);
+    }
+    if (code_point < min_code_point || code_point > 0x10FFFF ||
+        (code_point >= 0xD800 && code_point <= 0xDFFF)) {
+      return Invalid(field, absl::StrCat("not valid UTF-8 at offset ", i));
+    }
+    i += length;
+  }
+  return absl::OkStatus();
 }
 
 absl::Status RequireInRange(absl::string_view field, int64_t value, int64_t lo, int64_t hi) {

@@ -29,6 +29,9 @@ absl::Status RequireUuid(absl::string_view field, absl::string_view value);
 absl::Status RequireNonEmpty(absl::string_view field, absl::string_view value);
 // At most `max_bytes` bytes; the message states the limit.
 absl::Status RequireMaxLength(absl::string_view field, absl::string_view value, size_t max_bytes);
+// Well-formed UTF-8 (no overlong forms, surrogates or code points above
+// U+10FFFF) without NUL bytes, which PostgreSQL text cannot hold.
+absl::Status RequireValidUtf8(absl::string_view field, absl::string_view value);
 absl::Status RequireInRange(absl::string_view field, int64_t value, int64_t lo, int64_t hi);
 absl::Status RequireInRange(absl::string_view field, double value, double lo, double hi);
 

@@ -107,6 +107,28 @@ TEST(KeysetPositionTest, SignedCursorOfTheWrongShapeIsRejected) {
   ExpectRejected(DecodePosition(codec, kScope,
                                 signed_cursor(KeysetCursor().AddInt(42).AddString(kId).AddInt(1))),
                  "three values");
+  ExpectRejected(
+      DecodePosition(
+          codec, kScope,
+          signed_cursor(KeysetCursor().AddInt(0).AddString(kId).AddString("a").AddString("b"))),
+      "four values");
+}
+
+TEST(KeysetPositionTest, TextKeyRoundTripsAndNumberOnlyTokensStayTwoValues) {
+  const PageTokenCodec codec = Codec();
+  for (const std::string text : {"a", "dragons' den", "\xc3\xa9lan|x"}) {
+    absl::StatusOr<std::optional<KeysetPosition>> decoded =
+        DecodePosition(codec, kScope, EncodePosition(codec, kScope, {0, kId, text}));
+    ASSERT_TRUE(decoded.ok()) << decoded.status();
+    EXPECT_EQ((*decoded)->text, text);
+    EXPECT_EQ((*decoded)->id, kId);
+    EXPECT_EQ((*decoded)->key, 0);
+  }
+  const std::string token = EncodePosition(codec, kScope, {7, kId});
+  absl::StatusOr<KeysetCursor> cursor = KeysetCursor::Parse(*codec.Decode(kScope, token));
+  ASSERT_TRUE(cursor.ok());
+  EXPECT_EQ(cursor->size(), 2u) << "tokens without a text keep their old shape";
+  EXPECT_EQ((*DecodePosition(codec, kScope, token))->text, "");
 }
 
 TEST(KeysetPositionTest, IdThatIsNotAUuidIsRejected) {

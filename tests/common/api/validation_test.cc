@@ -29,6 +29,18 @@ TEST(ValidationTest, MaxLengthStatesTheLimit) {
   EXPECT_NE(too_long.message().find("at most 10 bytes"), std::string::npos);
 }
 
+TEST(ValidationTest, Utf8AcceptsWellFormedTextOnly) {
+  EXPECT_TRUE(RequireValidUtf8("text", "").ok());
+  EXPECT_TRUE(RequireValidUtf8("text", "plain, caf\xC3\xA9, \xE2\x82\xAC, \xF0\x9F\x98\x80").ok());
+  ExpectInvalid(RequireValidUtf8("text", std::string("a\0b", 3)), "text");
+  ExpectInvalid(RequireValidUtf8("text", "\xFF"), "text");              // not a lead byte
+  ExpectInvalid(RequireValidUtf8("text", "\xC3"), "text");              // truncated
+  ExpectInvalid(RequireValidUtf8("text", "\xC3\x28"), "text");          // bad continuation
+  ExpectInvalid(RequireValidUtf8("text", "\xC0\xAF"), "text");          // overlong '/'
+  ExpectInvalid(RequireValidUtf8("text", "\xED\xA0\x80"), "text");      // surrogate U+D800
+  ExpectInvalid(RequireValidUtf8("text", "\xF4\x90\x80\x80"), "text");  // above U+10FFFF
+}
+
 TEST(ValidationTest, Ranges) {
   EXPECT_TRUE(RequireInRange("rating", int64_t{100}, 100, 3500).ok());
   EXPECT_TRUE(RequireInRange("rating", int64_t{3500}, 100, 3500).ok());

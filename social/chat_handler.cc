@@ -1,0 +1,275 @@
+#include "social/chat_handler.h"
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "common/api/keyset_page.h"
+#include "common/api/validation.h"
+#include "common/base/status_macros.h"
+#include "common/db/row_mapping.h"
+#include "common/grpc/handler.h"
+
+namespace qs::social {
+namespace {
+
+using grpc_util::HandleAsUser;
+
+absl::Status ValidateSend(const v1::SendMessageRequest& request, const std::string& user,
+                          const ChatSettings& settings) {
+  switch (request.target_case()) {
+    case v1::SendMessageRequest::kChannelId:
+      QS_RETURN_IF_ERROR(api::RequireUuid("channel_id", request.channel_id()));
+      break;
+    case v1::SendMessageRequest::kRecipientUserId:
+      QS_RETURN_IF_ERROR(api::RequireUuid("recipient_user_id", request.recipient_user_id()));
+      if (absl::AsciiStrToLower(request.recipient_user_id()) == user) {
+        return absl::InvalidArgumentError(
+            "recipient_user_id: is the acting user; a direct channel joins two users");
+      }
+      break;
+    case v1::SendMessageRequest::kGuildId:
+      QS_RETURN_IF_ERROR(api::RequireUuid("guild_id", request.guild_id()));
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          "target: one of channel_id, recipient_user_id or guild_id is required");
+  }
+  return api::FirstError(
+      {ValidateMessageText("text", request.text(), settings.max_message_bytes),
+       ValidateMetadataJson("metadata_json", request.metadata_json()),
+       ValidateClientMessageId("client_message_id", request.client_message_id())});
+}
+
+absl::Status GuildNotFound(const std::string& guild_id) {
+  return absl::NotFoundError(absl::StrCat("guild ", guild_id, " not found"));
+}
+
+std::string ListMessagesScope(const std::string& user, const v1::ListMessagesRequest& request) {
+  return absl::StrCat("social.v1.ChatService/ListMessages|", user, "|",
+                      absl::AsciiStrToLower(request.channel_id()), "|", request.direction());
+}
+
+}  // namespace
+
+ChannelAccess ChatHandler::AccessOf(db::TransactionBase& tx, const StoredChannel& channel,
+                                    const std::string& user) {
+  ChannelAccess access;
+  access.kind = channel.kind;
+  if (channel.kind == v1::CHANNEL_KIND_DIRECT) {
+    access.is_participant = user == channel.user_low_id || user == channel.user_high_id;
+    if (access.is_participant) {
+      access.blocked = store_.BlockedEitherWay(tx, channel.user_low_id, channel.user_high_id);
+    }
+  } else {
+    GuildStanding standing = store_.StandingInGuild(tx, channel.guild_id, user);
+    access.guild_role = standing.role;
+    access.guild_state = standing.state;
+    access.muted_until_micros = standing.muted_until_micros;
+  }
+  return access;
+}
+
+absl::StatusOr<StoredChannel> ChatHandler::SendTarget(db::WriteTx& tx,
+                                                      const v1::SendMessageRequest& request,
+                                                      const std::string& user) {
+  switch (request.target_case()) {
+    case v1::SendMessageRequest::kChannelId:
+      return store_.GetChannel(tx, absl::AsciiStrToLower(request.channel_id()));
+    case v1::SendMessageRequest::kRecipientUserId:
+      // Created here even when the send is refused below: the refusal rolls
+      // the transaction back, channel included.
+      return store_.FindOrCreateDirectChannel(tx, user,
+                                              absl::AsciiStrToLower(request.recipient_user_id()));
+    default: {
+      const std::string guild_id = absl::AsciiStrToLower(request.guild_id());
+      if (!store_.StandingInGuild(tx, guild_id, user).guild_exists) return GuildNotFound(guild_id);
+      return store_.FindOrCreateGuildChannel(tx, guild_id);
+    }
+  }
+}
+
+grpc::Status ChatHandler::SendMessage(grpc::ServerContext* context,
+                                      const v1::SendMessageRequest* request,
+                                      v1::SendMessageResponse* response) {
+  return HandleAsUser(
+      *context, response, [&](const std::string& user) -> absl::StatusOr<v1::SendMessageResponse> {
+        QS_RETURN_IF_ERROR(ValidateSend(*request, user, settings_));
+        return database_.Write([&](db::WriteTx& tx) -> absl::StatusOr<v1::SendMessageResponse> {
+          QS_ASSIGN_OR_RETURN(StoredChannel channel, SendTarget(tx, *request, user));
+          // Serialises with every other sender of the channel, so a retry
+          // racing its original sees the original's message below.
+          store_.LockChannel(tx, channel.id);
+          v1::SendMessageResponse reply;
+          if (!request->client_message_id().empty()) {
+            if (std::optional<v1::ChatMessage> first = store_.FindByClientMessageId(
+                    tx, channel.id, user, request->client_message_id())) {
+              *reply.mutable_message() = *std::move(first);
+              reply.set_replayed(true);
+              return reply;
+            }
+          }
+          QS_RETURN_IF_ERROR(MayPost(AccessOf(tx, channel, user)));
+          *reply.mutable_message() =
+              store_.Append(tx, channel,
+                            NewMessage{.sender_id = user,
+                                       .text = request->text(),
+                                       .metadata_json = request->metadata_json(),
+                                       .client_message_id = request->client_message_id()});
+          return reply;
+        });
+      });
+}
+
+grpc::Status ChatHandler::ListMessages(grpc::ServerContext* context,
+                                       const v1::ListMessagesRequest* request,
+                                       v1::ListMessagesResponse* response) {
+  return HandleAsUser(*context, response, [&](const std::string& user) -> absl::Status {
+    QS_RETURN_IF_ERROR(
+        api::FirstError({api::RequireUuid("channel_id", request->channel_id()),
+                         v1::Direction_IsValid(request->direction())
+                             ? absl::OkStatus()
+                             : absl::InvalidArgumentError(
+                                   absl::StrCat("direction: unknown value ", request->direction())),
+                         request->start_case() == v1::ListMessagesRequest::kStartSequence
+                             ? api::RequireInRange("start_sequence", request->start_sequence(), 1,
+                                                   std::numeric_limits<int64_t>::max())
+                             : absl::OkStatus()}));
+    QS_ASSIGN_OR_RETURN(api::KeysetPage page,
+                        api::KeysetPage::Open(page_tokens_, ListMessagesScope(user, *request),
+                                              request->page_size(), request->page_token()));
+    const std::string channel_id = absl::AsciiStrToLower(request->channel_id());
+    const bool forward = request->direction() == v1::DIRECTION_FORWARD;
+
+    struct Page {
+      int64_t from = 0;
+      std::vector<v1::ChatMessage> messages;
+    };
+    // No side effects: the read may run twice (a retry, then the primary
+    // when the replica does not know the channel yet).
+    QS_ASSIGN_OR_RETURN(
+        Page result, database_.ReadConfirmingMiss([&](db::ReadTx& tx) -> absl::StatusOr<Page> {
+          QS_ASSIGN_OR_RETURN(StoredChannel channel, store_.GetChannel(tx, channel_id));
+          QS_RETURN_IF_ERROR(MayRead(AccessOf(tx, channel, user)));
+          Page read;
+          if (page.after()) {
+            read.from = forward ? page.after()->key + 1 : page.after()->key - 1;
+          } else if (request->has_start_sequence()) {
+            read.from = request->start_sequence();
+          } else if (request->has_start_time()) {
+            read.from = store_.SequenceAtTime(tx, channel_id,
+                                              db::TimestampMicros(request->start_time()), forward);
+          } else {
+            read.from = forward ? 1 : std::numeric_limits<int64_t>::max();
+          }
+          read.messages = store_.ListMessages(
+              tx, channel_id,
+              MessageRange{.forward = forward, .from = read.from, .limit = page.fetch_limit()});
+          return read;
+        }));
+    response->set_next_page_token(page.Close(result.messages, [](const v1::ChatMessage& m) {
+      return api::KeysetPosition{m.sequence(), m.id()};
+    }));
+    response->set_start_sequence(
+        result.from == std::numeric_limits<int64_t>::max()
+            ? (result.messages.empty() ? 0 : result.messages.front().sequence())
+            : result.from);
+    for (v1::ChatMessage& m : result.messages) *response->add_messages() = std::move(m);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ChatHandler::EditMessage(grpc::ServerContext* context,
+                                      const v1::EditMessageRequest* request,
+                                      v1::EditMessageResponse* response) {
+  return HandleAsUser(
+      *context, response, [&](const std::string& user) -> absl::StatusOr<v1::EditMessageResponse> {
+        QS_RETURN_IF_ERROR(api::FirstError(
+            {api::RequireUuid("message_id", request->message_id()),
+             ValidateMessageText("text", request->text(), settings_.max_message_bytes)}));
+        return database_.Write([&](db::WriteTx& tx) -> absl::StatusOr<v1::EditMessageResponse> {
+          QS_ASSIGN_OR_RETURN(
+              v1::ChatMessage message,
+              store_.GetMessageForUpdate(tx, absl::AsciiStrToLower(request->message_id())));
+          QS_ASSIGN_OR_RETURN(StoredChannel channel, store_.GetChannel(tx, message.channel_id()));
+          QS_RETURN_IF_ERROR(MayRead(AccessOf(tx, channel, user)));
+          QS_RETURN_IF_ERROR(MayEdit(message, user));
+          v1::EditMessageResponse reply;
+          *reply.mutable_message() = store_.Edit(tx, message.id(), request->text());
+          return reply;
+        });
+      });
+}
+
+grpc::Status ChatHandler::DeleteMessage(grpc::ServerContext* context,
+                                        const v1::DeleteMessageRequest* request,
+                                        v1::DeleteMessageResponse* response) {
+  return HandleAsUser(
+      *context, response,
+      [&](const std::string& user) -> absl::StatusOr<v1::DeleteMessageResponse> {
+        QS_RETURN_IF_ERROR(api::RequireUuid("message_id", request->message_id()));
+        return database_.Write([&](db::WriteTx& tx) -> absl::StatusOr<v1::DeleteMessageResponse> {
+          QS_ASSIGN_OR_RETURN(
+              v1::ChatMessage message,
+              store_.GetMessageForUpdate(tx, absl::AsciiStrToLower(request->message_id())));
+          QS_ASSIGN_OR_RETURN(StoredChannel channel, store_.GetChannel(tx, message.channel_id()));
+          QS_RETURN_IF_ERROR(MayDelete(message, user, AccessOf(tx, channel, user)));
+          v1::DeleteMessageResponse reply;
+          *reply.mutable_message() =
+              message.deleted() ? std::move(message) : store_.Delete(tx, message.id());
+          return reply;
+        });
+      });
+}
+
+grpc::Status ChatHandler::MarkChannelRead(grpc::ServerContext* context,
+                                          const v1::MarkChannelReadRequest* request,
+                                          v1::MarkChannelReadResponse* response) {
+  return HandleAsUser(
+      *context, response,
+      [&](const std::string& user) -> absl::StatusOr<v1::MarkChannelReadResponse> {
+        QS_RETURN_IF_ERROR(
+            api::FirstError({api::RequireUuid("channel_id", request->channel_id()),
+                             api::RequireInRange("up_to_sequence", request->up_to_sequence(), 0,
+                                                 std::numeric_limits<int64_t>::max())}));
+        return database_.Write([&](db::WriteTx& tx) -> absl::StatusOr<v1::MarkChannelReadResponse> {
+          QS_ASSIGN_OR_RETURN(StoredChannel channel,
+                              store_.GetChannel(tx, absl::AsciiStrToLower(request->channel_id())));
+          QS_RETURN_IF_ERROR(MayRead(AccessOf(tx, channel, user)));
+          QS_RETURN_IF_ERROR(
+              ValidateReadMark("up_to_sequence", request->up_to_sequence(), channel.last_sequence));
+          v1::MarkChannelReadResponse reply;
+          reply.set_last_read_sequence(
+              store_.MarkRead(tx, channel.id, user,
+                              RequestedMark(request->up_to_sequence(), channel.last_sequence)));
+          reply.set_unread_count(UnreadCount(channel.last_sequence, reply.last_read_sequence()));
+          return reply;
+        });
+      });
+}
+
+grpc::Status ChatHandler::ListChannels(grpc::ServerContext* context,
+                                       const v1::ListChannelsRequest* request,
+                                       v1::ListChannelsResponse* response) {
+  return HandleAsUser(*context, response, [&](const std::string& user) -> absl::Status {
+    QS_ASSIGN_OR_RETURN(api::KeysetPage page,
+                        api::KeysetPage::Open(
+                            page_tokens_, absl::StrCat("social.v1.ChatService/ListChannels|", user),
+                            request->page_size(), request->page_token()));
+    QS_ASSIGN_OR_RETURN(
+        std::vector<ChannelListEntry> entries,
+        database_.Read([&](db::ReadTx& tx) -> absl::StatusOr<std::vector<ChannelListEntry>> {
+          return store_.ListChannels(tx, user, page.after(), page.fetch_limit());
+        }));
+    response->set_next_page_token(page.Close(entries, [](const ChannelListEntry& e) {
+      return api::KeysetPosition{e.last_message_at_micros, e.channel.id()};
+    }));
+    for (ChannelListEntry& e : entries) *response->add_channels() = std::move(e.channel);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace qs::social

@@ -1,0 +1,59 @@
+// social.v1.ChatService: validate, authorise (chat_rules.h), call the store,
+// map. Which node each RPC reads is part of its contract (chat.proto):
+// SendMessage, EditMessage, DeleteMessage and MarkChannelRead read and write
+// the primary in one transaction; ListMessages and ListChannels read the
+// replica (ListMessages confirms a channel the replica does not know yet on
+// the primary, so a channel created by the caller's first send a moment ago
+// is never NOT_FOUND).
+#ifndef QS_SOCIAL_CHAT_HANDLER_H_
+#define QS_SOCIAL_CHAT_HANDLER_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/api/page_token.h"
+#include "common/db/database.h"
+#include "proto/social/v1/chat.grpc.pb.h"
+#include "social/chat_rules.h"
+#include "social/chat_settings.h"
+#include "social/chat_store.h"
+
+namespace qs::social {
+
+class ChatHandler final : public v1::ChatService::Service {
+ public:
+  ChatHandler(db::Database& database, api::PageTokenCodec page_tokens, ChatSettings settings)
+      : database_(database), page_tokens_(std::move(page_tokens)), settings_(settings) {}
+
+  grpc::Status SendMessage(grpc::ServerContext* context, const v1::SendMessageRequest* request,
+                           v1::SendMessageResponse* response) override;
+  grpc::Status ListMessages(grpc::ServerContext* context, const v1::ListMessagesRequest* request,
+                            v1::ListMessagesResponse* response) override;
+  grpc::Status EditMessage(grpc::ServerContext* context, const v1::EditMessageRequest* request,
+                           v1::EditMessageResponse* response) override;
+  grpc::Status DeleteMessage(grpc::ServerContext* context, const v1::DeleteMessageRequest* request,
+                             v1::DeleteMessageResponse* response) override;
+  grpc::Status MarkChannelRead(grpc::ServerContext* context,
+                               const v1::MarkChannelReadRequest* request,
+                               v1::MarkChannelReadResponse* response) override;
+  grpc::Status ListChannels(grpc::ServerContext* context, const v1::ListChannelsRequest* request,
+                            v1::ListChannelsResponse* response) override;
+
+ private:
+  // What `user` may do in `channel`, from the guild's members or the pair's
+  // blocks.
+  ChannelAccess AccessOf(db::TransactionBase& tx, const StoredChannel& channel,
+                         const std::string& user);
+  // The channel a send goes to, created for a first direct or guild message.
+  absl::StatusOr<StoredChannel> SendTarget(db::WriteTx& tx, const v1::SendMessageRequest& request,
+                                           const std::string& user);
+
+  db::Database& database_;
+  api::PageTokenCodec page_tokens_;
+  ChatSettings settings_;
+  ChatStore store_;
+};
+
+}  // namespace qs::social
+
+#endif  // QS_SOCIAL_CHAT_HANDLER_H_

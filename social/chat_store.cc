@@ -1,0 +1,376 @@
+#include "social/chat_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/db/row_mapping.h"
+#include "common/events/outbox.h"
+#include "pqxx/pqxx"
+#include "proto/social/v1/events.pb.h"
+#include "social/chat_rules.h"
+
+namespace qs::social {
+namespace {
+
+// Hot reads, prepared on every connection (PreparedStatements).
+constexpr char kGetChannel[] = "social_chat_channel_get";
+constexpr char kGetMessage[] = "social_chat_message_get";
+
+constexpr char kChannelColumns[] =
+    "id::text, kind, coalesce(user_low_id::text, ''), coalesce(user_high_id::text, ''), "
+    "coalesce(guild_id::text, ''), last_sequence";
+
+// The message columns of table alias `m` (13 columns).
+std::string MessageColumns(absl::string_view m) {
+  return absl::StrCat(m, ".id::text, ", m, ".channel_id::text, ", m, ".sequence, coalesce(", m,
+                      ".sender_id::text, ''), ", m, ".kind, ", m, ".text, coalesce(", m,
+                      ".metadata::text, ''), coalesce(", m, ".client_message_id, ''), ", m,
+                      ".edited, ", m, ".deleted, ", db::MicrosSql(absl::StrCat(m, ".created_at")),
+                      ", ", db::MicrosOrZeroSql(absl::StrCat(m, ".edited_at")), ", ",
+                      db::MicrosOrZeroSql(absl::StrCat(m, ".deleted_at")));
+}
+
+const std::string& Columns() {
+  static const std::string* columns = new std::string(MessageColumns("chat_messages"));
+  return *columns;
+}
+
+StoredChannel ChannelFromRow(const pqxx::row& row) {
+  StoredChannel channel;
+  channel.id = row[0].as<std::string>();
+  channel.kind = ChannelKindCodes().FromCode(row[1].as<std::string>());
+  channel.user_low_id = row[2].as<std::string>();
+  channel.user_high_id = row[3].as<std::string>();
+  channel.guild_id = row[4].as<std::string>();
+  channel.last_sequence = row[5].as<int64_t>();
+  return channel;
+}
+
+// The message in the 13 columns of `row` from `first` on (MessageColumns).
+v1::ChatMessage MessageFromRow(const pqxx::row& row, int first = 0) {
+  v1::ChatMessage m;
+  m.set_id(row[first + 0].as<std::string>());
+  m.set_channel_id(row[first + 1].as<std::string>());
+  m.set_sequence(row[first + 2].as<int64_t>());
+  m.set_sender_id(row[first + 3].as<std::string>());
+  m.set_kind(MessageKindCodes().FromCode(row[first + 4].as<std::string>()));
+  m.set_text(row[first + 5].as<std::string>());
+  m.set_metadata_json(row[first + 6].as<std::string>());
+  m.set_client_message_id(row[first + 7].as<std::string>());
+  m.set_edited(row[first + 8].as<bool>());
+  m.set_deleted(row[first + 9].as<bool>());
+  db::SetTimestamp(row[first + 10].as<int64_t>(), m.mutable_created_at());
+  db::SetTimestampIfSet(row[first + 11].as<int64_t>(), m, &v1::ChatMessage::mutable_edited_at);
+  db::SetTimestampIfSet(row[first + 12].as<int64_t>(), m, &v1::ChatMessage::mutable_deleted_at);
+  return m;
+}
+
+std::optional<StoredChannel> FirstChannel(const pqxx::result& rows) {
+  if (rows.empty()) return std::nullopt;
+  return ChannelFromRow(rows[0]);
+}
+
+absl::Status MessageNotFound(const std::string& id) {
+  return absl::NotFoundError(absl::StrCat("message ", id, " not found"));
+}
+
+// Who may read a new message of `channel`, the sender excluded.
+std::vector<std::string> Recipients(db::WriteTx& tx, const StoredChannel& channel,
+                                    const std::string& sender_id) {
+  std::vector<std::string> recipients;
+  if (channel.kind == v1::CHANNEL_KIND_DIRECT) {
+    for (const std::string* user : {&channel.user_low_id, &channel.user_high_id}) {
+      if (*user != sender_id) recipients.push_back(*user);
+    }
+    return recipients;
+  }
+  pqxx::result rows = tx.Query(
+      "SELECT user_id::text FROM guild_members WHERE guild_id = $1::uuid AND state = 'member' "
+      "AND user_id::text <> $2 ORDER BY user_id",
+      channel.guild_id, sender_id);
+  recipients.reserve(rows.size());
+  for (const pqxx::row& row : rows) recipients.push_back(row[0].as<std::string>());
+  return recipients;
+}
+
+}  // namespace
+
+std::vector<db::PreparedStatement> ChatStore::PreparedStatements() {
+  return {
+      {kGetChannel, absl::StrCat("SELECT ", kChannelColumns, " FROM chat_channels WHERE id = $1")},
+      {kGetMessage, absl::StrCat("SELECT ", Columns(), " FROM chat_messages WHERE id = $1")},
+  };
+}
+
+v1::ChatMessage ChatStore::PostGuildSystemMessage(db::WriteTx& tx, const std::string& guild_id,
+                                                  const std::string& text) {
+  return Append(tx, FindOrCreateGuildChannel(tx, guild_id), NewMessage{.text = text});
+}
+
+StoredChannel ChatStore::FindOrCreateDirectChannel(db::WriteTx& tx, const std::string& user_a,
+                                                   const std::string& user_b) {
+  const auto [low, high] = SortedPair(user_a, user_b);
+  // ON CONFLICT DO NOTHING waits for a concurrent creator and then yields no
+  // row; the SELECT after it sees the winner's committed channel.
+  if (std::optional<StoredChannel> created = FirstChannel(
+          tx.Query(absl::StrCat("INSERT INTO chat_channels (kind, user_low_id, user_high_id) "
+                                "VALUES ('direct', $1, $2) "
+                                "ON CONFLICT (user_low_id, user_high_id) DO NOTHING RETURNING ",
+                                kChannelColumns),
+                   low, high))) {
+    return *created;
+  }
+  return *FindDirectChannel(tx, low, high);
+}
+
+StoredChannel ChatStore::FindOrCreateGuildChannel(db::WriteTx& tx, const std::string& guild_id) {
+  if (std::optional<StoredChannel> created = FirstChannel(
+          tx.Query(absl::StrCat("INSERT INTO chat_channels (kind, guild_id) VALUES ('guild', $1) "
+                                "ON CONFLICT (guild_id) DO NOTHING RETURNING ",
+                                kChannelColumns),
+                   guild_id))) {
+    return *created;
+  }
+  return ChannelFromRow(
+      tx.Query(absl::StrCat("SELECT ", kChannelColumns, " FROM chat_channels WHERE guild_id = $1"),
+               guild_id)[0]);
+}
+
+absl::StatusOr<StoredChannel> ChatStore::GetChannel(db::TransactionBase& tx,
+                                                    const std::string& channel_id) {
+  std::optional<StoredChannel> channel = FirstChannel(tx.QueryPrepared(kGetChannel, channel_id));
+  if (!channel) return absl::NotFoundError(absl::StrCat("channel ", channel_id, " not found"));
+  return *channel;
+}
+
+std::optional<StoredChannel> ChatStore::FindDirectChannel(db::TransactionBase& tx,
+                                                          const std::string& user_a,
+                                                          const std::string& user_b) {
+  const auto [low, high] = SortedPair(user_a, user_b);
+  return FirstChannel(tx.Query(absl::StrCat("SELECT ", kChannelColumns,
+                                            " FROM chat_channels "
+                                            "WHERE user_low_id = $1 AND user_high_id = $2"),
+                               low, high));
+}
+
+GuildStanding ChatStore::StandingInGuild(db::TransactionBase& tx, const std::string& guild_id,
+                                         const std::string& user_id) {
+  pqxx::row row = tx.Query(
+      absl::StrCat("SELECT EXISTS (SELECT 1 FROM guilds WHERE id = $1::uuid), m.user_id IS NOT "
+                   "NULL, coalesce(m.role, ''), coalesce(m.state, ''), "
+                   "CASE WHEN m.muted_until > clock_timestamp() THEN ",
+                   db::MicrosSql("m.muted_until"),
+                   " ELSE 0 END "
+                   "FROM (VALUES (1)) AS one "
+                   "LEFT JOIN guild_members m ON m.guild_id = $1::uuid AND m.user_id = $2::uuid"),
+      guild_id, user_id)[0];
+  return GuildStanding{row[0].as<bool>(), row[1].as<bool>(), row[2].as<std::string>(),
+                       row[3].as<std::string>(), row[4].as<int64_t>()};
+}
+
+bool ChatStore::BlockedEitherWay(db::TransactionBase& tx, const std::string& user_a,
+                                 const std::string& user_b) {
+  return tx
+      .Query(
+          "SELECT EXISTS (SELECT 1 FROM user_blocks WHERE "
+          "(blocker_id = $1::uuid AND blocked_id = $2::uuid) OR "
+          "(blocker_id = $2::uuid AND blocked_id = $1::uuid))",
+          user_a, user_b)[0][0]
+      .as<bool>();
+}
+
+void ChatStore::LockChannel(db::WriteTx& tx, const std::string& channel_id) {
+  tx.Query("SELECT 1 FROM chat_channels WHERE id = $1 FOR UPDATE", channel_id);
+}
+
+std::optional<v1::ChatMessage> ChatStore::FindByClientMessageId(
+    db::TransactionBase& tx, const std::string& channel_id, const std::string& sender_id,
+    const std::string& client_message_id) {
+  pqxx::result rows =
+      tx.Query(absl::StrCat("SELECT ", Columns(),
+                            " FROM chat_messages WHERE channel_id = $1 AND sender_id = $2 "
+                            "AND client_message_id = $3"),
+               channel_id, sender_id, client_message_id);
+  if (rows.empty()) return std::nullopt;
+  return MessageFromRow(rows[0]);
+}
+
+v1::ChatMessage ChatStore::Append(db::WriteTx& tx, const StoredChannel& channel,
+                                  const NewMessage& message) {
+  // The row lock this UPDATE takes serialises the channel's senders until
+  // the transaction ends; the INSERT's clock_timestamp() comes after it, so
+  // created_at grows with sequence (SequenceAtTime relies on it).
+  const int64_t sequence =
+      tx.Query(
+            "UPDATE chat_channels SET last_sequence = last_sequence + 1, "
+            "last_message_at = clock_timestamp() WHERE id = $1 RETURNING last_sequence",
+            channel.id)[0][0]
+          .as<int64_t>();
+  const bool system = message.sender_id.empty();
+  v1::ChatMessage stored = MessageFromRow(
+      tx.Query(absl::StrCat("INSERT INTO chat_messages (channel_id, sequence, sender_id, kind, "
+                            "text, metadata, client_message_id) "
+                            "VALUES ($1, $2, nullif($3, '')::uuid, $4, $5, "
+                            "nullif($6, '')::jsonb, nullif($7, '')) RETURNING ",
+                            Columns()),
+               channel.id, sequence, message.sender_id,
+               MessageKindCodes().Code(system ? v1::MESSAGE_KIND_SYSTEM : v1::MESSAGE_KIND_TEXT),
+               message.text, message.metadata_json, message.client_message_id)[0]);
+  if (!system) MarkRead(tx, channel.id, message.sender_id, sequence);
+
+  v1::ChatMessageSent event;
+  event.set_message_id(stored.id());
+  event.set_channel_id(channel.id);
+  event.set_channel_kind(ChannelKindCodes().Code(channel.kind));
+  event.set_guild_id(channel.guild_id);
+  event.set_sequence(sequence);
+  event.set_sender_id(message.sender_id);
+  for (std::string& recipient : Recipients(tx, channel, message.sender_id)) {
+    event.add_recipient_ids(std::move(recipient));
+  }
+  events::AppendEvent(tx, "social", channel.id, event);
+  return stored;
+}
+
+absl::StatusOr<v1::ChatMessage> ChatStore::GetMessage(db::TransactionBase& tx,
+                                                      const std::string& message_id) {
+  pqxx::result rows = tx.QueryPrepared(kGetMessage, message_id);
+  if (rows.empty()) return MessageNotFound(message_id);
+  return MessageFromRow(rows[0]);
+}
+
+absl::StatusOr<v1::ChatMessage> ChatStore::GetMessageForUpdate(db::WriteTx& tx,
+                                                               const std::string& message_id) {
+  pqxx::result rows =
+      tx.Query(absl::StrCat("SELECT ", Columns(), " FROM chat_messages WHERE id = $1 FOR UPDATE"),
+               message_id);
+  if (rows.empty()) return MessageNotFound(message_id);
+  return MessageFromRow(rows[0]);
+}
+
+v1::ChatMessage ChatStore::Edit(db::WriteTx& tx, const std::string& message_id,
+                                const std::string& text) {
+  tx.Query(
+      "INSERT INTO chat_message_edits (chat_message_id, previous_text) "
+      "SELECT id, text FROM chat_messages WHERE id = $1",
+      message_id);
+  return MessageFromRow(tx.Query(absl::StrCat("UPDATE chat_messages SET text = $2, edited = true, "
+                                              "edited_at = clock_timestamp() WHERE id = $1 "
+                                              "RETURNING ",
+                                              Columns()),
+                                 message_id, text)[0]);
+}
+
+v1::ChatMessage ChatStore::Delete(db::WriteTx& tx, const std::string& message_id) {
+  tx.Query("DELETE FROM chat_message_edits WHERE chat_message_id = $1", message_id);
+  return MessageFromRow(
+      tx.Query(absl::StrCat("UPDATE chat_messages SET text = '', metadata = NULL, deleted = true, "
+                            "deleted_at = coalesce(deleted_at, clock_timestamp()) WHERE id = $1 "
+                            "RETURNING ",
+                            Columns()),
+               message_id)[0]);
+}
+
+std::vector<std::string> ChatStore::EditHistory(db::TransactionBase& tx,
+                                                const std::string& message_id) {
+  std::vector<std::string> texts;
+  for (const pqxx::row& row : tx.Query("SELECT previous_text FROM chat_message_edits "
+                                       "WHERE chat_message_id = $1 ORDER BY edited_at, id",
+                                       message_id)) {
+    texts.push_back(row[0].as<std::string>());
+  }
+  return texts;
+}
+
+std::vector<v1::ChatMessage> ChatStore::ListMessages(db::ReadTx& tx, const std::string& channel_id,
+                                                     const MessageRange& range) {
+  // Both directions are a range scan of the (channel_id, sequence) key.
+  pqxx::result rows =
+      tx.Query(absl::StrCat("SELECT ", Columns(), " FROM chat_messages WHERE channel_id = $1 AND ",
+                            range.forward ? "sequence >= $2 ORDER BY sequence"
+                                          : "sequence <= $2 ORDER BY sequence DESC",
+                            " LIMIT $3"),
+               channel_id, range.from, range.limit);
+  std::vector<v1::ChatMessage> messages;
+  messages.reserve(rows.size());
+  for (const pqxx::row& row : rows) messages.push_back(MessageFromRow(row));
+  return messages;
+}
+
+int64_t ChatStore::SequenceAtTime(db::ReadTx& tx, const std::string& channel_id, int64_t micros,
+                                  bool forward) {
+  if (forward) {
+    return tx
+        .Query(absl::StrCat("SELECT coalesce((SELECT sequence FROM chat_messages "
+                            "WHERE channel_id = $1 AND created_at >= ",
+                            db::TimestampSql("$2"),
+                            " ORDER BY created_at, sequence LIMIT 1), "
+                            "(SELECT last_sequence + 1 FROM chat_channels WHERE id = $1), 1)"),
+               channel_id, micros)[0][0]
+        .as<int64_t>();
+  }
+  return tx
+      .Query(absl::StrCat("SELECT coalesce((SELECT sequence FROM chat_messages "
+                          "WHERE channel_id = $1 AND created_at <= ",
+                          db::TimestampSql("$2"),
+                          " ORDER BY created_at DESC, sequence DESC LIMIT 1), 0)"),
+             channel_id, micros)[0][0]
+      .as<int64_t>();
+}
+
+int64_t ChatStore::MarkRead(db::WriteTx& tx, const std::string& channel_id,
+                            const std::string& user_id, int64_t sequence) {
+  return tx
+      .Query(
+          "INSERT INTO channel_read_marks (channel_id, user_id, last_read_sequence) "
+          "VALUES ($1, $2, $3) ON CONFLICT (channel_id, user_id) DO UPDATE SET "
+          "last_read_sequence = greatest(channel_read_marks.last_read_sequence, "
+          "EXCLUDED.last_read_sequence), updated_at = clock_timestamp() "
+          "RETURNING last_read_sequence",
+          channel_id, user_id, sequence)[0][0]
+      .as<int64_t>();
+}
+
+std::vector<ChannelListEntry> ChatStore::ListChannels(
+    db::ReadTx& tx, const std::string& user_id, const std::optional<api::KeysetPosition>& after,
+    int limit) {
+  pqxx::result rows = tx.Query(
+      absl::StrCat(
+          "SELECT c.id::text, c.kind, coalesce(c.user_low_id::text, ''), "
+          "coalesce(c.user_high_id::text, ''), coalesce(c.guild_id::text, ''), c.last_sequence, ",
+          db::MicrosSql("c.last_message_at"), ", ", db::MicrosSql("c.created_at"),
+          ", coalesce(r.last_read_sequence, 0), m.id IS NOT NULL, ", MessageColumns("m"),
+          " FROM chat_channels c "
+          "LEFT JOIN channel_read_marks r ON r.channel_id = c.id AND r.user_id = $1::uuid "
+          "LEFT JOIN chat_messages m ON m.channel_id = c.id AND m.sequence = c.last_sequence "
+          "WHERE (c.user_low_id = $1::uuid OR c.user_high_id = $1::uuid OR c.guild_id IN "
+          "(SELECT g.guild_id FROM guild_members g WHERE g.user_id = $1::uuid "
+          "AND g.state = 'member')) "
+          "AND ($2 = '' OR (c.last_message_at, c.id) < (",
+          db::TimestampSql("$3"),
+          ", $2::uuid)) "
+          "ORDER BY c.last_message_at DESC, c.id DESC LIMIT $4"),
+      user_id, after ? after->id : std::string(), after ? after->key : int64_t{0}, limit);
+  std::vector<ChannelListEntry> entries;
+  entries.reserve(rows.size());
+  for (const pqxx::row& row : rows) {
+    ChannelListEntry entry;
+    v1::Channel& c = entry.channel;
+    c.set_id(row[0].as<std::string>());
+    c.set_kind(ChannelKindCodes().FromCode(row[1].as<std::string>()));
+    if (c.kind() == v1::CHANNEL_KIND_DIRECT) {
+      const std::string low = row[2].as<std::string>();
+      c.set_peer_user_id(low == user_id ? row[3].as<std::string>() : low);
+    }
+    c.set_guild_id(row[4].as<std::string>());
+    c.set_last_sequence(row[5].as<int64_t>());
+    entry.last_message_at_micros = row[6].as<int64_t>();
+    db::SetTimestamp(entry.last_message_at_micros, c.mutable_last_message_at());
+    db::SetTimestamp(row[7].as<int64_t>(), c.mutable_created_at());
+    c.set_last_read_sequence(row[8].as<int64_t>());
+    c.set_unread_count(UnreadCount(c.last_sequence(), c.last_read_sequence()));
+    if (row[9].as<bool>()) *c.mutable_last_message() = MessageFromRow(row, 10);
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+}  // namespace qs::social
