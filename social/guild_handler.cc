@@ -356,13 +356,8 @@ grpc::Status GuildHandler::KickMember(grpc::ServerContext* context,
   return Manage(
       context, request->guild_id(), request->user_id(), MemberAction::kKick, absl::OkStatus(),
       [&](db::WriteTx& tx, const Target& t) -> absl::Status {
-        const bool was_member = IsMemberRow(t.row);
         store_.RemoveMember(tx, t.guild.id(), t.user_id);
-        if (was_member) {
-          store_.AddToMemberCount(tx, t.guild.id(), -1);
-          AppendRemoved(tx, t.guild.id(), t.user_id, t.actor_id,
-                        v1::GuildMemberRemoved::REASON_KICK, false);
-        }
+        const bool was_member = CountOut(tx, t, v1::GuildMemberRemoved::REASON_KICK);
         Record(tx, t.guild.id(), t.actor_id, "kick", t.user_id, was_member ? "" : "join request",
                was_member);
         return absl::OkStatus();
@@ -380,13 +375,8 @@ grpc::Status GuildHandler::BanMember(grpc::ServerContext* context,
                        api::RequireValidUtf8("reason", request->reason()),
                        ValidateUntil("until", until, NowMicros(), false)}),
       [&](db::WriteTx& tx, const Target& t) -> absl::Status {
-        const bool was_member = IsMemberRow(t.row);
         store_.Ban(tx, t.guild.id(), t.user_id, request->reason(), until);
-        if (was_member) {
-          store_.AddToMemberCount(tx, t.guild.id(), -1);
-          AppendRemoved(tx, t.guild.id(), t.user_id, t.actor_id, v1::GuildMemberRemoved::REASON_BAN,
-                        false);
-        }
+        const bool was_member = CountOut(tx, t, v1::GuildMemberRemoved::REASON_BAN);
         Record(tx, t.guild.id(), t.actor_id, "ban", t.user_id,
                absl::StrCat(request->reason(),
                             until == 0 ? ""
@@ -416,24 +406,34 @@ grpc::Status GuildHandler::UnbanMember(grpc::ServerContext* context,
 grpc::Status GuildHandler::PromoteMember(grpc::ServerContext* context,
                                          const v1::GuildMemberRequest* request,
                                          MembershipResponse* response) {
-  return Manage(
-      context, request->guild_id(), request->user_id(), MemberAction::kPromote, absl::OkStatus(),
-      [&](db::WriteTx& tx, const Target& t) -> absl::Status {
-        store_.SetRole(tx, t.guild.id(), t.user_id, v1::GUILD_ROLE_ADMIN);
-        Record(tx, t.guild.id(), t.actor_id, "promote", t.user_id, "", true);
-        return absl::OkStatus();
-      },
-      response);
+  return ChangeRole(context, *request, MemberAction::kPromote, v1::GUILD_ROLE_ADMIN, "promote",
+                    response);
 }
 
 grpc::Status GuildHandler::DemoteMember(grpc::ServerContext* context,
                                         const v1::GuildMemberRequest* request,
                                         MembershipResponse* response) {
+  return ChangeRole(context, *request, MemberAction::kDemote, v1::GUILD_ROLE_MEMBER, "demote",
+                    response);
+}
+
+bool GuildHandler::CountOut(db::WriteTx& tx, const Target& t,
+                            v1::GuildMemberRemoved::Reason reason) {
+  if (!IsMemberRow(t.row)) return false;
+  store_.AddToMemberCount(tx, t.guild.id(), -1);
+  AppendRemoved(tx, t.guild.id(), t.user_id, t.actor_id, reason, false);
+  return true;
+}
+
+grpc::Status GuildHandler::ChangeRole(grpc::ServerContext* context,
+                                      const v1::GuildMemberRequest& request, MemberAction action,
+                                      v1::GuildRole role, const std::string& audit_action,
+                                      MembershipResponse* response) {
   return Manage(
-      context, request->guild_id(), request->user_id(), MemberAction::kDemote, absl::OkStatus(),
+      context, request.guild_id(), request.user_id(), action, absl::OkStatus(),
       [&](db::WriteTx& tx, const Target& t) -> absl::Status {
-        store_.SetRole(tx, t.guild.id(), t.user_id, v1::GUILD_ROLE_MEMBER);
-        Record(tx, t.guild.id(), t.actor_id, "demote", t.user_id, "", true);
+        store_.SetRole(tx, t.guild.id(), t.user_id, role);
+        Record(tx, t.guild.id(), t.actor_id, audit_action, t.user_id, "", true);
         return absl::OkStatus();
       },
       response);

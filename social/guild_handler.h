@@ -15,6 +15,7 @@
 
 #include "common/api/page_token.h"
 #include "common/db/database.h"
+#include "proto/social/v1/events.pb.h"
 #include "proto/social/v1/guilds.grpc.pb.h"
 #include "social/chat_store.h"
 #include "social/guild_rules.h"
@@ -91,6 +92,13 @@ class GuildHandler final : public v1::GuildService::Service {
   grpc::Status Manage(grpc::ServerContext* context, const std::string& guild_id,
                       const std::string& user_id, MemberAction action, const absl::Status& validate,
                       const ApplyFn& apply, v1::MembershipResponse* response);
+  // After a kick or ban: when the target was a member (not a join request),
+  // the count drops and GuildMemberRemoved is written. Returns whether it was.
+  bool CountOut(db::WriteTx& tx, const Target& t, v1::GuildMemberRemoved::Reason reason);
+  // PromoteMember / DemoteMember: `user_id` gets `role`.
+  grpc::Status ChangeRole(grpc::ServerContext* context, const v1::GuildMemberRequest& request,
+                          MemberAction action, v1::GuildRole role, const std::string& audit_action,
+                          v1::MembershipResponse* response);
   // The guild (locked) and `user_id`'s row after a change.
   absl::StatusOr<v1::MembershipResponse> Respond(db::WriteTx& tx, const std::string& guild_id,
                                                  const std::string& user_id);
