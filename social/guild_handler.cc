@@ -340,14 +340,7 @@ grpc::Status GuildHandler::ApproveJoinRequest(grpc::ServerContext* context,
 grpc::Status GuildHandler::RejectJoinRequest(grpc::ServerContext* context,
                                              const v1::GuildMemberRequest* request,
                                              MembershipResponse* response) {
-  return Manage(
-      context, request->guild_id(), request->user_id(), MemberAction::kReject, absl::OkStatus(),
-      [&](db::WriteTx& tx, const Target& t) -> absl::Status {
-        store_.RemoveMember(tx, t.guild.id(), t.user_id);
-        Record(tx, t.guild.id(), t.actor_id, "reject", t.user_id, "", false);
-        return absl::OkStatus();
-      },
-      response);
+  return DropRow(context, *request, MemberAction::kReject, "reject", response);
 }
 
 grpc::Status GuildHandler::KickMember(grpc::ServerContext* context,
@@ -393,14 +386,7 @@ grpc::Status GuildHandler::BanMember(grpc::ServerContext* context,
 grpc::Status GuildHandler::UnbanMember(grpc::ServerContext* context,
                                        const v1::GuildMemberRequest* request,
                                        MembershipResponse* response) {
-  return Manage(
-      context, request->guild_id(), request->user_id(), MemberAction::kUnban, absl::OkStatus(),
-      [&](db::WriteTx& tx, const Target& t) -> absl::Status {
-        store_.RemoveMember(tx, t.guild.id(), t.user_id);
-        Record(tx, t.guild.id(), t.actor_id, "unban", t.user_id, "", false);
-        return absl::OkStatus();
-      },
-      response);
+  return DropRow(context, *request, MemberAction::kUnban, "unban", response);
 }
 
 grpc::Status GuildHandler::PromoteMember(grpc::ServerContext* context,
@@ -415,6 +401,19 @@ grpc::Status GuildHandler::DemoteMember(grpc::ServerContext* context,
                                         MembershipResponse* response) {
   return ChangeRole(context, *request, MemberAction::kDemote, v1::GUILD_ROLE_MEMBER, "demote",
                     response);
+}
+
+grpc::Status GuildHandler::DropRow(grpc::ServerContext* context,
+                                   const v1::GuildMemberRequest& request, MemberAction action,
+                                   const std::string& audit_action, MembershipResponse* response) {
+  return Manage(
+      context, request.guild_id(), request.user_id(), action, absl::OkStatus(),
+      [&](db::WriteTx& tx, const Target& t) -> absl::Status {
+        store_.RemoveMember(tx, t.guild.id(), t.user_id);
+        Record(tx, t.guild.id(), t.actor_id, audit_action, t.user_id, "", false);
+        return absl::OkStatus();
+      },
+      response);
 }
 
 bool GuildHandler::CountOut(db::WriteTx& tx, const Target& t,

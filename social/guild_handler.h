@@ -92,6 +92,11 @@ class GuildHandler final : public v1::GuildService::Service {
   grpc::Status Manage(grpc::ServerContext* context, const std::string& guild_id,
                       const std::string& user_id, MemberAction action, const absl::Status& validate,
                       const ApplyFn& apply, v1::MembershipResponse* response);
+  // RejectJoinRequest / UnbanMember: the target's row goes (no count change:
+  // neither a request nor a ban is a member).
+  grpc::Status DropRow(grpc::ServerContext* context, const v1::GuildMemberRequest& request,
+                       MemberAction action, const std::string& audit_action,
+                       v1::MembershipResponse* response);
   // After a kick or ban: when the target was a member (not a join request),
   // the count drops and GuildMemberRemoved is written. Returns whether it was.
   bool CountOut(db::WriteTx& tx, const Target& t, v1::GuildMemberRemoved::Reason reason);
