@@ -213,7 +213,10 @@ TEST_F(GuildServiceTest, CreateGetUpdateDelete) {
   EXPECT_EQ(guilds_->DeleteGuild(As(member).get(), del, &deleted).error_code(),
             StatusCode::PERMISSION_DENIED);
   ASSERT_TRUE(guilds_->DeleteGuild(As(owner).get(), del, &deleted).ok());
-  EXPECT_EQ(guilds_->GetGuild(As(owner).get(), get, &got).error_code(), StatusCode::NOT_FOUND);
+  // GetGuild reads the replica: the delete shows once it has replayed it.
+  EXPECT_TRUE(Eventually([&] {
+    return guilds_->GetGuild(As(owner).get(), get, &got).error_code() == StatusCode::NOT_FOUND;
+  }));
   EXPECT_EQ(CountWhere("SELECT count(*) FROM guild_members WHERE guild_id = $1", guild.id()), 0);
   EXPECT_EQ(CountWhere("SELECT count(*) FROM guild_audit_log WHERE guild_id = $1", guild.id()), 0);
   EXPECT_EQ(guilds_->DeleteGuild(As(owner).get(), del, &deleted).error_code(),
