@@ -2,12 +2,14 @@
 
 #include <signal.h>
 
+#include <atomic>
 #include <csignal>
 #include <optional>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/base/status_macros.h"
 #include "common/config/env.h"
 #include "common/migrate/embedded_migrations.h"
 #include "common/migrate/migrator.h"
@@ -86,6 +88,42 @@ absl::StatusOr<std::vector<db::PreparedStatement>> AllPreparedStatements(
   return all;
 }
 
+// Whether the read node has replayed every migration the write node has:
+// until it has, a read there may meet a table that does not exist yet.
+absl::Status ReplicaHasTheSchema(db::Database& database) {
+  auto latest = [](db::ReadTx& tx) -> absl::StatusOr<std::string> {
+    return tx.Query("SELECT coalesce(max(version), '') FROM schema_migrations")[0][0]
+        .as<std::string>();
+  };
+  QS_ASSIGN_OR_RETURN(const std::string on_primary, database.ReadFromPrimary(latest));
+  QS_ASSIGN_OR_RETURN(const std::string on_replica, database.Read(latest));
+  if (on_replica != on_primary) {
+    return absl::UnavailableError(absl::StrCat("the read node has not replayed migration ",
+                                               on_primary, " yet (it is at '", on_replica, "')"));
+  }
+  return absl::OkStatus();
+}
+
+// Ready when both nodes answer and — once, after migrating at start-up —
+// the read node has the schema the migrations built.
+class ReadinessProbe {
+ public:
+  ReadinessProbe(db::Database& database, bool wait_for_schema)
+      : database_(database), schema_seen_(!wait_for_schema) {}
+
+  absl::Status operator()() {
+    QS_RETURN_IF_ERROR(database_.Ping());
+    if (schema_seen_.load()) return absl::OkStatus();
+    QS_RETURN_IF_ERROR(ReplicaHasTheSchema(database_));
+    schema_seen_.store(true);
+    return absl::OkStatus();
+  }
+
+ private:
+  db::Database& database_;
+  std::atomic<bool> schema_seen_;
+};
+
 }  // namespace
 
 int RunService(const ServiceDefinition& definition) {
@@ -140,10 +178,11 @@ int RunService(const ServiceDefinition& definition) {
   if (definition.add_services) definition.add_services(context);
 
   for (base::PeriodicLoop* worker : context.workers_) worker->Start();
+  ReadinessProbe readiness(database, /*wait_for_schema=*/server_config->migrate_on_start);
   const int exit_code = grpc_util::ServeUntilTerminated(
       *server_config, {.service_name = definition.name,
                        .services = context.hosted_,
-                       .readiness_probe = [&database] { return database.Ping(); },
+                       .readiness_probe = [&readiness] { return readiness(); },
                        .on_drain_deadline = [&database] { database.CancelRunningQueries(); }});
   // Drained: no call runs any more. The workers stop before the handlers
   // that may own them are destroyed with `context`.

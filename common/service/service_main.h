@@ -26,6 +26,9 @@
 // → database router with every store's prepared statements → handlers
 // (+ ops.v1.Diagnostics) → background workers start → serve until
 // SIGTERM/SIGINT → drain → background workers stop → handlers destroyed.
+// Health is SERVING while both database nodes answer, and not before the
+// read node has replayed the migrations applied at start-up (a read there
+// would meet missing tables).
 #ifndef QS_COMMON_SERVICE_SERVICE_MAIN_H_
 #define QS_COMMON_SERVICE_SERVICE_MAIN_H_
 
