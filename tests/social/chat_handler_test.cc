@@ -4,6 +4,7 @@
 // friend parts own those tables; chat only reads them).
 #include <algorithm>
 #include <atomic>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -87,10 +88,17 @@ class ChatHandlerTest : public SocialServerFixture {
     request.set_direction(direction);
     return request;
   }
-  // Waits until the replica shows `count` messages of the channel.
+  // Waits until the replica shows `count` messages of the channel (numbered
+  // 1..count). ListMessages alone cannot tell: while the replica does not
+  // know the channel it answers from the primary, and the next read, on the
+  // replica, may still lack messages. ListChannels reads only the replica.
   static void WaitForHistory(const std::string& user, const std::string& channel_id, size_t count) {
-    ASSERT_TRUE(Eventually([&] { return ListAll(user, History(channel_id, 100)).size() == count; }))
-        << "the replica never showed " << count << " messages";
+    ASSERT_TRUE(Eventually([&] {
+      std::optional<v1::Channel> channel = ChannelOf(user, channel_id);
+      return channel && channel->last_sequence() == static_cast<int64_t>(count) &&
+             ListAll(user, History(channel_id, 100)).size() == count;
+    })) << "the replica never showed "
+        << count << " messages";
   }
 
   static std::vector<v1::Channel> Channels(const std::string& user, int page_size = 100) {
@@ -630,9 +638,13 @@ TEST_F(ChatHandlerTest, DeletedMessagesStayInTheHistoryWithoutText) {
   }
   EXPECT_FALSE(rows[3][1].as<bool>());
 
-  WaitForHistory(other, own.channel_id(), 4);
-  std::vector<v1::ChatMessage> history =
-      ListAll(other, History(own.channel_id(), 10, v1::DIRECTION_FORWARD));
+  // The replica shows the four messages before it has replayed the deletes
+  // that followed them: wait for the last delete (by the owner, of #3).
+  std::vector<v1::ChatMessage> history;
+  ASSERT_TRUE(Eventually([&] {
+    history = ListAll(other, History(own.channel_id(), 10, v1::DIRECTION_FORWARD));
+    return history.size() == 4 && history[2].deleted();
+  })) << "the replica never showed the deletes";
   ASSERT_EQ(history.size(), 4u);
   EXPECT_TRUE(history[0].deleted());
   EXPECT_EQ(history[0].text(), "");

@@ -665,6 +665,16 @@ TEST_F(FriendHandlerTest, MutualFriendsAndSuggestionsMatchSql) {
   Ok(Action::kBlock, blocks_me, me);
   Ok(Action::kSend, me, pending);
   Ok(Action::kSend, asked_me, me);
+  // The replica trails, and the expected ranking already holds there before
+  // it has the excluded users' friendships, blocks and requests: first wait
+  // for the last write (asked_me's request) to reach it.
+  ASSERT_TRUE(Eventually([&] {
+    v1::ListFriendsRequest request;
+    request.set_state(v1::FRIENDSHIP_STATE_REQUEST_RECEIVED);
+    v1::ListFriendsResponse response;
+    return stub().ListFriends(As(me).get(), request, &response).ok() &&
+           response.friendships_size() == 1 && response.friendships(0).user_id() == asked_me;
+  })) << "the replica never showed the last request";
 
   auto suggest_all = [&](int page_size) {
     std::vector<v1::FriendSuggestion> all;
