@@ -4,11 +4,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "common/base/seeded_uuid.h"
+#include "common/db/copy_writer.h"
 #include "common/db/db_error.h"
 #include "pqxx/pqxx"
-#include "pqxx/tablewriter"
 #include "quest/leaderboard_rules.h"
 #include "quest/progress_rules.h"
 
@@ -19,38 +19,6 @@ constexpr const char* kThemes[] = {"fork",   "pin",    "skewer",  "mate-in-2", "
                                    "logic",  "grid",   "anagram", "sequence",  "geometry",
                                    "parity", "cipher", "maze",    "riddle",    "sudoku"};
 constexpr const char* kKinds[] = {"logic", "word", "math", "pattern", "chess"};
-
-// A uuid v4 string from 128 generated bits.
-std::string Uuid(std::mt19937_64& random) {
-  uint64_t hi = random(), lo = random();
-  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
-  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff,
-                         lo >> 48, lo & 0xffffffffffffULL);
-}
-
-std::string Timestamp(absl::Time time) {
-  return absl::FormatTime("%Y-%m-%d %H:%M:%E6S+00", time, absl::UTCTimeZone());
-}
-
-// COPY `table` (columns) FROM STDIN, one tab-separated line per row.
-class Copy {
- public:
-  Copy(pqxx::work& tx, const std::string& table, const std::vector<std::string>& columns)
-      : writer_(tx, table, columns.begin(), columns.end()) {}
-  void Line(const std::string& line) {
-    writer_.write_raw_line(line);
-    ++rows_;
-  }
-  int64_t Finish() {
-    writer_.complete();
-    return rows_;
-  }
-
- private:
-  pqxx::tablewriter writer_;
-  int64_t rows_ = 0;
-};
 
 struct UserTotals {
   int64_t solved = 0, attempts = 0, score = 0, today = 0, week = 0;
@@ -68,7 +36,7 @@ absl::StatusOr<SeedReport> SeedQuestDatabase(const std::string& conninfo,
   const absl::Time start = absl::Now();
   std::mt19937_64 random(options.seed);
   std::vector<std::string> users(options.users);
-  for (std::string& user : users) user = Uuid(random);
+  for (std::string& user : users) user = base::SeededUuidV4(random);
   std::vector<std::string> puzzle_ids(options.puzzles);
   std::vector<int> puzzle_ratings(options.puzzles);
   std::vector<int64_t> plays(options.puzzles, 0);
@@ -84,14 +52,14 @@ absl::StatusOr<SeedReport> SeedQuestDatabase(const std::string& conninfo,
     pqxx::work tx(connection);
     SeedReport report;
     {
-      Copy puzzles(tx, "puzzles",
-                   {"id", "author_id", "title", "kind", "themes", "rating", "content", "solution",
-                    "status", "created_at", "updated_at"});
+      db::CopyWriter puzzles(tx, "puzzles",
+                             {"id", "author_id", "title", "kind", "themes", "rating", "content",
+                              "solution", "status", "created_at", "updated_at"});
       for (int64_t i = 0; i < options.puzzles; ++i) {
-        puzzle_ids[i] = Uuid(random);
+        puzzle_ids[i] = base::SeededUuidV4(random);
         puzzle_ratings[i] = std::min(4000, std::max(100, static_cast<int>(rating_spread(random))));
         const absl::Time created = now - absl::Seconds(random() % (86400LL * options.days));
-        const std::string when = Timestamp(created);
+        const std::string when = db::CopyTimestamp(created);
         puzzles.Line(absl::StrCat(puzzle_ids[i], "\t", users[random() % users.size()],
                                   "\tSeed puzzle ", i, "\t", kKinds[random() % 5], "\t{",
                                   kThemes[random() % 15], ",", kThemes[random() % 15], "}\t",
@@ -101,9 +69,10 @@ absl::StatusOr<SeedReport> SeedQuestDatabase(const std::string& conninfo,
       report.rows += puzzles.Finish();
     }
     {
-      Copy attempts(tx, "puzzle_attempts",
-                    {"id", "user_id", "puzzle_id", "verdict", "started_at", "submitted_at",
-                     "time_taken_ms", "score", "rated", "rating_before", "rating_after"});
+      db::CopyWriter attempts(
+          tx, "puzzle_attempts",
+          {"id", "user_id", "puzzle_id", "verdict", "started_at", "submitted_at", "time_taken_ms",
+           "score", "rated", "rating_before", "rating_after"});
       for (int64_t i = 0; i < options.attempts; ++i) {
         const size_t u = random() % users.size();
         const size_t p = random() % puzzle_ids.size();
@@ -124,17 +93,18 @@ absl::StatusOr<SeedReport> SeedQuestDatabase(const std::string& conninfo,
           }
           if (day > t.last_solved) t.last_solved = day;
         }
-        attempts.Line(absl::StrCat(Uuid(random), "\t", users[u], "\t", puzzle_ids[p], "\t",
-                                   correct ? "correct" : "incorrect", "\t", Timestamp(started),
-                                   "\t", Timestamp(started + absl::Milliseconds(time_taken_ms)),
+        attempts.Line(absl::StrCat(base::SeededUuidV4(random), "\t", users[u], "\t", puzzle_ids[p],
+                                   "\t", correct ? "correct" : "incorrect", "\t",
+                                   db::CopyTimestamp(started), "\t",
+                                   db::CopyTimestamp(started + absl::Milliseconds(time_taken_ms)),
                                    "\t", time_taken_ms, "\t", score, "\tt\t1500\t1500"));
       }
       report.rows += attempts.Finish();
     }
     {
-      Copy progress(tx, "user_progress",
-                    {"user_id", "solved_count", "attempt_count", "total_score", "current_streak",
-                     "best_streak", "last_solved_on", "rating"});
+      db::CopyWriter progress(tx, "user_progress",
+                              {"user_id", "solved_count", "attempt_count", "total_score",
+                               "current_streak", "best_streak", "last_solved_on", "rating"});
       for (size_t u = 0; u < users.size(); ++u) {
         const UserTotals& t = totals[u];
         const bool solved_recently = t.solved > 0 && t.last_solved >= today - 1;
@@ -147,7 +117,7 @@ absl::StatusOr<SeedReport> SeedQuestDatabase(const std::string& conninfo,
       report.rows += progress.Finish();
     }
     {
-      Copy board(tx, "leaderboard_scores", {"period", "user_id", "score"});
+      db::CopyWriter board(tx, "leaderboard_scores", {"period", "user_id", "score"});
       for (size_t u = 0; u < users.size(); ++u) {
         const UserTotals& t = totals[u];
         if (t.score > 0) board.Line(absl::StrCat("all\t", users[u], "\t", t.score));

@@ -11,24 +11,10 @@
 #include "proto/quest/v1/attempts.pb.h"
 #include "proto/quest/v1/leaderboards.pb.h"
 #include "proto/quest/v1/puzzles.pb.h"
+#include "tests/bench/scenario_support.h"
 
 namespace qs::bench {
 namespace {
-
-template <typename T>
-const T& AnyOf(const std::vector<T>& values, Random& random) {
-  return values[random() % values.size()];
-}
-
-std::vector<std::pair<std::string, std::string>> As(const std::string& user) {
-  return {{"x-user-id", user}};
-}
-
-std::vector<std::string> Column(pqxx::work& tx, const std::string& sql) {
-  std::vector<std::string> values;
-  for (const auto& row : tx.exec(sql)) values.push_back(row[0].as<std::string>());
-  return values;
-}
 
 // Starts `count` attempts in one statement, as StartAttempt would one by one;
 // three in five will be answered correctly.
@@ -58,7 +44,7 @@ CallSpec GetPuzzle(std::shared_ptr<QuestData> data, double weight) {
   return {"GetPuzzle", "/quest.v1.PuzzleService/GetPuzzle", weight, [data](Random& random) {
             ::quest::v1::GetPuzzleRequest request;
             request.set_puzzle_id(AnyOf(data->puzzles, random).id);
-            return MakeRequest(request, As(AnyOf(data->users, random)));
+            return MakeRequest(request, AsUser(AnyOf(data->users, random)));
           }};
 }
 
@@ -67,7 +53,7 @@ CallSpec ListPuzzles(std::shared_ptr<QuestData> data, double weight) {
             ::quest::v1::ListPuzzlesRequest request;
             request.set_status(::quest::v1::PUZZLE_STATUS_PUBLISHED);
             request.set_page_size(20);
-            return MakeRequest(request, As(AnyOf(data->users, random)));
+            return MakeRequest(request, AsUser(AnyOf(data->users, random)));
           }};
 }
 
@@ -75,7 +61,7 @@ CallSpec NextPuzzle(std::shared_ptr<QuestData> data, double weight) {
   return {"GetNextPuzzle", "/quest.v1.PuzzleService/GetNextPuzzle", weight, [data](Random& random) {
             ::quest::v1::GetNextPuzzleRequest request;
             request.set_band(::quest::v1::DIFFICULTY_BAND_SIMILAR);
-            return MakeRequest(request, As(AnyOf(data->users, random)));
+            return MakeRequest(request, AsUser(AnyOf(data->users, random)));
           }};
 }
 
@@ -89,7 +75,7 @@ CallSpec SubmitAttempt(std::shared_ptr<QuestData> data, double weight) {
             request.set_attempt_id(attempt.id);
             request.set_answer(attempt.answer);
             request.set_request_id(api::NewUuidV4());
-            return MakeRequest(request, As(attempt.user_id));
+            return MakeRequest(request, AsUser(attempt.user_id));
           }};
 }
 
@@ -99,7 +85,7 @@ CallSpec LeaderboardTop(std::shared_ptr<QuestData> data, double weight) {
             ::quest::v1::GetLeaderboardRequest request;
             request.set_period(::quest::v1::LEADERBOARD_PERIOD_ALL_TIME);
             request.set_page_size(100);
-            return MakeRequest(request, As(AnyOf(data->users, random)));
+            return MakeRequest(request, AsUser(AnyOf(data->users, random)));
           }};
 }
 
@@ -111,7 +97,7 @@ CallSpec LeaderboardAround(std::shared_ptr<QuestData> data, double weight) {
             request.set_user_id(user);
             request.set_period(::quest::v1::LEADERBOARD_PERIOD_ALL_TIME);
             request.set_radius(10);
-            return MakeRequest(request, As(user));
+            return MakeRequest(request, AsUser(user));
           }};
 }
 

@@ -29,18 +29,29 @@ record type (blank lines are skipped):
             Compared with the "main" load record of the same scenario.
   resource  one per service: service, rss_idle_mb, rss_load_mb,
             load_calls_per_s, cpu_ms_per_1000_calls, startup_ms.
-  explain   label, users, sql, plan (EXPLAIN (ANALYZE, BUFFERS) text).
+  explain   label, users, sql, plan (EXPLAIN (ANALYZE, BUFFERS) text);
+            social's also rpc and node (from auto_explain, explain_log.py).
+  seed      the data a service was measured on: service, users, and its
+            row counts (social: friendships, guilds, guild_members,
+            channels, messages, read_marks), seconds, database_mb.
 
-The machine record and at least one "main" load record are required; any
-other group may be absent and is then reported as not measured. A missing
-file or a malformed record ends the program with a one-line message on
-stderr and exit status 1.
+Load and explain records carry a "service" ("quest" when absent). Social
+load records use the groups "main" (20 in flight) and "latency" (open loop
+at a steady rate), at each measured number of users; they get a section of
+their own with issue 9's targets.
+
+The machine record and at least one "main" load record (of any service) are
+required; any other group may be absent and is then reported as not
+measured. A missing file or a malformed record ends the program with a
+one-line message on stderr and exit status 1. Without --svg no plot is
+written (a report with no quest scale curves needs none).
 """
 
 import argparse
 import json
 import math
 import os
+import re
 import sys
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
@@ -57,6 +68,16 @@ LEADERBOARD_TOP_P99_MAX_MS = 10.0
 FEED_PAGE_P99_MAX_MS = 10.0
 RSS_AT_LOAD_MAX_MB = 50.0
 RSS_TARGET_CALLS_PER_S = 1000
+# Issue 9: every social read p99 < 10 ms at a steady 500 calls/s, at 100k
+# users (50 friends each, 10k guilds, 10M messages); each plan an index scan.
+SOCIAL_READ_P99_MAX_MS = 10.0
+SOCIAL_TARGET_USERS = 100_000
+SOCIAL_READ_SCENARIOS = (("list_friends", "ListFriends"),
+                         ("list_mutual_friends", "ListMutualFriends"),
+                         ("suggest_friends", "SuggestFriends"),
+                         ("list_messages", "ListMessages"),
+                         ("list_channels", "ListChannels"))
+SERVICES = ("quest", "social")
 
 # Why a target can be missed; shown only for missed targets. No figures here.
 WHY_MISSED = {
@@ -81,6 +102,13 @@ WHY_MISSED = {
         "a feed page is a keyset range scan of the (status, created_at) index; stalls in "
         "the tail come from the shared machine (checkpoints, autovacuum, the load "
         "generator) rather than from the query"),
+    "social_read_p99": (
+        "a read that misses its 10 ms at a steady rate waits on more than its own index "
+        "range: the query plans below show how many buffers it touches, and a plan that "
+        "scans a whole table or sorts many rows grows with the data, not with the page"),
+    "social_index_scans": (
+        "a statement read a whole table instead of an index range; its plan names the table, "
+        "and the store's SQL or an index is what to change"),
     "rss_at_load": (
         "memory under load grows with the threads gRPC starts for concurrent calls, "
         "their per-thread arenas and stacks, the pool's connections and the buffers "
@@ -185,8 +213,16 @@ def check_machine(checker):
     return record
 
 
+def check_service(checker, record):
+    record["service"] = record.get("service") or "quest"
+    if record["service"] not in SERVICES:
+        checker.fail(f"has unknown service '{record['service']}' "
+                     f"(expected one of {', '.join(SERVICES)})")
+
+
 def check_load(checker):
     record = dict(checker.record)
+    check_service(checker, record)
     group = checker.string("group")
     if group not in LOAD_GROUPS:
         checker.fail(f"has unknown group '{group}' (expected one of {', '.join(LOAD_GROUPS)})")
@@ -227,9 +263,20 @@ def check_resource(checker):
 
 def check_explain(checker):
     record = dict(checker.record)
+    check_service(checker, record)
     for name in ("label", "sql", "plan"):
         checker.string(name)
     record["users"] = checker.count("users")
+    return record
+
+
+def check_seed(checker):
+    record = dict(checker.record)
+    check_service(checker, record)
+    record["users"] = checker.count("users")
+    for name, value in checker.record.items():
+        if name not in ("kind", "service") and not is_number(value):
+            checker.fail(f"field '{name}' must be a number")
     return record
 
 
@@ -239,19 +286,26 @@ CHECKERS = {
     "pgbench": check_pgbench,
     "resource": check_resource,
     "explain": check_explain,
+    "seed": check_seed,
 }
 
 
 @dataclass
 class Results:
     machine: dict
-    loads: list       # load records, file order
+    loads: list       # quest's load records, file order
     pgbench: list
     resources: list
-    explains: list
+    explains: list    # quest's
+    social_loads: list
+    social_explains: list
+    seeds: list
 
     def group(self, name):
         return [record for record in self.loads if record["group"] == name]
+
+    def social_group(self, name):
+        return [record for record in self.social_loads if record["group"] == name]
 
 
 def parse_results(path):
@@ -269,9 +323,13 @@ def parse_results(path):
     if len(by_kind["machine"]) != 1:
         raise ReportError(f"{path}: expected exactly one machine record, "
                           f"found {len(by_kind['machine'])}")
-    results = Results(by_kind["machine"][0], by_kind["load"], by_kind["pgbench"],
-                      by_kind["resource"], by_kind["explain"])
-    if not results.group("main"):
+    def of(kind, service):
+        return [record for record in by_kind[kind] if record["service"] == service]
+
+    results = Results(by_kind["machine"][0], of("load", "quest"), by_kind["pgbench"],
+                      by_kind["resource"], of("explain", "quest"), of("load", "social"),
+                      of("explain", "social"), by_kind["seed"])
+    if not results.group("main") and not results.social_group("main"):
         raise ReportError(f"{path}: no load record in group 'main'")
     return results
 
@@ -392,12 +450,14 @@ class TargetResult:
     measured: str
     met: bool | None  # None: not measured
     shortfall: str = ""
+    note: str = ""    # appended to the verdict, e.g. a scale below the target's
 
     @property
     def verdict(self):
         if self.met is None:
             return NOT_MEASURED
-        return "met" if self.met else f"missed by {self.shortfall}"
+        verdict = "met" if self.met else f"missed by {self.shortfall}"
+        return f"{verdict} ({self.note})" if self.note else verdict
 
 
 def excess_percent(value, limit):
@@ -497,18 +557,23 @@ def intro_section(results):
     ])
 
 
-def targets_section(results):
-    outcomes = evaluate_targets(results)
+def targets_parts(outcomes, heading, why_heading):
+    """The targets table and, for missed ones, why such a target can be missed."""
     rows = [(o.target, o.measured, o.verdict) for o in outcomes]
-    parts = ["## Targets", markdown_table(("target", "measured", "verdict"), rows)]
+    parts = [heading, markdown_table(("target", "measured", "verdict"), rows)]
     missed = []
     for outcome in outcomes:
         if outcome.met is False and outcome.key not in {key for key, _ in missed}:
             missed.append((outcome.key, outcome.target))
     if missed:
         reasons = [f"- **{target}**: {WHY_MISSED[key]}." for key, target in missed]
-        parts += ["### Why a target is missed", "\n".join(reasons)]
-    return "\n\n".join(parts)
+        parts += [why_heading, "\n".join(reasons)]
+    return parts
+
+
+def targets_section(results):
+    return "\n\n".join(targets_parts(evaluate_targets(results), "## Targets",
+                                      "### Why a target is missed"))
 
 
 LOAD_COLUMNS = ("mode", "concurrency", "calls/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms",
@@ -664,11 +729,12 @@ def scale_section(results, svg_link):
     heading = "## Scale curves"
     if not results.group("scale"):
         return f"{heading}\n\n{NOT_MEASURED}"
-    return "\n\n".join([
-        heading,
-        markdown_table(("scenario", "users", "calls/s", "p50 ms", "p99 ms"), scale_rows(results)),
-        f"![scale curves]({svg_link})",
-    ])
+    parts = [heading,
+             markdown_table(("scenario", "users", "calls/s", "p50 ms", "p99 ms"),
+                            scale_rows(results))]
+    if svg_link:
+        parts.append(f"![scale curves]({svg_link})")
+    return "\n\n".join(parts)
 
 
 def resources_section(results):
@@ -701,11 +767,185 @@ def explain_section(results):
     return "\n\n".join(parts)
 
 
+# ---------------------------------------------------------------- social
+
+SCAN_NODE = re.compile(r"((?:Parallel )?Seq Scan|Index Only Scan|Index Scan|Bitmap Index Scan|"
+                       r"Bitmap Heap Scan)(?: Backward)? (?:using (\S+) )?on (\S+)")
+
+
+def plan_scans(plan):
+    """The plan's scan nodes in order, once each: "Index Scan using i on t", ..."""
+    scans = []
+    for match in SCAN_NODE.finditer(plan):
+        node, index, relation = match.groups()
+        text = f"{node} using {index} on {relation}" if index else f"{node} on {relation}"
+        if text not in scans:
+            scans.append(text)
+    return scans
+
+
+def seq_scanned(plan):
+    """The relations the plan reads with a sequential scan."""
+    relations = []
+    for node, _, relation in SCAN_NODE.findall(plan):
+        if "Seq Scan" in node and relation not in relations:
+            relations.append(relation)
+    return relations
+
+
+def social_largest_users(results):
+    return max(record["users"] for record in results.social_loads)
+
+
+def find_social_load(results, group, scenario, users):
+    for record in results.social_group(group):
+        if record["scenario"] == scenario and record["users"] == users:
+            return record
+    return None
+
+
+def scale_note(users):
+    if users >= SOCIAL_TARGET_USERS:
+        return ""
+    return (f"at {format_users(users)} users, below the target's "
+            f"{format_users(SOCIAL_TARGET_USERS)}")
+
+
+def social_read_targets(results):
+    users = social_largest_users(results)
+    outcomes = []
+    for scenario, rpc in SOCIAL_READ_SCENARIOS:
+        target = (f"{rpc} p99 < {format_amount(SOCIAL_READ_P99_MAX_MS)} ms at a steady "
+                  f"500 calls/s, {format_users(SOCIAL_TARGET_USERS)} users")
+        record = (find_social_load(results, "latency", scenario, users)
+                  or find_social_load(results, "main", scenario, users))
+        if not record:
+            outcomes.append(TargetResult("social_read_p99", target, "—", None))
+            continue
+        p99 = record["latency_ms"]["p99"]
+        load = (f"open loop at {format_rate(record['rate'])} calls/s" if record["mode"] == "open"
+                else f"closed loop, {format_rate(record['concurrency'])} in flight")
+        measured = f"{format_ms(p99)} ms at {format_users(users)} users, {load}"
+        if record["errors"]:
+            measured += f", errors {format_errors(record['errors'])}"
+        outcome = upper_bound_result("social_read_p99", target, p99, SOCIAL_READ_P99_MAX_MS,
+                                     measured, strict=True)
+        if sum(record["errors"].values()) > 0:
+            outcome.met, outcome.shortfall = False, "failed calls"
+        outcome.note = scale_note(users)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def social_read_explains(results):
+    reads = {rpc for _, rpc in SOCIAL_READ_SCENARIOS}
+    return [record for record in results.social_explains if record.get("rpc") in reads]
+
+
+def social_plan_target(results):
+    target = "each read's plans are index scans (no sequential scan)"
+    explains = social_read_explains(results)
+    if not explains:
+        return TargetResult("social_index_scans", target, "—", None)
+    users = max(record["users"] for record in explains)
+    offenders = []
+    for record in explains:
+        for relation in seq_scanned(record["plan"]):
+            offender = f"{record['rpc']} ({relation})"
+            if offender not in offenders:
+                offenders.append(offender)
+    rpcs = {record["rpc"] for record in explains}
+    measured = (f"{len(explains)} statements of {len(rpcs)} reads at {format_users(users)} users"
+                + (f"; sequential scans in {', '.join(offenders)}" if offenders
+                   else ", all index scans"))
+    return TargetResult("social_index_scans", target, measured, not offenders,
+                        "" if not offenders else
+                        f"{len(offenders)} sequential scan{'s' if len(offenders) > 1 else ''}",
+                        scale_note(users))
+
+
+def social_seed_part(results):
+    seeds = sorted((record for record in results.seeds if record["service"] == "social"),
+                   key=lambda record: record["users"])
+    if not seeds:
+        return []
+    columns = (("users", "users"), ("friendships", "friendship rows (2 per pair)"),
+               ("guilds", "guilds"), ("guild_members", "guild members"),
+               ("channels", "channels"), ("messages", "messages"),
+               ("read_marks", "read marks"), ("seconds", "seeded in s"),
+               ("database_mb", "database MB"))
+    rows = [[format_amount(record[name]) if name == "seconds" else
+             format_rate(record[name]) if name in record else "—" for name, _ in columns]
+            for record in seeds]
+    return ["### Data", "Seeded with `//social:seed` (COPY; issue 9's proportions: 50 friends "
+            "per user, a guild per 10 users, 100 messages per user), then `VACUUM ANALYZE`.",
+            markdown_table([label for _, label in columns], rows)]
+
+
+def social_load_parts(results, users):
+    parts = [f"### At {format_users(users)} users"]
+    for group, description in (
+            ("main", "Closed loop, calls in flight as shown: throughput at saturation, "
+                     "latencies include queueing."),
+            ("latency", "Open loop at a steady rate: each latency counts from the call's "
+                        "scheduled send time.")):
+        rows = [[record["scenario"], *load_row_cells(record)]
+                for record in results.social_group(group) if record["users"] == users]
+        if rows:
+            parts += [description, markdown_table(("scenario", *LOAD_COLUMNS), rows)]
+    return parts
+
+
+def shorten(text, limit=90):
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def social_plans_part(results):
+    heading = "### Query plans"
+    if not results.social_explains:
+        return [heading, NOT_MEASURED]
+    parts = [heading,
+             "Every statement each RPC ran, logged by PostgreSQL's auto_explain (ANALYZE, "
+             "BUFFERS) on the node that ran it while the service answered a few calls; the plan "
+             "shown is that of the run with the median duration.",
+             markdown_table(("RPC", "node", "statement", "scans", "sequential scan"),
+                            [[record.get("rpc", record["label"]), record.get("node", "—"),
+                              shorten(record["sql"]),
+                              "; ".join(plan_scans(record["plan"])) or "none",
+                              ", ".join(seq_scanned(record["plan"])) or "no"]
+                             for record in results.social_explains])]
+    for record in results.social_explains:
+        runs = (f", {record['runs']} runs, median {format_ms(record['median_ms'])} ms"
+                if is_number(record.get("runs")) and is_number(record.get("median_ms")) else "")
+        parts += [f"#### {record['label']} ({format_users(record['users'])} users{runs})",
+                  code_block(record["sql"], "sql"), code_block(record["plan"])]
+    return parts
+
+
+def social_section(results):
+    users_values = sorted({record["users"] for record in results.social_loads})
+    outcomes = [*social_read_targets(results), social_plan_target(results)]
+    parts = ["## Social service",
+             "ListFriends, ListMutualFriends, SuggestFriends, ListMessages (the latest 50), "
+             "ListChannels (with unread counts) and SendMessage, each alone, by "
+             "`tests/bench/run.sh --service=social` (tests/bench/social_scenarios.h)."]
+    parts += social_seed_part(results)
+    parts += targets_parts(outcomes, "### Targets", "#### Why a target is missed")
+    for users in users_values:
+        parts += social_load_parts(results, users)
+    parts += social_plans_part(results)
+    return "\n\n".join(parts)
+
+
 def render_markdown(results, svg_link):
-    sections = [intro_section(results), targets_section(results), scenarios_section(results),
-                gateway_cost_section(results), pool_section(results), read_node_section(results),
-                scale_section(results, svg_link), resources_section(results),
-                explain_section(results)]
+    sections = [intro_section(results)]
+    if results.group("main"):
+        sections += [targets_section(results), scenarios_section(results),
+                     gateway_cost_section(results), pool_section(results),
+                     read_node_section(results), scale_section(results, svg_link),
+                     resources_section(results), explain_section(results)]
+    if results.social_loads:
+        sections.append(social_section(results))
     return "\n\n".join(sections) + "\n"
 
 
@@ -835,12 +1075,13 @@ def write_file(path, text):
         output.write(text)
 
 
-def generate(results_path, markdown_path, svg_path):
-    """Reads results_path and writes the report and the plot."""
+def generate(results_path, markdown_path, svg_path=None):
+    """Reads results_path and writes the report, and the plot when svg_path is given."""
     results = parse_results(results_path)
-    markdown = render_markdown(results, svg_link_from(markdown_path, svg_path))
-    svg = render_svg(results)
-    write_file(svg_path, svg)
+    markdown = render_markdown(results, svg_link_from(markdown_path, svg_path) if svg_path
+                               else None)
+    if svg_path:
+        write_file(svg_path, render_svg(results))
     write_file(markdown_path, markdown)
 
 
@@ -848,7 +1089,7 @@ def parse_arguments(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", required=True, help="results file (JSON Lines)")
     parser.add_argument("--out", required=True, help="Markdown report to write")
-    parser.add_argument("--svg", required=True, help="scale-curve SVG to write")
+    parser.add_argument("--svg", help="scale-curve SVG to write (none without it)")
     return parser.parse_args(argv)
 
 

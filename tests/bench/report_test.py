@@ -14,6 +14,7 @@ import unittest
 import xml.etree.ElementTree as ElementTree
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import explain_log  # noqa: E402
 import report  # noqa: E402
 
 REPORT_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "report.py")
@@ -300,6 +301,212 @@ class SvgTest(ReportTestCase):
         self.assertEqual(report.nice_ceiling(2.1), 2.5)
         self.assertEqual(report.nice_ceiling(10), 10)
         self.assertEqual(report.nice_ceiling(0.42), 0.5)
+
+
+SOCIAL_SCENARIOS = ("list_friends", "list_mutual_friends", "suggest_friends", "list_messages",
+                    "list_channels", "send_message")
+
+
+def social_load(group, scenario, p99, users=10_000, mode="closed", rate=0, errors=None):
+    record = load(group, scenario, 800, p99 / 4, p99, users=users, variant="", mode=mode,
+                  rate=rate, errors=errors)
+    record["service"] = "social"
+    return record
+
+
+def social_explain(rpc, plan, node="replica", users=10_000):
+    return {"kind": "explain", "service": "social", "rpc": rpc, "node": node,
+            "label": f"{rpc}, on the {node}", "users": users, "runs": 40, "median_ms": 0.12,
+            "sql": f"SELECT 1 FROM t -- {rpc}", "plan": plan}
+
+
+FRIENDS_PLAN = ("Limit  (actual time=0.02..0.05 rows=20 loops=1)\n"
+                "  ->  Index Scan using friendships_user_id_created_at_idx on friendships  "
+                "(actual time=0.01..0.04 rows=20 loops=1)")
+CHANNELS_PLAN = ("Sort\n  ->  Bitmap Heap Scan on chat_channels c\n"
+                 "        ->  Bitmap Index Scan on chat_channels_user_low_id_last_message_at_idx\n"
+                 "  ->  Seq Scan on guild_members g")
+
+
+def social_records(users=10_000, slow_p99=12.0):
+    records = [{"kind": "seed", "service": "social", "users": users, "seconds": 12.5,
+                "friendships": users * 50, "guilds": users // 10, "guild_members": users * 2,
+                "channels": users * 2, "messages": users * 100, "read_marks": users * 5,
+                "database_mb": 900}]
+    for scenario in SOCIAL_SCENARIOS:
+        records.append(social_load("main", scenario, 8.0, users=users))
+    for scenario in SOCIAL_SCENARIOS:
+        p99 = slow_p99 if scenario == "suggest_friends" else 2.0
+        records.append(social_load("latency", scenario, p99, users=users, mode="open",
+                                   rate=500))
+    records += [social_explain("ListFriends", FRIENDS_PLAN),
+                social_explain("ListChannels", CHANNELS_PLAN),
+                social_explain("SendMessage", "Seq Scan on outbox", node="primary")]
+    return records
+
+
+class SocialTest(ReportTestCase):
+    def social_targets(self, records):
+        self.write_results(records)
+        results = report.parse_results(self.results_path)
+        return report.social_read_targets(results) + [report.social_plan_target(results)]
+
+    def test_a_social_only_run_has_no_quest_sections(self):
+        markdown = self.generate([MACHINE, *social_records()])
+        self.assertIn("## Social service", markdown)
+        self.assertIn("## Machine", markdown)
+        headings = [line for line in markdown.splitlines() if line.startswith("## ")]
+        self.assertEqual(headings, ["## Machine", "## Social service"])
+
+    def test_read_targets_at_the_steady_rate_with_the_scale_noted(self):
+        outcomes = {o.target.split()[0]: o for o in self.social_targets(
+            [MACHINE, *social_records()]) if o.key == "social_read_p99"}
+        self.assertEqual(set(outcomes), {"ListFriends", "ListMutualFriends", "SuggestFriends",
+                                         "ListMessages", "ListChannels"})
+        self.assertEqual(outcomes["SuggestFriends"].verdict,
+                         "missed by 20% (at 10,000 users, below the target's 100,000)")
+        self.assertTrue(outcomes["ListFriends"].verdict.startswith("met (at 10,000 users"))
+        self.assertIn("2.00 ms at 10,000 users, open loop at 500 calls/s",
+                      outcomes["ListFriends"].measured)
+
+    def test_no_scale_note_at_the_target_scale(self):
+        outcomes = self.social_targets([MACHINE, *social_records(users=100_000, slow_p99=5.0)])
+        self.assertEqual([o.verdict for o in outcomes if o.key == "social_read_p99"],
+                         ["met"] * 5)
+
+    def test_failed_calls_miss_the_read_target(self):
+        records = social_records(slow_p99=5.0)
+        records[7]["errors"] = {"UNAVAILABLE": 3}  # list_friends at 500 calls/s
+        outcome = self.social_targets([MACHINE, *records])[0]
+        self.assertIs(outcome.met, False)
+        self.assertIn("errors UNAVAILABLE: 3", outcome.measured)
+
+    def test_plan_target_names_the_sequential_scans_of_reads_only(self):
+        outcome = self.social_targets([MACHINE, *social_records()])[-1]
+        self.assertIs(outcome.met, False)
+        self.assertIn("ListChannels (guild_members)", outcome.measured)
+        self.assertNotIn("outbox", outcome.measured)  # SendMessage is not a read
+        self.assertIn("2 statements of 2 reads", outcome.measured)
+
+    def test_plan_summary_lists_each_statements_scans(self):
+        markdown = self.generate([MACHINE, *social_records()])
+        section = self.section(markdown, "## Social service")
+        row = self.table_row(section, "ListFriends")
+        self.assertEqual(row[1], "replica")
+        self.assertEqual(row[3], "Index Scan using friendships_user_id_created_at_idx on "
+                                 "friendships")
+        self.assertEqual(row[4], "no")
+        channels = self.table_row(section, "ListChannels")
+        self.assertIn("Bitmap Index Scan on chat_channels_user_low_id_last_message_at_idx",
+                      channels[3])
+        self.assertEqual(channels[4], "guild_members")
+        self.assertIn("#### ListFriends, on the replica (10,000 users, 40 runs, median 0.12 ms)",
+                      section)
+        self.assertIn("#### Why a target is missed", section)
+
+    def test_seed_and_load_tables(self):
+        section = self.section(self.generate([MACHINE, *social_records()]), "## Social service")
+        seed = self.table_row(section, "10,000")
+        self.assertEqual(seed[1:7], ["500,000", "1,000", "20,000", "20,000", "1,000,000",
+                                     "50,000"])
+        self.assertEqual(seed[7], "12.5")
+        self.assertIn("### At 10,000 users", section)
+        rows = [line for line in section.splitlines() if line.startswith("| send_message |")]
+        self.assertEqual([row.split("|")[2].strip() for row in rows], ["closed", "open (500/s)"])
+
+    def test_quest_and_social_in_one_report_stay_apart(self):
+        markdown = self.generate([*full_records(), *social_records()])
+        quest = self.section(markdown, "## Scenarios at 1,000,000 users")
+        self.assertNotIn("list_friends", quest)
+        self.assertIn("## Social service", markdown)
+        self.assertEqual(self.table_row(self.section(markdown, "## Targets"),
+                                        "Feed page p99 < 10 ms at the largest scale")[2], "met")
+        plans = self.section(markdown, "## Query plans")
+        self.assertNotIn("ListFriends", plans)  # social plans are in the social section
+
+    def test_without_svg_no_plot_is_written_or_linked(self):
+        self.write_results(full_records())
+        completed = self.run_script("--results", self.results_path, "--out", self.markdown_path)
+        self.assertEqual(completed.returncode, 0, completed.stderr)
+        self.assertFalse(os.path.exists(self.svg_path))
+        with open(self.markdown_path, encoding="utf-8") as markdown_file:
+            self.assertNotIn("![scale curves]", markdown_file.read())
+
+    def test_unknown_service_is_refused(self):
+        record = social_load("main", "list_friends", 2.0)
+        record["service"] = "chat"
+        self.write_results([MACHINE, record])
+        with self.assertRaisesRegex(report.ReportError, "line 2: load record has unknown "
+                                                        "service 'chat'"):
+            report.parse_results(self.results_path)
+
+
+AUTO_EXPLAIN_LOG = """\
+2026-12-01 11:50:35.700 UTC [2768] LOG:  connection authorized: user=social_svc
+2026-12-01 11:50:35.751 UTC [2768] LOG:  duration: 0.084 ms  plan:
+\tQuery Text: SELECT friend_id FROM friendships WHERE user_id = $1
+\tLimit  (cost=0.42..8.44 rows=1 width=16) (actual time=0.070..0.080 rows=20 loops=1)
+\t  Buffers: shared hit=4
+\t  ->  Index Only Scan using friendships_user_id_created_at_idx on friendships
+2026-12-01 11:50:35.752 UTC [2769] LOG:  duration: 0.500 ms  plan:
+\tQuery Text: SELECT friend_id FROM friendships WHERE user_id = $1
+\tLimit  (actual time=0.400..0.500 rows=20 loops=1)
+2026-12-01 11:50:35.753 UTC [2769] LOG:  duration: 0.010 ms  plan:
+\tQuery Text: SELECT 1
+\tResult  (actual time=0.001..0.001 rows=1 loops=1)
+2026-12-01 11:50:35.754 UTC [2770] LOG:  duration: 0.300 ms  plan:
+\tQuery Text: SELECT friend_id FROM friendships WHERE user_id = $1
+\tLimit  (actual time=0.200..0.300 rows=20 loops=1)
+2026-12-01 11:50:35.755 UTC [2770] LOG:  checkpoint starting: time
+"""
+
+
+class ExplainLogTest(ReportTestCase):
+    def write_log(self, text):
+        path = self.path("replica.log")
+        with open(path, "w", encoding="utf-8") as log:
+            log.write(text)
+        return path
+
+    def test_entries_are_split_into_duration_sql_and_plan(self):
+        entries = explain_log.parse_entries(AUTO_EXPLAIN_LOG)
+        self.assertEqual([(ms, sql) for ms, sql, _ in entries],
+                         [(0.084, "SELECT friend_id FROM friendships WHERE user_id = $1"),
+                          (0.5, "SELECT friend_id FROM friendships WHERE user_id = $1"),
+                          (0.01, "SELECT 1"),
+                          (0.3, "SELECT friend_id FROM friendships WHERE user_id = $1")])
+        self.assertTrue(entries[0][2].startswith("Limit  (cost=0.42"))
+        self.assertIn("\n  ->  Index Only Scan using friendships_user_id_created_at_idx",
+                      entries[0][2])
+        self.assertNotIn("checkpoint", entries[-1][2])
+
+    def test_one_record_per_statement_with_its_median_run_and_exclusions(self):
+        path = self.write_log(AUTO_EXPLAIN_LOG)
+        entries = explain_log.logged([f"replica={path}@0"])
+        records = explain_log.plan_records(entries, "list_friends", 10_000, {"SELECT 1"})
+        self.assertEqual(len(records), 1)
+        record = records[0]
+        self.assertEqual((record["rpc"], record["node"], record["runs"], record["median_ms"]),
+                         ("ListFriends", "replica", 3, 0.3))
+        self.assertEqual(record["plan"], "Limit  (actual time=0.200..0.300 rows=20 loops=1)")
+        self.assertEqual(record["label"], "ListFriends, on the replica")
+
+    def test_marks_read_only_what_was_logged_after_them(self):
+        path = self.write_log(AUTO_EXPLAIN_LOG)
+        mark = os.path.getsize(path)
+        with open(path, "a", encoding="utf-8") as log:
+            log.write("2026-12-01 11:51:00.000 UTC [2771] LOG:  duration: 1.000 ms  plan:\n"
+                      "\tQuery Text: SELECT 2\n\tResult\n")
+        entries = explain_log.logged([f"primary={path}@{mark}"])
+        self.assertEqual([(node, sql) for node, _, sql, _ in entries], [("primary", "SELECT 2")])
+
+    def test_explain_records_are_accepted_by_the_report(self):
+        path = self.write_log(AUTO_EXPLAIN_LOG)
+        records = explain_log.plan_records(explain_log.logged([f"replica={path}@0"]),
+                                           "list_friends", 10_000, set())
+        markdown = self.generate([MACHINE, *social_records(), *records])
+        self.assertIn("#### ListFriends, on the replica (10,000 users, 3 runs, median 0.30 ms)",
+                      markdown)
 
 
 class ErrorsTest(ReportTestCase):

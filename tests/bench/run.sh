@@ -1,18 +1,36 @@
 #!/usr/bin/env bash
 # The whole benchmark in one command, on a fresh Debian 12 machine:
 #
-#   ./tests/bench/run.sh [--scales=10000,100000,1000000] [--duration=10]
+#   ./tests/bench/run.sh [--service=quest|social|all] [--scales=10000,100000,1000000]
+#                        [--duration=10]
 #
 # installs what is missing, starts its own PostgreSQL primary + replica and
-# NATS (.state/bench, ports 57432/57433/57222/57822), builds with -c opt, and
-# for each scale (users; puzzles = users/20, attempts = 10 x users) resets
-# quest_db, migrates it, seeds it with COPY (//quest:seed) and measures the
-# scale scenarios. At the largest scale it also measures every quest
-# scenario, pgbench running the GetPuzzle SQL over as many connections as the
-# service pool, the pool capped at 1 vs 20, replica vs primary reads, and
-# the resource figures, and records EXPLAIN ANALYZE of the top queries.
-# Results go to .state/bench/results.jsonl; tests/bench/report.py turns them
-# into docs/benchmarks.md and docs/benchmarks-scale.svg.
+# NATS (.state/bench, ports 57432/57433/57222/57822; BENCH_STATE_DIR and
+# BENCH_{PG_PRIMARY,PG_REPLICA,NATS,NATS_MONITOR,QUEST,SOCIAL}_PORT move
+# them), builds with -c opt, and measures the chosen service (quest when
+# not given; all = quest, then social, into one report).
+#
+# quest: for each scale (users; puzzles = users/20, attempts = 10 x users)
+# resets quest_db, migrates it, seeds it with COPY (//quest:seed) and
+# measures the scale scenarios. At the largest scale it also measures every
+# quest scenario, pgbench running the GetPuzzle SQL over as many connections
+# as the service pool, the pool capped at 1 vs 20, replica vs primary reads,
+# and the resource figures, and records EXPLAIN ANALYZE of the top queries.
+#
+# social: for each scale (users; 50 friends each, guilds = users/10,
+# messages = 100 x users, as issue 9 puts it at 100k users) resets
+# social_db, migrates it, seeds it with COPY (//social:seed) and measures
+# ListFriends, ListMutualFriends, SuggestFriends, ListMessages, ListChannels
+# and SendMessage at 20 calls in flight (closed loop) and at a steady 500
+# calls/s (open loop). At the largest scale it records the plan of every
+# statement those RPCs run, as PostgreSQL's auto_explain logs it with
+# ANALYZE and BUFFERS while the service answers them (the SQL the stores
+# really send, on the node they send it to).
+#
+# Results go to .state/bench/results.jsonl (results-social.jsonl for
+# --service=social); tests/bench/report.py turns them into docs/benchmarks.md
+# and docs/benchmarks-scale.svg (docs/benchmarks-social.md for
+# --service=social, so a social run never replaces the quest figures).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
@@ -20,29 +38,43 @@ cd "$repo"
 scales=10000,100000,1000000
 duration=10
 warmup=2
+service=quest
+usage="usage: tests/bench/run.sh [--service=quest|social|all] [--scales=N,N,...] [--duration=SECONDS]"
 for argument in "$@"; do
   case "$argument" in
+    --service=*) service=${argument#*=} ;;
     --scales=*) scales=${argument#*=} ;;
     --duration=*) duration=${argument#*=} ;;
-    *) echo "usage: tests/bench/run.sh [--scales=N,N,...] [--duration=SECONDS]" >&2; exit 2 ;;
+    *) echo "$usage" >&2; exit 2 ;;
   esac
 done
+case "$service" in
+  quest | social | all) ;;
+  *) echo "$usage" >&2; exit 2 ;;
+esac
+measures() { [[ $service == all || $service == "$1" ]]; }
 IFS=, read -r -a scale_list <<<"$scales"
 largest=${scale_list[-1]}
 
-export STATE_DIR="$repo/.state/bench"
+export STATE_DIR=${BENCH_STATE_DIR:-$repo/.state/bench}
 export PG_PRIMARY_PORT=${BENCH_PG_PRIMARY_PORT:-57432}
 export PG_REPLICA_PORT=${BENCH_PG_REPLICA_PORT:-57433}
 export NATS_PORT=${BENCH_NATS_PORT:-57222}
 export NATS_MONITOR_PORT=${BENCH_NATS_MONITOR_PORT:-57822}
 quest_port=${BENCH_QUEST_PORT:-57051}
+social_port=${BENCH_SOCIAL_PORT:-57053}
 pool_size=20
 results="$STATE_DIR/results.jsonl"
+report_out=docs/benchmarks.md
+if [[ $service == social ]]; then
+  results="$STATE_DIR/results-social.jsonl"
+  report_out=docs/benchmarks-social.md
+fi
 
 log() { echo "[bench] $*" >&2; }
 
 deploy/install-deps.sh
-trap 'stop_quest; deploy/infra.sh stop --state "$STATE_DIR" || true' EXIT
+trap 'stop_quest; stop_social; deploy/infra.sh stop --state "$STATE_DIR" || true' EXIT
 deploy/infra.sh up --state "$STATE_DIR"
 # shellcheck disable=SC1091
 source "$STATE_DIR/infra.env"
@@ -50,9 +82,13 @@ mkdir -p "$STATE_DIR/logs"
 : >"$results"
 
 log "building (-c opt)"
-bazel build -c opt //quest:quest_server //quest:seed //tests/bench:quest_bench
+targets=()
+measures quest && targets+=(//quest:quest_server //quest:seed //tests/bench:quest_bench)
+measures social && targets+=(//social:social_server //social:seed //tests/bench:social_bench)
+bazel build -c opt "${targets[@]}"
 bin=$(bazel info -c opt bazel-bin 2>/dev/null)
 quest_url="postgres://quest_svc:$QUEST_DB_PASSWORD@$PG_HOST:$PG_PRIMARY_PORT/quest_db"
+social_url="postgres://social_svc:$SOCIAL_DB_PASSWORD@$PG_HOST:$PG_PRIMARY_PORT/social_db"
 page_token_key=$(openssl rand -hex 32)
 
 # --- the quest server -------------------------------------------------------
@@ -81,6 +117,10 @@ stop_quest() {
   quest_pid=
 }
 
+# The social part: social_scale and its helpers (uses what is defined above).
+# shellcheck source=tests/bench/social.sh
+source tests/bench/social.sh
+
 load() {  # load LABELS SCENARIOS [quest_bench flags...]
   local labels=$1 scenarios=$2
   shift 2
@@ -101,9 +141,9 @@ seed() {  # seed USERS
   psql_primary -c "VACUUM ANALYZE" >/dev/null
   wait_replica
 }
-psql_on() {  # psql_on PORT [psql args]: as the admin role, on quest_db
+psql_on() {  # psql_on PORT [psql args]: as the admin role, on $database (quest_db)
   PGPASSWORD="$PG_ADMIN_PASSWORD" psql -X -q -v ON_ERROR_STOP=1 -h "$PG_HOST" -p "$1" \
-    -U "$PG_ADMIN_USER" -d quest_db "${@:2}"
+    -U "$PG_ADMIN_USER" -d "${database:-quest_db}" "${@:2}"
 }
 psql_primary() { psql_on "$PG_PRIMARY_PORT" "$@"; }
 psql_replica() { psql_on "$PG_REPLICA_PORT" "$@"; }
@@ -217,34 +257,46 @@ print(json.dumps({"kind": "machine", "cpu": first("/proc/cpuinfo", "model name")
                   "date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")}))
 PY
 
-for users in "${scale_list[@]}"; do
-  seed "$users"
-  start_quest
-  log "scale $users: feed, next puzzle, leaderboards"
-  # One call in flight: the cost of a call at this size, without queueing.
-  load "group=scale,users=$users" list_puzzles,next_puzzle,leaderboard_top,leaderboard_around \
-    --concurrency=1
-  if [[ $users == "$largest" ]]; then
-    log "all scenarios at $users users"
-    load "group=main,users=$users" get_puzzle,list_puzzles,next_puzzle,submit_attempt,leaderboard_top,leaderboard_around,mixed
-    # The latency targets, at a steady rate well below saturation.
-    load "group=latency,users=$users" get_puzzle,list_puzzles,leaderboard_top \
-      --mode=open --rate=500
-    load "group=read_node,users=$users,variant=read=replica" get_puzzle
-    start_quest DB_READ_PORT="$PG_PRIMARY_PORT"
-    load "group=read_node,users=$users,variant=read=primary" get_puzzle
-    start_quest DB_MAX_CONNECTIONS=1 DB_MIN_CONNECTIONS=1
-    load "group=pool,users=$users,variant=pool=1" get_puzzle
+if measures quest; then
+  for users in "${scale_list[@]}"; do
+    seed "$users"
     start_quest
-    load "group=pool,users=$users,variant=pool=20" get_puzzle
+    log "scale $users: feed, next puzzle, leaderboards"
+    # One call in flight: the cost of a call at this size, without queueing.
+    load "group=scale,users=$users" list_puzzles,next_puzzle,leaderboard_top,leaderboard_around \
+      --concurrency=1
+    if [[ $users == "$largest" ]]; then
+      log "all scenarios at $users users"
+      load "group=main,users=$users" get_puzzle,list_puzzles,next_puzzle,submit_attempt,leaderboard_top,leaderboard_around,mixed
+      # The latency targets, at a steady rate well below saturation.
+      load "group=latency,users=$users" get_puzzle,list_puzzles,leaderboard_top \
+        --mode=open --rate=500
+      load "group=read_node,users=$users,variant=read=replica" get_puzzle
+      start_quest DB_READ_PORT="$PG_PRIMARY_PORT"
+      load "group=read_node,users=$users,variant=read=primary" get_puzzle
+      start_quest DB_MAX_CONNECTIONS=1 DB_MIN_CONNECTIONS=1
+      load "group=pool,users=$users,variant=pool=1" get_puzzle
+      start_quest
+      load "group=pool,users=$users,variant=pool=20" get_puzzle
+      stop_quest
+      pgbench_get_puzzle "$users"
+      resources "$users"
+      explain_top_queries
+    fi
     stop_quest
-    pgbench_get_puzzle "$users"
-    resources "$users"
-    explain_top_queries
-  fi
-  stop_quest
-done
+  done
+fi
 
-python3 tests/bench/report.py --results "$results" --out docs/benchmarks.md \
-  --svg docs/benchmarks-scale.svg
-log "wrote docs/benchmarks.md"
+if measures social; then
+  for users in "${scale_list[@]}"; do
+    social_scale "$users"
+  done
+fi
+
+if [[ $service == social ]]; then
+  python3 tests/bench/report.py --results "$results" --out "$report_out"
+else
+  python3 tests/bench/report.py --results "$results" --out "$report_out" \
+    --svg docs/benchmarks-scale.svg
+fi
+log "wrote $report_out"
