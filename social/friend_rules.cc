@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/api/uuid.h"
+#include "common/db/enum_codes.h"
 #include "common/db/row_mapping.h"
 
 namespace qs::social {
@@ -25,25 +26,17 @@ int32_t LockKeyOf(const std::string& user) {
 }  // namespace
 
 std::string ActionCode(FriendAction action) {
-  switch (action) {
-    case FriendAction::kRequested:
-      return "requested";
-    case FriendAction::kAccepted:
-      return "accepted";
-    case FriendAction::kDeclined:
-      return "declined";
-    case FriendAction::kCancelled:
-      return "cancelled";
-    case FriendAction::kRemoved:
-      return "removed";
-    case FriendAction::kBlocked:
-      return "blocked";
-    case FriendAction::kUnblocked:
-      return "unblocked";
-    case FriendAction::kExpired:
-      return "expired";
-  }
-  return "";
+  static const auto* codes = new db::EnumCodes<FriendAction>({
+      {FriendAction::kRequested, "requested"},
+      {FriendAction::kAccepted, "accepted"},
+      {FriendAction::kDeclined, "declined"},
+      {FriendAction::kCancelled, "cancelled"},
+      {FriendAction::kRemoved, "removed"},
+      {FriendAction::kBlocked, "blocked"},
+      {FriendAction::kUnblocked, "unblocked"},
+      {FriendAction::kExpired, "expired"},
+  });
+  return codes->Code(action);
 }
 
 absl::Status ValidateOtherUser(absl::string_view field, const std::string& caller,

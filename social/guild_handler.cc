@@ -340,7 +340,7 @@ grpc::Status GuildHandler::ApproveJoinRequest(grpc::ServerContext* context,
 grpc::Status GuildHandler::RejectJoinRequest(grpc::ServerContext* context,
                                              const v1::GuildMemberRequest* request,
                                              MembershipResponse* response) {
-  return DropRow(context, *request, MemberAction::kReject, "reject", response);
+  return DropRow(context, *request, MemberAction::kReject, response);
 }
 
 grpc::Status GuildHandler::KickMember(grpc::ServerContext* context,
@@ -386,31 +386,29 @@ grpc::Status GuildHandler::BanMember(grpc::ServerContext* context,
 grpc::Status GuildHandler::UnbanMember(grpc::ServerContext* context,
                                        const v1::GuildMemberRequest* request,
                                        MembershipResponse* response) {
-  return DropRow(context, *request, MemberAction::kUnban, "unban", response);
+  return DropRow(context, *request, MemberAction::kUnban, response);
 }
 
 grpc::Status GuildHandler::PromoteMember(grpc::ServerContext* context,
                                          const v1::GuildMemberRequest* request,
                                          MembershipResponse* response) {
-  return ChangeRole(context, *request, MemberAction::kPromote, v1::GUILD_ROLE_ADMIN, "promote",
-                    response);
+  return ChangeRole(context, *request, MemberAction::kPromote, v1::GUILD_ROLE_ADMIN, response);
 }
 
 grpc::Status GuildHandler::DemoteMember(grpc::ServerContext* context,
                                         const v1::GuildMemberRequest* request,
                                         MembershipResponse* response) {
-  return ChangeRole(context, *request, MemberAction::kDemote, v1::GUILD_ROLE_MEMBER, "demote",
-                    response);
+  return ChangeRole(context, *request, MemberAction::kDemote, v1::GUILD_ROLE_MEMBER, response);
 }
 
 grpc::Status GuildHandler::DropRow(grpc::ServerContext* context,
                                    const v1::GuildMemberRequest& request, MemberAction action,
-                                   const std::string& audit_action, MembershipResponse* response) {
+                                   MembershipResponse* response) {
   return Manage(
       context, request.guild_id(), request.user_id(), action, absl::OkStatus(),
       [&](db::WriteTx& tx, const Target& t) -> absl::Status {
         store_.RemoveMember(tx, t.guild.id(), t.user_id);
-        Record(tx, t.guild.id(), t.actor_id, audit_action, t.user_id, "", false);
+        Record(tx, t.guild.id(), t.actor_id, ActionCode(action), t.user_id, "", false);
         return absl::OkStatus();
       },
       response);
@@ -426,13 +424,12 @@ bool GuildHandler::CountOut(db::WriteTx& tx, const Target& t,
 
 grpc::Status GuildHandler::ChangeRole(grpc::ServerContext* context,
                                       const v1::GuildMemberRequest& request, MemberAction action,
-                                      v1::GuildRole role, const std::string& audit_action,
-                                      MembershipResponse* response) {
+                                      v1::GuildRole role, MembershipResponse* response) {
   return Manage(
       context, request.guild_id(), request.user_id(), action, absl::OkStatus(),
       [&](db::WriteTx& tx, const Target& t) -> absl::Status {
         store_.SetRole(tx, t.guild.id(), t.user_id, role);
-        Record(tx, t.guild.id(), t.actor_id, audit_action, t.user_id, "", true);
+        Record(tx, t.guild.id(), t.actor_id, ActionCode(action), t.user_id, "", true);
         return absl::OkStatus();
       },
       response);

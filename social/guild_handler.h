@@ -95,14 +95,13 @@ class GuildHandler final : public v1::GuildService::Service {
   // RejectJoinRequest / UnbanMember: the target's row goes (no count change:
   // neither a request nor a ban is a member).
   grpc::Status DropRow(grpc::ServerContext* context, const v1::GuildMemberRequest& request,
-                       MemberAction action, const std::string& audit_action,
-                       v1::MembershipResponse* response);
+                       MemberAction action, v1::MembershipResponse* response);
   // After a kick or ban: when the target was a member (not a join request),
   // the count drops and GuildMemberRemoved is written. Returns whether it was.
   bool CountOut(db::WriteTx& tx, const Target& t, v1::GuildMemberRemoved::Reason reason);
   // PromoteMember / DemoteMember: `user_id` gets `role`.
   grpc::Status ChangeRole(grpc::ServerContext* context, const v1::GuildMemberRequest& request,
-                          MemberAction action, v1::GuildRole role, const std::string& audit_action,
+                          MemberAction action, v1::GuildRole role,
                           v1::MembershipResponse* response);
   // The guild (locked) and `user_id`'s row after a change.
   absl::StatusOr<v1::MembershipResponse> Respond(db::WriteTx& tx, const std::string& guild_id,

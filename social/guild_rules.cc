@@ -155,29 +155,19 @@ bool IsManager(const std::optional<Membership>& membership) {
 }
 
 std::string ActionCode(MemberAction action) {
-  switch (action) {
-    case MemberAction::kApprove:
-      return "approve";
-    case MemberAction::kReject:
-      return "reject";
-    case MemberAction::kKick:
-      return "kick";
-    case MemberAction::kBan:
-      return "ban";
-    case MemberAction::kUnban:
-      return "unban";
-    case MemberAction::kPromote:
-      return "promote";
-    case MemberAction::kDemote:
-      return "demote";
-    case MemberAction::kTransfer:
-      return "transfer";
-    case MemberAction::kMute:
-      return "mute";
-    case MemberAction::kUnmute:
-      return "unmute";
-  }
-  return "";
+  static const auto* codes = new db::EnumCodes<MemberAction>({
+      {MemberAction::kApprove, "approve"},
+      {MemberAction::kReject, "reject"},
+      {MemberAction::kKick, "kick"},
+      {MemberAction::kBan, "ban"},
+      {MemberAction::kUnban, "unban"},
+      {MemberAction::kPromote, "promote"},
+      {MemberAction::kDemote, "demote"},
+      {MemberAction::kTransfer, "transfer"},
+      {MemberAction::kMute, "mute"},
+      {MemberAction::kUnmute, "unmute"},
+  });
+  return codes->Code(action);
 }
 
 absl::Status CheckManage(MemberAction action, const std::optional<Membership>& actor,

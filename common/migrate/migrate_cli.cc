@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/cli/database_flag.h"
 #include "common/cli/flags.h"
 #include "common/config/database_url.h"
 #include "common/config/db_config.h"
@@ -67,10 +68,7 @@ std::optional<Options> ParseArguments(int argc, char** argv) {
 }
 
 absl::StatusOr<config::DbConfig> TargetDatabase(const Options& options) {
-  if (options.flags.Has("database-url")) {
-    return config::ParseDatabaseUrl(options.flags.String("database-url"));
-  }
-  return config::LoadDbConfig(config::ProcessEnv());
+  return cli::DatabaseFromFlags(options.flags);
 }
 
 std::string WorkspacePath(const std::string& relative) {

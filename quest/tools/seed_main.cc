@@ -11,10 +11,9 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/cli/database_flag.h"
 #include "common/cli/flags.h"
-#include "common/config/database_url.h"
 #include "common/config/db_config.h"
-#include "common/config/env.h"
 #include "quest/seed_data.h"
 
 namespace {
@@ -59,9 +58,7 @@ int main(int argc, char** argv) {
   if (!seed.ok()) return Usage(seed.status());
   options.seed = static_cast<uint64_t>(*seed);
 
-  absl::StatusOr<qs::config::DbConfig> db =
-      flags->Has("database-url") ? qs::config::ParseDatabaseUrl(flags->String("database-url"))
-                                 : qs::config::LoadDbConfig(qs::config::ProcessEnv());
+  absl::StatusOr<qs::config::DbConfig> db = qs::cli::DatabaseFromFlags(*flags);
   if (!db.ok()) {
     std::fprintf(stderr, "seed: %s\n", std::string(db.status().message()).c_str());
     return kUsage;
