@@ -8,6 +8,8 @@
 # <repo>/.state/local (git-ignored); a second `up` reuses it. Ports come from
 # PG_PRIMARY_PORT (55432), PG_REPLICA_PORT (55433), NATS_PORT (54222) and
 # NATS_MONITOR_PORT (58222). `up` writes DIR/infra.env with what clients need.
+# PG_SHARED_BUFFERS (default 128MB, PostgreSQL's own default) sizes both
+# servers' buffer cache at every start; the benchmarks raise it.
 #
 # Database-per-Service is enforced here: quest_db, notification_db and
 # social_db are each owned by their service's role (quest_svc, ...), CONNECT
@@ -31,6 +33,7 @@ state=$(cd "$state" && pwd)
 
 primary_port=${PG_PRIMARY_PORT:-55432}
 replica_port=${PG_REPLICA_PORT:-55433}
+shared_buffers=${PG_SHARED_BUFFERS:-128MB}
 nats_port=${NATS_PORT:-54222}
 nats_monitor_port=${NATS_MONITOR_PORT:-58222}
 
@@ -86,7 +89,7 @@ start_pg() {  # start_pg DATA_DIR PORT NAME
   port_in_use "$port" && die "port $port ($name) is taken by another process"
   log "starting $name on 127.0.0.1:$port"
   as_postgres "$pg_bin/pg_ctl" -D "$data" -l "$data/../$name.log" -w -t 60 \
-    -o "-p $port" start >/dev/null ||
+    -o "-p $port -c shared_buffers=$shared_buffers" start >/dev/null ||
     { tail -n 20 "$data/../$name.log" >&2; die "$name did not start"; }
 }
 
@@ -294,7 +297,7 @@ restart_primary_now() {
   local data
   data="$(pg_root)/primary"
   as_postgres "$pg_bin/pg_ctl" -D "$data" -m fast -w -t 60 restart \
-    -l "$data/../primary.log" -o "-p $primary_port" >/dev/null
+    -l "$data/../primary.log" -o "-p $primary_port -c shared_buffers=$shared_buffers" >/dev/null
   as_postgres "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$primary_port" -t 30
   load_secrets
   wait_replica

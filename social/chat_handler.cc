@@ -272,4 +272,42 @@ grpc::Status ChatHandler::ListChannels(grpc::ServerContext* context,
   });
 }
 
+grpc::Status ChatHandler::ListMessageEdits(grpc::ServerContext* context,
+                                           const v1::ListMessageEditsRequest* request,
+                                           v1::ListMessageEditsResponse* response) {
+  return HandleAsUser(*context, response, [&](const std::string& user) -> absl::Status {
+    QS_RETURN_IF_ERROR(api::FirstError({api::RequireUuid("channel_id", request->channel_id()),
+                                        api::RequireUuid("message_id", request->message_id())}));
+    const std::string channel_id = absl::AsciiStrToLower(request->channel_id());
+    const std::string message_id = absl::AsciiStrToLower(request->message_id());
+    QS_ASSIGN_OR_RETURN(
+        api::KeysetPage page,
+        api::KeysetPage::Open(page_tokens_,
+                              absl::StrCat("social.v1.ChatService/ListMessageEdits|", user, "|",
+                                           channel_id, "|", message_id),
+                              request->page_size(), request->page_token()));
+    // No side effects: the read may run twice (a retry, then the primary on
+    // a miss). The channel's access is checked before the message is looked
+    // up, so an outsider learns nothing about the channel's messages.
+    QS_ASSIGN_OR_RETURN(
+        std::vector<v1::MessageEdit> edits,
+        database_.ReadConfirmingMiss(
+            [&](db::ReadTx& tx) -> absl::StatusOr<std::vector<v1::MessageEdit>> {
+              QS_ASSIGN_OR_RETURN(StoredChannel channel, store_.GetChannel(tx, channel_id));
+              QS_RETURN_IF_ERROR(MayRead(AccessOf(tx, channel, user)));
+              QS_ASSIGN_OR_RETURN(v1::ChatMessage message, store_.GetMessage(tx, message_id));
+              if (message.channel_id() != channel_id) {
+                return absl::NotFoundError(absl::StrCat("message_id: message ", message_id,
+                                                        " not found in channel ", channel_id));
+              }
+              return store_.ListEdits(tx, message_id, page.after(), page.fetch_limit());
+            }));
+    response->set_next_page_token(page.Close(edits, [](const v1::MessageEdit& last) {
+      return api::KeysetPosition{db::TimestampMicros(last.edited_at()), last.id()};
+    }));
+    for (v1::MessageEdit& edit : edits) *response->add_edits() = std::move(edit);
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace qs::social

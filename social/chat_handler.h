@@ -1,10 +1,10 @@
 // social.v1.ChatService: validate, authorise (chat_rules.h), call the store,
 // map. Which node each RPC reads is part of its contract (chat.proto):
 // SendMessage, EditMessage, DeleteMessage and MarkChannelRead read and write
-// the primary in one transaction; ListMessages and ListChannels read the
-// replica (ListMessages confirms a channel the replica does not know yet on
-// the primary, so a channel created by the caller's first send a moment ago
-// is never NOT_FOUND).
+// the primary in one transaction; ListMessages, ListMessageEdits and
+// ListChannels read the replica (ListMessages and ListMessageEdits confirm a
+// channel or message the replica does not know yet on the primary, so one
+// created by the caller a moment ago is never NOT_FOUND).
 #ifndef QS_SOCIAL_CHAT_HANDLER_H_
 #define QS_SOCIAL_CHAT_HANDLER_H_
 
@@ -38,6 +38,9 @@ class ChatHandler final : public v1::ChatService::Service {
                                v1::MarkChannelReadResponse* response) override;
   grpc::Status ListChannels(grpc::ServerContext* context, const v1::ListChannelsRequest* request,
                             v1::ListChannelsResponse* response) override;
+  grpc::Status ListMessageEdits(grpc::ServerContext* context,
+                                const v1::ListMessageEditsRequest* request,
+                                v1::ListMessageEditsResponse* response) override;
 
  private:
   // What `user` may do in `channel`, from the guild's members or the pair's

@@ -248,15 +248,18 @@ absl::StatusOr<v1::ChatMessage> ChatStore::GetMessageForUpdate(db::WriteTx& tx,
 
 v1::ChatMessage ChatStore::Edit(db::WriteTx& tx, const std::string& message_id,
                                 const std::string& text) {
-  tx.Query(
-      "INSERT INTO chat_message_edits (chat_message_id, previous_text) "
-      "SELECT id, text FROM chat_messages WHERE id = $1",
-      message_id);
-  return MessageFromRow(tx.Query(absl::StrCat("UPDATE chat_messages SET text = $2, edited = true, "
-                                              "edited_at = clock_timestamp() WHERE id = $1 "
-                                              "RETURNING ",
-                                              Columns()),
-                                 message_id, text)[0]);
+  // One statement, one clock reading: the edit row's edited_at is the
+  // message's edited_at (ListMessageEdits' last entry is the current edit).
+  // Both parts see the snapshot before it, so the edit keeps the old text.
+  return MessageFromRow(
+      tx.Query(absl::StrCat("WITH edit AS (INSERT INTO chat_message_edits "
+                            "(chat_message_id, previous_text, edited_at) "
+                            "SELECT id, text, clock_timestamp() FROM chat_messages WHERE id = $1 "
+                            "RETURNING edited_at) "
+                            "UPDATE chat_messages SET text = $2, edited = true, "
+                            "edited_at = (SELECT edited_at FROM edit) WHERE id = $1 RETURNING ",
+                            Columns()),
+               message_id, text)[0]);
 }
 
 v1::ChatMessage ChatStore::Delete(db::WriteTx& tx, const std::string& message_id) {
@@ -269,15 +272,28 @@ v1::ChatMessage ChatStore::Delete(db::WriteTx& tx, const std::string& message_id
                message_id)[0]);
 }
 
-std::vector<std::string> ChatStore::EditHistory(db::TransactionBase& tx,
-                                                const std::string& message_id) {
-  std::vector<std::string> texts;
-  for (const pqxx::row& row : tx.Query("SELECT previous_text FROM chat_message_edits "
-                                       "WHERE chat_message_id = $1 ORDER BY edited_at, id",
-                                       message_id)) {
-    texts.push_back(row[0].as<std::string>());
+std::vector<v1::MessageEdit> ChatStore::ListEdits(db::ReadTx& tx, const std::string& message_id,
+                                                  const std::optional<api::KeysetPosition>& after,
+                                                  int limit) {
+  // A range of chat_message_edits_chat_message_id_idx; the join on the
+  // message keeps a deleted message's history out even if a row survived.
+  pqxx::result rows = tx.Query(
+      absl::StrCat("SELECT e.id::text, e.previous_text, ", db::MicrosSql("e.edited_at"),
+                   " FROM chat_message_edits e JOIN chat_messages m ON m.id = e.chat_message_id "
+                   "AND NOT m.deleted WHERE e.chat_message_id = $1 "
+                   "AND ($2 = '' OR (e.edited_at, e.id) > (",
+                   db::TimestampSql("$3"),
+                   ", nullif($2, '')::uuid)) ORDER BY e.edited_at, e.id LIMIT $4"),
+      message_id, after ? after->id : std::string(), after ? after->key : int64_t{0}, limit);
+  std::vector<v1::MessageEdit> edits;
+  edits.reserve(rows.size());
+  for (const pqxx::row& row : rows) {
+    v1::MessageEdit& edit = edits.emplace_back();
+    edit.set_id(row[0].as<std::string>());
+    edit.set_previous_text(row[1].as<std::string>());
+    db::SetTimestamp(row[2].as<int64_t>(), edit.mutable_edited_at());
   }
-  return texts;
+  return edits;
 }
 
 std::vector<v1::ChatMessage> ChatStore::ListMessages(db::ReadTx& tx, const std::string& channel_id,

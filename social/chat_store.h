@@ -141,10 +141,16 @@ class ChatStore {
   // Keeps the current text in chat_message_edits, writes `text`, marks it
   // edited. The caller checked that the message is not deleted.
   v1::ChatMessage Edit(db::WriteTx& tx, const std::string& message_id, const std::string& text);
-  // Soft delete: text and metadata cleared, the edit history removed.
+  // Soft delete: text and metadata cleared and the edit history removed in
+  // one transaction, so no reader sees a deleted message with earlier texts.
   v1::ChatMessage Delete(db::WriteTx& tx, const std::string& message_id);
-  // Previous texts of a message, oldest first.
-  std::vector<std::string> EditHistory(db::TransactionBase& tx, const std::string& message_id);
+  // The previous texts of a message that is not deleted, oldest first by
+  // (edited_at, id), after `after` (key: edited_at in microseconds, id: the
+  // edit's id). Nothing for a deleted message, whatever rows remain: the
+  // check is in the same statement as the read.
+  std::vector<v1::MessageEdit> ListEdits(db::ReadTx& tx, const std::string& message_id,
+                                         const std::optional<api::KeysetPosition>& after,
+                                         int limit);
 
   std::vector<v1::ChatMessage> ListMessages(db::ReadTx& tx, const std::string& channel_id,
                                             const MessageRange& range);

@@ -1,5 +1,6 @@
 #include "social/friend_handler.h"
 
+#include <optional>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -29,6 +30,7 @@ FriendHandler::FriendHandler(db::Database& database, api::PageTokenCodec page_to
     : database_(database),
       page_tokens_(std::move(page_tokens)),
       settings_(settings),
+      suggestion_refresher_(database, settings),
       expiry_sweeper_(settings.expiry_sweep_interval, [this] { SweepExpired(); }) {}
 
 absl::StatusOr<v1::Friendship> FriendHandler::Mutate(
@@ -56,7 +58,7 @@ absl::Status FriendHandler::Accept(db::WriteTx& tx, const std::string& accepter,
       CheckFriendLimit(store_.CountFriendsAndOutgoing(tx, accepter), settings_.friend_limit));
   store_.DeleteRequest(tx, requester, accepter);
   store_.InsertFriendship(tx, accepter, requester);
-  store_.RecordHistory(tx, accepter, requester, FriendAction::kAccepted);
+  store_.RecordHistory(tx, accepter, requester, v1::FRIEND_HISTORY_ACTION_ACCEPTED);
   v1::FriendRequestAccepted accepted;
   accepted.set_pair_id(PairId(accepter, requester));
   accepted.set_request_id(request_id);
@@ -85,7 +87,7 @@ grpc::Status FriendHandler::SendFriendRequest(grpc::ServerContext* context,
           sent.set_request_id(store_.InsertRequest(tx, user, other, settings_.request_ttl));
           sent.set_requester_id(user);
           sent.set_recipient_id(other);
-          store_.RecordHistory(tx, user, other, FriendAction::kRequested);
+          store_.RecordHistory(tx, user, other, v1::FRIEND_HISTORY_ACTION_REQUESTED);
           events::AppendEvent(tx, kSource, sent.pair_id(), sent);
           return absl::OkStatus();
         });
@@ -114,7 +116,7 @@ grpc::Status FriendHandler::DeclineFriendRequest(grpc::ServerContext* context,
                   [&](db::WriteTx& tx, const PairFacts& facts) -> absl::Status {
                     QS_RETURN_IF_ERROR(DecideDecline(facts, other));
                     store_.DeleteRequest(tx, other, user);
-                    store_.RecordHistory(tx, user, other, FriendAction::kDeclined);
+                    store_.RecordHistory(tx, user, other, v1::FRIEND_HISTORY_ACTION_DECLINED);
                     return absl::OkStatus();
                   });
   });
@@ -129,7 +131,7 @@ grpc::Status FriendHandler::CancelFriendRequest(grpc::ServerContext* context,
                   [&](db::WriteTx& tx, const PairFacts& facts) -> absl::Status {
                     QS_RETURN_IF_ERROR(DecideCancel(facts, other));
                     store_.DeleteRequest(tx, user, other);
-                    store_.RecordHistory(tx, user, other, FriendAction::kCancelled);
+                    store_.RecordHistory(tx, user, other, v1::FRIEND_HISTORY_ACTION_CANCELLED);
                     return absl::OkStatus();
                   });
   });
@@ -144,7 +146,7 @@ grpc::Status FriendHandler::RemoveFriend(grpc::ServerContext* context,
                   [&](db::WriteTx& tx, const PairFacts& facts) -> absl::Status {
                     QS_RETURN_IF_ERROR(DecideRemove(facts, other));
                     store_.DeleteFriendship(tx, user, other);
-                    store_.RecordHistory(tx, user, other, FriendAction::kRemoved);
+                    store_.RecordHistory(tx, user, other, v1::FRIEND_HISTORY_ACTION_REMOVED);
                     v1::FriendRemoved removed;
                     removed.set_pair_id(PairId(user, other));
                     removed.set_remover_id(user);
@@ -170,7 +172,7 @@ grpc::Status FriendHandler::BlockUser(grpc::ServerContext* context,
                     blocked.set_ended_friendship(store_.DeleteFriendship(tx, user, other));
                     blocked.set_removed_request(store_.DeleteRequestsBetween(tx, user, other));
                     store_.InsertBlock(tx, user, other);
-                    store_.RecordHistory(tx, user, other, FriendAction::kBlocked);
+                    store_.RecordHistory(tx, user, other, v1::FRIEND_HISTORY_ACTION_BLOCKED);
                     events::AppendEvent(tx, kSource, blocked.pair_id(), blocked);
                     return absl::OkStatus();
                   });
@@ -186,7 +188,7 @@ grpc::Status FriendHandler::UnblockUser(grpc::ServerContext* context,
                   [&](db::WriteTx& tx, const PairFacts& facts) -> absl::Status {
                     QS_RETURN_IF_ERROR(DecideUnblock(facts, other));
                     store_.DeleteBlock(tx, user, other);
-                    store_.RecordHistory(tx, user, other, FriendAction::kUnblocked);
+                    store_.RecordHistory(tx, user, other, v1::FRIEND_HISTORY_ACTION_UNBLOCKED);
                     return absl::OkStatus();
                   });
   });
@@ -270,7 +272,8 @@ grpc::Status FriendHandler::SuggestFriends(grpc::ServerContext* context,
     QS_ASSIGN_OR_RETURN(
         std::vector<v1::FriendSuggestion> suggestions,
         database_.Read([&](db::ReadTx& tx) -> absl::StatusOr<std::vector<v1::FriendSuggestion>> {
-          return store_.Suggest(tx, user, page.after(), page.fetch_limit());
+          return suggestions_.Suggest(tx, user, page.after(), page.fetch_limit(),
+                                      settings_.suggestion_list_size);
         }));
     response->set_next_page_token(page.Close(suggestions, [](const v1::FriendSuggestion& last) {
       return api::KeysetPosition{last.mutual_friend_count(), last.user_id()};
@@ -278,6 +281,33 @@ grpc::Status FriendHandler::SuggestFriends(grpc::ServerContext* context,
     for (v1::FriendSuggestion& suggestion : suggestions) {
       *response->add_suggestions() = std::move(suggestion);
     }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status FriendHandler::ListFriendHistory(grpc::ServerContext* context,
+                                              const v1::ListFriendHistoryRequest* request,
+                                              v1::ListFriendHistoryResponse* response) {
+  return HandleAsUser(*context, response, [&](const std::string& user) -> absl::Status {
+    std::optional<std::string> other;
+    if (!request->other_user_id().empty()) {
+      QS_RETURN_IF_ERROR(ValidateOtherUser("other_user_id", user, request->other_user_id()));
+      other = absl::AsciiStrToLower(request->other_user_id());
+    }
+    QS_ASSIGN_OR_RETURN(api::KeysetPage page,
+                        api::KeysetPage::Open(page_tokens_,
+                                              absl::StrCat(kService, "ListFriendHistory|", user,
+                                                           "|", other.value_or("")),
+                                              request->page_size(), request->page_token()));
+    QS_ASSIGN_OR_RETURN(
+        std::vector<v1::FriendHistoryEntry> entries,
+        database_.Read([&](db::ReadTx& tx) -> absl::StatusOr<std::vector<v1::FriendHistoryEntry>> {
+          return store_.ListHistory(tx, user, other, page.after(), page.fetch_limit());
+        }));
+    response->set_next_page_token(page.Close(entries, [](const v1::FriendHistoryEntry& last) {
+      return api::KeysetPosition{db::TimestampMicros(last.created_at()), last.id()};
+    }));
+    for (v1::FriendHistoryEntry& entry : entries) *response->add_entries() = std::move(entry);
     return absl::OkStatus();
   });
 }

@@ -6,7 +6,8 @@
 // order) before reading the pair, so concurrent calls about one pair, and
 // the per-user FRIEND_LIMIT count, are serialised without deadlocks: two
 // users sending each other a request at once become friends exactly once.
-// GetFriendship reads the primary; the listings read the replica.
+// GetFriendship reads the primary; the listings (ListFriendHistory too)
+// read the replica.
 #ifndef QS_SOCIAL_FRIEND_HANDLER_H_
 #define QS_SOCIAL_FRIEND_HANDLER_H_
 
@@ -23,6 +24,8 @@
 #include "social/friend_rules.h"
 #include "social/friend_settings.h"
 #include "social/friend_store.h"
+#include "social/suggestion_refresher.h"
+#include "social/suggestion_store.h"
 
 namespace qs::social {
 
@@ -58,10 +61,15 @@ class FriendHandler final : public v1::FriendService::Service {
   grpc::Status SuggestFriends(grpc::ServerContext* context,
                               const v1::SuggestFriendsRequest* request,
                               v1::SuggestFriendsResponse* response) override;
+  grpc::Status ListFriendHistory(grpc::ServerContext* context,
+                                 const v1::ListFriendHistoryRequest* request,
+                                 v1::ListFriendHistoryResponse* response) override;
 
   // Deletes expired requests every FRIEND_EXPIRY_SWEEP_MS, in batches,
   // recording `expired`; for ServiceContext::RunInBackground.
   base::PeriodicLoop& expiry_sweeper() { return expiry_sweeper_; }
+  // Recomputes stale and old suggestion lists; for RunInBackground.
+  base::PeriodicLoop& suggestion_refresher() { return suggestion_refresher_.loop(); }
 
  private:
   // Applies a change to the pair (caller, other) given its current rows.
@@ -85,6 +93,8 @@ class FriendHandler final : public v1::FriendService::Service {
   api::PageTokenCodec page_tokens_;
   const FriendSettings settings_;
   FriendStore store_;
+  SuggestionStore suggestions_;
+  SuggestionRefresher suggestion_refresher_;
   base::PeriodicLoop expiry_sweeper_;  // last: stopped before the state above goes
 };
 

@@ -23,20 +23,26 @@ int32_t LockKeyOf(const std::string& user) {
   return static_cast<int32_t>(key);
 }
 
+const db::EnumCodes<FriendAction>& FriendActionCodes() {
+  static const auto* codes = new db::EnumCodes<FriendAction>({
+      {v1::FRIEND_HISTORY_ACTION_REQUESTED, "requested"},
+      {v1::FRIEND_HISTORY_ACTION_ACCEPTED, "accepted"},
+      {v1::FRIEND_HISTORY_ACTION_DECLINED, "declined"},
+      {v1::FRIEND_HISTORY_ACTION_CANCELLED, "cancelled"},
+      {v1::FRIEND_HISTORY_ACTION_REMOVED, "removed"},
+      {v1::FRIEND_HISTORY_ACTION_BLOCKED, "blocked"},
+      {v1::FRIEND_HISTORY_ACTION_UNBLOCKED, "unblocked"},
+      {v1::FRIEND_HISTORY_ACTION_EXPIRED, "expired"},
+  });
+  return *codes;
+}
+
 }  // namespace
 
-std::string ActionCode(FriendAction action) {
-  static const auto* codes = new db::EnumCodes<FriendAction>({
-      {FriendAction::kRequested, "requested"},
-      {FriendAction::kAccepted, "accepted"},
-      {FriendAction::kDeclined, "declined"},
-      {FriendAction::kCancelled, "cancelled"},
-      {FriendAction::kRemoved, "removed"},
-      {FriendAction::kBlocked, "blocked"},
-      {FriendAction::kUnblocked, "unblocked"},
-      {FriendAction::kExpired, "expired"},
-  });
-  return codes->Code(action);
+std::string ActionCode(FriendAction action) { return FriendActionCodes().Code(action); }
+
+FriendAction FriendActionFromCode(absl::string_view code) {
+  return FriendActionCodes().FromCode(code);
 }
 
 absl::Status ValidateOtherUser(absl::string_view field, const std::string& caller,

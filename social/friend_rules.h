@@ -44,19 +44,14 @@ struct PairFacts {
   std::optional<int64_t> other_blocks_since_micros;
 };
 
-// What the history (friendship_events.action) records.
-enum class FriendAction {
-  kRequested,
-  kAccepted,
-  kDeclined,
-  kCancelled,
-  kRemoved,
-  kBlocked,
-  kUnblocked,
-  kExpired,
-};
+// What the history (friendship_events.action) records is the API's own
+// FriendHistoryAction, so the column's codes are one table (ActionCode /
+// FriendActionFromCode) and ListFriendHistory returns them without mapping.
+using FriendAction = v1::FriendHistoryAction;
 // "requested", "accepted", ... (the column's CHECK lists the same codes).
 std::string ActionCode(FriendAction action);
+// The action of a code; UNSPECIFIED for an unknown one.
+FriendAction FriendActionFromCode(absl::string_view code);
 
 // OK for a UUID that is not `caller` (both compared in lower case);
 // INVALID_ARGUMENT naming `field` otherwise.

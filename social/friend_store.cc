@@ -88,7 +88,8 @@ void FriendStore::PurgeExpiredBetween(db::WriteTx& tx, const std::string& a, con
       "RETURNING requester_id::text, recipient_id::text",
       a, b);
   for (const pqxx::row& row : gone) {
-    RecordHistory(tx, row[0].as<std::string>(), row[1].as<std::string>(), FriendAction::kExpired);
+    RecordHistory(tx, row[0].as<std::string>(), row[1].as<std::string>(),
+                  v1::FRIEND_HISTORY_ACTION_EXPIRED);
   }
 }
 
@@ -131,17 +132,22 @@ bool FriendStore::DeleteRequestsBetween(db::WriteTx& tx, const std::string& a,
 
 void FriendStore::InsertFriendship(db::WriteTx& tx, const std::string& a, const std::string& b) {
   tx.Query(
-      "INSERT INTO friendships (user_id, friend_id, created_at) "
-      "SELECT $1::uuid, $2::uuid, now() UNION ALL SELECT $2::uuid, $1::uuid, now()",
+      absl::StrCat("WITH changed AS (INSERT INTO friendships (user_id, friend_id, created_at)"
+                   " SELECT $1::uuid, $2::uuid, now() UNION ALL SELECT $2::uuid, $1::uuid, now()"
+                   " RETURNING user_id) ",
+                   SuggestionStore::MarkStaleFrom("changed")),
       a, b);
 }
 
 bool FriendStore::DeleteFriendship(db::WriteTx& tx, const std::string& a, const std::string& b) {
-  return tx.Query(
-               "DELETE FROM friendships WHERE (user_id = $1 AND friend_id = $2) "
-               "OR (user_id = $2 AND friend_id = $1)",
-               a, b)
-             .affected_rows() > 0;
+  return tx.Query(absl::StrCat("WITH changed AS (DELETE FROM friendships"
+                               " WHERE (user_id = $1 AND friend_id = $2)"
+                               " OR (user_id = $2 AND friend_id = $1) RETURNING user_id),"
+                               " marked AS (",
+                               SuggestionStore::MarkStaleFrom("changed"),
+                               " RETURNING 1) SELECT count(*) FROM changed"),
+                  a, b)[0][0]
+             .as<int64_t>() > 0;
 }
 
 void FriendStore::InsertBlock(db::WriteTx& tx, const std::string& blocker,
@@ -162,6 +168,43 @@ void FriendStore::RecordHistory(db::WriteTx& tx, const std::string& actor,
       PairId(actor, subject), actor, subject, ActionCode(action));
 }
 
+std::vector<v1::FriendHistoryEntry> FriendStore::ListHistory(
+    db::ReadTx& tx, const std::string& user, const std::optional<std::string>& other,
+    const std::optional<api::KeysetPosition>& after, int limit) {
+  // $1 the pair or the user, $2/$3 the position (id, micros; "" = first
+  // page), $4 the limit. One range per index, each cut at the limit before
+  // the merge: an OR of actor and subject would not seek on either index.
+  const std::string after_clause =
+      absl::StrCat(" AND ($2 = '' OR (created_at, id) < (", db::TimestampSql("$3"),
+                   ", nullif($2, '')::uuid)) ORDER BY created_at DESC, id DESC LIMIT $4");
+  const std::string ranges =
+      other
+          ? absl::StrCat("SELECT * FROM friendship_events WHERE pair_id = $1::uuid", after_clause)
+          : absl::StrCat("(SELECT * FROM friendship_events WHERE actor_id = $1::uuid", after_clause,
+                         ") UNION ALL (SELECT * FROM friendship_events WHERE subject_id = $1::uuid",
+                         after_clause, ")");
+  pqxx::result rows = tx.Query(
+      absl::StrCat("SELECT e.id::text, e.pair_id::text, e.actor_id::text, e.subject_id::text, "
+                   "e.action, ",
+                   db::MicrosSql("e.created_at"), " FROM (", ranges,
+                   ") e ORDER BY e.created_at DESC, e.id DESC LIMIT $4"),
+      other ? PairId(user, *other) : user, after ? after->id : std::string(),
+      after ? after->key : int64_t{0}, limit);
+  std::vector<v1::FriendHistoryEntry> entries;
+  entries.reserve(rows.size());
+  for (const pqxx::row& row : rows) {
+    v1::FriendHistoryEntry& entry = entries.emplace_back();
+    entry.set_id(row[0].as<std::string>());
+    entry.set_pair_id(row[1].as<std::string>());
+    entry.set_actor_id(row[2].as<std::string>());
+    const std::string subject = row[3].as<std::string>();
+    entry.set_other_user_id(entry.actor_id() == user ? subject : entry.actor_id());
+    entry.set_action(FriendActionFromCode(row[4].as<std::string>()));
+    db::SetTimestamp(row[5].as<int64_t>(), entry.mutable_created_at());
+  }
+  return entries;
+}
+
 std::vector<ExpiredRequest> FriendStore::DeleteExpired(db::WriteTx& tx, int limit) {
   pqxx::result gone = tx.Query(
       "DELETE FROM friend_requests WHERE id IN (SELECT id FROM friend_requests "
@@ -173,7 +216,7 @@ std::vector<ExpiredRequest> FriendStore::DeleteExpired(db::WriteTx& tx, int limi
   for (const pqxx::row& row : gone) {
     expired.push_back({row[0].as<std::string>(), row[1].as<std::string>()});
     RecordHistory(tx, expired.back().requester_id, expired.back().recipient_id,
-                  FriendAction::kExpired);
+                  v1::FRIEND_HISTORY_ACTION_EXPIRED);
   }
   return expired;
 }
@@ -248,42 +291,6 @@ std::vector<std::string> FriendStore::ListMutual(db::ReadTx& tx, const std::stri
   ids.reserve(rows.size());
   for (const pqxx::row& row : rows) ids.push_back(row[0].as<std::string>());
   return ids;
-}
-
-std::vector<v1::FriendSuggestion> FriendStore::Suggest(
-    db::ReadTx& tx, const std::string& user, const std::optional<api::KeysetPosition>& after,
-    int limit) {
-  const std::string sql = absl::StrCat(
-      // Whom the user already has an edge with, gathered once (a handful of
-      // index lookups) rather than probed per candidate.
-      "WITH excluded AS ("
-      " SELECT friend_id AS id FROM friendships WHERE user_id = $1"
-      " UNION SELECT blocked_id FROM user_blocks WHERE blocker_id = $1"
-      " UNION SELECT blocker_id FROM user_blocks WHERE blocked_id = $1"
-      " UNION SELECT recipient_id FROM friend_requests"
-      "   WHERE requester_id = $1 AND expires_at > clock_timestamp()"
-      " UNION SELECT requester_id FROM friend_requests"
-      "   WHERE recipient_id = $1 AND expires_at > clock_timestamp()),"
-      " candidates AS ("
-      " SELECT theirs.friend_id AS candidate_id, count(*) AS mutual"
-      " FROM friendships mine JOIN friendships theirs ON theirs.user_id = mine.friend_id"
-      " WHERE mine.user_id = $1 AND theirs.friend_id <> $1"
-      " GROUP BY theirs.friend_id)"
-      " SELECT c.candidate_id::text, c.mutual FROM candidates c"
-      " WHERE NOT EXISTS (SELECT 1 FROM excluded e WHERE e.id = c.candidate_id)",
-      after ? " AND (c.mutual, c.candidate_id) < ($2::bigint, $3::uuid)"
-              " ORDER BY c.mutual DESC, c.candidate_id DESC LIMIT $4"
-            : " ORDER BY c.mutual DESC, c.candidate_id DESC LIMIT $2");
-  pqxx::result rows =
-      after ? tx.Query(sql, user, after->key, after->id, limit) : tx.Query(sql, user, limit);
-  std::vector<v1::FriendSuggestion> suggestions;
-  suggestions.reserve(rows.size());
-  for (const pqxx::row& row : rows) {
-    v1::FriendSuggestion& suggestion = suggestions.emplace_back();
-    suggestion.set_user_id(row[0].as<std::string>());
-    suggestion.set_mutual_friend_count(row[1].as<int>());
-  }
-  return suggestions;
 }
 
 }  // namespace qs::social

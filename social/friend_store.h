@@ -17,6 +17,7 @@
 #include "common/db/transaction.h"
 #include "proto/social/v1/friends.pb.h"
 #include "social/friend_rules.h"
+#include "social/suggestion_store.h"
 
 namespace qs::social {
 
@@ -53,7 +54,8 @@ class FriendStore {
   // Deletes the pending requests both ways; true when there was one.
   bool DeleteRequestsBetween(db::WriteTx& tx, const std::string& a, const std::string& b);
 
-  // Both directions' rows.
+  // Both directions' rows; either marks both users' suggestion lists stale
+  // in the same statement (SuggestionStore::MarkStaleFrom).
   void InsertFriendship(db::WriteTx& tx, const std::string& a, const std::string& b);
   // True when they were friends.
   bool DeleteFriendship(db::WriteTx& tx, const std::string& a, const std::string& b);
@@ -64,6 +66,16 @@ class FriendStore {
   // A friendship_events row: `actor` did `action` to `subject`.
   void RecordHistory(db::WriteTx& tx, const std::string& actor, const std::string& subject,
                      FriendAction action);
+  // The history of `user`'s pairs, newest first by (created_at, id): only
+  // the pair (user, *other) when `other` is set, else every pair `user`
+  // belongs to (as actor or subject). A position's key is created_at in
+  // microseconds, its id the entry id. Each form reads index ranges that
+  // seek to the position (friendship_events' pair, actor and subject
+  // indexes), so a page costs the same at any depth.
+  std::vector<v1::FriendHistoryEntry> ListHistory(db::ReadTx& tx, const std::string& user,
+                                                  const std::optional<std::string>& other,
+                                                  const std::optional<api::KeysetPosition>& after,
+                                                  int limit);
 
   // Deletes up to `limit` expired requests (oldest expiry first), recording
   // `expired` for each; returns what it deleted.
@@ -79,14 +91,6 @@ class FriendStore {
   // Friends of both, by user id ascending (a position's id; key unused).
   std::vector<std::string> ListMutual(db::ReadTx& tx, const std::string& a, const std::string& b,
                                       const std::optional<api::KeysetPosition>& after, int limit);
-
-  // Friends of `user`'s friends who are not `user`, a friend, a pending
-  // request either way or blocked either way, with their number of mutual
-  // friends; most first, then user id descending (a position: key = count,
-  // id = user).
-  std::vector<v1::FriendSuggestion> Suggest(db::ReadTx& tx, const std::string& user,
-                                            const std::optional<api::KeysetPosition>& after,
-                                            int limit);
 };
 
 }  // namespace qs::social

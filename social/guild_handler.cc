@@ -39,14 +39,12 @@ int64_t MicrosOrZero(bool present, const google::protobuf::Timestamp& timestamp)
 }
 
 void AppendRemoved(db::WriteTx& tx, const std::string& guild_id, const std::string& user_id,
-                   const std::string& actor_id, v1::GuildMemberRemoved::Reason reason,
-                   bool disbanded) {
+                   const std::string& actor_id, v1::GuildMemberRemoved::Reason reason) {
   v1::GuildMemberRemoved removed;
   removed.set_guild_id(guild_id);
   removed.set_user_id(user_id);
   removed.set_actor_id(actor_id);
   removed.set_reason(reason);
-  removed.set_disbanded(disbanded);
   events::AppendEvent(tx, kSource, guild_id, removed);
 }
 
@@ -76,6 +74,18 @@ void GuildHandler::Record(db::WriteTx& tx, const std::string& guild_id, const st
   if (announce) {
     chat_.PostGuildSystemMessage(tx, guild_id, SystemMessageText(action, actor_id, target_id));
   }
+}
+
+void GuildHandler::End(db::WriteTx& tx, const v1::Guild& guild, const std::string& actor_id,
+                       v1::GuildDeleted::Reason reason) {
+  v1::GuildDeleted deleted;
+  deleted.set_guild_id(guild.id());
+  deleted.set_name(guild.name());
+  deleted.set_deleted_by(actor_id);
+  deleted.set_reason(reason);
+  for (std::string& id : store_.MemberIds(tx, guild.id())) deleted.add_former_member_ids(id);
+  events::AppendEvent(tx, kSource, guild.id(), deleted);
+  store_.Delete(tx, guild.id());
 }
 
 absl::StatusOr<MembershipResponse> GuildHandler::Respond(db::WriteTx& tx,
@@ -167,7 +177,7 @@ grpc::Status GuildHandler::DeleteGuild(grpc::ServerContext* context,
           if (guild.owner_id() != user) {
             return absl::PermissionDeniedError("only the guild's owner can delete it");
           }
-          store_.Delete(tx, guild_id);
+          End(tx, guild, user, v1::GuildDeleted::REASON_DELETED_BY_OWNER);
           return v1::DeleteGuildResponse();
         });
       });
@@ -282,12 +292,11 @@ grpc::Status GuildHandler::LeaveGuild(grpc::ServerContext* context,
             case LeaveOutcome::kLeave:
               store_.RemoveMember(tx, guild_id, user);
               store_.AddToMemberCount(tx, guild_id, -1);
-              AppendRemoved(tx, guild_id, user, user, v1::GuildMemberRemoved::REASON_LEAVE, false);
+              AppendRemoved(tx, guild_id, user, user, v1::GuildMemberRemoved::REASON_LEAVE);
               Record(tx, guild_id, user, "leave", user, "", true);
               break;
             case LeaveOutcome::kDisband: {
-              AppendRemoved(tx, guild_id, user, user, v1::GuildMemberRemoved::REASON_LEAVE, true);
-              store_.Delete(tx, guild_id);
+              End(tx, guild, user, v1::GuildDeleted::REASON_LAST_MEMBER_LEFT);
               MembershipResponse disbanded;
               disbanded.set_disbanded(true);
               return disbanded;
@@ -418,7 +427,7 @@ bool GuildHandler::CountOut(db::WriteTx& tx, const Target& t,
                             v1::GuildMemberRemoved::Reason reason) {
   if (!IsMemberRow(t.row)) return false;
   store_.AddToMemberCount(tx, t.guild.id(), -1);
-  AppendRemoved(tx, t.guild.id(), t.user_id, t.actor_id, reason, false);
+  AppendRemoved(tx, t.guild.id(), t.user_id, t.actor_id, reason);
   return true;
 }
 

@@ -5,7 +5,8 @@
 // max_members. Each change writes its audit entry, its outbox event
 // (GuildMemberJoined, GuildJoinRequested, GuildMemberRemoved) and, for a
 // membership change, a system message in the guild channel, all in the
-// change's transaction.
+// change's transaction. A guild's end (DeleteGuild, or the last member
+// leaving) writes GuildDeleted instead: audit trail and channel go with it.
 #ifndef QS_SOCIAL_GUILD_HANDLER_H_
 #define QS_SOCIAL_GUILD_HANDLER_H_
 
@@ -103,6 +104,13 @@ class GuildHandler final : public v1::GuildService::Service {
   grpc::Status ChangeRole(grpc::ServerContext* context, const v1::GuildMemberRequest& request,
                           MemberAction action, v1::GuildRole role,
                           v1::MembershipResponse* response);
+  // The one way a guild ends, for DeleteGuild and for the last member's
+  // LeaveGuild alike: GuildDeleted (with the members it had) into the
+  // outbox, then the guild row goes, and with it (ON DELETE CASCADE) its
+  // members, join requests, bans, audit trail and guild channel with every
+  // message. `guild` must be locked in `tx`.
+  void End(db::WriteTx& tx, const v1::Guild& guild, const std::string& actor_id,
+           v1::GuildDeleted::Reason reason);
   // The guild (locked) and `user_id`'s row after a change.
   absl::StatusOr<v1::MembershipResponse> Respond(db::WriteTx& tx, const std::string& guild_id,
                                                  const std::string& user_id);

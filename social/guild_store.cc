@@ -152,6 +152,16 @@ void GuildStore::Delete(db::WriteTx& tx, const std::string& guild_id) {
   tx.Query("DELETE FROM guilds WHERE id = $1", guild_id);
 }
 
+std::vector<std::string> GuildStore::MemberIds(db::WriteTx& tx, const std::string& guild_id) {
+  std::vector<std::string> ids;
+  for (const pqxx::row& row : tx.Query("SELECT user_id::text FROM guild_members "
+                                       "WHERE guild_id = $1 AND state = 'member' ORDER BY user_id",
+                                       guild_id)) {
+    ids.push_back(row[0].as<std::string>());
+  }
+  return ids;
+}
+
 void GuildStore::AddToMemberCount(db::WriteTx& tx, const std::string& guild_id, int delta) {
   tx.Query("UPDATE guilds SET member_count = member_count + $2 WHERE id = $1", guild_id, delta);
 }

@@ -61,8 +61,11 @@ class GuildStore {
   bool NameTaken(db::WriteTx& tx, const std::string& name, const std::string& except_id);
   void Update(db::WriteTx& tx, const std::string& guild_id, const GuildChanges& changes);
   void SetOwner(db::WriteTx& tx, const std::string& guild_id, const std::string& owner_id);
-  // Deletes the guild; its members and audit trail go with it (CASCADE).
+  // Deletes the guild; its members and audit trail go with it (CASCADE), and
+  // so does its chat channel (chat_channels.guild_id, CASCADE).
   void Delete(db::WriteTx& tx, const std::string& guild_id);
+  // The users in state MEMBER, by user id.
+  std::vector<std::string> MemberIds(db::WriteTx& tx, const std::string& guild_id);
   void AddToMemberCount(db::WriteTx& tx, const std::string& guild_id, int delta);
 
   // The row of (guild, user), or nullopt.

@@ -15,6 +15,7 @@
 #include "social/friend_store.h"
 #include "social/guild_handler.h"
 #include "social/guild_store.h"
+#include "social/suggestion_store.h"
 
 int main() {
   qs::social::ChatSettings chat_settings;
@@ -30,7 +31,8 @@ int main() {
       },
       .prepared_statements = {qs::social::ChatStore::PreparedStatements(),
                               qs::social::FriendStore::PreparedStatements(),
-                              qs::social::GuildStore::PreparedStatements()},
+                              qs::social::GuildStore::PreparedStatements(),
+                              qs::social::SuggestionStore::PreparedStatements()},
       .add_services =
           [&](qs::service::ServiceContext& context) {
             // PAGE_TOKEN_KEY was checked (>= 16 bytes) with the config.
@@ -41,6 +43,7 @@ int main() {
             auto friends = std::make_unique<qs::social::FriendHandler>(
                 context.database, page_tokens, friend_settings);
             context.RunInBackground(friends->expiry_sweeper());
+            context.RunInBackground(friends->suggestion_refresher());
             context.Host<::social::v1::FriendService>(std::move(friends));
             context.Host<::social::v1::GuildService>(
                 std::make_unique<qs::social::GuildHandler>(context.database, page_tokens));

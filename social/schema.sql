@@ -4,7 +4,7 @@
 -- writes the migration that gets the database here (see README).
 
 -- ===== Friend graph (social/friend_store.cc): friend_requests, friendships,
--- user_blocks, friendship_events. =====
+-- user_blocks, friendship_events, friend_suggestion_lists. =====
 
 -- Pending requests. An expired one (expires_at <= now()) counts as absent;
 -- the expiry sweep deletes it in batches.
@@ -69,7 +69,35 @@ CREATE TABLE friendship_events (
         'declined', 'cancelled', 'removed', 'blocked', 'unblocked', 'expired'))
 );
 
+-- ListFriendHistory newest first: of one pair (pair_id), or of every pair
+-- of a user as actor and as subject, each one index range that seeks to the
+-- keyset position (an OR of the two columns would scan the table).
 CREATE INDEX friendship_events_pair_id_created_at_idx ON friendship_events (pair_id, created_at);
+CREATE INDEX friendship_events_actor_id_created_at_idx
+    ON friendship_events (actor_id, created_at DESC, id DESC);
+CREATE INDEX friendship_events_subject_id_created_at_idx
+    ON friendship_events (subject_id, created_at DESC, id DESC);
+
+-- Each user's best friends-of-friends, precomputed by the suggestion
+-- refresher (social/suggestion_store.cc); served only while stale_since is
+-- null, else SuggestFriends computes live. The arrays run in step, best
+-- first (mutual count descending, then candidate id descending).
+CREATE TABLE friend_suggestion_lists (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    user_id uuid NOT NULL,
+    candidate_ids uuid[] NOT NULL DEFAULT '{}',
+    mutual_friend_counts integer[] NOT NULL DEFAULT '{}',
+    computed_at timestamptz,
+    stale_since timestamptz,
+    CONSTRAINT friend_suggestion_lists_user_id_key UNIQUE (user_id),
+    CONSTRAINT friend_suggestion_lists_arrays_in_step
+        CHECK (cardinality(candidate_ids) = cardinality(mutual_friend_counts))
+) WITH (toast_tuple_target = 8160);
+
+CREATE INDEX friend_suggestion_lists_stale_since_idx ON friend_suggestion_lists (stale_since)
+    WHERE stale_since IS NOT NULL;
+CREATE INDEX friend_suggestion_lists_computed_at_idx ON friend_suggestion_lists (computed_at)
+    WHERE stale_since IS NULL;
 
 -- ===== Guilds (social/guild_store.cc): guilds, guild_members,
 -- guild_audit_log. =====

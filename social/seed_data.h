@@ -15,6 +15,8 @@
 //     under the pair's id (PairId). Pending requests (unexpired, with a
 //     'requested' row) and one-sided blocks (a 'blocked' row) only between
 //     users with no other relation, as the handlers keep it.
+//   - friend_suggestion_lists: every user's, fresh, as the refresher would
+//     have computed it (blocks and requests are excluded when served).
 //   - guilds: each with an owner (member row, role owner), members in state
 //     'member' (some admins) and a few join requests in closed guilds;
 //     member_count equals the guild's 'member' rows, within max_members;
@@ -50,6 +52,8 @@ struct SeedOptions {
   double guild_message_share = 0.5;  // of messages, in guild channels
   int64_t pending_requests = 100;
   int64_t blocks = 10;
+  // Candidates per friend_suggestion_lists row (FRIEND_SUGGESTION_LIST_SIZE).
+  int suggestion_list_size = 200;
   // Activity is spread over this many days up to now.
   int days = 30;
   uint64_t seed = 42;

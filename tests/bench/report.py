@@ -540,7 +540,8 @@ def evaluate_targets(results):
 def intro_section(results):
     machine = results.machine
     labels = {"cpu": "CPU", "cores": "cores", "memory_gb": "memory (GB)", "os": "OS",
-              "kernel": "kernel", "postgres": "PostgreSQL", "date": "date",
+              "kernel": "kernel", "postgres": "PostgreSQL",
+              "shared_buffers": "PostgreSQL shared_buffers", "date": "date",
               "commit": "commit"}
     rows = [(labels.get(name, name), value) for name, value in machine.items() if name != "kind"]
     return "\n\n".join([

@@ -61,6 +61,9 @@ export PG_PRIMARY_PORT=${BENCH_PG_PRIMARY_PORT:-57432}
 export PG_REPLICA_PORT=${BENCH_PG_REPLICA_PORT:-57433}
 export NATS_PORT=${BENCH_NATS_PORT:-57222}
 export NATS_MONITOR_PORT=${BENCH_NATS_MONITOR_PORT:-57822}
+# A quarter of this machine's memory would be the usual production setting;
+# 2 GB holds the hot part of 100k users' social data (BENCH_PG_SHARED_BUFFERS).
+export PG_SHARED_BUFFERS=${BENCH_PG_SHARED_BUFFERS:-2GB}
 quest_port=${BENCH_QUEST_PORT:-57051}
 social_port=${BENCH_SOCIAL_PORT:-57053}
 pool_size=20
@@ -240,7 +243,7 @@ explain_top_queries() {
 }
 
 # --- the run ----------------------------------------------------------------------
-python3 - "$(git rev-parse --short HEAD)" <<'PY' >>"$results"
+python3 - "$(git rev-parse --short HEAD)" "$(psql_primary -At -c 'SHOW shared_buffers')" <<'PY' >>"$results"
 import json, os, platform, subprocess, sys, datetime
 def first(path, key):
     for line in open(path):
@@ -253,7 +256,7 @@ postgres = subprocess.run(["/usr/lib/postgresql/15/bin/postgres", "--version"],
 print(json.dumps({"kind": "machine", "cpu": first("/proc/cpuinfo", "model name"),
                   "cores": os.cpu_count(), "memory_gb": round(mem_kb / 1024 / 1024, 1),
                   "os": os_name.get("PRETTY_NAME", "").strip('"'), "kernel": platform.release(),
-                  "postgres": postgres, "commit": sys.argv[1],
+                  "postgres": postgres, "shared_buffers": sys.argv[2], "commit": sys.argv[1],
                   "date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")}))
 PY
 

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/api/uuid.h"
 #include "common/db/database.h"
+#include "common/db/row_mapping.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
 #include "proto/social/v1/events.pb.h"
@@ -762,6 +763,213 @@ TEST_F(ChatHandlerTest, GuildSystemMessagesShareTheSequenceAndAreListed) {
   ASSERT_TRUE(c.has_value());
   EXPECT_EQ(c->kind(), v1::CHANNEL_KIND_GUILD);
   EXPECT_EQ(c->guild_id(), guild);
+}
+
+// ----- ListMessageEdits -----
+
+class MessageEditsTest : public ChatHandlerTest {
+ protected:
+  struct EditListing {
+    std::vector<v1::MessageEdit> edits;
+    int pages = 0;
+    grpc::Status status;
+  };
+
+  // Every page of the message's edits, as a client pages them.
+  static EditListing ListEdits(const std::string& user, const std::string& channel_id,
+                               const std::string& message_id, int page_size = 0) {
+    EditListing listing;
+    v1::ListMessageEditsRequest request;
+    request.set_channel_id(channel_id);
+    request.set_message_id(message_id);
+    request.set_page_size(page_size);
+    do {
+      v1::ListMessageEditsResponse response;
+      listing.status = chat_->ListMessageEdits(As(user).get(), request, &response);
+      if (!listing.status.ok()) break;
+      for (const v1::MessageEdit& edit : response.edits()) listing.edits.push_back(edit);
+      request.set_page_token(response.next_page_token());
+      ++listing.pages;
+    } while (!request.page_token().empty() && listing.pages < 100);
+    return listing;
+  }
+
+  static v1::ChatMessage MustEdit(const std::string& user, const std::string& message_id,
+                                  const std::string& text) {
+    v1::EditMessageRequest request;
+    request.set_message_id(message_id);
+    request.set_text(text);
+    v1::EditMessageResponse response;
+    grpc::Status status = chat_->EditMessage(As(user).get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.message();
+  }
+
+  static std::vector<std::string> PreviousTexts(const std::vector<v1::MessageEdit>& edits) {
+    std::vector<std::string> texts;
+    for (const v1::MessageEdit& edit : edits) texts.push_back(edit.previous_text());
+    return texts;
+  }
+
+  static std::vector<std::string> EditIds(const std::vector<v1::MessageEdit>& edits) {
+    std::vector<std::string> ids;
+    for (const v1::MessageEdit& edit : edits) ids.push_back(edit.id());
+    return ids;
+  }
+
+  // The replica trails: waits until `user` is listed `count` edits.
+  static void WaitForEdits(const std::string& user, const std::string& channel_id,
+                           const std::string& message_id, size_t count) {
+    ASSERT_TRUE(Eventually([&] {
+      EditListing listing = ListEdits(user, channel_id, message_id, 100);
+      return listing.status.ok() && listing.edits.size() == count;
+    })) << "the replica never listed "
+        << count << " edits";
+  }
+};
+
+TEST_F(MessageEditsTest, EditHistoryIsReadOldestFirstByWhoeverMayReadTheChannel) {
+  const std::string alice = NewUser(), bob = NewUser(), carol = NewUser();
+  const v1::ChatMessage m = MustSend(alice, ToUser(bob, "v1"));
+  const v1::ChatMessage untouched = MustSend(bob, ToUser(alice, "never edited"));
+  MustEdit(alice, m.id(), "v2");
+  MustEdit(alice, m.id(), "v3");
+  const v1::ChatMessage now = MustEdit(alice, m.id(), "v4");
+  EXPECT_EQ(now.text(), "v4");
+  WaitForEdits(bob, m.channel_id(), m.id(), 3);
+
+  std::vector<std::string> ids_in_sql;
+  for (const auto& row : QueryPrimary(kDatabase,
+                                      "SELECT id::text FROM chat_message_edits "
+                                      "WHERE chat_message_id = $1 ORDER BY edited_at, id",
+                                      m.id())) {
+    ids_in_sql.push_back(row[0].as<std::string>());
+  }
+  for (const std::string& reader : {alice, bob}) {
+    for (const int page_size : {1, 2, 3, 0}) {
+      const EditListing listing = ListEdits(reader, m.channel_id(), m.id(), page_size);
+      ASSERT_TRUE(listing.status.ok()) << listing.status.error_message();
+      EXPECT_EQ(PreviousTexts(listing.edits), (std::vector<std::string>{"v1", "v2", "v3"}));
+      EXPECT_EQ(EditIds(listing.edits), ids_in_sql) << "page_size " << page_size;
+      const int size = page_size == 0 ? 20 : page_size;
+      EXPECT_EQ(listing.pages, (3 + size - 1) / size) << "page_size " << page_size;
+      for (size_t i = 1; i < listing.edits.size(); ++i) {
+        EXPECT_LE(db::TimestampMicros(listing.edits[i - 1].edited_at()),
+                  db::TimestampMicros(listing.edits[i].edited_at()));
+      }
+      // The last edit is the one that made the current text.
+      EXPECT_EQ(db::TimestampMicros(listing.edits.back().edited_at()),
+                db::TimestampMicros(now.edited_at()));
+    }
+  }
+  const EditListing none = ListEdits(alice, untouched.channel_id(), untouched.id());
+  ASSERT_TRUE(none.status.ok()) << none.status.error_message();
+  EXPECT_TRUE(none.edits.empty());
+  EXPECT_EQ(none.pages, 1);
+  // Not a participant: refused, even for the message's existence.
+  ExpectStatus(ListEdits(carol, m.channel_id(), m.id()).status,
+               grpc::StatusCode::PERMISSION_DENIED);
+  ExpectStatus(ListEdits(carol, m.channel_id(), api::NewUuidV4()).status,
+               grpc::StatusCode::PERMISSION_DENIED);
+
+  // Guild channels: members read the edits, others do not.
+  const std::string owner = NewUser(), member = NewUser(), asking = NewUser(), outsider = NewUser();
+  const std::string guild = CreateGuild(owner);
+  AddMember(guild, member);
+  AddMember(guild, asking, "member", "join_request");
+  const v1::ChatMessage g = MustSend(owner, ToGuild(guild, "welcom"));
+  MustEdit(owner, g.id(), "welcome");
+  WaitForEdits(member, g.channel_id(), g.id(), 1);
+  EXPECT_EQ(PreviousTexts(ListEdits(member, g.channel_id(), g.id()).edits),
+            (std::vector<std::string>{"welcom"}));
+  ExpectStatus(ListEdits(asking, g.channel_id(), g.id()).status,
+               grpc::StatusCode::PERMISSION_DENIED);
+  ExpectStatus(ListEdits(outsider, g.channel_id(), g.id()).status,
+               grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(MessageEditsTest, ListMessageEditsRejectsBadIdsUnknownMessagesAndForeignTokens) {
+  const std::string alice = NewUser(), bob = NewUser(), dave = NewUser();
+  const v1::ChatMessage m = MustSend(alice, ToUser(bob, "one"));
+  MustEdit(alice, m.id(), "two");
+  MustEdit(alice, m.id(), "three");
+  const v1::ChatMessage elsewhere = MustSend(alice, ToUser(dave, "other channel"));
+
+  ExpectStatus(ListEdits(alice, "nope", m.id()).status, grpc::StatusCode::INVALID_ARGUMENT,
+               "channel_id: ");
+  ExpectStatus(ListEdits(alice, m.channel_id(), "").status, grpc::StatusCode::INVALID_ARGUMENT,
+               "message_id: ");
+  ExpectStatus(ListEdits(alice, m.channel_id(), m.id(), 101).status,
+               grpc::StatusCode::INVALID_ARGUMENT, "page_size: ");
+  ExpectStatus(ListEdits("", m.channel_id(), m.id()).status, grpc::StatusCode::UNAUTHENTICATED);
+  ExpectStatus(ListEdits(alice, api::NewUuidV4(), m.id()).status, grpc::StatusCode::NOT_FOUND);
+  ExpectStatus(ListEdits(alice, m.channel_id(), api::NewUuidV4()).status,
+               grpc::StatusCode::NOT_FOUND);
+  // A message of another channel is not found in this one, though the
+  // caller may read both.
+  ExpectStatus(ListEdits(alice, m.channel_id(), elsewhere.id()).status, grpc::StatusCode::NOT_FOUND,
+               "message_id: ");
+
+  WaitForEdits(alice, m.channel_id(), m.id(), 2);
+  v1::ListMessageEditsRequest first;
+  first.set_channel_id(m.channel_id());
+  first.set_message_id(m.id());
+  first.set_page_size(1);
+  v1::ListMessageEditsResponse page;
+  ASSERT_TRUE(chat_->ListMessageEdits(As(alice).get(), first, &page).ok());
+  ASSERT_FALSE(page.next_page_token().empty());
+  v1::ListMessageEditsRequest next = first;
+  next.set_page_token(page.next_page_token());
+  v1::ListMessageEditsResponse second;
+  ASSERT_TRUE(chat_->ListMessageEdits(As(absl::AsciiStrToUpper(alice)).get(), next, &second).ok())
+      << "the same caller, however spelled";
+  ASSERT_EQ(second.edits_size(), 1);
+  EXPECT_EQ(second.edits(0).previous_text(), "two");
+  // The token binds the caller, the channel and the message.
+  ExpectStatus(chat_->ListMessageEdits(As(bob).get(), next, &second),
+               grpc::StatusCode::INVALID_ARGUMENT, "page_token: ");
+  v1::ListMessageEditsRequest other_message = next;
+  other_message.set_channel_id(elsewhere.channel_id());
+  other_message.set_message_id(elsewhere.id());
+  ExpectStatus(chat_->ListMessageEdits(As(alice).get(), other_message, &second),
+               grpc::StatusCode::INVALID_ARGUMENT, "page_token: ");
+}
+
+TEST_F(MessageEditsTest, ADeletedMessagesEarlierTextsAreGoneWithIt) {
+  const std::string alice = NewUser(), bob = NewUser();
+  const v1::ChatMessage m = MustSend(alice, ToUser(bob, "my secret"));
+  MustEdit(alice, m.id(), "my s3cret");
+  MustEdit(alice, m.id(), "oops");
+  WaitForEdits(bob, m.channel_id(), m.id(), 2);
+
+  v1::DeleteMessageRequest del;
+  del.set_message_id(m.id());
+  v1::DeleteMessageResponse deleted;
+  ASSERT_TRUE(chat_->DeleteMessage(As(alice).get(), del, &deleted).ok());
+  EXPECT_TRUE(deleted.message().deleted());
+  EXPECT_EQ(deleted.message().text(), "");
+  EXPECT_EQ(Count("SELECT count(*) FROM chat_message_edits WHERE chat_message_id = $1", m.id()), 0)
+      << "DeleteMessage removes the edit history in its transaction";
+  WaitForEdits(bob, m.channel_id(), m.id(), 0);
+  for (const std::string& reader : {alice, bob}) {
+    const EditListing listing = ListEdits(reader, m.channel_id(), m.id());
+    ASSERT_TRUE(listing.status.ok()) << listing.status.error_message();
+    EXPECT_TRUE(listing.edits.empty());
+  }
+
+  // Even an edit row that outlived the delete (written behind the service's
+  // back) is never served for a deleted message.
+  QueryPrimary(kDatabase,
+               "INSERT INTO chat_message_edits (chat_message_id, previous_text) "
+               "VALUES ($1, 'my secret')",
+               m.id());
+  MustSend(bob, ToChannel(m.channel_id(), "after"));
+  // The replica replays in commit order: once it shows the later message,
+  // it has the leftover row too.
+  WaitForHistory(bob, m.channel_id(), 2);
+  const EditListing after = ListEdits(bob, m.channel_id(), m.id());
+  ASSERT_TRUE(after.status.ok()) << after.status.error_message();
+  EXPECT_TRUE(after.edits.empty());
 }
 
 }  // namespace

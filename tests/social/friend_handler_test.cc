@@ -8,8 +8,10 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/api/uuid.h"
+#include "common/db/row_mapping.h"
 #include "gtest/gtest.h"
 #include "proto/social/v1/events.pb.h"
 #include "tests/social/social_server_fixture.h"
@@ -755,6 +757,220 @@ TEST_F(FriendHandlerTest, MutualFriendsAndSuggestionsMatchSql) {
   }
 }
 
+// ----- ListFriendHistory -----
+
+struct HistoryListing {
+  std::vector<v1::FriendHistoryEntry> entries;
+  int pages = 0;
+  grpc::Status status;
+};
+
+// Every page of `user`'s history (with `other`, or everyone for ""), as the
+// client pages it.
+HistoryListing ListHistory(v1::FriendService::Stub& stub, const std::string& user,
+                           const std::string& other, int page_size = 0) {
+  HistoryListing listing;
+  v1::ListFriendHistoryRequest request;
+  request.set_other_user_id(other);
+  request.set_page_size(page_size);
+  do {
+    v1::ListFriendHistoryResponse response;
+    listing.status = stub.ListFriendHistory(ServiceFixture::As(user).get(), request, &response);
+    if (!listing.status.ok()) break;
+    for (const v1::FriendHistoryEntry& entry : response.entries()) listing.entries.push_back(entry);
+    request.set_page_token(response.next_page_token());
+    ++listing.pages;
+  } while (!request.page_token().empty() && listing.pages < 100);
+  return listing;
+}
+
+std::vector<std::string> IdsOf(const std::vector<v1::FriendHistoryEntry>& entries) {
+  std::vector<std::string> ids;
+  for (const v1::FriendHistoryEntry& entry : entries) ids.push_back(entry.id());
+  return ids;
+}
+
+// "actor ACTION" per entry, oldest first (the order the calls were made).
+std::vector<std::string> Story(const std::vector<v1::FriendHistoryEntry>& newest_first) {
+  std::vector<std::string> story;
+  for (auto it = newest_first.rbegin(); it != newest_first.rend(); ++it) {
+    story.push_back(absl::StrCat(it->actor_id(), " ", v1::FriendHistoryAction_Name(it->action())));
+  }
+  return story;
+}
+
+class FriendHistoryTest : public FriendHandlerTest {
+ protected:
+  // The ids of `user`'s history in SQL on the primary, newest first.
+  static std::vector<std::string> HistoryIdsInSql(const std::string& user) {
+    std::vector<std::string> ids;
+    for (const auto& row : QueryPrimary(kDatabase,
+                                        "SELECT id::text FROM friendship_events "
+                                        "WHERE actor_id = $1 OR subject_id = $1 "
+                                        "ORDER BY created_at DESC, id DESC",
+                                        user)) {
+      ids.push_back(row[0].as<std::string>());
+    }
+    return ids;
+  }
+
+  // The replica trails: waits until it lists `count` entries for the pair
+  // (or everyone when `other` is "").
+  static void WaitForHistory(const std::string& user, const std::string& other, size_t count) {
+    ASSERT_TRUE(Eventually([&] {
+      HistoryListing listing = ListHistory(stub(), user, other, 100);
+      return listing.status.ok() && listing.entries.size() == count;
+    })) << "the replica never listed "
+        << count << " history entries";
+  }
+};
+
+TEST_F(FriendHistoryTest, OnePairNewestFirstFromEitherSideTellsEveryActionApart) {
+  const std::string a = NewUser();
+  const std::string b = NewUser();
+  Ok(Action::kSend, a, b);
+  Ok(Action::kDecline, b, a);
+  Ok(Action::kSend, a, b);
+  Ok(Action::kCancel, a, b);
+  MakeFriends(a, b);
+  Ok(Action::kRemove, b, a);
+  Ok(Action::kBlock, a, b);
+  Ok(Action::kUnblock, a, b);
+  WaitForHistory(a, b, 9);
+
+  const HistoryListing from_a = ListHistory(stub(), a, b);
+  ASSERT_TRUE(from_a.status.ok()) << from_a.status.error_message();
+  EXPECT_EQ(Story(from_a.entries),
+            (std::vector<std::string>{
+                a + " FRIEND_HISTORY_ACTION_REQUESTED", b + " FRIEND_HISTORY_ACTION_DECLINED",
+                a + " FRIEND_HISTORY_ACTION_REQUESTED", a + " FRIEND_HISTORY_ACTION_CANCELLED",
+                a + " FRIEND_HISTORY_ACTION_REQUESTED", b + " FRIEND_HISTORY_ACTION_ACCEPTED",
+                b + " FRIEND_HISTORY_ACTION_REMOVED", a + " FRIEND_HISTORY_ACTION_BLOCKED",
+                a + " FRIEND_HISTORY_ACTION_UNBLOCKED"}));
+  EXPECT_EQ(IdsOf(from_a.entries), HistoryIdsInSql(a));
+  const std::string pair_id = Get(stub(), a, b).pair_id();
+  for (size_t i = 0; i < from_a.entries.size(); ++i) {
+    const v1::FriendHistoryEntry& entry = from_a.entries[i];
+    EXPECT_EQ(entry.other_user_id(), b);
+    EXPECT_EQ(entry.pair_id(), pair_id);
+    EXPECT_TRUE(entry.has_created_at());
+    if (i > 0) {
+      EXPECT_LE(db::TimestampMicros(entry.created_at()),
+                db::TimestampMicros(from_a.entries[i - 1].created_at()))
+          << "newest first";
+    }
+  }
+  // The other side sees the same entries, naming the caller as the other.
+  const HistoryListing from_b = ListHistory(stub(), b, absl::AsciiStrToUpper(a));
+  ASSERT_TRUE(from_b.status.ok()) << from_b.status.error_message();
+  EXPECT_EQ(IdsOf(from_b.entries), IdsOf(from_a.entries));
+  for (const v1::FriendHistoryEntry& entry : from_b.entries) EXPECT_EQ(entry.other_user_id(), a);
+}
+
+TEST_F(FriendHistoryTest, EveryoneListingPagesWithoutSkipsOrRepeatsAndShowsOnlyOwnPairs) {
+  const std::string me = NewUser();
+  const std::string friend_1 = NewUser(), friend_2 = NewUser(), asker = NewUser(),
+                    blocked = NewUser(), stranger_1 = NewUser(), stranger_2 = NewUser();
+  MakeFriends(me, friend_1);
+  MakeFriends(friend_2, me);
+  Ok(Action::kSend, asker, me);
+  Ok(Action::kDecline, me, asker);
+  Ok(Action::kSend, asker, me);
+  Ok(Action::kBlock, me, blocked);
+  Ok(Action::kRemove, friend_1, me);
+  // Pairs `me` is not in: never listed for `me`.
+  MakeFriends(stranger_1, stranger_2);
+  MakeFriends(friend_2, stranger_1);
+  const std::vector<std::string> expected = HistoryIdsInSql(me);
+  ASSERT_EQ(expected.size(), 9u);
+  WaitForHistory(me, "", expected.size());
+  WaitForHistory(friend_2, stranger_1, 2);
+
+  for (const int page_size : {1, 3, 4, 10, 0}) {
+    const HistoryListing listing = ListHistory(stub(), me, "", page_size);
+    ASSERT_TRUE(listing.status.ok()) << listing.status.error_message();
+    EXPECT_EQ(IdsOf(listing.entries), expected) << "page_size " << page_size;
+    const int size = page_size == 0 ? 20 : page_size;
+    EXPECT_EQ(listing.pages, (static_cast<int>(expected.size()) + size - 1) / size)
+        << "page_size " << page_size;
+    for (const v1::FriendHistoryEntry& entry : listing.entries) {
+      EXPECT_TRUE(entry.actor_id() == me || entry.actor_id() == entry.other_user_id())
+          << entry.DebugString();
+      EXPECT_NE(entry.other_user_id(), me);
+      EXPECT_NE(entry.other_user_id(), stranger_2);
+    }
+  }
+  // A pair listing holds only that pair; a pair the caller is not in is
+  // empty, whoever asks.
+  const HistoryListing with_asker = ListHistory(stub(), me, asker, 2);
+  ASSERT_TRUE(with_asker.status.ok());
+  EXPECT_EQ(Story(with_asker.entries),
+            (std::vector<std::string>{asker + " FRIEND_HISTORY_ACTION_REQUESTED",
+                                      me + " FRIEND_HISTORY_ACTION_DECLINED",
+                                      asker + " FRIEND_HISTORY_ACTION_REQUESTED"}));
+  EXPECT_EQ(with_asker.pages, 2);
+  EXPECT_TRUE(ListHistory(stub(), me, stranger_1).entries.empty());
+  const HistoryListing outsider = ListHistory(stub(), NewUser(), "");
+  ASSERT_TRUE(outsider.status.ok());
+  EXPECT_TRUE(outsider.entries.empty());
+  EXPECT_EQ(outsider.pages, 1);
+}
+
+TEST_F(FriendHistoryTest, BadInputIsRejectedNamingTheField) {
+  const std::string me = NewUser();
+  const std::string other = NewUser();
+  MakeFriends(me, other);
+  const int64_t rows_before = Count(
+      "SELECT count(*) FROM friendship_events WHERE actor_id = $1 OR subject_id = $2", me, me);
+  auto call = [&](const std::string& user, const v1::ListFriendHistoryRequest& request) {
+    v1::ListFriendHistoryResponse response;
+    return stub().ListFriendHistory(As(user).get(), request, &response);
+  };
+  auto expect_invalid = [&](const v1::ListFriendHistoryRequest& request, const std::string& field) {
+    grpc::Status status = call(me, request);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
+    EXPECT_EQ(status.error_message().rfind(field + ":", 0), 0u) << status.error_message();
+  };
+  v1::ListFriendHistoryRequest request;
+  request.set_other_user_id("not-a-uuid");
+  expect_invalid(request, "other_user_id");
+  request.set_other_user_id(absl::AsciiStrToUpper(me));
+  expect_invalid(request, "other_user_id");
+  request.set_other_user_id(other);
+  request.set_page_size(101);
+  expect_invalid(request, "page_size");
+  request.set_page_size(-1);
+  expect_invalid(request, "page_size");
+  request.set_page_size(0);
+  request.set_page_token("garbage");
+  expect_invalid(request, "page_token");
+  EXPECT_EQ(call("", v1::ListFriendHistoryRequest()).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+
+  // A token binds its listing: the pair, the everyone listing and the
+  // caller are each their own.
+  WaitForHistory(me, other, 2);
+  v1::ListFriendHistoryRequest first;
+  first.set_other_user_id(other);
+  first.set_page_size(1);
+  v1::ListFriendHistoryResponse page;
+  ASSERT_TRUE(stub().ListFriendHistory(As(me).get(), first, &page).ok());
+  ASSERT_FALSE(page.next_page_token().empty());
+  v1::ListFriendHistoryRequest everyone;
+  everyone.set_page_token(page.next_page_token());
+  expect_invalid(everyone, "page_token");
+  v1::ListFriendHistoryRequest as_other = first;
+  as_other.set_other_user_id(me);
+  as_other.set_page_token(page.next_page_token());
+  grpc::Status foreign = call(other, as_other);
+  EXPECT_EQ(foreign.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(foreign.error_message().rfind("page_token:", 0), 0u) << foreign.error_message();
+  // Reads change nothing.
+  EXPECT_EQ(Count("SELECT count(*) FROM friendship_events WHERE actor_id = $1 OR subject_id = $2",
+                  me, me),
+            rows_before);
+}
+
 // A server of its own with FRIEND_LIMIT=3 and enough connections for the
 // racing calls to really overlap in the database.
 class FriendLimitTest : public FriendHandlerTest {};
@@ -828,6 +1044,15 @@ TEST_F(FriendExpiryTest, ExpiredRequestsCountAsAbsentAndAreSwept) {
                a, b) == 0;
   }));
   EXPECT_EQ(History(a, b), (std::vector<std::string>{a + " requested", a + " expired"}));
+  // ListFriendHistory says the same, once the replica has it.
+  HistoryListing listed;
+  ASSERT_TRUE(Eventually([&] {
+    listed = ListHistory(*expiring, b, a);
+    return listed.status.ok() && listed.entries.size() == 2;
+  }));
+  EXPECT_EQ(Story(listed.entries),
+            (std::vector<std::string>{a + " FRIEND_HISTORY_ACTION_REQUESTED",
+                                      a + " FRIEND_HISTORY_ACTION_EXPIRED"}));
   EXPECT_EQ(Act(*expiring, Action::kAccept, b, a).code, grpc::StatusCode::NOT_FOUND);
   // A new request is a new request (not a duplicate of the expired one).
   EXPECT_EQ(Act(*expiring, Action::kSend, a, b).code, grpc::StatusCode::OK);

@@ -1,5 +1,8 @@
 #include "social/friend_rules.h"
 
+#include <set>
+#include <string>
+
 #include "absl/strings/ascii.h"
 #include "gtest/gtest.h"
 
@@ -136,10 +139,23 @@ TEST(FriendRulesTest, LockKeysAreSortedAndDistinct) {
 }
 
 TEST(FriendRulesTest, ActionCodesMatchTheColumnCheck) {
-  EXPECT_EQ(ActionCode(FriendAction::kRequested), "requested");
-  EXPECT_EQ(ActionCode(FriendAction::kDeclined), "declined");
-  EXPECT_EQ(ActionCode(FriendAction::kCancelled), "cancelled");
-  EXPECT_EQ(ActionCode(FriendAction::kExpired), "expired");
+  EXPECT_EQ(ActionCode(v1::FRIEND_HISTORY_ACTION_REQUESTED), "requested");
+  EXPECT_EQ(ActionCode(v1::FRIEND_HISTORY_ACTION_DECLINED), "declined");
+  EXPECT_EQ(ActionCode(v1::FRIEND_HISTORY_ACTION_CANCELLED), "cancelled");
+  EXPECT_EQ(ActionCode(v1::FRIEND_HISTORY_ACTION_EXPIRED), "expired");
+  // Every action the API knows has a code that reads back as itself (what
+  // ListFriendHistory relies on); anything else reads as UNSPECIFIED.
+  std::set<std::string> codes;
+  for (int value = v1::FriendHistoryAction_MIN + 1; value <= v1::FriendHistoryAction_MAX; ++value) {
+    const auto action = static_cast<v1::FriendHistoryAction>(value);
+    const std::string code = ActionCode(action);
+    EXPECT_FALSE(code.empty()) << v1::FriendHistoryAction_Name(action);
+    EXPECT_EQ(FriendActionFromCode(code), action) << code;
+    codes.insert(code);
+  }
+  EXPECT_EQ(codes, (std::set<std::string>{"requested", "accepted", "declined", "cancelled",
+                                          "removed", "blocked", "unblocked", "expired"}));
+  EXPECT_EQ(FriendActionFromCode("befriended"), v1::FRIEND_HISTORY_ACTION_UNSPECIFIED);
 }
 
 }  // namespace

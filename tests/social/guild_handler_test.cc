@@ -2,13 +2,16 @@
 // binary: guild life cycle, membership, the roles matrix, bans and their
 // expiry, disbanding, search paging, audit trail, events, system messages,
 // and races at capacity checked in SQL on the primary.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/api/uuid.h"
@@ -434,26 +437,145 @@ TEST_F(GuildServiceTest, OwnerMustTransferBeforeLeavingAndTransferSwapsRoles) {
   ASSERT_TRUE(events.back().payload().UnpackTo(&removed));
   EXPECT_EQ(removed.reason(), GuildMemberRemoved::REASON_LEAVE);
   EXPECT_EQ(removed.user_id(), owner);
-  EXPECT_FALSE(removed.disbanded());
 }
 
-TEST_F(GuildServiceTest, LastMemberLeavingDisbandsTheGuild) {
+class GuildEndTest : public GuildServiceTest {
+ protected:
+  // What is left of a guild after its end, in SQL: its row, every
+  // membership row (members, join requests, bans), its audit trail, its
+  // channel, that channel's messages and read marks. All zero once it ended.
+  static std::string Remains(const std::string& guild_id, const std::string& channel_id) {
+    return QueryPrimary(
+               kDatabase,
+               "SELECT (SELECT count(*) FROM guilds WHERE id = $1) || ' guild, ' || "
+               "(SELECT count(*) FROM guild_members WHERE guild_id = $1) || ' members, ' || "
+               "(SELECT count(*) FROM guild_audit_log WHERE guild_id = $1) || ' audit, ' || "
+               "(SELECT count(*) FROM chat_channels WHERE guild_id = $1 OR id = $2) || "
+               "' channel, ' || (SELECT count(*) FROM chat_messages WHERE channel_id = $2) || "
+               "' messages, ' || "
+               "(SELECT count(*) FROM channel_read_marks WHERE channel_id = $2) || ' read marks'",
+               guild_id, channel_id)[0][0]
+        .as<std::string>();
+  }
+
+  // A guild of `owner` with `members` joined (each announced in the guild
+  // channel), a banned user, a pending join request and a message of the
+  // owner's in the channel; returns the guild and its channel id.
+  std::pair<Guild, std::string> Populated(const std::string& owner,
+                                          const std::vector<std::string>& members) {
+    Guild guild = Create(owner, true);
+    for (const std::string& member : members) EXPECT_TRUE(Join(guild.id(), member).ok());
+    EXPECT_TRUE(Ban(guild.id(), owner, User()).ok());
+    UpdateGuildRequest close;
+    close.set_guild_id(guild.id());
+    close.set_open(false);
+    Guild closed;
+    EXPECT_TRUE(guilds_->UpdateGuild(As(owner).get(), close, &closed).ok());
+    EXPECT_TRUE(Join(guild.id(), User()).ok()) << "a join request";
+    SendMessageRequest send;
+    send.set_guild_id(guild.id());
+    send.set_text("bye all");
+    SendMessageResponse sent;
+    grpc::Status status = chat_->SendMessage(As(owner).get(), send, &sent);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(
+        Remains(guild.id(), sent.message().channel_id()),
+        absl::StrCat("1 guild, ", members.size() + 3, " members, ", members.size() + 4,
+                     " audit, 1 channel, ", sent.message().sequence(), " messages, 1 read marks"))
+        << "arranged";
+    return {closed, sent.message().channel_id()};
+  }
+
+  // The guild's one GuildDeleted event, after `events_before` others.
+  static GuildDeleted DeletedEvent(const std::string& guild_id, size_t events_before) {
+    std::vector<::events::v1::EventEnvelope> events = OutboxEvents(kDatabase, guild_id);
+    EXPECT_EQ(events.size(), events_before + 1) << "the end writes exactly one event";
+    GuildDeleted deleted;
+    if (events.empty()) return deleted;
+    EXPECT_EQ(events.back().type(), "social.v1.GuildDeleted");
+    EXPECT_EQ(events.back().aggregate_id(), guild_id);
+    EXPECT_TRUE(events.back().payload().UnpackTo(&deleted));
+    return deleted;
+  }
+};
+
+TEST_F(GuildEndTest, DeleteGuildWritesGuildDeletedAndTakesEverythingWithIt) {
   const std::string owner = User();
-  const Guild guild = Create(owner, false);
-  const std::string requester = User();
-  ASSERT_TRUE(Join(guild.id(), requester).ok());
+  std::vector<std::string> members = {User(), User(), User()};
+  const auto [guild, channel_id] = Populated(owner, members);
+  const size_t events_before = OutboxEvents(kDatabase, guild.id()).size();
+
+  DeleteGuildRequest del;
+  del.set_guild_id(absl::AsciiStrToUpper(guild.id()));
+  DeleteGuildResponse response;
+  grpc::Status status = guilds_->DeleteGuild(As(owner).get(), del, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  const GuildDeleted deleted = DeletedEvent(guild.id(), events_before);
+  EXPECT_EQ(deleted.guild_id(), guild.id());
+  EXPECT_EQ(deleted.name(), guild.name());
+  EXPECT_EQ(deleted.deleted_by(), owner);
+  EXPECT_EQ(deleted.reason(), GuildDeleted::REASON_DELETED_BY_OWNER);
+  members.push_back(owner);
+  std::sort(members.begin(), members.end());
+  EXPECT_EQ(std::vector<std::string>(deleted.former_member_ids().begin(),
+                                     deleted.former_member_ids().end()),
+            members)
+      << "members only (no join request, no ban), by id";
+  EXPECT_EQ(Remains(guild.id(), channel_id),
+            "0 guild, 0 members, 0 audit, 0 channel, 0 messages, 0 read marks");
+}
+
+TEST_F(GuildEndTest, TheLastMemberLeavingEndsTheGuildTheSameWay) {
+  const std::string owner = User();
+  const auto [guild, channel_id] = Populated(owner, {});
+  const size_t events_before = OutboxEvents(kDatabase, guild.id()).size();
+
   MembershipResponse out;
   ASSERT_TRUE(Leave(guild.id(), owner, &out).ok());
   EXPECT_TRUE(out.disbanded());
   EXPECT_FALSE(out.has_guild());
-  EXPECT_EQ(CountWhere("SELECT count(*) FROM guilds WHERE id = $1", guild.id()), 0);
-  EXPECT_EQ(CountWhere("SELECT count(*) FROM guild_members WHERE guild_id = $1", guild.id()), 0);
-  std::vector<::events::v1::EventEnvelope> events = OutboxEvents(kDatabase, guild.id());
-  ASSERT_FALSE(events.empty());
-  GuildMemberRemoved removed;
-  ASSERT_TRUE(events.back().payload().UnpackTo(&removed));
-  EXPECT_TRUE(removed.disbanded());
-  EXPECT_EQ(Join(guild.id(), requester).error_code(), StatusCode::NOT_FOUND);
+  EXPECT_FALSE(out.has_member());
+
+  const GuildDeleted deleted = DeletedEvent(guild.id(), events_before);
+  EXPECT_EQ(deleted.guild_id(), guild.id());
+  EXPECT_EQ(deleted.name(), guild.name());
+  EXPECT_EQ(deleted.deleted_by(), owner);
+  EXPECT_EQ(deleted.reason(), GuildDeleted::REASON_LAST_MEMBER_LEFT);
+  EXPECT_EQ(std::vector<std::string>(deleted.former_member_ids().begin(),
+                                     deleted.former_member_ids().end()),
+            std::vector<std::string>{owner});
+  EXPECT_EQ(Remains(guild.id(), channel_id),
+            "0 guild, 0 members, 0 audit, 0 channel, 0 messages, 0 read marks");
+  EXPECT_EQ(Join(guild.id(), User()).error_code(), StatusCode::NOT_FOUND);
+}
+
+TEST_F(GuildEndTest, RefusedDeletesChangeNothingAndWriteNoEvent) {
+  const std::string owner = User(), admin = User();
+  const auto [guild, channel_id] = Populated(owner, {admin});
+  ASSERT_TRUE(Act(&GuildService::Stub::PromoteMember, guild.id(), owner, admin).ok());
+  const std::string before = Remains(guild.id(), channel_id) + Snapshot(guild.id());
+  const size_t events_before = OutboxEvents(kDatabase, guild.id()).size();
+
+  DeleteGuildRequest del;
+  DeleteGuildResponse response;
+  del.set_guild_id("not-a-guild");
+  grpc::Status status = guilds_->DeleteGuild(As(owner).get(), del, &response);
+  EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message().rfind("guild_id:", 0), 0u) << status.error_message();
+  del.set_guild_id(api::NewUuidV4());
+  EXPECT_EQ(guilds_->DeleteGuild(As(owner).get(), del, &response).error_code(),
+            StatusCode::NOT_FOUND);
+  del.set_guild_id(guild.id());
+  EXPECT_EQ(guilds_->DeleteGuild(As(admin).get(), del, &response).error_code(),
+            StatusCode::PERMISSION_DENIED)
+      << "only the owner deletes";
+  EXPECT_EQ(guilds_->DeleteGuild(As(User()).get(), del, &response).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(guilds_->DeleteGuild(As("").get(), del, &response).error_code(),
+            StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Remains(guild.id(), channel_id) + Snapshot(guild.id()), before);
+  EXPECT_EQ(OutboxEvents(kDatabase, guild.id()).size(), events_before);
 }
 
 TEST_F(GuildServiceTest, BansKeepUsersOutUntilLiftedOrExpired) {

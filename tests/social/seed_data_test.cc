@@ -5,13 +5,16 @@
 #include "social/seed_data.h"
 
 #include <string>
+#include <vector>
 
+#include "common/db/database.h"
 #include "common/migrate/migration_set.h"
 #include "common/migrate/migrator.h"
 #include "common/migrate/schema_lint.h"
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
 #include "social/friend_rules.h"
+#include "social/suggestion_store.h"
 #include "tests/support/test_infra.h"
 
 namespace qs::social {
@@ -74,7 +77,8 @@ TEST_F(SeedDataTest, ReportsTheRowsItWrote) {
                   "friendship_events) + (SELECT count(*) FROM guilds) + (SELECT count(*) FROM "
                   "guild_members) + (SELECT count(*) FROM guild_audit_log) + (SELECT count(*) "
                   "FROM chat_channels) + (SELECT count(*) FROM chat_messages) + (SELECT count(*) "
-                  "FROM chat_message_edits) + (SELECT count(*) FROM channel_read_marks)"));
+                  "FROM chat_message_edits) + (SELECT count(*) FROM channel_read_marks) + "
+                  "(SELECT count(*) FROM friend_suggestion_lists)"));
 }
 
 TEST_F(SeedDataTest, FriendshipsAreTwoRowsPerPairWithinTheLimit) {
@@ -131,6 +135,42 @@ TEST_F(SeedDataTest, RequestsAndBlocksOnlyBetweenOtherwiseUnrelatedUsers) {
             options_.pending_requests);
   EXPECT_EQ(Count("SELECT count(*) FROM friendship_events WHERE action = 'blocked'"),
             options_.blocks);
+}
+
+// The seed writes the lists itself (in C++, for speed): they must be what
+// the service's refresher computes from the same rows.
+TEST_F(SeedDataTest, SuggestionListsAreWhatTheRefresherComputes) {
+  EXPECT_EQ(Count("SELECT count(*) FROM friend_suggestion_lists"),
+            Count("SELECT count(DISTINCT user_id) FROM friendships"));
+  EXPECT_EQ(Count("SELECT count(*) FROM friend_suggestion_lists "
+                  "WHERE stale_since IS NOT NULL OR computed_at IS NULL"),
+            0);
+  EXPECT_GT(
+      Count("SELECT count(*) FROM friend_suggestion_lists WHERE cardinality(candidate_ids) > 0"),
+      options_.users / 2);
+  const std::string seeded_sql =
+      "SELECT user_id::text, candidate_ids::text, mutual_friend_counts::text "
+      "FROM friend_suggestion_lists ORDER BY user_id";
+  pqxx::result seeded;
+  {
+    pqxx::connection connection(db_->Conninfo());
+    pqxx::nontransaction tx(connection);
+    seeded = tx.exec(seeded_sql);
+  }
+  std::vector<std::string> users;
+  for (const pqxx::row& row : seeded) users.push_back(row[0].as<std::string>());
+
+  db::Database database(db_->Config(), "seed-test");
+  absl::Status refreshed = database.Write([&](db::WriteTx& tx) -> absl::Status {
+    SuggestionStore().Refresh(tx, users, options_.suggestion_list_size);
+    for (const pqxx::row& row : tx.Query(seeded_sql)) {
+      const pqxx::row& before = seeded[row.num()];
+      EXPECT_EQ(row[1].as<std::string>(), before[1].as<std::string>()) << before[0].c_str();
+      EXPECT_EQ(row[2].as<std::string>(), before[2].as<std::string>()) << before[0].c_str();
+    }
+    return absl::AbortedError("rolled back: the seeded lists stay");
+  });
+  EXPECT_TRUE(absl::IsAborted(refreshed)) << refreshed;
 }
 
 TEST_F(SeedDataTest, GuildMemberCountsMatchTheirMembers) {

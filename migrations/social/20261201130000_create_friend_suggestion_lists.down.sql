@@ -1,0 +1,1 @@
+DROP TABLE "friend_suggestion_lists";
