@@ -11,10 +11,13 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libpqxx-dev libpq-dev libabsl-dev libspdlog-dev libfmt-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libnats-dev uuid-dev
+  libcurl4-openssl-dev
   # servers and tools used by the scripts and tests
   postgresql-15 postgresql-contrib nats-server openssl procps iproute2 curl
   # benchmark report and pgbench log summaries; test-case counts of tests/run_all.sh
   python3
+  # fake FCM / OAuth / APNs servers of tests/notification/delivery (TLS, JWT, HTTP/2)
+  python3-cryptography python3-jwt python3-h2
   # tests/format/check_format.sh (clang-format 14 in Debian 12)
   clang-format
 )
