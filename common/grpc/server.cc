@@ -7,8 +7,10 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "common/grpc/call_log_interceptor.h"
+#include "common/grpc/request_parse_error_interceptor.h"
 #include "common/grpc/server_credentials.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -111,7 +113,10 @@ int ServeUntilTerminated(const config::ServerConfig& config, const ServeOptions&
   for (const HostedService& hosted : options.services) {
     builder.RegisterService(hosted.service);
   }
-  builder.experimental().SetInterceptorCreators(MakeCallLogInterceptors());
+  // The parse-error rewrite first, so that the call log records its status.
+  auto interceptors = MakeRequestParseErrorInterceptors();
+  for (auto& call_log : MakeCallLogInterceptors()) interceptors.push_back(std::move(call_log));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   grpc::ResourceQuota quota(options.service_name + "-server");
   quota.SetMaxThreads(config.max_threads);
   builder.SetResourceQuota(quota);

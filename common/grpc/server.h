@@ -15,6 +15,9 @@
 //   tracks it every `probe_interval` (overall "" and each service's name);
 // - server reflection (grpc.reflection.v1alpha), so `grpcurl list` works;
 // - one log line per call (call_log_interceptor.h);
+// - INVALID_ARGUMENT naming the field for a request that does not parse,
+//   e.g. invalid UTF-8 in a string (request_parse_error_interceptor.h; the
+//   field is named once CaptureInvalidUtf8ParseErrors() has run);
 // - TLS / mutual TLS / plaintext from config (server_credentials.h);
 // - graceful shutdown: on SIGTERM or SIGINT health turns NOT_SERVING, new
 //   calls are refused, in-flight calls get `drain_timeout` to finish (then

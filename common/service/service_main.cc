@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/base/status_macros.h"
 #include "common/config/env.h"
+#include "common/grpc/invalid_utf8_capture.h"
 #include "common/migrate/embedded_migrations.h"
 #include "common/migrate/migrator.h"
 #include "common/ops/diagnostics_service.h"
@@ -132,6 +133,9 @@ int RunService(const ServiceDefinition& definition) {
   // of a call's CPU in profiles of GetPuzzle. Our own code uses std::mutex.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   grpc_util::BlockTerminationSignals();
+  // While no other thread exists: protobuf's log handler is a plain global.
+  // It lets a request with invalid UTF-8 be answered naming the field.
+  grpc_util::CaptureInvalidUtf8ParseErrors();
   // libpq and gRPC write to sockets the peer may have closed; the resulting
   // SIGPIPE must become an error on that socket, not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
