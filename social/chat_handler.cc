@@ -53,24 +53,41 @@ std::string ListMessagesScope(const std::string& user, const v1::ListMessagesReq
                       absl::AsciiStrToLower(request.channel_id()), "|", request.direction());
 }
 
-}  // namespace
-
-ChannelAccess ChatHandler::AccessOf(db::TransactionBase& tx, const StoredChannel& channel,
-                                    const std::string& user) {
+// What `user` may do in `channel`, given the standing and block read for it.
+ChannelAccess AccessFrom(const StoredChannel& channel, const std::string& user,
+                         const GuildStanding& standing, bool blocked) {
   ChannelAccess access;
   access.kind = channel.kind;
   if (channel.kind == v1::CHANNEL_KIND_DIRECT) {
     access.is_participant = user == channel.user_low_id || user == channel.user_high_id;
-    if (access.is_participant) {
-      access.blocked = store_.BlockedEitherWay(tx, channel.user_low_id, channel.user_high_id);
-    }
+    access.blocked = access.is_participant && blocked;
   } else {
-    GuildStanding standing = store_.StandingInGuild(tx, channel.guild_id, user);
     access.guild_role = standing.role;
     access.guild_state = standing.state;
     access.muted_until_micros = standing.muted_until_micros;
   }
   return access;
+}
+
+}  // namespace
+
+ChannelAccess ChatHandler::AccessOf(db::TransactionBase& tx, const StoredChannel& channel,
+                                    const std::string& user) {
+  if (channel.kind == v1::CHANNEL_KIND_DIRECT) {
+    const bool participant = user == channel.user_low_id || user == channel.user_high_id;
+    return AccessFrom(
+        channel, user, GuildStanding{},
+        participant && store_.BlockedEitherWay(tx, channel.user_low_id, channel.user_high_id));
+  }
+  return AccessFrom(channel, user, store_.StandingInGuild(tx, channel.guild_id, user), false);
+}
+
+absl::StatusOr<StoredChannel> ChatHandler::ReadableChannel(db::TransactionBase& tx,
+                                                           const std::string& channel_id,
+                                                           const std::string& user) {
+  QS_ASSIGN_OR_RETURN(ChannelForUser found, store_.GetChannelForUser(tx, channel_id, user));
+  QS_RETURN_IF_ERROR(MayRead(AccessFrom(found.channel, user, found.standing, found.blocked)));
+  return found.channel;
 }
 
 absl::StatusOr<StoredChannel> ChatHandler::SendTarget(db::WriteTx& tx,
@@ -152,8 +169,7 @@ grpc::Status ChatHandler::ListMessages(grpc::ServerContext* context,
     // when the replica does not know the channel yet).
     QS_ASSIGN_OR_RETURN(
         Page result, database_.ReadConfirmingMiss([&](db::ReadTx& tx) -> absl::StatusOr<Page> {
-          QS_ASSIGN_OR_RETURN(StoredChannel channel, store_.GetChannel(tx, channel_id));
-          QS_RETURN_IF_ERROR(MayRead(AccessOf(tx, channel, user)));
+          QS_ASSIGN_OR_RETURN(StoredChannel channel, ReadableChannel(tx, channel_id, user));
           Page read;
           if (page.after()) {
             read.from = forward ? page.after()->key + 1 : page.after()->key - 1;
@@ -236,9 +252,9 @@ grpc::Status ChatHandler::MarkChannelRead(grpc::ServerContext* context,
                              api::RequireInRange("up_to_sequence", request->up_to_sequence(), 0,
                                                  std::numeric_limits<int64_t>::max())}));
         return database_.Write([&](db::WriteTx& tx) -> absl::StatusOr<v1::MarkChannelReadResponse> {
-          QS_ASSIGN_OR_RETURN(StoredChannel channel,
-                              store_.GetChannel(tx, absl::AsciiStrToLower(request->channel_id())));
-          QS_RETURN_IF_ERROR(MayRead(AccessOf(tx, channel, user)));
+          QS_ASSIGN_OR_RETURN(
+              StoredChannel channel,
+              ReadableChannel(tx, absl::AsciiStrToLower(request->channel_id()), user));
           QS_RETURN_IF_ERROR(
               ValidateReadMark("up_to_sequence", request->up_to_sequence(), channel.last_sequence));
           v1::MarkChannelReadResponse reply;
@@ -293,8 +309,7 @@ grpc::Status ChatHandler::ListMessageEdits(grpc::ServerContext* context,
         std::vector<v1::MessageEdit> edits,
         database_.ReadConfirmingMiss(
             [&](db::ReadTx& tx) -> absl::StatusOr<std::vector<v1::MessageEdit>> {
-              QS_ASSIGN_OR_RETURN(StoredChannel channel, store_.GetChannel(tx, channel_id));
-              QS_RETURN_IF_ERROR(MayRead(AccessOf(tx, channel, user)));
+              QS_RETURN_IF_ERROR(ReadableChannel(tx, channel_id, user).status());
               QS_ASSIGN_OR_RETURN(v1::ChatMessage message, store_.GetMessage(tx, message_id));
               if (message.channel_id() != channel_id) {
                 return absl::NotFoundError(absl::StrCat("message_id: message ", message_id,

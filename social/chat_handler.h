@@ -47,6 +47,11 @@ class ChatHandler final : public v1::ChatService::Service {
   // blocks.
   ChannelAccess AccessOf(db::TransactionBase& tx, const StoredChannel& channel,
                          const std::string& user);
+  // The channel `user` may read (one statement), PERMISSION_DENIED when
+  // they may not, NOT_FOUND when there is none.
+  absl::StatusOr<StoredChannel> ReadableChannel(db::TransactionBase& tx,
+                                                const std::string& channel_id,
+                                                const std::string& user);
   // The channel a send goes to, created for a first direct or guild message.
   absl::StatusOr<StoredChannel> SendTarget(db::WriteTx& tx, const v1::SendMessageRequest& request,
                                            const std::string& user);

@@ -13,6 +13,9 @@ namespace {
 // Hot reads, prepared on every connection (PreparedStatements).
 constexpr char kGetChannel[] = "social_chat_channel_get";
 constexpr char kGetMessage[] = "social_chat_message_get";
+constexpr char kGetChannelForUser[] = "social_chat_channel_for_user";
+constexpr char kListMessagesForward[] = "social_chat_messages_forward";
+constexpr char kListMessagesBackward[] = "social_chat_messages_backward";
 
 constexpr char kChannelColumns[] =
     "id::text, kind, coalesce(user_low_id::text, ''), coalesce(user_high_id::text, ''), "
@@ -97,6 +100,34 @@ std::vector<db::PreparedStatement> ChatStore::PreparedStatements() {
   return {
       {kGetChannel, absl::StrCat("SELECT ", kChannelColumns, " FROM chat_channels WHERE id = $1")},
       {kGetMessage, absl::StrCat("SELECT ", Columns(), " FROM chat_messages WHERE id = $1")},
+      // $1 channel, $2 user. One row for a channel that exists.
+      {kGetChannelForUser,
+       absl::StrCat(
+           "SELECT ", kChannelColumns,
+           ", g.guild_exists, g.has_row, g.member_role, g.member_state, g.muted_micros,"
+           " kind = 'direct' AND $2::uuid IN (user_low_id, user_high_id) AND EXISTS ("
+           "   SELECT 1 FROM user_blocks b"
+           "   WHERE (b.blocker_id = user_low_id AND b.blocked_id = user_high_id)"
+           "   OR (b.blocker_id = user_high_id AND b.blocked_id = user_low_id))"
+           " FROM chat_channels CROSS JOIN LATERAL ("
+           "   SELECT EXISTS (SELECT 1 FROM guilds WHERE guilds.id = chat_channels.guild_id)"
+           "     AS guild_exists, m.user_id IS NOT NULL AS has_row,"
+           "     coalesce(m.role, '') AS member_role, coalesce(m.state, '') AS member_state,"
+           "     CASE WHEN m.muted_until > clock_timestamp() THEN ",
+           db::MicrosSql("m.muted_until"),
+           " ELSE 0 END AS muted_micros"
+           "   FROM (VALUES (1)) AS one LEFT JOIN guild_members m"
+           "     ON m.guild_id = chat_channels.guild_id AND m.user_id = $2::uuid) g"
+           " WHERE chat_channels.id = $1")},
+      // Both directions are a range scan of the (channel_id, sequence) key.
+      {kListMessagesForward,
+       absl::StrCat("SELECT ", Columns(),
+                    " FROM chat_messages WHERE channel_id = $1 AND sequence >= $2"
+                    " ORDER BY sequence LIMIT $3")},
+      {kListMessagesBackward,
+       absl::StrCat("SELECT ", Columns(),
+                    " FROM chat_messages WHERE channel_id = $1 AND sequence <= $2"
+                    " ORDER BY sequence DESC LIMIT $3")},
   };
 }
 
@@ -139,6 +170,20 @@ absl::StatusOr<StoredChannel> ChatStore::GetChannel(db::TransactionBase& tx,
   std::optional<StoredChannel> channel = FirstChannel(tx.QueryPrepared(kGetChannel, channel_id));
   if (!channel) return absl::NotFoundError(absl::StrCat("channel ", channel_id, " not found"));
   return *channel;
+}
+
+absl::StatusOr<ChannelForUser> ChatStore::GetChannelForUser(db::TransactionBase& tx,
+                                                            const std::string& channel_id,
+                                                            const std::string& user_id) {
+  pqxx::result rows = tx.QueryPrepared(kGetChannelForUser, channel_id, user_id);
+  if (rows.empty()) return absl::NotFoundError(absl::StrCat("channel ", channel_id, " not found"));
+  const pqxx::row& row = rows[0];
+  return ChannelForUser{
+      .channel = ChannelFromRow(row),
+      .standing = GuildStanding{row[6].as<bool>(), row[7].as<bool>(), row[8].as<std::string>(),
+                                row[9].as<std::string>(), row[10].as<int64_t>()},
+      .blocked = row[11].as<bool>(),
+  };
 }
 
 std::optional<StoredChannel> ChatStore::FindDirectChannel(db::TransactionBase& tx,
@@ -298,13 +343,8 @@ std::vector<v1::MessageEdit> ChatStore::ListEdits(db::ReadTx& tx, const std::str
 
 std::vector<v1::ChatMessage> ChatStore::ListMessages(db::ReadTx& tx, const std::string& channel_id,
                                                      const MessageRange& range) {
-  // Both directions are a range scan of the (channel_id, sequence) key.
-  pqxx::result rows =
-      tx.Query(absl::StrCat("SELECT ", Columns(), " FROM chat_messages WHERE channel_id = $1 AND ",
-                            range.forward ? "sequence >= $2 ORDER BY sequence"
-                                          : "sequence <= $2 ORDER BY sequence DESC",
-                            " LIMIT $3"),
-               channel_id, range.from, range.limit);
+  pqxx::result rows = tx.QueryPrepared(range.forward ? kListMessagesForward : kListMessagesBackward,
+                                       channel_id, range.from, range.limit);
   std::vector<v1::ChatMessage> messages;
   messages.reserve(rows.size());
   for (const pqxx::row& row : rows) messages.push_back(MessageFromRow(row));

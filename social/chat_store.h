@@ -65,6 +65,12 @@ struct GuildStanding {
   int64_t muted_until_micros = 0;
 };
 
+struct ChannelForUser {
+  StoredChannel channel;
+  GuildStanding standing;  // guild channels
+  bool blocked = false;    // direct channels, when the user is one of the pair
+};
+
 // A message to append; sender_id empty for a system message.
 struct NewMessage {
   std::string sender_id;
@@ -113,6 +119,14 @@ class ChatStore {
   // The direct channel of the pair if one exists.
   std::optional<StoredChannel> FindDirectChannel(db::TransactionBase& tx, const std::string& user_a,
                                                  const std::string& user_b);
+
+  // The channel and what `user` is in it, in one statement: the guild
+  // standing of a guild channel's reader, whether a direct channel's pair
+  // blocks either way (only computed for a participant). NOT_FOUND when
+  // there is no such channel.
+  absl::StatusOr<ChannelForUser> GetChannelForUser(db::TransactionBase& tx,
+                                                   const std::string& channel_id,
+                                                   const std::string& user_id);
 
   // Reads of the other stores' tables, for access checks.
   GuildStanding StandingInGuild(db::TransactionBase& tx, const std::string& guild_id,
