@@ -1,0 +1,180 @@
+#include "notification/inbox_handler.h"
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/api/idempotency.h"
+#include "common/api/keyset_page.h"
+#include "common/api/uuid.h"
+#include "common/base/status_macros.h"
+#include "common/db/row_mapping.h"
+#include "common/grpc/handler.h"
+#include "notification/inbox_rules.h"
+
+namespace qs::notification {
+
+using grpc_util::HandleAsUser;
+
+namespace {
+constexpr char kService[] = "notification.v1.InboxService/";
+}  // namespace
+
+InboxHandler::InboxHandler(db::Database& database, api::PageTokenCodec page_tokens,
+                           NotificationSettings settings)
+    : database_(database), page_tokens_(std::move(page_tokens)), settings_(std::move(settings)) {}
+
+grpc::Status InboxHandler::SendNotification(grpc::ServerContext* context,
+                                            const v1::SendNotificationRequest* request,
+                                            v1::SendNotificationResponse* response) {
+  return HandleAsUser(
+      *context, response,
+      [&](const std::string& user) -> absl::StatusOr<v1::SendNotificationResponse> {
+        QS_ASSIGN_OR_RETURN(std::vector<std::string> recipients, ValidateSend(*request));
+        const std::string sender = user == kSystemUserId ? "" : user;
+        // Preferences and tokens are read in the writing transaction, so the
+        // plan is of the state it is written into.
+        auto send = [&](db::WriteTx& tx) -> absl::StatusOr<v1::SendNotificationResponse> {
+          SendPlan plan = PlanSend(
+              recipients, preferences_.ForSend(tx, recipients, request->category()),
+              tokens_.ActiveTokensOf(tx, recipients), settings_.IsCritical(request->category()),
+              absl::Now(), absl::Seconds(request->time_to_live_seconds()), api::NewUuidV4);
+          inbox_.InsertSend(tx, sender, *request, plan);
+          return std::move(plan.response);
+        };
+        if (request->request_id().empty()) return database_.Write(send);
+        return api::RunIdempotent<v1::SendNotificationResponse>(
+            database_,
+            api::IdempotencyKey{absl::StrCat(kService, "SendNotification:", user),
+                                request->request_id(), *request},
+            send);
+      });
+}
+
+grpc::Status InboxHandler::ListNotifications(grpc::ServerContext* context,
+                                             const v1::ListNotificationsRequest* request,
+                                             v1::ListNotificationsResponse* response) {
+  return HandleAsUser(*context, response, [&](const std::string& user) -> absl::Status {
+    QS_RETURN_IF_ERROR(ValidateFilter(request->filter()));
+    const v1::InboxFilter filter = request->filter() == v1::INBOX_FILTER_UNSPECIFIED
+                                       ? v1::INBOX_FILTER_ALL
+                                       : request->filter();
+    QS_ASSIGN_OR_RETURN(
+        api::KeysetPage page,
+        api::KeysetPage::Open(page_tokens_,
+                              absl::StrCat(kService, "ListNotifications|", user, "|", filter),
+                              request->page_size(), request->page_token()));
+    QS_ASSIGN_OR_RETURN(
+        std::vector<v1::Notification> listed,
+        database_.Read([&](db::ReadTx& tx) -> absl::StatusOr<std::vector<v1::Notification>> {
+          return inbox_.List(tx, user, filter, page.after(), page.fetch_limit());
+        }));
+    response->set_next_page_token(page.Close(listed, [](const v1::Notification& last) {
+      return api::KeysetPosition{db::TimestampMicros(last.created_at()), last.id()};
+    }));
+    for (v1::Notification& notification : listed) {
+      *response->add_notifications() = std::move(notification);
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status InboxHandler::GetUnreadCount(grpc::ServerContext* context,
+                                          const v1::GetUnreadCountRequest* /*request*/,
+                                          v1::GetUnreadCountResponse* response) {
+  return HandleAsUser(*context, response, [&](const std::string& user) -> absl::Status {
+    using Counts = std::map<std::string, int64_t>;
+    QS_ASSIGN_OR_RETURN(Counts counts,
+                        database_.Read([&](db::ReadTx& tx) -> absl::StatusOr<Counts> {
+                          return inbox_.UnreadByCategory(tx, user);
+                        }));
+    int64_t total = 0;
+    for (const auto& [category, count] : counts) {
+      (*response->mutable_by_category())[category] = count;
+      total += count;
+    }
+    response->set_total(total);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status InboxHandler::MarkAndReturn(grpc::ServerContext& context,
+                                         const v1::MarkNotificationsRequest& request,
+                                         InboxMark mark, v1::MarkNotificationsResponse* response) {
+  return HandleAsUser(context, response, [&](const std::string& user) -> absl::Status {
+    QS_ASSIGN_OR_RETURN(std::vector<std::string> ids,
+                        ValidateNotificationIds(request.notification_ids()));
+    QS_ASSIGN_OR_RETURN(
+        std::vector<v1::Notification> marked,
+        database_.Write([&](db::WriteTx& tx) -> absl::StatusOr<std::vector<v1::Notification>> {
+          return inbox_.Mark(tx, user, ids, mark);
+        }));
+    for (v1::Notification& notification : marked) {
+      *response->add_notifications() = std::move(notification);
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status InboxHandler::MarkSeen(grpc::ServerContext* context,
+                                    const v1::MarkNotificationsRequest* request,
+                                    v1::MarkNotificationsResponse* response) {
+  return MarkAndReturn(*context, *request, InboxMark::kSeen, response);
+}
+
+grpc::Status InboxHandler::MarkRead(grpc::ServerContext* context,
+                                    const v1::MarkNotificationsRequest* request,
+                                    v1::MarkNotificationsResponse* response) {
+  return MarkAndReturn(*context, *request, InboxMark::kRead, response);
+}
+
+grpc::Status InboxHandler::MarkUnread(grpc::ServerContext* context,
+                                      const v1::MarkNotificationsRequest* request,
+                                      v1::MarkNotificationsResponse* response) {
+  return MarkAndReturn(*context, *request, InboxMark::kUnread, response);
+}
+
+grpc::Status InboxHandler::Archive(grpc::ServerContext* context,
+                                   const v1::MarkNotificationsRequest* request,
+                                   v1::MarkNotificationsResponse* response) {
+  return MarkAndReturn(*context, *request, InboxMark::kArchive, response);
+}
+
+grpc::Status InboxHandler::MarkAllRead(grpc::ServerContext* context,
+                                       const v1::MarkAllReadRequest* request,
+                                       v1::MarkAllReadResponse* response) {
+  return HandleAsUser(
+      *context, response, [&](const std::string& user) -> absl::StatusOr<v1::MarkAllReadResponse> {
+        if (!request->category().empty()) {
+          QS_RETURN_IF_ERROR(ValidateCategory("category", request->category()));
+        }
+        QS_ASSIGN_OR_RETURN(int64_t marked, database_.Write([&](db::WriteTx& tx) {
+          return absl::StatusOr<int64_t>(inbox_.MarkAllRead(tx, user, request->category()));
+        }));
+        v1::MarkAllReadResponse result;
+        result.set_marked(marked);
+        return result;
+      });
+}
+
+grpc::Status InboxHandler::Delete(grpc::ServerContext* context,
+                                  const v1::MarkNotificationsRequest* request,
+                                  v1::DeleteNotificationsResponse* response) {
+  return HandleAsUser(
+      *context, response,
+      [&](const std::string& user) -> absl::StatusOr<v1::DeleteNotificationsResponse> {
+        QS_ASSIGN_OR_RETURN(std::vector<std::string> ids,
+                            ValidateNotificationIds(request->notification_ids()));
+        QS_RETURN_IF_ERROR(database_.Write([&](db::WriteTx& tx) -> absl::Status {
+          return inbox_.Mark(tx, user, ids, InboxMark::kDelete).status();
+        }));
+        v1::DeleteNotificationsResponse deleted;
+        for (std::string& id : ids) deleted.add_notification_ids(std::move(id));
+        return deleted;
+      });
+}
+
+}  // namespace qs::notification
