@@ -155,11 +155,11 @@ TEST_F(SuggestionTest, TheRefresherComputesStaleListsAndAgedOnesPickUpFriendsCha
   const std::string me = NewUser();
   std::vector<std::string> mine = {NewUser(), NewUser(), NewUser()};
   const std::string x = NewUser(), y = NewUser();
-  for (const std::string& f : mine) {
-    MakeFriends(me, f);
-    MakeFriends(f, x);
-  }
+  // The friends' friendships first: my own (which mark my list stale) come
+  // last, so the list recomputed after them has the whole picture.
+  for (const std::string& f : mine) MakeFriends(f, x);
   MakeFriends(mine[0], y);
+  for (const std::string& f : mine) MakeFriends(me, f);
   ASSERT_TRUE(Eventually([&] { return ListState(me) == "fresh"; })) << ListState(me);
   EXPECT_EQ(StoredList(me), (Ranking{{x, 3}, {y, 1}}));
   EXPECT_TRUE(Eventually([&] { return Suggest(me) == Ranking{{x, 3}, {y, 1}}; }));
