@@ -2,9 +2,14 @@
 // database router, health, reflection, background workers and graceful
 // shutdown come from common/service.
 #include <memory>
+#include <utility>
 
 #include "common/api/page_token.h"
+#include "common/base/status_macros.h"
 #include "common/service/service_main.h"
+#include "notification/delivery/provider_factory.h"
+#include "notification/delivery_worker.h"
+#include "notification/delivery_worker_settings.h"
 #include "notification/inbox_handler.h"
 #include "notification/notification_settings.h"
 #include "notification/preference_handler.h"
@@ -15,11 +20,23 @@ int main() {
   qs::notification::NotificationSettings settings;
   // Lives until RunService returns: its loop is stopped on drain.
   std::unique_ptr<qs::notification::PruneJob> prune;
+  // Push delivery: the providers are built with the config, so a broken
+  // credential file stops start-up naming its variable.
+  qs::notification::DeliveryWorkerSettings delivery_settings;
+  qs::notification::delivery::PushProviders push_providers;
+  std::unique_ptr<qs::notification::DeliveryWorker> delivery_worker;
   return qs::service::RunService({
       .name = "notification",
       .default_port = 50052,
-      .load_config =
-          qs::service::LoadConfigInto(settings, qs::notification::LoadNotificationSettings),
+      .load_config = [&](const qs::config::EnvLookup& env) -> absl::Status {
+        QS_RETURN_IF_ERROR(
+            qs::service::LoadConfigInto(settings, qs::notification::LoadNotificationSettings)(env));
+        QS_RETURN_IF_ERROR(qs::service::LoadConfigInto(
+            delivery_settings, qs::notification::LoadDeliveryWorkerSettings)(env));
+        QS_ASSIGN_OR_RETURN(push_providers, qs::notification::delivery::BuildPushProviders(
+                                                delivery_settings.providers));
+        return absl::OkStatus();
+      },
       .add_services =
           [&](qs::service::ServiceContext& context) {
             // PAGE_TOKEN_KEY was checked (>= 16 bytes) with the config.
@@ -34,6 +51,9 @@ int main() {
                 std::make_unique<qs::notification::PreferenceHandler>(context.database, settings));
             prune = std::make_unique<qs::notification::PruneJob>(context.database, settings);
             context.RunInBackground(prune->loop());
+            delivery_worker = std::make_unique<qs::notification::DeliveryWorker>(
+                context.database, delivery_settings, std::move(push_providers));
+            if (delivery_settings.enabled) context.RunInBackground(delivery_worker->loop());
           },
   });
 }

@@ -32,7 +32,8 @@ class ServiceProcess {
   ~ServiceProcess();
 
   // The environment of a service against the test databases, plaintext,
-  // listening on a free loopback port.
+  // listening on a free loopback port; notification's delivery worker off
+  // (DELIVERY_WORKER_ENABLED=false: it would send rows other tests assert).
   static std::map<std::string, std::string> DefaultEnv(const std::string& service);
 
   // GRPC_LISTEN_ADDRESS of the child.

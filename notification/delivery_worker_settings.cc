@@ -1,0 +1,42 @@
+#include "notification/delivery_worker_settings.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/base/status_macros.h"
+
+namespace qs::notification {
+
+absl::StatusOr<DeliveryWorkerSettings> LoadDeliveryWorkerSettings(const config::EnvLookup& env) {
+  DeliveryWorkerSettings settings;
+  QS_ASSIGN_OR_RETURN(settings.providers, delivery::LoadDeliverySettings(env));
+  const std::string enabled = config::ReadString(env, "DELIVERY_WORKER_ENABLED", "true");
+  if (enabled != "true" && enabled != "false") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("DELIVERY_WORKER_ENABLED must be true or false, got \"", enabled, "\""));
+  }
+  settings.enabled = enabled == "true";
+  QS_ASSIGN_OR_RETURN(settings.poll_interval,
+                      config::ReadMillis(env, "DELIVERY_POLL_MS", 200, 10, 60'000));
+  QS_ASSIGN_OR_RETURN(int64_t batch_size,
+                      config::ReadInt(env, "DELIVERY_BATCH_SIZE", 100, 1, 1000));
+  settings.batch_size = static_cast<int>(batch_size);
+  QS_ASSIGN_OR_RETURN(settings.lease,
+                      config::ReadMillis(env, "DELIVERY_LEASE_MS", 60'000, 1000, 3'600'000));
+  QS_ASSIGN_OR_RETURN(int64_t threads, config::ReadInt(env, "DELIVERY_SEND_THREADS", 8, 1, 256));
+  settings.send_threads = static_cast<int>(threads);
+  QS_ASSIGN_OR_RETURN(settings.pause_recheck,
+                      config::ReadMillis(env, "DELIVERY_PAUSE_RECHECK_MS", 60'000, 100, 3'600'000));
+  // A lease shorter than one send (with its one credential refresh or APNs
+  // host check) would let a second worker send while the first still waits.
+  const absl::Duration longest_send = 2 * settings.providers.request_timeout;
+  if (settings.lease <= longest_send) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("DELIVERY_LEASE_MS must exceed twice PUSH_REQUEST_TIMEOUT_MS (",
+                     absl::ToInt64Milliseconds(longest_send), " ms), got ",
+                     absl::ToInt64Milliseconds(settings.lease)));
+  }
+  return settings;
+}
+
+}  // namespace qs::notification
