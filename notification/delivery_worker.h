@@ -25,8 +25,8 @@
 // A provider that answers PauseProvider (credentials refused even after a
 // refresh) is paused: its deliveries go back to the queue unsent,
 // DELIVERY_PAUSE_RECHECK_MS ahead, until one probing send works. Each pause
-// and resume is logged once; PausedProviders() reports the current state
-// (common/service has no health-details hook yet to publish it through).
+// and resume is logged once; PausedProviders() reports the current state,
+// which main.cc lists among the service's degradations (ops.v1.Diagnostics).
 #ifndef QS_NOTIFICATION_DELIVERY_WORKER_H_
 #define QS_NOTIFICATION_DELIVERY_WORKER_H_
 

@@ -3,6 +3,7 @@
 // shutdown come from common/service.
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include "common/api/page_token.h"
 #include "common/base/status_macros.h"
@@ -54,6 +55,14 @@ int main() {
             delivery_worker = std::make_unique<qs::notification::DeliveryWorker>(
                 context.database, delivery_settings, std::move(push_providers));
             if (delivery_settings.enabled) context.RunInBackground(delivery_worker->loop());
+            // A paused provider shows in ops.v1.Diagnostics/GetServiceInfo.
+            context.ReportDegradations([worker = delivery_worker.get()] {
+              std::vector<qs::ops::Degradation> now;
+              for (const auto& [provider, reason] : worker->PausedProviders()) {
+                now.push_back({"push:" + provider, "paused: " + reason});
+              }
+              return now;
+            });
           },
   });
 }

@@ -32,6 +32,11 @@ grpc::Status DiagnosticsService::GetServiceInfo(grpc::ServerContext*,
   response->set_service(service_name_);
   *response->add_nodes() = *write_node;
   *response->add_nodes() = *read_node;
+  for (const Degradation& degradation : degradations_.Current()) {
+    ::ops::v1::Degradation& reported = *response->add_degradations();
+    reported.set_component(degradation.component);
+    reported.set_detail(degradation.detail);
+  }
   return grpc::Status::OK;
 }
 

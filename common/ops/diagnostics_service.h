@@ -3,20 +3,23 @@
 // GetServiceInfo asks the write node and the read node, each through the
 // service's router, whether it is in recovery: on a healthy deployment the
 // write node says false and the read node (a streaming replica) says true.
+// It also lists the service's current degradations (degradations.h).
 #ifndef QS_COMMON_OPS_DIAGNOSTICS_SERVICE_H_
 #define QS_COMMON_OPS_DIAGNOSTICS_SERVICE_H_
 
 #include <string>
 
 #include "common/db/database.h"
+#include "common/ops/degradations.h"
 #include "proto/ops/v1/diagnostics.grpc.pb.h"
 
 namespace qs::ops {
 
 class DiagnosticsService final : public ::ops::v1::Diagnostics::Service {
  public:
-  DiagnosticsService(std::string service_name, db::Database& database)
-      : service_name_(std::move(service_name)), database_(database) {}
+  DiagnosticsService(std::string service_name, db::Database& database,
+                     const Degradations& degradations)
+      : service_name_(std::move(service_name)), database_(database), degradations_(degradations) {}
 
   grpc::Status GetServiceInfo(grpc::ServerContext* context,
                               const ::ops::v1::GetServiceInfoRequest* request,
@@ -30,6 +33,7 @@ class DiagnosticsService final : public ::ops::v1::Diagnostics::Service {
  private:
   std::string service_name_;
   db::Database& database_;
+  const Degradations& degradations_;
 };
 
 }  // namespace qs::ops

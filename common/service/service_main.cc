@@ -178,7 +178,7 @@ int RunService(const ServiceDefinition& definition) {
   db::Database database(*db_config, definition.name, *std::move(prepared));
   ServiceContext context(*server_config, database);
   context.Host<::ops::v1::Diagnostics>(
-      std::make_unique<ops::DiagnosticsService>(definition.name, database));
+      std::make_unique<ops::DiagnosticsService>(definition.name, database, context.degradations_));
   if (definition.add_services) definition.add_services(context);
 
   for (base::PeriodicLoop* worker : context.workers_) worker->Start();

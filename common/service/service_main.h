@@ -46,6 +46,7 @@
 #include "common/config/server_config.h"
 #include "common/db/database.h"
 #include "common/grpc/server.h"
+#include "common/ops/degradations.h"
 
 namespace qs::service {
 
@@ -70,6 +71,11 @@ class ServiceContext {
   // RunService returns, e.g. as a member of a hosted handler.
   void RunInBackground(base::PeriodicLoop& worker) { workers_.push_back(&worker); }
 
+  // Lists what `source` reports in ops.v1.Diagnostics/GetServiceInfo
+  // (common/ops/degradations.h); `source` must be thread-safe and live
+  // until RunService returns.
+  void ReportDegradations(ops::DegradationSource source) { degradations_.Add(std::move(source)); }
+
   const config::ServerConfig& server_config;
   db::Database& database;
 
@@ -78,6 +84,7 @@ class ServiceContext {
   std::vector<grpc_util::HostedService> hosted_;
   std::vector<std::unique_ptr<grpc::Service>> owned_;
   std::vector<base::PeriodicLoop*> workers_;
+  ops::Degradations degradations_;
 };
 
 // Reads a service's own settings from the environment. An error's message

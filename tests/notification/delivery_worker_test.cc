@@ -28,6 +28,7 @@
 #include "proto/notification/v1/inbox.grpc.pb.h"
 #include "proto/notification/v1/preferences.grpc.pb.h"
 #include "proto/notification/v1/push_tokens.grpc.pb.h"
+#include "proto/ops/v1/diagnostics.grpc.pb.h"
 #include "tests/notification/delivery/fake_push_server.h"
 #include "tests/support/service_fixture.h"
 #include "tests/support/test_infra.h"
@@ -468,6 +469,20 @@ TEST_F(DeliveryWorkerTest, RefusedCredentialsPauseTheProviderUntilAProbeWorks) {
   ServiceProcess& worker = StartWorker({{"DELIVERY_PAUSE_RECHECK_MS", "700"}});
   ASSERT_TRUE(Eventually(
       [&] { return worker.Log().find("push provider fcm paused") != std::string::npos; }));
+  // Degraded, not down: health stays SERVING and Diagnostics says why.
+  auto degradations = [&] {
+    ::ops::v1::GetServiceInfoResponse info;
+    grpc::ClientContext context;
+    grpc::Status status = ::ops::v1::Diagnostics::NewStub(ChannelTo(worker))
+                              ->GetServiceInfo(&context, ::ops::v1::GetServiceInfoRequest(), &info);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return info;
+  };
+  ::ops::v1::GetServiceInfoResponse paused = degradations();
+  ASSERT_EQ(paused.degradations_size(), 1);
+  EXPECT_EQ(paused.degradations(0).component(), "push:fcm");
+  EXPECT_NE(paused.degradations(0).detail().find("paused"), std::string::npos);
+  EXPECT_TRUE(worker.WaitUntilServing(absl::Seconds(1)));
   absl::SleepFor(absl::Milliseconds(1500));  // two probes
   for (const std::string& id : ids) {
     DeliveryRow row = Row(id);
@@ -486,6 +501,7 @@ TEST_F(DeliveryWorkerTest, RefusedCredentialsPauseTheProviderUntilAProbeWorks) {
   };
   EXPECT_EQ(count("push provider fcm paused"), 1);
   EXPECT_EQ(count("push provider fcm resumed"), 1);
+  EXPECT_EQ(degradations().degradations_size(), 0);
   pqxx::result tokens = Query(
       "SELECT count(*) FROM push_tokens t JOIN deliveries d ON d.push_token_id = t.id "
       "WHERE d.id = ANY($1::uuid[]) AND t.invalidated_at IS NULL",
