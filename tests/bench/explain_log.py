@@ -5,10 +5,12 @@
         prints "primary=LOG@OFFSET replica=LOG@OFFSET": where each log ends now
     explain_log.py texts NODE=LOG@OFFSET...
         the query texts logged since the marks, one JSON string a line
-    explain_log.py plans --scenario=NAME --users=N [--exclude=TEXTS] NODE=LOG@OFFSET...
-        one "explain" record (tests/bench/report.py) per distinct statement
-        logged since the marks and not in TEXTS: its SQL, and the plan of its
-        median-duration run with how many runs were seen
+    explain_log.py plans [--service=social] --scenario=NAME --users=N
+                         [--field=NAME=NUMBER...] [--exclude=TEXTS] NODE=LOG@OFFSET...
+        one "explain" record (tests/bench/report.py) of the service per
+        distinct statement logged since the marks and not in TEXTS: its SQL,
+        and the plan of its median-duration run with how many runs were seen
+        (each --field added as a number, e.g. log_rows=1000000)
 
 An auto_explain entry in a stderr log is a line ending in
 "LOG:  duration: <ms> ms  plan:" followed by tab-indented lines: "Query Text:
@@ -25,7 +27,7 @@ import sys
 ENTRY = re.compile(r"LOG:  duration: (?P<ms>[0-9.]+) ms  plan:$")
 QUERY_TEXT = "Query Text: "
 
-# The RPC each scenario calls (tests/bench/social_scenarios.h).
+# The RPC each scenario calls (tests/bench/<service>_scenarios.h).
 RPCS = {
     "list_friends": "ListFriends",
     "list_mutual_friends": "ListMutualFriends",
@@ -33,6 +35,11 @@ RPCS = {
     "list_messages": "ListMessages",
     "list_channels": "ListChannels",
     "send_message": "SendMessage",
+    "list_notifications": "ListNotifications(ALL)",
+    "list_unread": "ListNotifications(UNREAD)",
+    "unread_count": "GetUnreadCount",
+    "mark_read": "MarkRead",
+    "send_notification": "SendNotification",
 }
 
 
@@ -80,7 +87,7 @@ def logged(marks):
     return found
 
 
-def plan_records(entries, scenario, users, excluded):
+def plan_records(entries, scenario, users, excluded, service="social", fields=None):
     by_statement = {}
     for node, duration, sql, plan in entries:
         if sql in excluded:
@@ -91,11 +98,20 @@ def plan_records(entries, scenario, users, excluded):
     for (node, sql), runs in by_statement.items():
         runs.sort(key=lambda run: run[0])
         median_ms, plan = runs[len(runs) // 2]
-        records.append({"kind": "explain", "service": "social", "scenario": scenario,
+        records.append({"kind": "explain", "service": service, "scenario": scenario,
                         "rpc": rpc, "label": f"{rpc}, on the {node}", "node": node,
-                        "users": users, "sql": sql, "plan": plan, "runs": len(runs),
-                        "median_ms": median_ms})
+                        "users": users, **(fields or {}), "sql": sql, "plan": plan,
+                        "runs": len(runs), "median_ms": median_ms})
     return records
+
+
+def number_field(text):
+    """'log_rows=1000000' -> ('log_rows', 1000000)."""
+    name, _, value = text.partition("=")
+    try:
+        return name, int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected NAME=INTEGER, got {text!r}") from None
 
 
 def main(argv=None):
@@ -105,6 +121,8 @@ def main(argv=None):
     parser.add_argument("--scenario", default="")
     parser.add_argument("--users", type=int, default=0)
     parser.add_argument("--exclude", default="")
+    parser.add_argument("--service", default="social")
+    parser.add_argument("--field", action="append", default=[], type=number_field)
     arguments = parser.parse_args(argv)
     if arguments.command == "mark":
         print(" ".join(f"{log}@{os.path.getsize(log.partition('=')[2])}"
@@ -119,7 +137,8 @@ def main(argv=None):
     if arguments.exclude:
         with open(arguments.exclude, encoding="utf-8") as texts:
             excluded = {json.loads(line) for line in texts if line.strip()}
-    records = plan_records(entries, arguments.scenario, arguments.users, excluded)
+    records = plan_records(entries, arguments.scenario, arguments.users, excluded,
+                           arguments.service, dict(arguments.field))
     if not records:
         print(f"explain_log.py: no plans logged for {arguments.scenario}", file=sys.stderr)
         return 1

@@ -33,12 +33,17 @@ record type (blank lines are skipped):
             social's also rpc and node (from auto_explain, explain_log.py).
   seed      the data a service was measured on: service, users, and its
             row counts (social: friendships, guilds, guild_members,
-            channels, messages, read_marks), seconds, database_mb.
+            channels, messages, read_marks; notification: log_rows,
+            push_tokens, unread, deliveries), seconds, database_mb.
 
 Load and explain records carry a "service" ("quest" when absent). Social
 load records use the groups "main" (20 in flight) and "latency" (open loop
 at a steady rate), at each measured number of users; they get a section of
-their own with issue 9's targets.
+their own with issue 9's targets. Notification records do the same at
+scales of notification log rows (each load, explain and seed record has a
+log_rows field besides users): the inbox RPCs in groups "main" and
+"latency" against issue 10's targets, and send_notification in "main" at a
+few calls in flight, shown with what gorush users report as context.
 
 The machine record and at least one "main" load record (of any service) are
 required; any other group may be absent and is then reported as not
@@ -77,7 +82,19 @@ SOCIAL_READ_SCENARIOS = (("list_friends", "ListFriends"),
                          ("suggest_friends", "SuggestFriends"),
                          ("list_messages", "ListMessages"),
                          ("list_channels", "ListChannels"))
-SERVICES = ("quest", "social")
+# Issue 10: the inbox RPCs p99 < 10 ms at a steady 500 calls/s at 1M
+# notification log rows; the reads' plans index scans.
+NOTIFICATION_INBOX_P99_MAX_MS = 10.0
+NOTIFICATION_TARGET_LOG_ROWS = 1_000_000
+NOTIFICATION_INBOX_SCENARIOS = (("list_notifications", "ListNotifications(ALL)"),
+                                ("list_unread", "ListNotifications(UNREAD)"),
+                                ("unread_count", "GetUnreadCount"),
+                                ("mark_read", "MarkRead"))
+NOTIFICATION_SEND_SCENARIO = "send_notification"
+NOTIFICATION_SEND_RECIPIENTS = 1000
+# Context, not a measurement: what gorush users report (its issue #411).
+GORUSH_REPORTED_TOKENS_PER_MINUTE = 15_000
+SERVICES = ("quest", "social", "notification")
 
 # Why a target can be missed; shown only for missed targets. No figures here.
 WHY_MISSED = {
@@ -107,6 +124,15 @@ WHY_MISSED = {
         "range: the query plans below show how many buffers it touches, and a plan that "
         "scans a whole table or sorts many rows grows with the data, not with the page"),
     "social_index_scans": (
+        "a statement read a whole table instead of an index range; its plan names the table, "
+        "and the store's SQL or an index is what to change"),
+    "notification_inbox_p99": (
+        "an inbox call reads one user's range of an index (the partial unread index for "
+        "UNREAD and the count, the (user_id, created_at) index for ALL) plus each listed "
+        "row's delivery summary; a miss at a steady rate comes from index pages not in "
+        "shared buffers, the replica replaying a burst of writes, or the shared machine. "
+        "MarkRead writes the primary and waits for its commit"),
+    "notification_index_scans": (
         "a statement read a whole table instead of an index range; its plan names the table, "
         "and the store's SQL or an index is what to change"),
     "rss_at_load": (
@@ -220,9 +246,17 @@ def check_service(checker, record):
                      f"(expected one of {', '.join(SERVICES)})")
 
 
+def check_scale(checker, record):
+    """A service measured at scales of something else than users counts them too."""
+    spec = SERVICE_SPECS.get(record["service"])
+    if spec and spec.scale_key != "users":
+        record[spec.scale_key] = checker.count(spec.scale_key)
+
+
 def check_load(checker):
     record = dict(checker.record)
     check_service(checker, record)
+    check_scale(checker, record)
     group = checker.string("group")
     if group not in LOAD_GROUPS:
         checker.fail(f"has unknown group '{group}' (expected one of {', '.join(LOAD_GROUPS)})")
@@ -264,6 +298,7 @@ def check_resource(checker):
 def check_explain(checker):
     record = dict(checker.record)
     check_service(checker, record)
+    check_scale(checker, record)
     for name in ("label", "sql", "plan"):
         checker.string(name)
     record["users"] = checker.count("users")
@@ -297,15 +332,15 @@ class Results:
     pgbench: list
     resources: list
     explains: list    # quest's
-    social_loads: list
-    social_explains: list
+    service_loads: dict     # {service: its load records}, the other services
+    service_explains: dict  # {service: its explain records}
     seeds: list
 
     def group(self, name):
         return [record for record in self.loads if record["group"] == name]
 
-    def social_group(self, name):
-        return [record for record in self.social_loads if record["group"] == name]
+    def service_group(self, service, name):
+        return [record for record in self.service_loads[service] if record["group"] == name]
 
 
 def parse_results(path):
@@ -326,10 +361,13 @@ def parse_results(path):
     def of(kind, service):
         return [record for record in by_kind[kind] if record["service"] == service]
 
+    others = SERVICES[1:]
     results = Results(by_kind["machine"][0], of("load", "quest"), by_kind["pgbench"],
-                      by_kind["resource"], of("explain", "quest"), of("load", "social"),
-                      of("explain", "social"), by_kind["seed"])
-    if not results.group("main") and not results.social_group("main"):
+                      by_kind["resource"], of("explain", "quest"),
+                      {service: of("load", service) for service in others},
+                      {service: of("explain", service) for service in others}, by_kind["seed"])
+    if not results.group("main") and not any(results.service_group(service, "main")
+                                             for service in others):
         raise ReportError(f"{path}: no load record in group 'main'")
     return results
 
@@ -768,7 +806,7 @@ def explain_section(results):
     return "\n\n".join(parts)
 
 
-# ---------------------------------------------------------------- social
+# ---------------------------------------------------------------- query plans
 
 SCAN_NODE = re.compile(r"((?:Parallel )?Seq Scan|Index Only Scan|Index Scan|Bitmap Index Scan|"
                        r"Bitmap Heap Scan)(?: Backward)? (?:using (\S+) )?on (\S+)")
@@ -794,61 +832,121 @@ def seq_scanned(plan):
     return relations
 
 
-def social_largest_users(results):
-    return max(record["users"] for record in results.social_loads)
+# ---------------------------------------------------------------- services
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """How a service measured at scales (social, notification) is reported."""
+    service: str
+    heading: str
+    intro: str
+    scale_key: str        # the records' field a scale is counted in
+    scale_noun: str       # and how the report names it
+    target_scale: int
+    read_scenarios: tuple  # ((scenario, RPC), ...) with the p99 target
+    read_p99_max_ms: float
+    plan_rpcs: tuple       # the RPCs whose plans must be index scans
+    p99_key: str           # into WHY_MISSED
+    plans_key: str
+    seed_intro: str
+    seed_columns: tuple    # ((field, label), ...), the scale first
 
 
-def find_social_load(results, group, scenario, users):
-    for record in results.social_group(group):
-        if record["scenario"] == scenario and record["users"] == users:
+SOCIAL = ServiceSpec(
+    service="social", heading="## Social service",
+    intro=("ListFriends, ListMutualFriends, SuggestFriends, ListMessages (the latest 50), "
+           "ListChannels (with unread counts) and SendMessage, each alone, by "
+           "`tests/bench/run.sh --service=social` (tests/bench/social_scenarios.h)."),
+    scale_key="users", scale_noun="users", target_scale=SOCIAL_TARGET_USERS,
+    read_scenarios=SOCIAL_READ_SCENARIOS, read_p99_max_ms=SOCIAL_READ_P99_MAX_MS,
+    plan_rpcs=tuple(rpc for _, rpc in SOCIAL_READ_SCENARIOS),
+    p99_key="social_read_p99", plans_key="social_index_scans",
+    seed_intro=("Seeded with `//social:seed` (COPY; issue 9's proportions: 50 friends "
+                "per user, a guild per 10 users, 100 messages per user), then `VACUUM ANALYZE`."),
+    seed_columns=(("users", "users"), ("friendships", "friendship rows (2 per pair)"),
+                  ("guilds", "guilds"), ("guild_members", "guild members"),
+                  ("channels", "channels"), ("messages", "messages"),
+                  ("read_marks", "read marks"), ("seconds", "seeded in s"),
+                  ("database_mb", "database MB")))
+
+NOTIFICATION = ServiceSpec(
+    service="notification", heading="## Notification service",
+    intro=("ListNotifications (ALL and UNREAD, a first page of 20), GetUnreadCount, MarkRead "
+           "of one notification, and SendNotification from the system to "
+           f"{format_rate(NOTIFICATION_SEND_RECIPIENTS)} recipients with a push token each, "
+           "each alone, by `tests/bench/run.sh --service=notification` "
+           "(tests/bench/notification_scenarios.h). The delivery worker is off: a send writes "
+           "its notifications and QUEUED deliveries, nothing is pushed."),
+    scale_key="log_rows", scale_noun="log rows", target_scale=NOTIFICATION_TARGET_LOG_ROWS,
+    read_scenarios=NOTIFICATION_INBOX_SCENARIOS,
+    read_p99_max_ms=NOTIFICATION_INBOX_P99_MAX_MS,
+    plan_rpcs=("ListNotifications(ALL)", "ListNotifications(UNREAD)", "GetUnreadCount"),
+    p99_key="notification_inbox_p99", plans_key="notification_index_scans",
+    seed_intro=("Seeded with `//notification:seed` (COPY): the log rows over rows / 20 users "
+                "(at least 1,200) with 1-2 push tokens each, over 30 days, a mix of "
+                "categories and of read / unread / seen / archived / deleted, and each log's "
+                "finished deliveries; then `VACUUM ANALYZE`."),
+    seed_columns=(("log_rows", "log rows"), ("users", "users"), ("push_tokens", "push tokens"),
+                  ("unread", "unread in inboxes"), ("deliveries", "deliveries"),
+                  ("seconds", "seeded in s"), ("database_mb", "database MB")))
+
+SERVICE_SPECS = {spec.service: spec for spec in (SOCIAL, NOTIFICATION)}
+
+
+def format_scale(value, spec):
+    return f"{format_users(value)} {spec.scale_noun}"
+
+
+def largest_scale(results, spec):
+    return max(record[spec.scale_key] for record in results.service_loads[spec.service])
+
+
+def find_service_load(results, spec, group, scenario, scale):
+    for record in results.service_group(spec.service, group):
+        if record["scenario"] == scenario and record[spec.scale_key] == scale:
             return record
     return None
 
 
-def scale_note(users):
-    if users >= SOCIAL_TARGET_USERS:
+def scale_note(scale, spec):
+    if scale >= spec.target_scale:
         return ""
-    return (f"at {format_users(users)} users, below the target's "
-            f"{format_users(SOCIAL_TARGET_USERS)}")
+    return f"at {format_scale(scale, spec)}, below the target's {format_users(spec.target_scale)}"
 
 
-def social_read_targets(results):
-    users = social_largest_users(results)
+def read_targets(results, spec):
+    scale = largest_scale(results, spec)
     outcomes = []
-    for scenario, rpc in SOCIAL_READ_SCENARIOS:
-        target = (f"{rpc} p99 < {format_amount(SOCIAL_READ_P99_MAX_MS)} ms at a steady "
-                  f"500 calls/s, {format_users(SOCIAL_TARGET_USERS)} users")
-        record = (find_social_load(results, "latency", scenario, users)
-                  or find_social_load(results, "main", scenario, users))
+    for scenario, rpc in spec.read_scenarios:
+        target = (f"{rpc} p99 < {format_amount(spec.read_p99_max_ms)} ms at a steady "
+                  f"500 calls/s, {format_scale(spec.target_scale, spec)}")
+        record = (find_service_load(results, spec, "latency", scenario, scale)
+                  or find_service_load(results, spec, "main", scenario, scale))
         if not record:
-            outcomes.append(TargetResult("social_read_p99", target, "—", None))
+            outcomes.append(TargetResult(spec.p99_key, target, "—", None))
             continue
         p99 = record["latency_ms"]["p99"]
         load = (f"open loop at {format_rate(record['rate'])} calls/s" if record["mode"] == "open"
                 else f"closed loop, {format_rate(record['concurrency'])} in flight")
-        measured = f"{format_ms(p99)} ms at {format_users(users)} users, {load}"
+        measured = f"{format_ms(p99)} ms at {format_scale(scale, spec)}, {load}"
         if record["errors"]:
             measured += f", errors {format_errors(record['errors'])}"
-        outcome = upper_bound_result("social_read_p99", target, p99, SOCIAL_READ_P99_MAX_MS,
+        outcome = upper_bound_result(spec.p99_key, target, p99, spec.read_p99_max_ms,
                                      measured, strict=True)
         if sum(record["errors"].values()) > 0:
             outcome.met, outcome.shortfall = False, "failed calls"
-        outcome.note = scale_note(users)
+        outcome.note = scale_note(scale, spec)
         outcomes.append(outcome)
     return outcomes
 
 
-def social_read_explains(results):
-    reads = {rpc for _, rpc in SOCIAL_READ_SCENARIOS}
-    return [record for record in results.social_explains if record.get("rpc") in reads]
-
-
-def social_plan_target(results):
+def plan_target(results, spec):
     target = "each read's plans are index scans (no sequential scan)"
-    explains = social_read_explains(results)
+    explains = [record for record in results.service_explains[spec.service]
+                if record.get("rpc") in spec.plan_rpcs]
     if not explains:
-        return TargetResult("social_index_scans", target, "—", None)
-    users = max(record["users"] for record in explains)
+        return TargetResult(spec.plans_key, target, "—", None)
+    scale = max(record[spec.scale_key] for record in explains)
     offenders = []
     for record in explains:
         for relation in seq_scanned(record["plan"]):
@@ -856,42 +954,37 @@ def social_plan_target(results):
             if offender not in offenders:
                 offenders.append(offender)
     rpcs = {record["rpc"] for record in explains}
-    measured = (f"{len(explains)} statements of {len(rpcs)} reads at {format_users(users)} users"
+    measured = (f"{len(explains)} statements of {len(rpcs)} reads at {format_scale(scale, spec)}"
                 + (f"; sequential scans in {', '.join(offenders)}" if offenders
                    else ", all index scans"))
-    return TargetResult("social_index_scans", target, measured, not offenders,
+    return TargetResult(spec.plans_key, target, measured, not offenders,
                         "" if not offenders else
                         f"{len(offenders)} sequential scan{'s' if len(offenders) > 1 else ''}",
-                        scale_note(users))
+                        scale_note(scale, spec))
 
 
-def social_seed_part(results):
-    seeds = sorted((record for record in results.seeds if record["service"] == "social"),
-                   key=lambda record: record["users"])
+def seed_part(results, spec):
+    seeds = sorted((record for record in results.seeds if record["service"] == spec.service),
+                   key=lambda record: record.get(spec.scale_key, 0))
     if not seeds:
         return []
-    columns = (("users", "users"), ("friendships", "friendship rows (2 per pair)"),
-               ("guilds", "guilds"), ("guild_members", "guild members"),
-               ("channels", "channels"), ("messages", "messages"),
-               ("read_marks", "read marks"), ("seconds", "seeded in s"),
-               ("database_mb", "database MB"))
     rows = [[format_amount(record[name]) if name == "seconds" else
-             format_rate(record[name]) if name in record else "—" for name, _ in columns]
-            for record in seeds]
-    return ["### Data", "Seeded with `//social:seed` (COPY; issue 9's proportions: 50 friends "
-            "per user, a guild per 10 users, 100 messages per user), then `VACUUM ANALYZE`.",
-            markdown_table([label for _, label in columns], rows)]
+             format_rate(record[name]) if name in record else "—"
+             for name, _ in spec.seed_columns] for record in seeds]
+    return ["### Data", spec.seed_intro,
+            markdown_table([label for _, label in spec.seed_columns], rows)]
 
 
-def social_load_parts(results, users):
-    parts = [f"### At {format_users(users)} users"]
+def load_parts(results, spec, scale):
+    parts = [f"### At {format_scale(scale, spec)}"]
     for group, description in (
             ("main", "Closed loop, calls in flight as shown: throughput at saturation, "
                      "latencies include queueing."),
             ("latency", "Open loop at a steady rate: each latency counts from the call's "
                         "scheduled send time.")):
         rows = [[record["scenario"], *load_row_cells(record)]
-                for record in results.social_group(group) if record["users"] == users]
+                for record in results.service_group(spec.service, group)
+                if record[spec.scale_key] == scale]
         if rows:
             parts += [description, markdown_table(("scenario", *LOAD_COLUMNS), rows)]
     return parts
@@ -901,9 +994,10 @@ def shorten(text, limit=90):
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def social_plans_part(results):
+def plans_part(results, spec):
     heading = "### Query plans"
-    if not results.social_explains:
+    explains = results.service_explains[spec.service]
+    if not explains:
         return [heading, NOT_MEASURED]
     parts = [heading,
              "Every statement each RPC ran, logged by PostgreSQL's auto_explain (ANALYZE, "
@@ -914,27 +1008,53 @@ def social_plans_part(results):
                               shorten(record["sql"]),
                               "; ".join(plan_scans(record["plan"])) or "none",
                               ", ".join(seq_scanned(record["plan"])) or "no"]
-                             for record in results.social_explains])]
-    for record in results.social_explains:
+                             for record in explains])]
+    for record in explains:
         runs = (f", {record['runs']} runs, median {format_ms(record['median_ms'])} ms"
                 if is_number(record.get("runs")) and is_number(record.get("median_ms")) else "")
-        parts += [f"#### {record['label']} ({format_users(record['users'])} users{runs})",
+        parts += [f"#### {record['label']} ({format_scale(record[spec.scale_key], spec)}{runs})",
                   code_block(record["sql"], "sql"), code_block(record["plan"])]
     return parts
 
 
-def social_section(results):
-    users_values = sorted({record["users"] for record in results.social_loads})
-    outcomes = [*social_read_targets(results), social_plan_target(results)]
-    parts = ["## Social service",
-             "ListFriends, ListMutualFriends, SuggestFriends, ListMessages (the latest 50), "
-             "ListChannels (with unread counts) and SendMessage, each alone, by "
-             "`tests/bench/run.sh --service=social` (tests/bench/social_scenarios.h)."]
-    parts += social_seed_part(results)
+def send_part(results):
+    """SendNotification's figures, and beside them what gorush users report (context only)."""
+    heading = f"### SendNotification to {format_rate(NOTIFICATION_SEND_RECIPIENTS)} recipients"
+    sends = sorted((record for record in results.service_group("notification", "main")
+                    if record["scenario"] == NOTIFICATION_SEND_SCENARIO),
+                   key=lambda record: record["log_rows"])
+    context = (f"For context, not a measured peer: gorush users report about "
+               f"{format_rate(GORUSH_REPORTED_TOKENS_PER_MINUTE)} tokens per minute when pushing "
+               "one by one (gorush issue #411). That counts pushes handed to the providers; the "
+               "figure here counts recipients whose notification and deliveries were written in "
+               "one transaction, to be pushed by the delivery worker, whose own throughput is "
+               f"{NOT_MEASURED}.")
+    if not sends:
+        return [heading, NOT_MEASURED, context]
+    rows = []
+    for record in sends:
+        latency = record["latency_ms"]
+        rows.append([format_scale(record["log_rows"], NOTIFICATION),
+                     # A few calls a second: a decimal matters.
+                     format_concurrency(record), format_amount(record["calls_per_s"]),
+                     format_rate(record["calls_per_s"] * NOTIFICATION_SEND_RECIPIENTS * 60),
+                     format_ms(latency["p50"]), format_ms(latency["p99"]),
+                     format_errors(record["errors"])])
+    return [heading, markdown_table(("at", "in flight", "calls/s", "recipients per minute",
+                                     "p50 ms", "p99 ms", "errors"), rows), context]
+
+
+def service_section(results, spec):
+    scales = sorted({record[spec.scale_key] for record in results.service_loads[spec.service]})
+    outcomes = [*read_targets(results, spec), plan_target(results, spec)]
+    parts = [spec.heading, spec.intro]
+    parts += seed_part(results, spec)
     parts += targets_parts(outcomes, "### Targets", "#### Why a target is missed")
-    for users in users_values:
-        parts += social_load_parts(results, users)
-    parts += social_plans_part(results)
+    if spec is NOTIFICATION:
+        parts += send_part(results)
+    for scale in scales:
+        parts += load_parts(results, spec, scale)
+    parts += plans_part(results, spec)
     return "\n\n".join(parts)
 
 
@@ -945,8 +1065,9 @@ def render_markdown(results, svg_link):
                      gateway_cost_section(results), pool_section(results),
                      read_node_section(results), scale_section(results, svg_link),
                      resources_section(results), explain_section(results)]
-    if results.social_loads:
-        sections.append(social_section(results))
+    for spec in SERVICE_SPECS.values():
+        if results.service_loads[spec.service]:
+            sections.append(service_section(results, spec))
     return "\n\n".join(sections) + "\n"
 
 

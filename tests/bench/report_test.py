@@ -349,7 +349,8 @@ class SocialTest(ReportTestCase):
     def social_targets(self, records):
         self.write_results(records)
         results = report.parse_results(self.results_path)
-        return report.social_read_targets(results) + [report.social_plan_target(results)]
+        return (report.read_targets(results, report.SOCIAL)
+                + [report.plan_target(results, report.SOCIAL)])
 
     def test_a_social_only_run_has_no_quest_sections(self):
         markdown = self.generate([MACHINE, *social_records()])
@@ -441,6 +442,129 @@ class SocialTest(ReportTestCase):
             report.parse_results(self.results_path)
 
 
+NOTIFICATION_SCENARIOS = ("list_notifications", "list_unread", "unread_count", "mark_read")
+
+
+def notification_load(group, scenario, p99, log_rows=20_000, mode="closed", rate=0,
+                      calls_per_s=900, concurrency=20, errors=None):
+    record = load(group, scenario, calls_per_s, p99 / 4, p99, users=1_200, variant="",
+                  mode=mode, rate=rate, errors=errors)
+    # As the load generator writes labels: strings.
+    record.update({"service": "notification", "users": "1200", "log_rows": str(log_rows),
+                   "concurrency": concurrency})
+    return record
+
+
+def notification_explain(rpc, plan, node="replica", log_rows=20_000):
+    return {"kind": "explain", "service": "notification", "rpc": rpc, "node": node,
+            "label": f"{rpc}, on the {node}", "users": 1_200, "log_rows": log_rows, "runs": 40,
+            "median_ms": 0.2, "sql": f"SELECT 1 FROM notification_logs -- {rpc}", "plan": plan}
+
+
+INBOX_PLAN = ("Limit\n  ->  Nested Loop\n        ->  Index Scan using notification_logs_unread_idx "
+              "on notification_logs l\n        ->  Aggregate\n              ->  Index Only Scan "
+              "using deliveries_notification_log_id_state_idx on deliveries d")
+
+
+def notification_records(log_rows=20_000, slow_p99=14.0):
+    records = [{"kind": "seed", "service": "notification", "users": 1_200,
+                "log_rows": log_rows, "push_tokens": 1_700, "unread": 7_000,
+                "deliveries": 27_000, "seconds": 1.5, "database_mb": 30}]
+    for scenario in NOTIFICATION_SCENARIOS:
+        records.append(notification_load("main", scenario, 6.0, log_rows=log_rows))
+    for scenario in NOTIFICATION_SCENARIOS:
+        p99 = slow_p99 if scenario == "mark_read" else 3.0
+        records.append(notification_load("latency", scenario, p99, log_rows=log_rows,
+                                         mode="open", rate=500))
+    records.append(notification_load("main", "send_notification", 80.0, log_rows=log_rows,
+                                     calls_per_s=12.5, concurrency=4))
+    records += [notification_explain("ListNotifications(UNREAD)", INBOX_PLAN),
+                notification_explain("GetUnreadCount", "HashAggregate\n  ->  Seq Scan on "
+                                     "notification_logs l"),
+                notification_explain("SendNotification", "Insert on deliveries\n  ->  Seq Scan "
+                                     "on push_tokens", node="primary")]
+    return records
+
+
+class NotificationTest(ReportTestCase):
+    def targets(self, records):
+        self.write_results(records)
+        results = report.parse_results(self.results_path)
+        return (report.read_targets(results, report.NOTIFICATION)
+                + [report.plan_target(results, report.NOTIFICATION)])
+
+    def test_a_notification_only_run_has_its_section_alone(self):
+        markdown = self.generate([MACHINE, *notification_records()])
+        headings = [line for line in markdown.splitlines() if line.startswith("## ")]
+        self.assertEqual(headings, ["## Machine", "## Notification service"])
+
+    def test_inbox_targets_at_the_steady_rate_in_log_rows(self):
+        outcomes = {o.target.split(" p99")[0]: o for o in self.targets(
+            [MACHINE, *notification_records()]) if o.key == "notification_inbox_p99"}
+        self.assertEqual(set(outcomes), {"ListNotifications(ALL)", "ListNotifications(UNREAD)",
+                                         "GetUnreadCount", "MarkRead"})
+        self.assertEqual(outcomes["MarkRead"].target,
+                         "MarkRead p99 < 10 ms at a steady 500 calls/s, 1,000,000 log rows")
+        self.assertEqual(outcomes["MarkRead"].verdict,
+                         "missed by 40% (at 20,000 log rows, below the target's 1,000,000)")
+        self.assertIn("3.00 ms at 20,000 log rows, open loop at 500 calls/s",
+                      outcomes["GetUnreadCount"].measured)
+        self.assertTrue(outcomes["GetUnreadCount"].verdict.startswith("met (at 20,000 log rows"))
+
+    def test_at_the_target_scale_the_verdicts_have_no_note(self):
+        outcomes = self.targets([MACHINE, *notification_records(log_rows=1_000_000,
+                                                                slow_p99=9.9)])
+        self.assertEqual([o.verdict for o in outcomes if o.key == "notification_inbox_p99"],
+                         ["met"] * 4)
+
+    def test_plan_target_counts_the_reads_only(self):
+        outcome = self.targets([MACHINE, *notification_records()])[-1]
+        self.assertIs(outcome.met, False)
+        self.assertIn("GetUnreadCount (notification_logs)", outcome.measured)
+        self.assertNotIn("push_tokens", outcome.measured)  # SendNotification is not a read
+        self.assertIn("2 statements of 2 reads at 20,000 log rows", outcome.measured)
+
+    def test_send_figures_with_gorush_as_context(self):
+        section = self.section(self.generate([MACHINE, *notification_records()]),
+                               "## Notification service")
+        row = self.table_row(section, "20,000 log rows")
+        # 12.5 calls/s x 1,000 recipients x 60 s.
+        self.assertEqual(row[1:7], ["4", "12.5", "750,000", "20.00", "80.00", "0"])
+        self.assertIn("gorush users report about 15,000 tokens per minute", section)
+        self.assertIn("gorush issue #411", section)
+        self.assertIn("not a measured peer", section)
+        self.assertIn("### At 20,000 log rows", section)
+        self.assertIn("#### ListNotifications(UNREAD), on the replica (20,000 log rows, 40 runs",
+                      section)
+
+    def test_without_a_send_run_the_context_still_stands(self):
+        records = [r for r in notification_records() if r.get("scenario") != "send_notification"]
+        section = self.section(self.generate([MACHINE, *records]), "## Notification service")
+        send = section.split("### SendNotification to 1,000 recipients")[1]
+        self.assertTrue(send.strip().startswith(report.NOT_MEASURED))
+        self.assertIn("gorush issue #411", send)
+
+    def test_seed_table_in_log_rows(self):
+        section = self.section(self.generate([MACHINE, *notification_records()]),
+                               "## Notification service")
+        seed = self.table_row(section, "20,000")
+        self.assertEqual(seed[1:7], ["1,200", "1,700", "7,000", "27,000", "1.5", "30"])
+
+    def test_all_services_in_one_report_stay_apart(self):
+        markdown = self.generate([*full_records(), *social_records(), *notification_records()])
+        headings = [line for line in markdown.splitlines() if line.startswith("## ")]
+        self.assertEqual(headings[-2:], ["## Social service", "## Notification service"])
+        self.assertNotIn("ListNotifications", self.section(markdown, "## Social service"))
+
+    def test_a_notification_record_without_log_rows_is_refused(self):
+        record = notification_load("main", "list_unread", 2.0)
+        del record["log_rows"]
+        self.write_results([MACHINE, record])
+        with self.assertRaisesRegex(report.ReportError,
+                                    "line 2: load record is missing field 'log_rows'"):
+            report.parse_results(self.results_path)
+
+
 AUTO_EXPLAIN_LOG = """\
 2026-12-01 11:50:35.700 UTC [2768] LOG:  connection authorized: user=social_svc
 2026-12-01 11:50:35.751 UTC [2768] LOG:  duration: 0.084 ms  plan:
@@ -490,6 +614,25 @@ class ExplainLogTest(ReportTestCase):
                          ("ListFriends", "replica", 3, 0.3))
         self.assertEqual(record["plan"], "Limit  (actual time=0.200..0.300 rows=20 loops=1)")
         self.assertEqual(record["label"], "ListFriends, on the replica")
+
+    def test_plans_name_their_service_and_carry_its_scale(self):
+        path = self.write_log(AUTO_EXPLAIN_LOG)
+        out = self.path("plans.jsonl")
+        with open(out, "w", encoding="utf-8") as plans:
+            completed = subprocess.run(
+                [sys.executable, os.path.join(os.path.dirname(REPORT_SCRIPT), "explain_log.py"),
+                 "plans", "--service=notification", "--scenario=list_unread", "--users=1200",
+                 "--field=log_rows=20000", f"replica={path}@0"],
+                stdout=plans, stderr=subprocess.PIPE, text=True, check=False)
+        self.assertEqual(completed.returncode, 0, completed.stderr)
+        with open(out, encoding="utf-8") as plans:
+            records = [json.loads(line) for line in plans]
+        self.assertEqual({(r["service"], r["rpc"], r["log_rows"]) for r in records},
+                         {("notification", "ListNotifications(UNREAD)", 20000)})
+        # And the report takes them as the notification service's.
+        self.write_results([MACHINE, notification_load("main", "list_unread", 2.0), *records])
+        results = report.parse_results(self.results_path)
+        self.assertEqual(len(results.service_explains["notification"]), len(records))
 
     def test_marks_read_only_what_was_logged_after_them(self):
         path = self.write_log(AUTO_EXPLAIN_LOG)

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The whole benchmark in one command, on a fresh Debian 12 machine:
 #
-#   ./tests/bench/run.sh [--service=quest|social|all] [--scales=10000,100000,1000000]
+#   ./tests/bench/run.sh [--service=quest|social|notification|all]
+#                        [--scales=10000,100000,1000000]
 #                        [--duration=10]
 #
 # installs what is missing, starts its own PostgreSQL primary + replica and
 # NATS (.state/bench, ports 57432/57433/57222/57822; BENCH_STATE_DIR and
-# BENCH_{PG_PRIMARY,PG_REPLICA,NATS,NATS_MONITOR,QUEST,SOCIAL}_PORT move
-# them), builds with -c opt, and measures the chosen service (quest when
-# not given; all = quest, then social, into one report).
+# BENCH_{PG_PRIMARY,PG_REPLICA,NATS,NATS_MONITOR,QUEST,SOCIAL,NOTIFICATION}_PORT
+# move them), builds with -c opt, and measures the chosen service (quest
+# when not given; all = quest, then social, then notification, into one
+# report).
 #
 # quest: for each scale (users; puzzles = users/20, attempts = 10 x users)
 # resets quest_db, migrates it, seeds it with COPY (//quest:seed) and
@@ -27,10 +29,19 @@
 # ANALYZE and BUFFERS while the service answers them (the SQL the stores
 # really send, on the node they send it to).
 #
-# Results go to .state/bench/results.jsonl (results-social.jsonl for
-# --service=social); tests/bench/report.py turns them into docs/benchmarks.md
-# and docs/benchmarks-scale.svg (docs/benchmarks-social.md for
-# --service=social, so a social run never replaces the quest figures).
+# notification: each scale is a number of notification logs (users =
+# logs / 20, at least 1,200, with 1-2 push tokens each); resets
+# notification_db, seeds it (//notification:seed) and measures
+# ListNotifications (ALL and UNREAD), GetUnreadCount and MarkRead at 20 in
+# flight and at a steady 500 calls/s, then SendNotification to 1,000
+# recipients at a few in flight; at the largest scale the plans of their
+# statements, as for social (tests/bench/notification.sh).
+#
+# Results go to .state/bench/results.jsonl (results-<service>.jsonl for
+# --service=social|notification); tests/bench/report.py turns them into
+# docs/benchmarks.md and docs/benchmarks-scale.svg
+# (docs/benchmarks-<service>.md for --service=social|notification, so such a
+# run never replaces the quest figures).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
@@ -39,7 +50,7 @@ scales=10000,100000,1000000
 duration=10
 warmup=2
 service=quest
-usage="usage: tests/bench/run.sh [--service=quest|social|all] [--scales=N,N,...] [--duration=SECONDS]"
+usage="usage: tests/bench/run.sh [--service=quest|social|notification|all] [--scales=N,N,...] [--duration=SECONDS]"
 for argument in "$@"; do
   case "$argument" in
     --service=*) service=${argument#*=} ;;
@@ -49,7 +60,7 @@ for argument in "$@"; do
   esac
 done
 case "$service" in
-  quest | social | all) ;;
+  quest | social | notification | all) ;;
   *) echo "$usage" >&2; exit 2 ;;
 esac
 measures() { [[ $service == all || $service == "$1" ]]; }
@@ -65,19 +76,22 @@ export NATS_MONITOR_PORT=${BENCH_NATS_MONITOR_PORT:-57822}
 # 2 GB holds the hot part of 100k users' social data (BENCH_PG_SHARED_BUFFERS).
 export PG_SHARED_BUFFERS=${BENCH_PG_SHARED_BUFFERS:-2GB}
 quest_port=${BENCH_QUEST_PORT:-57051}
+# shellcheck disable=SC2034  # service.sh reads them as ${service}_port
 social_port=${BENCH_SOCIAL_PORT:-57053}
+# shellcheck disable=SC2034
+notification_port=${BENCH_NOTIFICATION_PORT:-57052}
 pool_size=20
 results="$STATE_DIR/results.jsonl"
 report_out=docs/benchmarks.md
-if [[ $service == social ]]; then
-  results="$STATE_DIR/results-social.jsonl"
-  report_out=docs/benchmarks-social.md
+if [[ $service == social || $service == notification ]]; then
+  results="$STATE_DIR/results-$service.jsonl"
+  report_out=docs/benchmarks-$service.md
 fi
 
 log() { echo "[bench] $*" >&2; }
 
 deploy/install-deps.sh
-trap 'stop_quest; stop_social; deploy/infra.sh stop --state "$STATE_DIR" || true' EXIT
+trap 'stop_quest; stop_services; deploy/infra.sh stop --state "$STATE_DIR" || true' EXIT
 deploy/infra.sh up --state "$STATE_DIR"
 # shellcheck disable=SC1091
 source "$STATE_DIR/infra.env"
@@ -88,10 +102,11 @@ log "building (-c opt)"
 targets=()
 measures quest && targets+=(//quest:quest_server //quest:seed //tests/bench:quest_bench)
 measures social && targets+=(//social:social_server //social:seed //tests/bench:social_bench)
+measures notification && targets+=(//notification:notification_server //notification:seed
+  //tests/bench:notification_bench)
 bazel build -c opt "${targets[@]}"
 bin=$(bazel info -c opt bazel-bin 2>/dev/null)
 quest_url="postgres://quest_svc:$QUEST_DB_PASSWORD@$PG_HOST:$PG_PRIMARY_PORT/quest_db"
-social_url="postgres://social_svc:$SOCIAL_DB_PASSWORD@$PG_HOST:$PG_PRIMARY_PORT/social_db"
 page_token_key=$(openssl rand -hex 32)
 
 # --- the quest server -------------------------------------------------------
@@ -120,9 +135,15 @@ stop_quest() {
   quest_pid=
 }
 
-# The social part: social_scale and its helpers (uses what is defined above).
+# What every service's part shares (start_service, service_load, ...), then
+# the parts: social_scale, notification_scale (they use what is defined
+# above).
+# shellcheck source=tests/bench/service.sh
+source tests/bench/service.sh
 # shellcheck source=tests/bench/social.sh
 source tests/bench/social.sh
+# shellcheck source=tests/bench/notification.sh
+source tests/bench/notification.sh
 
 load() {  # load LABELS SCENARIOS [quest_bench flags...]
   local labels=$1 scenarios=$2
@@ -296,7 +317,13 @@ if measures social; then
   done
 fi
 
-if [[ $service == social ]]; then
+if measures notification; then
+  for logs in "${scale_list[@]}"; do
+    notification_scale "$logs"
+  done
+fi
+
+if [[ $service == social || $service == notification ]]; then
   python3 tests/bench/report.py --results "$results" --out "$report_out"
 else
   python3 tests/bench/report.py --results "$results" --out "$report_out" \
