@@ -57,8 +57,99 @@ notification_scale() {  # notification_scale LOGS
     service_explain notification "$users" "$notification_scenarios" --field=log_rows="$logs" \
       -- "${notification_env[@]}"
   fi
-  # --- Delivery throughput goes here, once the delivery worker lands
-  # (notification/delivery_worker.*): deliveries/s through the engine to a
-  # local fake FCM (tests/notification/delivery/fake_fcm.py) answering at
-  # once, and with 5% 503s, with 1 and 2 service instances (issue 10).
+  if [[ $logs == "$largest" ]]; then
+    local fail_rate instances
+    for fail_rate in 0 0.05; do
+      for instances in 1 2; do delivery_throughput "$instances" "$fail_rate"; done
+    done
+  fi
+}
+
+# ----- Deliveries per second through the push engine (issue 10)
+
+# Deliveries queued per run (BENCH_NOTIFICATION_DELIVERIES).
+notification_deliveries=${BENCH_NOTIFICATION_DELIVERIES:-20000}
+fake_fcm_pid=
+
+start_fake_fcm() {  # start_fake_fcm: the tests' fake FCM + OAuth (TLS), counters only
+  stop_fake_fcm
+  local dir="$STATE_DIR/fake_fcm"
+  rm -rf "$dir" && mkdir -p "$dir"
+  /usr/bin/python3 tests/notification/delivery/fake_fcm.py --state-dir "$dir" \
+    >"$STATE_DIR/logs/fake_fcm.log" 2>&1 &
+  fake_fcm_pid=$!
+  for _ in $(seq 100); do [[ -f "$dir/ready.json" ]] && break; sleep 0.1; done
+  [[ -f "$dir/ready.json" ]] || { cat "$STATE_DIR/logs/fake_fcm.log" >&2; exit 1; }
+  fake_fcm_ready="$dir/ready.json"
+}
+stop_fake_fcm() {
+  [[ -n "$fake_fcm_pid" ]] || return 0
+  kill "$fake_fcm_pid" 2>/dev/null || true
+  wait "$fake_fcm_pid" 2>/dev/null || true
+  fake_fcm_pid=
+}
+fake_fcm() {  # fake_fcm FIELD: a field of ready.json
+  python3 -c "import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" \
+    "$fake_fcm_ready" "$1"
+}
+fake_fcm_control() {  # fake_fcm_control METHOD PATH [JSON]: its control server
+  curl -sf -X "$1" "http://127.0.0.1:$(fake_fcm control_port)$2" ${3:+-d "$3"}
+}
+
+# delivery_throughput INSTANCES FAIL_RATE: $notification_deliveries queued
+# deliveries to active FCM tokens (of notifications that do not expire), the
+# worker on in INSTANCES servers, the fake answering 503 to FAIL_RATE of the
+# sends; seconds from the workers' start until every delivery is final.
+# FCM_SENDS_PER_SECOND is raised out of the way: the engine is measured,
+# not the default quota guard (500/s per instance).
+delivery_throughput() {
+  local instances=$1 fail_rate=$2 started seconds i
+  log "notification: $notification_deliveries deliveries, $instances instance(s), $fail_rate 503s"
+  start_fake_fcm
+  fake_fcm_control POST /config "{\"record_requests\": false, \"fail_rate\": $fail_rate}" >/dev/null
+  local before
+  before=$(psql_service notification -At -c "SELECT clock_timestamp()")
+  psql_service notification -q -c "DELETE FROM deliveries WHERE state IN ('queued', 'sending');
+    INSERT INTO deliveries (notification_log_id, push_token_id, user_id)
+    SELECT l.id, t.id, t.user_id FROM push_tokens t
+    CROSS JOIN LATERAL (SELECT id FROM notification_logs
+      WHERE user_id = t.user_id AND expires_at IS NULL LIMIT 3) l
+    WHERE t.platform = 'fcm' AND t.invalidated_at IS NULL
+    LIMIT $notification_deliveries;"
+  local queued
+  queued=$(psql_service notification -At -c "SELECT count(*) FROM deliveries WHERE state = 'queued'")
+  if (( queued == 0 )); then
+    log "notification: WARNING: no active FCM token with a notification to queue; skipped"
+    stop_fake_fcm
+    return
+  fi
+  local worker_env=(DELIVERY_WORKER_ENABLED=true DELIVERY_POLL_MS=50
+    PUSH_FCM_PROVIDER=fcm FCM_SERVICE_ACCOUNT_FILE="$(fake_fcm service_account_file)"
+    FCM_ENDPOINT="https://127.0.0.1:$(fake_fcm port)" PUSH_CA_FILE="$(fake_fcm ca_file)"
+    FCM_SENDS_PER_SECOND=100000 PUSH_RETRY_BASE_DELAY_MS=100)
+  started=$(date +%s%N)
+  for i in $(seq "$instances"); do
+    start_instance notification "delivery$i" $((notification_port + 10 + i)) "${worker_env[@]}"
+  done
+  while [[ $(psql_service notification -At -c "SELECT count(*) FROM deliveries
+             WHERE state IN ('queued', 'sending')") != 0 ]]; do
+    sleep 0.1
+    if (( ($(date +%s%N) - started) / 1000000000 > 600 )); then
+      log "notification: WARNING: deliveries unfinished after 600 s"; break
+    fi
+  done
+  seconds=$(( ($(date +%s%N) - started) / 1000000 ))
+  for i in $(seq "$instances"); do stop_service "delivery$i"; done
+  local sends
+  sends=$(fake_fcm_control GET /counters | python3 -c \
+    "import json, sys; print(json.load(sys.stdin)['counters'].get('sends', 0))")
+  psql_service notification -At -c "SELECT json_build_object('kind', 'delivery',
+      'service', 'notification', 'instances', $instances, 'fail_rate', $fail_rate,
+      'deliveries', $queued, 'sends', $sends,
+      'sent', count(*) FILTER (WHERE state = 'sent'),
+      'failed', count(*) FILTER (WHERE state <> 'sent'),
+      'seconds', round($seconds / 1000.0, 2),
+      'per_second', round($queued / ($seconds / 1000.0), 1))
+    FROM deliveries WHERE created_at > '$before'" >>"$results"
+  stop_fake_fcm
 }

@@ -315,6 +315,17 @@ def check_seed(checker):
     return record
 
 
+def check_delivery(checker):
+    """Deliveries through the push engine to a local fake FCM (notification.sh)."""
+    record = dict(checker.record)
+    check_service(checker, record)
+    for name in ("instances", "deliveries", "sends", "sent", "failed"):
+        record[name] = checker.count(name)
+    for name in ("fail_rate", "seconds", "per_second"):
+        record[name] = checker.number(name)
+    return record
+
+
 CHECKERS = {
     "machine": check_machine,
     "load": check_load,
@@ -322,6 +333,7 @@ CHECKERS = {
     "resource": check_resource,
     "explain": check_explain,
     "seed": check_seed,
+    "delivery": check_delivery,
 }
 
 
@@ -335,6 +347,7 @@ class Results:
     service_loads: dict     # {service: its load records}, the other services
     service_explains: dict  # {service: its explain records}
     seeds: list
+    deliveries: list  # the push engine's throughput runs
 
     def group(self, name):
         return [record for record in self.loads if record["group"] == name]
@@ -365,7 +378,8 @@ def parse_results(path):
     results = Results(by_kind["machine"][0], of("load", "quest"), by_kind["pgbench"],
                       by_kind["resource"], of("explain", "quest"),
                       {service: of("load", service) for service in others},
-                      {service: of("explain", service) for service in others}, by_kind["seed"])
+                      {service: of("explain", service) for service in others}, by_kind["seed"],
+                      by_kind["delivery"])
     if not results.group("main") and not any(results.service_group(service, "main")
                                              for service in others):
         raise ReportError(f"{path}: no load record in group 'main'")
@@ -1027,8 +1041,8 @@ def send_part(results):
                f"{format_rate(GORUSH_REPORTED_TOKENS_PER_MINUTE)} tokens per minute when pushing "
                "one by one (gorush issue #411). That counts pushes handed to the providers; the "
                "figure here counts recipients whose notification and deliveries were written in "
-               "one transaction, to be pushed by the delivery worker, whose own throughput is "
-               f"{NOT_MEASURED}.")
+               "one transaction, to be pushed by the delivery worker; the worker's own pushes "
+               "per second are in the next table.")
     if not sends:
         return [heading, NOT_MEASURED, context]
     rows = []
@@ -1044,6 +1058,30 @@ def send_part(results):
                                      "p50 ms", "p99 ms", "errors"), rows), context]
 
 
+def delivery_part(results):
+    """The delivery worker's throughput to a local fake FCM."""
+    heading = "### Deliveries per second through the push engine"
+    intro = ("Queued deliveries to FCM tokens, pushed by the notification service's delivery "
+             "worker (claims with FOR UPDATE SKIP LOCKED, one HTTPS request per delivery, the "
+             "outcome written under its lease) to a local fake FCM "
+             "(tests/notification/delivery/fake_fcm.py: TLS, OAuth, answering at once, or 503 "
+             "UNAVAILABLE for the share shown, which the worker retries with back-off); seconds "
+             "from the workers' start until every delivery is final. The fake is a Python "
+             "server on the same two cores, so the figures bound the engine from below.")
+    if not results.deliveries:
+        return [heading, NOT_MEASURED]
+    rows = []
+    for record in sorted(results.deliveries,
+                         key=lambda r: (r["fail_rate"], r["instances"])):
+        rows.append([str(record["instances"]), f"{record['fail_rate'] * 100:.0f}%",
+                     f"{record['deliveries']:,}", f"{record['sends']:,}", f"{record['sent']:,}",
+                     f"{record['failed']:,}", f"{record['seconds']:.1f}",
+                     f"{record['per_second']:,.0f}"])
+    return [heading, intro,
+            markdown_table(("instances", "503 share", "deliveries", "sends (with retries)",
+                            "sent", "failed", "seconds", "deliveries/s"), rows)]
+
+
 def service_section(results, spec):
     scales = sorted({record[spec.scale_key] for record in results.service_loads[spec.service]})
     outcomes = [*read_targets(results, spec), plan_target(results, spec)]
@@ -1052,6 +1090,7 @@ def service_section(results, spec):
     parts += targets_parts(outcomes, "### Targets", "#### Why a target is missed")
     if spec is NOTIFICATION:
         parts += send_part(results)
+        parts += delivery_part(results)
     for scale in scales:
         parts += load_parts(results, spec, scale)
     parts += plans_part(results, spec)

@@ -544,6 +544,26 @@ class NotificationTest(ReportTestCase):
         self.assertTrue(send.strip().startswith(report.NOT_MEASURED))
         self.assertIn("gorush issue #411", send)
 
+    def test_delivery_throughput_table(self):
+        runs = [{"kind": "delivery", "service": "notification", "instances": instances,
+                 "fail_rate": fail_rate, "deliveries": 20_000, "sends": sends, "sent": sent,
+                 "failed": 0, "seconds": seconds, "per_second": 20_000 / seconds}
+                for instances, fail_rate, sends, sent, seconds in (
+                    (2, 0.05, 21_050, 20_000, 12.5), (1, 0.0, 20_000, 20_000, 16.0))]
+        section = self.section(self.generate([MACHINE, *notification_records(), *runs]),
+                               "## Notification service")
+        part = section.split("### Deliveries per second through the push engine")[1]
+        rows = [line for line in part.splitlines() if line.startswith("| ")][1:]
+        # Ordered by 503 share, then instances.
+        self.assertEqual(rows[0], "| 1 | 0% | 20,000 | 20,000 | 20,000 | 0 | 16.0 | 1,250 |")
+        self.assertEqual(rows[1], "| 2 | 5% | 20,000 | 21,050 | 20,000 | 0 | 12.5 | 1,600 |")
+
+    def test_without_delivery_runs_the_engine_is_not_measured(self):
+        section = self.section(self.generate([MACHINE, *notification_records()]),
+                               "## Notification service")
+        part = section.split("### Deliveries per second through the push engine")[1]
+        self.assertTrue(part.strip().startswith(report.NOT_MEASURED))
+
     def test_seed_table_in_log_rows(self):
         section = self.section(self.generate([MACHINE, *notification_records()]),
                                "## Notification service")

@@ -91,7 +91,7 @@ fi
 log() { echo "[bench] $*" >&2; }
 
 deploy/install-deps.sh
-trap 'stop_quest; stop_services; deploy/infra.sh stop --state "$STATE_DIR" || true' EXIT
+trap 'stop_quest; stop_services; declare -F stop_fake_fcm >/dev/null && stop_fake_fcm; deploy/infra.sh stop --state "$STATE_DIR" || true' EXIT
 deploy/infra.sh up --state "$STATE_DIR"
 # shellcheck disable=SC1091
 source "$STATE_DIR/infra.env"

@@ -15,24 +15,31 @@ service_url() {  # service_url SERVICE [ROLE PASSWORD]: on the primary
 }
 
 start_service() {  # start_service SERVICE [VAR=value ...]: overrides of the default env
-  local service=$1
+  local service=$1 port_var="${1}_port"
   shift
-  stop_service "$service"
-  local since port_var="${service}_port" password_var="${service^^}_DB_PASSWORD"
+  start_instance "$service" "$service" "${!port_var}" "$@"
+}
+# start_instance SERVICE NAME PORT [VAR=value ...]: one more server of SERVICE,
+# known as NAME (stop_service NAME), on PORT, e.g. a second delivery worker.
+start_instance() {
+  local service=$1 name=$2 port=$3
+  shift 3
+  stop_service "$name"
+  local since password_var="${service^^}_DB_PASSWORD"
   since=$(date +%s%N)
   env -i PATH="$PATH" \
     DB_HOST="$PG_HOST" DB_PORT="$PG_PRIMARY_PORT" \
     DB_READ_HOST="$PG_HOST" DB_READ_PORT="$PG_REPLICA_PORT" \
     DB_NAME="${service}_db" DB_USER="${service}_svc" DB_PASSWORD="${!password_var}" \
     DB_MAX_CONNECTIONS=$pool_size DB_MIN_CONNECTIONS=5 \
-    GRPC_LISTEN_ADDRESS="127.0.0.1:${!port_var}" GRPC_TLS_MODE=plaintext \
+    GRPC_LISTEN_ADDRESS="127.0.0.1:$port" GRPC_TLS_MODE=plaintext \
     PAGE_TOKEN_KEY="$page_token_key" NATS_URL="$NATS_URL" "$@" \
-    "$bin/$service/${service}_server" >>"$STATE_DIR/logs/$service.log" 2>&1 </dev/null &
-  service_pids[$service]=$!
-  "$bin/tests/bench/${service}_bench" wait-serving --target="127.0.0.1:${!port_var}" \
-    --since-ns="$since" >/dev/null || { tail -n 20 "$STATE_DIR/logs/$service.log" >&2; exit 1; }
+    "$bin/$service/${service}_server" >>"$STATE_DIR/logs/$name.log" 2>&1 </dev/null &
+  service_pids[$name]=$!
+  "$bin/tests/bench/${service}_bench" wait-serving --target="127.0.0.1:$port" \
+    --since-ns="$since" >/dev/null || { tail -n 20 "$STATE_DIR/logs/$name.log" >&2; exit 1; }
 }
-stop_service() {  # stop_service SERVICE
+stop_service() {  # stop_service NAME (a SERVICE, or an instance's NAME)
   local pid=${service_pids[$1]:-}
   [[ -n "$pid" ]] || return 0
   kill -TERM "$pid" 2>/dev/null || true

@@ -15,7 +15,9 @@ DIR/ready.json {"port", "control_port", "ca_file", "service_account_file",
   issued and not expired or revoked (else 401 UNAUTHENTICATED) and that the
   body is a messages:send request with message.token (else 400
   INVALID_ARGUMENT); then answers from the "send" script, or 200 {"name"}.
-- Control (fake_common.py): config {"expires_in": s, "revoke_tokens": true}.
+- Control (fake_common.py): config {"expires_in": s, "revoke_tokens": true,
+  "fail_rate": 0.05 (that share of valid sends answered 503 UNAVAILABLE, at
+  random), "record_requests": false (keep counters only: the benchmark)}.
   Counters: oauth_calls, oauth_rejected, sends, connections.
 """
 
@@ -23,6 +25,7 @@ import argparse
 import http.server
 import json
 import os
+import random
 import ssl
 import threading
 import time
@@ -146,7 +149,8 @@ def main():
                 record["body"] = json.loads(raw)
             except ValueError:
                 record["body"] = None
-            control.record(record)
+            if control.setting("record_requests", True):
+                control.record(record)
             with issued_lock:
                 expiry = issued.get(token)
             if (expiry is None or expiry < time.time() or control.setting("revoke_tokens")):
@@ -162,6 +166,11 @@ def main():
                                           "INVALID_ARGUMENT"))
                 return
             if self._scripted("send"):
+                return
+            if random.random() < (control.setting("fail_rate") or 0):
+                control.count("unavailable")
+                self._send(503, fcm_error(503, "UNAVAILABLE", "The service is currently unavailable.",
+                                          "UNAVAILABLE"))
                 return
             self._send(200, {"name": "projects/%s/messages/0:%d" % (PROJECT_ID, time.time_ns())})
 
