@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/db/row_mapping.h"
 #include "notification/delivery/json_object.h"
+#include "notification/queued_deliveries.h"
 #include "pqxx/pqxx"
 
 namespace qs::notification {
@@ -16,26 +17,40 @@ using delivery::PushPriority;
 // documents, each an index scan in due order with SKIP LOCKED), read what a
 // send needs, and move each row to `sending` or, when it cannot be sent, to
 // its final state. The outer LIMIT bounds the batch when both kinds are due.
+// c.verdict is {next state, last_error}; last_error NULL keeps the old one.
+// $3 / $4: the retry bound (attempts, seconds since first_attempt_at).
 const std::string& ClaimSql() {
   static const std::string* sql = new std::string(absl::StrCat(
-      "UPDATE deliveries d SET state = c.next_state, "
-      "lease_expires_at = CASE WHEN c.next_state = 'sending' "
+      "UPDATE deliveries d SET state = c.verdict[1], "
+      // A reclaim after an expired lease: the lost send may have been made.
+      "attempts = d.attempts + CASE WHEN d.state = 'sending' THEN 1 ELSE 0 END, "
+      "lease_expires_at = CASE WHEN c.verdict[1] = 'sending' "
       "  THEN clock_timestamp() + make_interval(secs => $2) END, "
-      "first_attempt_at = CASE WHEN c.next_state = 'sending' "
+      "first_attempt_at = CASE WHEN c.verdict[1] = 'sending' "
       "  THEN coalesce(d.first_attempt_at, clock_timestamp()) ELSE d.first_attempt_at END, "
-      "finished_at = CASE WHEN c.next_state = 'sending' THEN NULL ELSE clock_timestamp() END, "
-      "last_error = CASE c.next_state "
-      "  WHEN 'expired' THEN 'notification expired before it was sent' "
-      "  WHEN 'invalid_token' THEN 'token invalidated or gone' "
-      "  WHEN 'failed' THEN 'no push provider for platform ' || c.platform "
-      "  ELSE d.last_error END, "
+      "finished_at = CASE WHEN c.verdict[1] = 'sending' THEN NULL ELSE clock_timestamp() END, "
+      "last_error = coalesce(c.verdict[2], d.last_error), "
       "updated_at = clock_timestamp() "
       "FROM (SELECT d2.id, t.token, t.platform, t.apns_sandbox, n.title, n.body, "
       "        n.data::text AS data, n.deep_link, n.priority, n.collapse_key, n.expires_at, "
-      "        CASE WHEN n.expires_at <= clock_timestamp() THEN 'expired' "
-      "             WHEN t.id IS NULL OR t.invalidated_at IS NOT NULL THEN 'invalid_token' "
-      "             WHEN t.platform NOT IN ('fcm', 'apns') THEN 'failed' "
-      "             ELSE 'sending' END AS next_state "
+      "        CASE WHEN n.expires_at <= clock_timestamp() "
+      "               THEN ARRAY['expired', 'notification expired before it was sent'] "
+      "             WHEN t.id IS NULL OR t.invalidated_at IS NOT NULL "
+      "               THEN ARRAY['invalid_token', 'token invalidated or gone'] "
+      // The device changed hands after the row was queued (while it was
+      // `sending`, or requeued after a retryable answer): the old user's
+      // push must never reach the new owner.
+      "             WHEN t.user_id <> d2.user_id "
+      "               THEN ARRAY['invalid_token', 'token moved to another user'] "
+      // Its lease keeps expiring (the send crashes or hangs the worker):
+      // the retry bound ends it rather than reclaiming it forever.
+      "             WHEN d2.state = 'sending' AND (d2.attempts + 1 >= $3 "
+      "               OR clock_timestamp() - d2.first_attempt_at > make_interval(secs => $4)) "
+      "               THEN ARRAY['failed', 'gave up after ' || (d2.attempts + 1) "
+      "                 || ' attempts: lease expired (the send crashed or hung its worker)'] "
+      "             WHEN t.platform NOT IN ('fcm', 'apns') "
+      "               THEN ARRAY['failed', 'no push provider for platform ' || t.platform] "
+      "             ELSE ARRAY['sending', NULL] END AS verdict "
       "      FROM deliveries d2 "
       "      JOIN notification_logs n ON n.id = d2.notification_log_id "
       "      LEFT JOIN push_tokens t ON t.id = d2.push_token_id "
@@ -101,8 +116,10 @@ ClaimedDelivery ClaimedFrom(const pqxx::row& row) {
 
 }  // namespace
 
-ClaimedBatch DeliveryStore::Claim(db::WriteTx& tx, int limit, absl::Duration lease) const {
-  pqxx::result rows = tx.Query(ClaimSql(), limit, absl::ToDoubleSeconds(lease));
+ClaimedBatch DeliveryStore::Claim(db::WriteTx& tx, int limit, absl::Duration lease,
+                                  const delivery::RetryPolicySettings& retry) const {
+  pqxx::result rows = tx.Query(ClaimSql(), limit, absl::ToDoubleSeconds(lease), retry.max_attempts,
+                               absl::ToDoubleSeconds(retry.max_elapsed));
   ClaimedBatch batch;
   batch.rows = static_cast<int>(rows.size());
   batch.to_send.reserve(rows.size());
@@ -148,13 +165,14 @@ bool DeliveryStore::Requeue(db::WriteTx& tx, const DeliveryLease& lease, absl::T
 }
 
 bool DeliveryStore::Fail(db::WriteTx& tx, const DeliveryLease& lease, const std::string& reason,
-                         const std::string& provider_response) const {
+                         const std::string& provider_response, bool counts_as_attempt) const {
   pqxx::result rows =
-      tx.Query(absl::StrCat("UPDATE deliveries SET state = 'failed', attempts = attempts + 1, "
+      tx.Query(absl::StrCat("UPDATE deliveries SET state = 'failed', attempts = attempts + $5, "
                             "last_error = $3, provider_response = $4, lease_expires_at = NULL, "
                             "finished_at = clock_timestamp(), updated_at = clock_timestamp()",
                             OwnLease(), "RETURNING id"),
-               lease.delivery_id, lease.lease_expires_micros, reason, provider_response);
+               lease.delivery_id, lease.lease_expires_micros, reason, provider_response,
+               counts_as_attempt ? 1 : 0);
   return !rows.empty();
 }
 
@@ -191,11 +209,8 @@ bool DeliveryStore::RetireToken(db::WriteTx& tx, const DeliveryLease& lease,
       push_token_id, token_reason);
   // Queued ones only: a `sending` one is another worker's, and its claim
   // already read the token (its send gets the provider's own verdict).
-  tx.Query(
-      "UPDATE deliveries SET state = 'invalid_token', last_error = $2, "
-      "finished_at = clock_timestamp(), updated_at = clock_timestamp() "
-      "WHERE push_token_id = $1 AND state = 'queued'",
-      push_token_id, absl::StrCat("token invalidated: ", token_reason));
+  FinishQueuedAsInvalidToken(tx, {push_token_id},
+                             absl::StrCat("token invalidated: ", token_reason));
   return true;
 }
 

@@ -4,7 +4,7 @@
 // (migrations/notification/20261201130000_create_notification_tables.up.sql).
 //
 //   DeliveryStore store;
-//   ClaimedBatch batch = store.Claim(tx, 100, absl::Seconds(60));
+//   ClaimedBatch batch = store.Claim(tx, 100, absl::Seconds(60), RetryPolicySettings{});
 //   ... send batch.to_send[i].message ...
 //   bool recorded = store.MarkSent(tx, batch.to_send[i].lease, "projects/p/messages/0:1",
 //                                  "200", std::nullopt);
@@ -26,6 +26,7 @@
 #include "absl/time/time.h"
 #include "common/db/transaction.h"
 #include "notification/delivery/push_provider.h"
+#include "notification/delivery/retry_policy.h"
 
 namespace qs::notification {
 
@@ -43,8 +44,8 @@ struct ClaimedDelivery {
   std::string push_token_id;
   // message_id is the delivery id (apns-id / FCM data.delivery_id).
   delivery::PushMessage message;
-  // Sends made before this claim (a claim after an expired lease counts the
-  // lost attempt only if it was recorded, i.e. not at all).
+  // Sends made before this claim, a send lost with an expired lease
+  // included (its outcome is unknown, so it counts).
   int attempts = 0;
   // When the first claim happened: the age the retry give-up bound measures.
   absl::Time first_attempt_at;
@@ -64,11 +65,16 @@ class DeliveryStore {
   // Claims up to `limit` deliveries in one statement: due `queued` rows and
   // `sending` rows whose lease expired, skipping rows other workers hold
   // (FOR UPDATE SKIP LOCKED). Claimed rows whose notification expired become
-  // `expired`, rows whose token was invalidated or deleted `invalid_token`,
+  // `expired`, rows whose token was invalidated, deleted or now belongs to
+  // another user `invalid_token`,
   // rows of a platform without a provider (web_push) `failed`, all without
   // sending; only the rest (state `sending`, lease now + `lease`) are
-  // returned to send.
-  ClaimedBatch Claim(db::WriteTx& tx, int limit, absl::Duration lease) const;
+  // returned to send. Reclaiming a row whose lease expired counts the lost
+  // send as an attempt; once that reaches `retry`'s bound (max_attempts, or
+  // max_elapsed since first_attempt_at) the row becomes `failed` ("gave up
+  // after N attempts: lease expired ...") instead of being sent again.
+  ClaimedBatch Claim(db::WriteTx& tx, int limit, absl::Duration lease,
+                     const delivery::RetryPolicySettings& retry) const;
 
   // The provider accepted the push: `sent` with its message id. When the
   // provider found the token's APNs environment wrong, the token's sandbox
@@ -85,8 +91,10 @@ class DeliveryStore {
                const std::string& provider_response) const;
 
   // `failed` (dead letter) with `reason`; the token is kept.
+  // `counts_as_attempt`: the answer was about this delivery (attempts + 1);
+  // false when a provider-wide problem outlasted the retry age bound.
   bool Fail(db::WriteTx& tx, const DeliveryLease& lease, const std::string& reason,
-            const std::string& provider_response) const;
+            const std::string& provider_response, bool counts_as_attempt) const;
 
   // The token is gone: the delivery → invalid_token, the push_tokens row
   // invalidated (invalidated_at, invalid_reason), and the token's other

@@ -31,11 +31,6 @@ using delivery::StopTokenForSender;
 using delivery::ThrottleProvider;
 using delivery::UniformRandomFromBitGen;
 
-// How long a send waits for its provider's permit (rate or concurrency)
-// before the delivery goes back to the queue. Short: the lease runs while it
-// waits, and a provider backing off for longer should not hold a thread.
-constexpr absl::Duration kMaxPermitWait = absl::Seconds(1);
-
 // What the deliveries row keeps of the answer ("503 UNAVAILABLE").
 std::string ResponseOf(const PushResult& result) {
   return result.provider_code.empty() ? absl::StrCat(result.http_status)
@@ -54,9 +49,11 @@ DeliveryWorker::DeliveryWorker(db::Database& database, DeliveryWorkerSettings se
 
 void DeliveryWorker::DeliverDue() {
   while (!loop_.StopRequested()) {
+    // Read before the claim: the lease the database writes ends later.
+    const absl::Time lease_end = absl::Now() + settings_.lease;
     absl::StatusOr<ClaimedBatch> batch =
         database_.Write([&](db::WriteTx& tx) -> absl::StatusOr<ClaimedBatch> {
-          return store_.Claim(tx, settings_.batch_size, settings_.lease);
+          return store_.Claim(tx, settings_.batch_size, settings_.lease, settings_.providers.retry);
         });
     if (!batch.ok()) {
       spdlog::warn("delivery claim failed: {}", batch.status().ToString());
@@ -65,7 +62,7 @@ void DeliveryWorker::DeliverDue() {
     const std::vector<ClaimedDelivery>& to_send = batch->to_send;
     std::atomic<size_t> next{0};
     auto drain = [&] {
-      for (size_t i = next++; i < to_send.size(); i = next++) Deliver(to_send[i]);
+      for (size_t i = next++; i < to_send.size(); i = next++) Deliver(to_send[i], lease_end);
     };
     const size_t helpers = std::min<size_t>(settings_.send_threads, to_send.size());
     std::vector<std::thread> threads;
@@ -76,11 +73,20 @@ void DeliveryWorker::DeliverDue() {
   }
 }
 
-void DeliveryWorker::Deliver(const ClaimedDelivery& claimed) {
+void DeliveryWorker::Deliver(const ClaimedDelivery& claimed, absl::Time lease_end) {
   const absl::Time now = absl::Now();
   if (loop_.StopRequested()) {
     // Shutting down: back to the queue now rather than after the lease.
     GiveBack(claimed, now, "worker stopped before sending");
+    return;
+  }
+  // The send might outlast the lease, and another instance could then claim
+  // and send it too: back to the queue, due now, for the next claim.
+  if (const absl::Duration left = lease_end - now; left < WorstCaseSend(settings_.providers)) {
+    spdlog::debug("delivery {} given back unsent: {} left on its lease, a send may take {}",
+                  claimed.lease.delivery_id, absl::FormatDuration(left),
+                  absl::FormatDuration(WorstCaseSend(settings_.providers)));
+    GiveBack(claimed, now, "lease too short for another send");
     return;
   }
   PushProvider& provider = providers_.For(claimed.message.platform);
@@ -127,7 +133,7 @@ void DeliveryWorker::Record(const ClaimedDelivery& claimed, const PushResult& re
                  [&](const FailPermanently& fail) {
                    SetResumed(provider);
                    RecordWith(claimed, "failed", [&](db::WriteTx& tx) {
-                     return store_.Fail(tx, lease, fail.reason, response);
+                     return store_.Fail(tx, lease, fail.reason, response, true);
                    });
                  },
                  [&](const StopTokenForSender& stop) {
@@ -139,31 +145,49 @@ void DeliveryWorker::Record(const ClaimedDelivery& claimed, const PushResult& re
                  },
                  [&](const ThrottleProvider& throttled) {
                    SetResumed(provider);
-                   // The whole provider waits, this delivery with it.
+                   // The whole provider waits, this delivery with it. Not
+                   // the delivery's attempt: only the age bound ends it.
                    throttle.BackOffUntil(now + throttled.retry_after);
+                   if (!retry_.WithinAge(claimed.first_attempt_at, now + throttled.retry_after)) {
+                     RecordWith(claimed, "failed (gave up)", [&](db::WriteTx& tx) {
+                       return store_.Fail(tx, lease,
+                                          absl::StrCat("gave up: provider throttled past the "
+                                                       "retry age bound: ",
+                                                       throttled.reason),
+                                          response, false);
+                     });
+                     return;
+                   }
                    RecordWith(claimed, "requeued (throttled)", [&](db::WriteTx& tx) {
-                     return store_.Requeue(tx, lease, now + throttled.retry_after, true,
+                     return store_.Requeue(tx, lease, now + throttled.retry_after, false,
                                            throttled.reason, response);
                    });
                  },
                  [&](const RetryLater& retry) {
+                   // A provider-wide failure (the OAuth token fetch) is not
+                   // this delivery's attempt: back off as if it were the next
+                   // one, bounded by age only.
+                   const bool counts = !retry.provider_wide;
                    const int attempts = claimed.attempts + 1;
                    std::optional<absl::Duration> delay =
-                       retry_.NextDelay(attempts, claimed.first_attempt_at, now, retry.retry_after);
+                       counts ? retry_.NextDelay(attempts, claimed.first_attempt_at, now,
+                                                 retry.retry_after)
+                              : retry_.NextDelayWithinAge(attempts, claimed.first_attempt_at, now,
+                                                          retry.retry_after);
                    const std::string reason = retry.outcome_unknown
                                                   ? absl::StrCat(retry.reason, " (outcome unknown)")
                                                   : retry.reason;
                    if (!delay) {
+                     const std::string why =
+                         counts ? absl::StrCat("gave up after ", attempts, " attempts: ", reason)
+                                : absl::StrCat("gave up past the retry age bound: ", reason);
                      RecordWith(claimed, "failed (gave up)", [&](db::WriteTx& tx) {
-                       return store_.Fail(
-                           tx, lease,
-                           absl::StrCat("gave up after ", attempts, " attempts: ", reason),
-                           response);
+                       return store_.Fail(tx, lease, why, response, counts);
                      });
                      return;
                    }
                    RecordWith(claimed, "requeued (retry)", [&](db::WriteTx& tx) {
-                     return store_.Requeue(tx, lease, now + *delay, true, reason, response);
+                     return store_.Requeue(tx, lease, now + *delay, counts, reason, response);
                    });
                  },
                  [&](const RefreshCredentialAndRetry& refresh) {

@@ -20,7 +20,15 @@
 // worker killed mid-send leaves `sending` rows that any worker claims again
 // once their lease expires, and re-sends them with the same message id
 // (apns-id / FCM data.delivery_id), so a push whose first outcome was
-// unknown collapses on the device.
+// unknown collapses on the device. Such a reclaim counts as an attempt, so a
+// delivery whose send keeps crashing or hanging its worker gives up
+// (`failed`) at the retry bound instead of being reclaimed forever. A row is
+// sent only while its lease can still cover the longest send
+// (WorstCaseSend); the later rows of a long batch go back unsent.
+//
+// Answers about the whole provider (ThrottleProvider, a failed OAuth token
+// fetch) are not the delivery's attempts: they requeue it uncounted, bounded
+// only by the retry policy's age limit.
 //
 // A provider that answers PauseProvider (credentials refused even after a
 // refresh) is paused: its deliveries go back to the queue unsent,
@@ -68,7 +76,9 @@ class DeliveryWorker {
   // One tick: claim and send batches until one comes back short.
   void DeliverDue();
   // Sends one claimed delivery and records the outcome (never throws).
-  void Deliver(const ClaimedDelivery& claimed);
+  // `lease_end`: this process's conservative view of when the lease ends
+  // (the clock before the claim + the lease; no clock of another host).
+  void Deliver(const ClaimedDelivery& claimed, absl::Time lease_end);
   // Records `result` for `claimed`: the answer table.
   void Record(const ClaimedDelivery& claimed, const delivery::PushResult& result);
   // Gives the delivery back unsent, due at `when`.

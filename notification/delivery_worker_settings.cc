@@ -7,6 +7,10 @@
 
 namespace qs::notification {
 
+absl::Duration WorstCaseSend(const delivery::DeliverySettings& providers) {
+  return kMaxPermitWait + 4 * providers.request_timeout;
+}
+
 absl::StatusOr<DeliveryWorkerSettings> LoadDeliveryWorkerSettings(const config::EnvLookup& env) {
   DeliveryWorkerSettings settings;
   QS_ASSIGN_OR_RETURN(settings.providers, delivery::LoadDeliverySettings(env));
@@ -27,14 +31,14 @@ absl::StatusOr<DeliveryWorkerSettings> LoadDeliveryWorkerSettings(const config::
   settings.send_threads = static_cast<int>(threads);
   QS_ASSIGN_OR_RETURN(settings.pause_recheck,
                       config::ReadMillis(env, "DELIVERY_PAUSE_RECHECK_MS", 60'000, 100, 3'600'000));
-  // A lease shorter than one send (with its one credential refresh or APNs
-  // host check) would let a second worker send while the first still waits.
-  const absl::Duration longest_send = 2 * settings.providers.request_timeout;
-  if (settings.lease <= longest_send) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("DELIVERY_LEASE_MS must exceed twice PUSH_REQUEST_TIMEOUT_MS (",
-                     absl::ToInt64Milliseconds(longest_send), " ms), got ",
-                     absl::ToInt64Milliseconds(settings.lease)));
+  // See WorstCaseSend: a shorter lease would give every row back.
+  const absl::Duration shortest_lease = WorstCaseSend(settings.providers) + absl::Seconds(1);
+  if (settings.lease < shortest_lease) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "DELIVERY_LEASE_MS must be at least 4 x PUSH_REQUEST_TIMEOUT_MS + 2000 (the longest send "
+        "plus a margin: ",
+        absl::ToInt64Milliseconds(shortest_lease), " ms), got ",
+        absl::ToInt64Milliseconds(settings.lease)));
   }
   return settings;
 }

@@ -34,14 +34,16 @@ grpc::Status InboxHandler::SendNotification(grpc::ServerContext* context,
       *context, response,
       [&](const std::string& user) -> absl::StatusOr<v1::SendNotificationResponse> {
         QS_ASSIGN_OR_RETURN(std::vector<std::string> recipients, ValidateSend(*request));
+        const bool critical = settings_.IsCritical(request->category());
+        QS_RETURN_IF_ERROR(CheckSenderMaySend(user, request->category(), critical));
         const std::string sender = user == kSystemUserId ? "" : user;
         // Preferences and tokens are read in the writing transaction, so the
         // plan is of the state it is written into.
         auto send = [&](db::WriteTx& tx) -> absl::StatusOr<v1::SendNotificationResponse> {
-          SendPlan plan = PlanSend(
-              recipients, preferences_.ForSend(tx, recipients, request->category()),
-              tokens_.ActiveTokensOf(tx, recipients), settings_.IsCritical(request->category()),
-              absl::Now(), absl::Seconds(request->time_to_live_seconds()), api::NewUuidV4);
+          SendPlan plan =
+              PlanSend(recipients, preferences_.ForSend(tx, recipients, request->category()),
+                       tokens_.ActiveTokensOf(tx, recipients), critical, absl::Now(),
+                       absl::Seconds(request->time_to_live_seconds()), api::NewUuidV4);
           inbox_.InsertSend(tx, sender, *request, plan);
           return std::move(plan.response);
         };

@@ -8,16 +8,10 @@
 #include "common/api/uuid.h"
 #include "common/api/validation.h"
 #include "common/base/status_macros.h"
+#include "notification/text_rules.h"
 
 namespace qs::notification {
 namespace {
-
-bool IsPrintableWithoutSpace(absl::string_view text) {
-  for (unsigned char c : text) {
-    if (c < 0x21 || c > 0x7e) return false;
-  }
-  return true;
-}
 
 absl::Status ValidateDataKey(absl::string_view key) {
   const std::string field = absl::StrCat("data[\"", key.substr(0, kMaxDataKeyBytes), "\"]");
@@ -132,6 +126,13 @@ absl::StatusOr<std::vector<std::string>> ValidateSend(const v1::SendNotification
                                          int64_t{request.time_to_live_seconds()}, 0,
                                          int64_t{kMaxTimeToLiveSeconds}));
   return recipients;
+}
+
+absl::Status CheckSenderMaySend(absl::string_view sender, absl::string_view category,
+                                bool critical) {
+  if (!critical || sender == kSystemUserId) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      "category \"", category, "\" is critical: only the system sender may send in it"));
 }
 
 absl::StatusOr<std::vector<std::string>> ValidateNotificationIds(

@@ -62,6 +62,12 @@ const db::EnumCodes<v1::Priority>& PriorityCodes();
 // recipients in request order, lower-cased.
 absl::StatusOr<std::vector<std::string>> ValidateSend(const v1::SendNotificationRequest& request);
 
+// Only the system (kSystemUserId) may send in a critical category: such a
+// send overrides the recipients' opt-outs and quiet hours, which no user may
+// do to another. PERMISSION_DENIED naming the category otherwise.
+absl::Status CheckSenderMaySend(absl::string_view sender, absl::string_view category,
+                                bool critical);
+
 // 1..100 UUIDs; returns them distinct, lower-cased, in request order.
 absl::StatusOr<std::vector<std::string>> ValidateNotificationIds(
     const google::protobuf::RepeatedPtrField<std::string>& ids);

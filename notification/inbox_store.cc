@@ -115,13 +115,6 @@ const char* MarkAssignment(InboxMark mark) {
   return "";
 }
 
-std::string BoolArray(const std::vector<bool>& values) {
-  std::vector<std::string> codes;
-  codes.reserve(values.size());
-  for (bool value : values) codes.push_back(value ? "t" : "f");
-  return db::ArrayLiteral(codes);
-}
-
 }  // namespace
 
 void InboxStore::InsertSend(db::WriteTx& tx, const std::string& sender,
@@ -141,7 +134,7 @@ void InboxStore::InsertSend(db::WriteTx& tx, const std::string& sender,
       "SELECT n.id, n.user_id, n.in_inbox, NULLIF($4, '')::uuid, $5, $6, $7, $8::jsonb, $9, $10, "
       "$11, $12, CASE WHEN $12 > 0 THEN clock_timestamp() + make_interval(secs => $12) END "
       "FROM unnest($1::uuid[], $2::uuid[], $3::boolean[]) AS n(id, user_id, in_inbox)",
-      db::ArrayLiteral(ids), db::ArrayLiteral(users), BoolArray(in_inbox), sender,
+      db::ArrayLiteral(ids), db::ArrayLiteral(users), db::BoolArrayLiteral(in_inbox), sender,
       request.category(), request.title(), request.body(), DataJson(request.data()),
       request.deep_link(), PriorityCodes().Code(priority), request.collapse_key(),
       request.time_to_live_seconds());

@@ -32,13 +32,6 @@ v1::Preferences LoadWith(db::TransactionBase& tx, const std::string& user) {
   return preferences;
 }
 
-std::string BoolArray(const std::vector<bool>& values) {
-  std::vector<std::string> codes;
-  codes.reserve(values.size());
-  for (bool value : values) codes.push_back(value ? "t" : "f");
-  return db::ArrayLiteral(codes);
-}
-
 }  // namespace
 
 v1::Preferences PreferenceStore::Load(db::ReadTx& tx, const std::string& user) {
@@ -71,7 +64,8 @@ void PreferenceStore::Replace(db::WriteTx& tx, const std::string& user,
         "SELECT $1, c.category, c.inbox_muted, c.push_muted "
         "FROM unnest($2::text[], $3::boolean[], $4::boolean[]) AS c(category, inbox_muted, "
         "push_muted)",
-        user, db::ArrayLiteral(categories), BoolArray(inbox_muted), BoolArray(push_muted));
+        user, db::ArrayLiteral(categories), db::BoolArrayLiteral(inbox_muted),
+        db::BoolArrayLiteral(push_muted));
   }
   if (request.has_quiet_hours()) {
     tx.Query(

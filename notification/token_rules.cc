@@ -6,16 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "common/api/json_check.h"
 #include "notification/quiet_hours.h"
+#include "notification/text_rules.h"
 
 namespace qs::notification {
 namespace {
-
-bool IsPrintableWithoutSpace(absl::string_view text) {
-  for (unsigned char c : text) {
-    if (c < 0x21 || c > 0x7e) return false;
-  }
-  return true;
-}
 
 absl::Status RequireLength(absl::string_view field, absl::string_view value, size_t min,
                            size_t max) {

@@ -18,7 +18,10 @@ namespace qs::notification {
 
 namespace v1 = ::notification::v1;
 
-inline constexpr size_t kMaxTokenBytes = 4096;
+// FCM tokens are ~160 characters, APNs 64 hex; the (platform, token) unique
+// btree index cannot hold an entry over ~2704 bytes, so a longer token would
+// fail with INTERNAL instead of INVALID_ARGUMENT.
+inline constexpr size_t kMaxTokenBytes = 2048;
 inline constexpr size_t kMinApnsTokenChars = 64;
 inline constexpr size_t kMaxApnsTokenChars = 200;
 inline constexpr size_t kMaxDeviceIdBytes = 128;

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/db/row_mapping.h"
+#include "notification/queued_deliveries.h"
 #include "notification/token_rules.h"
 #include "pqxx/pqxx"
 
@@ -40,18 +41,21 @@ v1::PushToken TokenFrom(const pqxx::row& row) {
   return token;
 }
 
-// Finishes the QUEUED deliveries of the registrations $1 (uuid[]) as
-// invalid_token with last_error $2. A SENDING one is the worker's: it records
-// its outcome itself.
-constexpr char kFinishQueuedSql[] =
-    "UPDATE deliveries SET state = 'invalid_token', last_error = $2, "
-    "finished_at = clock_timestamp(), updated_at = clock_timestamp() "
-    "WHERE push_token_id = ANY($1::uuid[]) AND state = 'queued'";
-
 }  // namespace
 
-v1::PushToken TokenStore::Register(db::WriteTx& tx, const std::string& user,
-                                   const v1::RegisterPushTokenRequest& request) {
+absl::StatusOr<v1::PushToken> TokenStore::Register(db::WriteTx& tx, const std::string& user,
+                                                   const v1::RegisterPushTokenRequest& request) {
+  try {
+    return Upsert(tx, user, request);
+  } catch (const pqxx::unique_violation&) {
+    // Never the exception's text: its DETAIL line quotes the token.
+    return absl::AbortedError(
+        "token: registration conflicted with a concurrent one for the same token; retry");
+  }
+}
+
+v1::PushToken TokenStore::Upsert(db::WriteTx& tx, const std::string& user,
+                                 const v1::RegisterPushTokenRequest& request) {
   const std::string platform = PlatformCodes().Code(request.platform());
   tx.Query("SELECT pg_advisory_xact_lock($1, hashtext($2))", kTokenLockClass,
            absl::StrCat(platform, ":", request.token()));
@@ -64,7 +68,7 @@ v1::PushToken TokenStore::Register(db::WriteTx& tx, const std::string& user,
   if (!elsewhere.empty()) {
     std::vector<std::string> ids;
     for (const pqxx::row& row : elsewhere) ids.push_back(row[0].as<std::string>());
-    tx.Query(kFinishQueuedSql, db::ArrayLiteral(ids), "token registered by another installation");
+    FinishQueuedAsInvalidToken(tx, ids, "token registered by another installation");
     tx.Query("DELETE FROM push_tokens WHERE id = ANY($1::uuid[])", db::ArrayLiteral(ids));
   }
   pqxx::result rows = tx.Query(
@@ -88,11 +92,7 @@ v1::PushToken TokenStore::Register(db::WriteTx& tx, const std::string& user,
   v1::PushToken token = TokenFrom(rows[0]);
   // The device changed hands: the previous user's queued pushes must not
   // reach the new one.
-  tx.Query(
-      "UPDATE deliveries SET state = 'invalid_token', last_error = 'token moved to another user', "
-      "finished_at = clock_timestamp(), updated_at = clock_timestamp() "
-      "WHERE push_token_id = $1 AND state = 'queued' AND user_id <> $2",
-      token.id(), user);
+  FinishQueuedAsInvalidToken(tx, {token.id()}, "token moved to another user", user);
   return token;
 }
 
@@ -105,7 +105,7 @@ std::optional<std::string> TokenStore::Unregister(db::WriteTx& tx, const std::st
       user, app_id, device_id);
   if (rows.empty()) return std::nullopt;
   const std::string id = rows[0][0].as<std::string>();
-  tx.Query(kFinishQueuedSql, db::ArrayLiteral(std::vector<std::string>{id}), "token unregistered");
+  FinishQueuedAsInvalidToken(tx, {id}, "token unregistered");
   tx.Query("DELETE FROM push_tokens WHERE id = $1", id);
   return id;
 }
@@ -150,7 +150,7 @@ int TokenStore::PruneStale(db::WriteTx& tx, absl::Duration stale_after, int limi
   std::vector<std::string> ids;
   ids.reserve(rows.size());
   for (const pqxx::row& row : rows) ids.push_back(row[0].as<std::string>());
-  tx.Query(kFinishQueuedSql, db::ArrayLiteral(ids), "token pruned as stale");
+  FinishQueuedAsInvalidToken(tx, ids, "token pruned as stale");
   tx.Query("DELETE FROM push_tokens WHERE id = ANY($1::uuid[])", db::ArrayLiteral(ids));
   return static_cast<int>(ids.size());
 }

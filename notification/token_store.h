@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/db/transaction.h"
 #include "notification/inbox_rules.h"
@@ -24,9 +25,11 @@ class TokenStore {
   // installations registering one token at once cannot both keep it: the
   // token's row at another installation is removed, a row that changes
   // users loses its QUEUED deliveries, last_seen_at is refreshed, and an
-  // invalidation is kept only while the token stays the same.
-  v1::PushToken Register(db::WriteTx& tx, const std::string& user,
-                         const v1::RegisterPushTokenRequest& request);
+  // invalidation is kept only while the token stays the same. A unique
+  // violation (a writer that bypassed the lock) is ABORTED with a fixed
+  // message: PostgreSQL's detail would echo the token.
+  absl::StatusOr<v1::PushToken> Register(db::WriteTx& tx, const std::string& user,
+                                         const v1::RegisterPushTokenRequest& request);
 
   // Removes `user`'s registration of (app_id, device_id); its id, or nullopt
   // when there is none.
@@ -43,6 +46,11 @@ class TokenStore {
   // Deletes up to `limit` registrations unseen for `stale_after`, oldest
   // first (skipping rows another transaction holds); returns how many.
   int PruneStale(db::WriteTx& tx, absl::Duration stale_after, int limit);
+
+ private:
+  // Register's statements; throws pqxx's exceptions.
+  v1::PushToken Upsert(db::WriteTx& tx, const std::string& user,
+                       const v1::RegisterPushTokenRequest& request);
 };
 
 }  // namespace qs::notification

@@ -57,6 +57,14 @@ std::string ArrayLiteral(const Range& elements) {
   return absl::StrCat("{", absl::StrJoin(elements, ","), "}");
 }
 
+// A boolean[] literal ("{t,f}"), for one parameter per column of a batch.
+inline std::string BoolArrayLiteral(const std::vector<bool>& values) {
+  std::vector<absl::string_view> codes;
+  codes.reserve(values.size());
+  for (bool value : values) codes.push_back(value ? "t" : "f");
+  return ArrayLiteral(codes);
+}
+
 // The elements of a one-dimensional array as PostgreSQL prints it ("{a,b}"),
 // under the same rule: elements that were never quoted.
 std::vector<std::string> ParseArrayLiteral(absl::string_view literal);

@@ -23,6 +23,11 @@ std::string FcmRequestBody(const PushMessage& message, absl::Time now) {
   if (!message.deep_link.empty()) SetString(data, "deep_link", message.deep_link);
   google::protobuf::Struct& android = MutableObject(fcm, "android");
   SetString(android, "priority", message.priority == PushPriority::kHigh ? "HIGH" : "NORMAL");
+  if (!message.title.empty() || !message.body.empty()) {
+    // The tray replaces a notification of the same tag: a re-send after an
+    // unknown outcome shows once without relying on the app's code.
+    SetString(MutableObject(android, "notification"), "tag", message.message_id);
+  }
   if (!message.collapse_key.empty()) SetString(android, "collapse_key", message.collapse_key);
   if (message.expires_at != absl::InfiniteFuture()) {
     double seconds = std::ceil(absl::ToDoubleSeconds(message.expires_at - now));
@@ -45,7 +50,13 @@ PushResult FcmProvider::SendOnce(const PushMessage& message, std::string& bearer
     if (token.status().code() == absl::StatusCode::kPermissionDenied) {
       return PushResult{PauseProvider{std::string(token.status().message())}, 0, "oauth_refused"};
     }
-    return ClassifyTransportFailure(token.status());
+    // Nothing was sent: the token endpoint's trouble is every delivery's.
+    PushResult result = ClassifyTransportFailure(token.status());
+    if (auto* retry = std::get_if<RetryLater>(&result.action)) {
+      retry->provider_wide = true;
+      retry->outcome_unknown = false;
+    }
+    return result;
   }
   bearer = *token;
   absl::StatusOr<HttpAnswer> answer =

@@ -41,10 +41,12 @@ enum class PushPriority {
 // One push to one device token. Built by the worker from a `deliveries` row.
 struct PushMessage {
   // Stable per delivery (the delivery id, a UUID). Sent as `apns-id` (APNs
-  // collapses a repeated id) and as FCM data["delivery_id"] (FCM v1 has no
-  // send-side dedup; the app drops a repeated id), so a re-send after an
-  // unknown outcome (timeout) does not show twice. It is not made the Android
-  // collapse key: FCM keeps only four collapse keys per device.
+  // collapses a repeated id), as FCM data["delivery_id"] (FCM v1 has no
+  // send-side dedup; the app can drop a repeated id) and as FCM
+  // android.notification.tag (the Android tray replaces a notification of
+  // the same tag), so a re-send after an unknown outcome (timeout) does not
+  // show twice. It is not made the Android collapse key: FCM keeps only four
+  // collapse keys per device.
   std::string message_id;
   std::string token;
   PushPlatform platform = PushPlatform::kFcm;
@@ -115,6 +117,10 @@ struct RetryLater {
   // True when the provider may have accepted the message (timeout, connection
   // lost after sending): the re-send must keep the same message id.
   bool outcome_unknown = false;
+  // True when the failure is the provider's as a whole, not this message's
+  // (the OAuth token fetch failed, nothing was sent): the worker retries
+  // without counting it as the delivery's attempt.
+  bool provider_wide = false;
 };
 
 // The credential was refused. Internal to a provider: Send refreshes the

@@ -34,10 +34,16 @@ std::optional<absl::Duration> RetryPolicy::NextDelay(
     int attempts_made, absl::Time first_attempt_at, absl::Time now,
     std::optional<absl::Duration> retry_after) const {
   if (attempts_made >= settings_.max_attempts) return std::nullopt;
+  return NextDelayWithinAge(attempts_made, first_attempt_at, now, retry_after);
+}
+
+std::optional<absl::Duration> RetryPolicy::NextDelayWithinAge(
+    int attempts_made, absl::Time first_attempt_at, absl::Time now,
+    std::optional<absl::Duration> retry_after) const {
   double fraction = std::clamp(random_(), 0.0, 1.0);
   absl::Duration delay = BackoffCeiling(attempts_made) * fraction;
   if (retry_after && *retry_after > delay) delay = *retry_after;
-  if (now + delay - first_attempt_at > settings_.max_elapsed) return std::nullopt;
+  if (!WithinAge(first_attempt_at, now + delay)) return std::nullopt;
   return delay;
 }
 

@@ -50,6 +50,18 @@ class RetryPolicy {
                                           absl::Time now,
                                           std::optional<absl::Duration> retry_after) const;
 
+  // NextDelay without the attempt bound, for retries that are not the
+  // delivery's attempts (provider-wide failures): nullopt only past
+  // max_elapsed. `attempts_made` still sets the back-off.
+  std::optional<absl::Duration> NextDelayWithinAge(int attempts_made, absl::Time first_attempt_at,
+                                                   absl::Time now,
+                                                   std::optional<absl::Duration> retry_after) const;
+
+  // Whether a retry at `retry_at` is within max_elapsed of the first attempt.
+  bool WithinAge(absl::Time first_attempt_at, absl::Time retry_at) const {
+    return retry_at - first_attempt_at <= settings_.max_elapsed;
+  }
+
   // The upper bound of the jitter range for the given attempt count.
   absl::Duration BackoffCeiling(int attempts_made) const;
 

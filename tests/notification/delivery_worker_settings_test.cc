@@ -26,6 +26,7 @@ TEST(DeliveryWorkerSettingsTest, ReadsEveryVariable) {
                                                  {"DELIVERY_POLL_MS", "50"},
                                                  {"DELIVERY_BATCH_SIZE", "7"},
                                                  {"DELIVERY_LEASE_MS", "30000"},
+                                                 {"PUSH_REQUEST_TIMEOUT_MS", "5000"},
                                                  {"DELIVERY_SEND_THREADS", "3"},
                                                  {"DELIVERY_PAUSE_RECHECK_MS", "5000"}}));
   ASSERT_TRUE(settings.ok()) << settings.status();
@@ -54,14 +55,18 @@ TEST(DeliveryWorkerSettingsTest, ErrorsNameTheVariable) {
 }
 
 TEST(DeliveryWorkerSettingsTest, TheLeaseMustOutlastTheLongestSend) {
-  // A send may take two requests (a credential refresh or the APNs host
-  // check): a shorter lease would let a second worker send meanwhile.
+  // The longest send: 1 s permit wait + 4 requests of 10 s; then a 1 s
+  // margin, so the first row of each send thread always fits its lease.
+  EXPECT_EQ(WorstCaseSend(delivery::DeliverySettings{}), absl::Seconds(41));
   absl::StatusOr<DeliveryWorkerSettings> settings = LoadDeliveryWorkerSettings(
-      config::MapEnv({{"PUSH_REQUEST_TIMEOUT_MS", "10000"}, {"DELIVERY_LEASE_MS", "20000"}}));
+      config::MapEnv({{"PUSH_REQUEST_TIMEOUT_MS", "10000"}, {"DELIVERY_LEASE_MS", "41999"}}));
   ASSERT_FALSE(settings.ok());
+  EXPECT_EQ(settings.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(settings.status().message().find("DELIVERY_LEASE_MS"), absl::string_view::npos);
+  EXPECT_NE(settings.status().message().find("42000 ms"), absl::string_view::npos)
+      << settings.status();
   EXPECT_TRUE(LoadDeliveryWorkerSettings(config::MapEnv({{"PUSH_REQUEST_TIMEOUT_MS", "10000"},
-                                                         {"DELIVERY_LEASE_MS", "20001"}}))
+                                                         {"DELIVERY_LEASE_MS", "42000"}}))
                   .ok());
 }
 

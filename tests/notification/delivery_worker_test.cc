@@ -100,11 +100,12 @@ class DeliveryWorkerTest : public ServiceFixture {
         {"FCM_ENDPOINT", fake_->Url("port")},
         {"PUSH_CA_FILE", fake_->File("ca_file")},
         {"PUSH_CONNECT_TIMEOUT_MS", "2000"},
-        {"PUSH_REQUEST_TIMEOUT_MS", "3000"},
+        {"PUSH_REQUEST_TIMEOUT_MS", "1500"},
         {"PUSH_RETRY_BASE_DELAY_MS", "50"},
         {"PUSH_RETRY_MAX_DELAY_MS", "100"},
         {"DELIVERY_POLL_MS", "50"},
-        {"DELIVERY_LEASE_MS", "7000"},
+        // At least WorstCaseSend (1 s + 4 x 1.5 s) + 1 s.
+        {"DELIVERY_LEASE_MS", "8000"},
         {"DELIVERY_SEND_THREADS", "4"},
         {"LOG_LEVEL", "debug"},
     };
@@ -230,6 +231,8 @@ TEST_F(DeliveryWorkerTest, SendsThePayloadWithAnIssuedBearerAndEndsSent) {
   EXPECT_EQ(StringField(Object(message, "data"), "deep_link"), "game://match/m-42");
   EXPECT_EQ(StringField(Object(message, "android"), "priority"), "NORMAL");
   EXPECT_EQ(StringField(Object(message, "android"), "collapse_key"), "match-m-42");
+  // A re-send after an unknown outcome replaces this one in the Android tray.
+  EXPECT_EQ(StringField(Object(Object(message, "android"), "notification"), "tag"), ids[0]);
   // The token endpoint verified the assertion (signature, iss, aud, scope).
   EXPECT_GE(fake_->Counter("oauth_calls"), 1);
   EXPECT_EQ(fake_->Counter("oauth_rejected"), 0);
@@ -358,7 +361,10 @@ TEST_F(DeliveryWorkerTest, KillNineMidSendResendsOnlyUnknownOutcomesWithTheSameI
       "UPDATE deliveries SET next_attempt_at = clock_timestamp() + interval '1 hour' "
       "WHERE id = ANY($1::uuid[])",
       absl::StrCat("{", absl::StrJoin(in_flight, ","), "}"));
-  ServiceProcess& first = StartWorker();
+  // The fake holds these sends for 2 s: the request timeout must outlast it.
+  const std::map<std::string, std::string> patient = {{"PUSH_REQUEST_TIMEOUT_MS", "3000"},
+                                                      {"DELIVERY_LEASE_MS", "14000"}};
+  ServiceProcess& first = StartWorker(patient);
   for (const std::string& id : done) ASSERT_TRUE(WaitForState(id, "sent")) << id;
 
   // The fake takes 2 s to accept each push of `in_flight`, and accepts it
@@ -377,10 +383,10 @@ TEST_F(DeliveryWorkerTest, KillNineMidSendResendsOnlyUnknownOutcomesWithTheSameI
   first.WaitForExit(absl::Seconds(5));
   for (const std::string& id : in_flight) EXPECT_EQ(Row(id).state, "sending") << id;
 
-  StartWorker();
-  // Claimed again once the 7 s lease of the killed worker expires.
+  StartWorker(patient);
+  // Claimed again once the 14 s lease of the killed worker expires.
   for (const std::string& id : in_flight) {
-    ASSERT_TRUE(WaitForState(id, "sent", absl::Seconds(25))) << id << " " << Row(id).state;
+    ASSERT_TRUE(WaitForState(id, "sent", absl::Seconds(30))) << id << " " << Row(id).state;
   }
   for (const std::string& id : done) {
     EXPECT_EQ(SendsFor(id).size(), 1u) << "finished before the kill, sent again: " << id;
@@ -388,10 +394,11 @@ TEST_F(DeliveryWorkerTest, KillNineMidSendResendsOnlyUnknownOutcomesWithTheSameI
   }
   for (const std::string& id : in_flight) {
     // Twice, and both with the delivery id as the message id the app
-    // de-duplicates on; only the second outcome was recorded.
+    // de-duplicates on; only the second outcome was recorded, but the lost
+    // send counts as an attempt (the reclaim counted it).
     std::vector<Struct> sends = SendsFor(id);
     EXPECT_EQ(sends.size(), 2u) << id;
-    EXPECT_EQ(Row(id).attempts, 1) << id;
+    EXPECT_EQ(Row(id).attempts, 2) << id;
   }
 }
 
@@ -442,9 +449,14 @@ TEST_F(DeliveryWorkerTest, A429BacksOffTheWholeProvider) {
       "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError",
       "errorCode": "QUOTA_EXCEEDED"}]}}}])");
   StartWorker();
-  ASSERT_TRUE(Eventually([&] { return Row(first[0]).attempts == 1; })) << Row(first[0]).state;
+  ASSERT_TRUE(Eventually([&] {
+    DeliveryRow row = Row(first[0]);
+    return row.state == "queued" && !row.last_error.empty();
+  })) << Row(first[0]).state;
   const absl::Time throttled = absl::Now();
   EXPECT_GE(Row(first[0]).scheduled_ahead_ms, 1900);
+  // A provider-wide answer: not the delivery's attempt.
+  EXPECT_EQ(Row(first[0]).attempts, 0);
   // Another user's push, due now, waits for the provider too.
   const std::string other = api::NewUuidV4();
   RegisterToken(other);
@@ -454,7 +466,8 @@ TEST_F(DeliveryWorkerTest, A429BacksOffTheWholeProvider) {
   EXPECT_TRUE(SendsFor(second[0]).empty()) << "sent while the provider backs off";
   ASSERT_TRUE(WaitForState(second[0], "sent"));
   ASSERT_TRUE(WaitForState(first[0], "sent"));
-  EXPECT_EQ(Row(first[0]).attempts, 2);
+  EXPECT_EQ(SendsFor(first[0]).size(), 2u);
+  EXPECT_EQ(Row(first[0]).attempts, 1);   // the throttled send did not count
   EXPECT_EQ(Row(second[0]).attempts, 1);  // given back unsent: not an attempt
 }
 
@@ -509,6 +522,107 @@ TEST_F(DeliveryWorkerTest, RefusedCredentialsPauseTheProviderUntilAProbeWorks) {
   EXPECT_EQ(tokens[0][0].as<int>(), 2) << "tokens kept";
 }
 
+TEST_F(DeliveryWorkerTest, AMovedTokenNeverGetsThePreviousUsersPush) {
+  const std::string previous = api::NewUuidV4();
+  const std::string next = api::NewUuidV4();
+  RegisterToken(previous);
+  std::vector<std::string> sending = DeliveryIds(Send({previous}));
+  std::vector<std::string> requeued = DeliveryIds(Send({previous}));
+  ASSERT_EQ(sending.size(), 1u);
+  ASSERT_EQ(requeued.size(), 1u);
+  // One push is `sending` under a lease that expired (its worker died), the
+  // other was requeued after a 503; then the device changed hands. The API
+  // finishes only QUEUED rows on a move, and these two were not.
+  Query(
+      "UPDATE deliveries SET state = 'sending', first_attempt_at = clock_timestamp(), "
+      "lease_expires_at = clock_timestamp() - interval '1 second' WHERE id = $1",
+      sending[0]);
+  Query(
+      "UPDATE deliveries SET attempts = 1, first_attempt_at = clock_timestamp(), "
+      "last_error = '503 UNAVAILABLE' WHERE id = $1",
+      requeued[0]);
+  Query(
+      "UPDATE push_tokens SET user_id = $1 "
+      "WHERE id = (SELECT push_token_id FROM deliveries WHERE id = $2)",
+      next, sending[0]);
+  StartWorker();
+  for (const std::string& id : {sending[0], requeued[0]}) {
+    ASSERT_TRUE(WaitForState(id, "invalid_token")) << id << " " << Row(id).state;
+    EXPECT_EQ(Row(id).last_error, "token moved to another user");
+    EXPECT_TRUE(SendsFor(id).empty()) << "the previous user's push reached the new owner";
+  }
+}
+
+TEST_F(DeliveryWorkerTest, RowsWhoseLeaseCannotCoverASendGoBackUnsent) {
+  std::vector<std::string> users;
+  for (int i = 0; i < 5; ++i) {
+    users.push_back(api::NewUuidV4());
+    RegisterToken(users.back());
+  }
+  std::vector<std::string> ids = DeliveryIds(Send(users));
+  ASSERT_EQ(ids.size(), 5u);
+  fake_->Script("send", R"([{"delay_ms": 700}, {"delay_ms": 700}, {"delay_ms": 700},
+      {"delay_ms": 700}, {"delay_ms": 700}])");
+  // One thread sends the batch of 5 in a row at 0.7 s each under one 6.5 s
+  // lease, while a send may take 5 s (1 s permit + 4 x 1 s): from the third
+  // or fourth row on, the lease could expire mid-send.
+  ServiceProcess& worker = StartWorker({{"PUSH_REQUEST_TIMEOUT_MS", "1000"},
+                                        {"DELIVERY_LEASE_MS", "6500"},
+                                        {"DELIVERY_SEND_THREADS", "1"},
+                                        {"DELIVERY_BATCH_SIZE", "5"}});
+  for (const std::string& id : ids) ASSERT_TRUE(WaitForState(id, "sent")) << id;
+  const std::string log = worker.Log();
+  int given_back = 0;
+  for (const std::string& id : ids) {
+    EXPECT_EQ(SendsFor(id).size(), 1u) << id;
+    // Given back uncounted, then sent once under the next claim's lease.
+    EXPECT_EQ(Row(id).attempts, 1) << id;
+    given_back +=
+        log.find(absl::StrCat("delivery ", id, " given back unsent")) != std::string::npos;
+  }
+  EXPECT_GE(given_back, 1) << "every row was sent however little lease it had left";
+  EXPECT_LE(given_back, 3) << "the lease left room for the first two sends";
+}
+
+TEST_F(DeliveryWorkerTest, AFailedOAuthTokenFetchIsNotTheDeliverysAttempt) {
+  const std::string user = api::NewUuidV4();
+  RegisterToken(user);
+  std::vector<std::string> ids = DeliveryIds(Send({user}));
+  ASSERT_EQ(ids.size(), 1u);
+  fake_->Script("token", R"([{"status": 503, "body": {"error": "unavailable"}},
+      {"status": 503, "body": {"error": "unavailable"}},
+      {"status": 503, "body": {"error": "unavailable"}}])");
+  // Two attempts in all: counting the token failures would fail it.
+  StartWorker({{"PUSH_RETRY_MAX_ATTEMPTS", "2"}});
+  ASSERT_TRUE(WaitForState(ids[0], "sent")) << Row(ids[0]).state << " " << Row(ids[0]).last_error;
+  EXPECT_GE(fake_->Counter("oauth_calls"), 4);
+  EXPECT_EQ(SendsFor(ids[0]).size(), 1u);
+  EXPECT_EQ(Row(ids[0]).attempts, 1);
+}
+
+TEST_F(DeliveryWorkerTest, ThrottlingEndsADeliveryOnlyPastTheRetryAge) {
+  const std::string user = api::NewUuidV4();
+  RegisterToken(user);
+  std::vector<std::string> ids = DeliveryIds(Send({user}));
+  ASSERT_EQ(ids.size(), 1u);
+  // First tried 2 h ago (the age bound is 1 h), one attempt so far.
+  Query(
+      "UPDATE deliveries SET attempts = 1, "
+      "first_attempt_at = clock_timestamp() - interval '2 hours' WHERE id = $1",
+      ids[0]);
+  fake_->Script("send", R"([{"status": 429, "headers": {"retry-after": "2"},
+      "body": {"error": {"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED",
+      "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError",
+      "errorCode": "QUOTA_EXCEEDED"}]}}}])");
+  StartWorker();
+  ASSERT_TRUE(WaitForState(ids[0], "failed")) << Row(ids[0]).state;
+  DeliveryRow row = Row(ids[0]);
+  EXPECT_EQ(row.last_error.rfind("gave up: provider throttled past the retry age bound", 0), 0u)
+      << row.last_error;
+  EXPECT_EQ(row.attempts, 1) << "the throttled answer counted as an attempt";
+  EXPECT_EQ(SendsFor(ids[0]).size(), 1u);
+}
+
 TEST_F(DeliveryWorkerTest, TheLogProviderIsTheDefaultAndNeverLogsTheWholeToken) {
   const std::string user = api::NewUuidV4();
   const std::string token = RegisterToken(user);
@@ -536,7 +650,7 @@ class DeliveryStoreTest : public DeliveryWorkerTest {
   notification::ClaimedBatch Claim(absl::Duration lease) {
     absl::StatusOr<notification::ClaimedBatch> batch =
         database_.Write([&](db::WriteTx& tx) -> absl::StatusOr<notification::ClaimedBatch> {
-          return store_.Claim(tx, 100, lease);
+          return store_.Claim(tx, 100, lease, notification::delivery::RetryPolicySettings{});
         });
     EXPECT_TRUE(batch.ok()) << batch.status();
     return batch.ok() ? *batch : notification::ClaimedBatch{};
@@ -617,6 +731,43 @@ TEST_F(DeliveryStoreTest, ClaimFinishesExpiredAndInvalidTokenRowsWithoutSending)
   EXPECT_EQ(Row(expired[0]).state, "expired");
   EXPECT_EQ(Row(dead[0]).state, "invalid_token");
   EXPECT_EQ(Row(dead[0]).last_error, "token invalidated or gone");
+}
+
+TEST_F(DeliveryStoreTest, AReclaimCountsTheLostSendAndGivesUpAtTheBound) {
+  const std::string user = api::NewUuidV4();
+  RegisterToken(user);
+  std::vector<std::string> fresh = DeliveryIds(Send({user}));
+  std::vector<std::string> retried = DeliveryIds(Send({user}));
+  std::vector<std::string> old = DeliveryIds(Send({user}));
+  ASSERT_EQ(fresh.size() + retried.size() + old.size(), 3u);
+  // Each `sending` under an expired lease: its send crashed or hung the worker.
+  auto lost = [&](const std::string& id, int attempts, int age_seconds) {
+    Query(
+        "UPDATE deliveries SET state = 'sending', attempts = $2, "
+        "first_attempt_at = clock_timestamp() - make_interval(secs => $3), "
+        "lease_expires_at = clock_timestamp() - interval '1 second' WHERE id = $1",
+        id, attempts, age_seconds);
+  };
+  lost(fresh[0], 1, 10);
+  lost(retried[0], 4, 10);  // the 5th attempt, the default bound, was the lost one
+  lost(old[0], 0, 7200);    // older than the 1 h bound
+
+  notification::ClaimedBatch batch = Claim(absl::Seconds(60));
+  const notification::ClaimedDelivery* again = Find(batch, fresh[0]);
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->attempts, 2);
+  EXPECT_EQ(Find(batch, retried[0]), nullptr);
+  EXPECT_EQ(Find(batch, old[0]), nullptr);
+  DeliveryRow gave_up = Row(retried[0]);
+  EXPECT_EQ(gave_up.state, "failed");
+  EXPECT_EQ(gave_up.attempts, 5);
+  EXPECT_EQ(gave_up.last_error.rfind("gave up after 5 attempts: lease expired", 0), 0u)
+      << gave_up.last_error;
+  DeliveryRow too_old = Row(old[0]);
+  EXPECT_EQ(too_old.state, "failed");
+  EXPECT_EQ(too_old.attempts, 1);
+  EXPECT_EQ(too_old.last_error.rfind("gave up after 1 attempts: lease expired", 0), 0u)
+      << too_old.last_error;
 }
 
 }  // namespace

@@ -582,6 +582,24 @@ TEST_F(InboxHandlerTest, CriticalCategoriesIgnoreOptOutsAndQuietHours) {
   EXPECT_EQ(ordinary.notifications(0).deliveries_muted(), 1);
 }
 
+TEST_F(InboxHandlerTest, OnlyTheSystemMaySendInACriticalCategory) {
+  const std::string user = NewUser();
+  Register(user, "phone", NewFcmToken());
+  v1::SendNotificationRequest request;
+  request.add_recipient_user_ids(user);
+  request.set_category("security");  // critical on the shared server
+  request.set_title("Your password was changed");
+  v1::SendNotificationResponse response;
+  grpc::Status status = inbox_->SendNotification(As(NewUser()).get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+  EXPECT_NE(status.error_message().find("\"security\""), std::string::npos)
+      << status.error_message();
+  EXPECT_EQ(Count("SELECT count(*) FROM notification_logs WHERE user_id = $1", user), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE user_id = $1", user), 0);
+  // The same request from the system goes through.
+  EXPECT_EQ(Only(Send(kSystem, {user}, "security")).size(), 36u);
+}
+
 // A server of its own that prunes every 200 ms.
 class RetentionTest : public InboxHandlerTest {};
 

@@ -228,5 +228,14 @@ TEST(InboxRulesTest, CodesMatchTheSchemasChecks) {
   EXPECT_EQ(PriorityCodes().Code(v1::PRIORITY_UNSPECIFIED), "");
 }
 
+TEST(InboxRulesTest, OnlyTheSystemSendsInACriticalCategory) {
+  EXPECT_TRUE(CheckSenderMaySend(kSystemUserId, "security", true).ok());
+  EXPECT_TRUE(CheckSenderMaySend("5f0c0b1e-6a4f-4e43-9d2a-0c1f4f3c2b1a", "news", false).ok());
+  absl::Status denied =
+      CheckSenderMaySend("5f0c0b1e-6a4f-4e43-9d2a-0c1f4f3c2b1a", "security", true);
+  EXPECT_EQ(denied.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_NE(denied.message().find("\"security\""), absl::string_view::npos) << denied;
+}
+
 }  // namespace
 }  // namespace qs::notification

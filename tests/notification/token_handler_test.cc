@@ -3,12 +3,16 @@
 // provider's invalidation surviving a re-register of the same token, the
 // stale prune, bad input, and tokens never leaving whole (responses, log).
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "pqxx/pqxx"
 #include "tests/notification/notification_server_fixture.h"
 #include "tests/support/start_barrier.h"
+#include "tests/support/test_infra.h"
 
 namespace qs::testing {
 namespace {
@@ -174,6 +178,50 @@ TEST_F(TokenHandlerTest, UnregisterRemovesOnlyTheCallersOwnRegistration) {
   EXPECT_EQ(again.error_message().rfind("device_id:", 0), 0u) << again.error_message();
 }
 
+TEST_F(TokenHandlerTest, TheLongestTokenFitsTheUniqueIndex) {
+  const std::string user = NewUser();
+  v1::RegisterPushTokenRequest request;
+  request.set_device_id("device-long");
+  request.set_app_id("com.example.game");
+  request.set_platform(v1::PLATFORM_FCM);
+  request.set_token(absl::StrCat(NewFcmToken(), std::string(2048, 'y')).substr(0, 2048));
+  v1::PushToken token;
+  grpc::Status status = tokens_->RegisterPushToken(As(user).get(), request, &token);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(StoredToken(token.id()), request.token());
+}
+
+TEST_F(TokenHandlerTest, AUniqueViolationNeverEchoesTheToken) {
+  const std::string token = NewFcmToken();
+  // Another writer that bypasses the store's advisory lock holds an
+  // uncommitted row with the token: the registration's INSERT waits on it
+  // and, once it commits, fails with a unique violation on (platform, token).
+  const TestInfra& infra = TestInfra::Get();
+  pqxx::connection other(infra.AdminConnectionString(infra.primary_port, kDatabase));
+  pqxx::work held(other);
+  held.exec_params(
+      "INSERT INTO push_tokens (user_id, app_id, device_id, platform, token) "
+      "VALUES ($1, 'com.example.game', 'device-elsewhere', 'fcm', $2)",
+      NewUser(), token);
+  std::thread commit([&] {
+    absl::SleepFor(absl::Milliseconds(700));
+    held.commit();
+  });
+  const std::string user = NewUser();
+  v1::RegisterPushTokenRequest request;
+  request.set_device_id("device-racing");
+  request.set_app_id("com.example.game");
+  request.set_platform(v1::PLATFORM_FCM);
+  request.set_token(token);
+  v1::PushToken registered;
+  grpc::Status status = tokens_->RegisterPushToken(As(user).get(), request, &registered);
+  commit.join();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED) << status.error_message();
+  EXPECT_EQ(status.error_message().find(token), std::string::npos) << status.error_message();
+  EXPECT_EQ(status.error_message().rfind("token:", 0), 0u) << status.error_message();
+  EXPECT_EQ(Count("SELECT count(*) FROM push_tokens WHERE user_id = $1", user), 0);
+}
+
 TEST_F(TokenHandlerTest, BadInputIsRejectedNamingTheFieldAndChangesNothing) {
   const std::string user = NewUser();
   struct Case {
@@ -185,7 +233,8 @@ TEST_F(TokenHandlerTest, BadInputIsRejectedNamingTheFieldAndChangesNothing) {
   const std::vector<Case> cases = {
       {"platform", v1::PLATFORM_UNSPECIFIED, NewFcmToken(), ""},
       {"token", v1::PLATFORM_FCM, "", ""},
-      {"token", v1::PLATFORM_FCM, std::string(4097, 'x'), ""},
+      // Over 2048 bytes (the unique index could not hold ~2704).
+      {"token", v1::PLATFORM_FCM, std::string(2049, 'x'), ""},
       {"token", v1::PLATFORM_APNS, "not-hex", ""},
       {"time_zone", v1::PLATFORM_FCM, NewFcmToken(), "Europe/Atlantis"},
   };

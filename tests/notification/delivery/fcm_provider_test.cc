@@ -122,6 +122,8 @@ TEST_F(FcmProviderTest, DeliversThePayloadWithABearerTheOAuthEndpointIssued) {
   EXPECT_EQ(StringField(Object(fcm, "data"), "deep_link"), "game://match/m-42");
   EXPECT_EQ(StringField(Object(fcm, "android"), "priority"), "NORMAL");
   EXPECT_EQ(StringField(Object(fcm, "android"), "collapse_key"), "match-m-42");
+  // The tray replaces a re-sent notification of the same tag.
+  EXPECT_EQ(StringField(Object(Object(fcm, "android"), "notification"), "tag"), message.message_id);
   std::string ttl = StringField(Object(fcm, "android"), "ttl").value_or("");
   EXPECT_TRUE(ttl == "3600s" || ttl == "3599s") << ttl;
 }
