@@ -26,8 +26,7 @@ seed_notification() {  # seed_notification LOGS
   started=$(date +%s%N)
   "$bin/notification/seed" --logs="$logs" --database-url="$(service_url notification)" >&2
   seconds=$(( ($(date +%s%N) - started) / 1000000 ))
-  vacuum_until_all_visible notification
-  wait_replica
+  settle_after_seed notification
   psql_service notification -At -c "SELECT json_build_object('kind', 'seed',
       'service', 'notification', 'log_rows', $logs, 'seconds', round($seconds / 1000.0, 1),
       'users', (SELECT count(DISTINCT user_id) FROM push_tokens),

@@ -89,6 +89,19 @@ vacuum_until_all_visible() {  # vacuum_until_all_visible SERVICE
   log "$service: WARNING: tables not all-visible after 10 VACUUMs: index-only scans will fetch rows"
 }
 
+# After a seed: vacuum (above), let the replica replay it all, then flush
+# both nodes. The seed and its VACUUM dirty gigabytes and leave WAL-driven
+# checkpoints (and the replica's restartpoints) running for minutes: one
+# run's open-loop tails of 100-200 ms fell while they wrote. A deployment's
+# steady state has no such backlog, so the measurements start without it.
+settle_after_seed() {  # settle_after_seed SERVICE
+  vacuum_until_all_visible "$1"
+  wait_replica
+  psql_on "$PG_PRIMARY_PORT" -c "CHECKPOINT" >/dev/null
+  wait_replica
+  psql_on "$PG_REPLICA_PORT" -c "CHECKPOINT" >/dev/null  # a restartpoint on a standby
+}
+
 # The plans of the statements each RPC runs, from auto_explain (ANALYZE,
 # BUFFERS) on both nodes while the service answers a few calls of it: the
 # SQL the stores send, with the plans PostgreSQL chose for it (prepared

@@ -17,8 +17,7 @@ seed_social() {  # seed_social USERS
   started=$(date +%s%N)
   "$bin/social/seed" --users="$users" --database-url="$(service_url social)" >&2
   seconds=$(( ($(date +%s%N) - started) / 1000000 ))
-  vacuum_until_all_visible social
-  wait_replica
+  settle_after_seed social
   psql_service social -At -c "SELECT json_build_object('kind', 'seed', 'service', 'social',
       'users', $users, 'seconds', round($seconds / 1000.0, 1),
       'friendships', (SELECT count(*) FROM friendships),
