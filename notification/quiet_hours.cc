@@ -55,6 +55,10 @@ std::optional<absl::Time> QuietHoursEnd(const QuietHoursWindow& window, absl::Ti
   if (minute >= window.end_minute) end_day += 1;
   const absl::CivilMinute end =
       absl::CivilMinute(end_day) + window.end_minute;  // minutes past that midnight
+  // On a fall-back night an end such as 01:30 happens twice: during the
+  // second pass the first is already past, and the window ends at the later.
+  const absl::TimeZone::TimeInfo at = zone.At(end);
+  if (at.kind == absl::TimeZone::TimeInfo::REPEATED) return at.pre > now ? at.pre : at.post;
   return absl::FromCivil(end, zone);
 }
 

@@ -75,6 +75,17 @@ TEST(QuietHoursTest, FallBackNightEndsAtLocalSevenInStandardTime) {
   EXPECT_EQ(QuietHoursEnd(kNight, new_york, Utc(2026, 11, 1, 6, 30)), Utc(2026, 11, 1, 12, 0));
 }
 
+TEST(QuietHoursTest, EndInTheRepeatedHourIsItsNextOccurrence) {
+  // 00:00 → 01:30 on the fall-back night: 01:30 happens at 05:30 UTC (EDT)
+  // and again at 06:30 UTC (EST).
+  const QuietHoursWindow window{0, 90, ""};
+  const absl::TimeZone new_york = Zone("America/New_York");
+  // During the first pass (01:15 EDT) the window ends at the first 01:30.
+  EXPECT_EQ(QuietHoursEnd(window, new_york, Utc(2026, 11, 1, 5, 15)), Utc(2026, 11, 1, 5, 30));
+  // During the second pass (01:15 EST) the first is past: the second.
+  EXPECT_EQ(QuietHoursEnd(window, new_york, Utc(2026, 11, 1, 6, 15)), Utc(2026, 11, 1, 6, 30));
+}
+
 TEST(QuietHoursTest, EndInTheSkippedHourIsTheChangeItself) {
   // 01:00 → 02:30 on the spring-forward night: 02:30 does not exist; the
   // window ends when the clock jumps past it, 03:00 EDT = 07:00 UTC.
