@@ -9,7 +9,7 @@
 # PG_PRIMARY_PORT (55432), PG_REPLICA_PORT (55433), NATS_PORT (54222) and
 # NATS_MONITOR_PORT (58222). `up` writes DIR/infra.env with what clients need.
 # PG_SHARED_BUFFERS (default 128MB, PostgreSQL's own default) sizes both
-# servers' buffer cache at every start; the benchmarks raise it.
+# servers' buffer cache at every start (the benchmarks: BENCH_PG_SHARED_BUFFERS).
 #
 # Database-per-Service is enforced here: quest_db, notification_db and
 # social_db are each owned by their service's role (quest_svc, ...), CONNECT
