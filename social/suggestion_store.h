@@ -3,7 +3,7 @@
 // exceptions propagate to Database::Read/Write.
 //
 // Why precomputed: ranking friends of friends reads every friend's friend
-// list (friends² index entries: about 2,500 and 2.5 ms at 50 friends), which
+// list (friends² index entries: about 2,500 at 50 friends), which
 // at 500 calls/s is more CPU than the database has. A list is recomputed
 // by the refresher (SuggestionRefresher) when it is stale or old; serving
 // it is one row. See the migration for what "stale" guarantees.
