@@ -10,4 +10,11 @@ absl::StatusOr<config::DbConfig> DatabaseFromFlags(const Flags& flags) {
   return config::LoadDbConfig(config::ProcessEnv());
 }
 
+absl::StatusOr<std::string> WriteConnectionFromFlags(const Flags& flags,
+                                                     const std::string& application) {
+  absl::StatusOr<config::DbConfig> db = DatabaseFromFlags(flags);
+  if (!db.ok()) return db.status();
+  return db->ConnectionString(db->host, db->port, application);
+}
+
 }  // namespace qs::cli

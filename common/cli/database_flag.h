@@ -6,6 +6,8 @@
 #ifndef QS_COMMON_CLI_DATABASE_FLAG_H_
 #define QS_COMMON_CLI_DATABASE_FLAG_H_
 
+#include <string>
+
 #include "absl/status/statusor.h"
 #include "common/cli/flags.h"
 #include "common/config/db_config.h"
@@ -15,6 +17,11 @@ namespace qs::cli {
 inline constexpr char kDatabaseUrlFlag[] = "database-url";
 
 absl::StatusOr<config::DbConfig> DatabaseFromFlags(const Flags& flags);
+
+// The libpq connection string of that database's write node, naming the
+// session `application` (application_name): what the seed tools connect with.
+absl::StatusOr<std::string> WriteConnectionFromFlags(const Flags& flags,
+                                                     const std::string& application);
 
 }  // namespace qs::cli
 

@@ -13,7 +13,6 @@
 #include "absl/time/time.h"
 #include "common/cli/database_flag.h"
 #include "common/cli/flags.h"
-#include "common/config/db_config.h"
 #include "quest/seed_data.h"
 
 namespace {
@@ -58,13 +57,12 @@ int main(int argc, char** argv) {
   if (!seed.ok()) return Usage(seed.status());
   options.seed = static_cast<uint64_t>(*seed);
 
-  absl::StatusOr<qs::config::DbConfig> db = qs::cli::DatabaseFromFlags(*flags);
-  if (!db.ok()) {
-    std::fprintf(stderr, "seed: %s\n", std::string(db.status().message()).c_str());
+  absl::StatusOr<std::string> conninfo = qs::cli::WriteConnectionFromFlags(*flags, "quest-seed");
+  if (!conninfo.ok()) {
+    std::fprintf(stderr, "seed: %s\n", std::string(conninfo.status().message()).c_str());
     return kUsage;
   }
-  absl::StatusOr<qs::quest::SeedReport> report =
-      qs::quest::SeedQuestDatabase(db->ConnectionString(db->host, db->port, "quest-seed"), options);
+  absl::StatusOr<qs::quest::SeedReport> report = qs::quest::SeedQuestDatabase(*conninfo, options);
   if (!report.ok()) {
     std::fprintf(stderr, "seed: %s\n", std::string(report.status().message()).c_str());
     return 1;

@@ -15,7 +15,6 @@
 #include "absl/time/time.h"
 #include "common/cli/database_flag.h"
 #include "common/cli/flags.h"
-#include "common/config/db_config.h"
 #include "social/seed_data.h"
 
 namespace {
@@ -85,13 +84,13 @@ int main(int argc, char** argv) {
   if (!seed.ok()) return Usage(seed.status());
   options.seed = static_cast<uint64_t>(*seed);
 
-  absl::StatusOr<qs::config::DbConfig> db = qs::cli::DatabaseFromFlags(*flags);
-  if (!db.ok()) {
-    std::fprintf(stderr, "seed: %s\n", std::string(db.status().message()).c_str());
+  absl::StatusOr<std::string> conninfo = qs::cli::WriteConnectionFromFlags(*flags, "social-seed");
+  if (!conninfo.ok()) {
+    std::fprintf(stderr, "seed: %s\n", std::string(conninfo.status().message()).c_str());
     return kUsage;
   }
-  absl::StatusOr<qs::social::SeedReport> report = qs::social::SeedSocialDatabase(
-      db->ConnectionString(db->host, db->port, "social-seed"), options);
+  absl::StatusOr<qs::social::SeedReport> report =
+      qs::social::SeedSocialDatabase(*conninfo, options);
   if (!report.ok()) {
     std::fprintf(stderr, "seed: %s\n", std::string(report.status().message()).c_str());
     return 1;
