@@ -48,6 +48,15 @@ absl::StatusOr<int64_t> ReadInt(const EnvLookup& env, absl::string_view name, in
   return parsed;
 }
 
+absl::StatusOr<bool> ReadBool(const EnvLookup& env, absl::string_view name, bool fallback) {
+  std::optional<std::string> value = env(name);
+  if (!value) return fallback;
+  if (*value == "true" || *value == "1") return true;
+  if (*value == "false" || *value == "0") return false;
+  return absl::InvalidArgumentError(
+      absl::StrCat(name, ": expected true or false, got \"", *value, "\""));
+}
+
 absl::StatusOr<double> ReadDecimal(const EnvLookup& env, absl::string_view name, double fallback,
                                    double min, double max) {
   std::optional<std::string> value = env(name);

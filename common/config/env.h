@@ -46,6 +46,9 @@ absl::StatusOr<int64_t> ReadInt(const EnvLookup& env, absl::string_view name, in
 absl::StatusOr<double> ReadDecimal(const EnvLookup& env, absl::string_view name, double fallback,
                                    double min, double max);
 
+// "true" or "false" (also "1" / "0"); `fallback` when unset.
+absl::StatusOr<bool> ReadBool(const EnvLookup& env, absl::string_view name, bool fallback);
+
 // A duration given in whole milliseconds in [min_ms, max_ms].
 absl::StatusOr<absl::Duration> ReadMillis(const EnvLookup& env, absl::string_view name,
                                           int64_t fallback_ms, int64_t min_ms, int64_t max_ms);

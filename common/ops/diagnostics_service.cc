@@ -37,6 +37,7 @@ grpc::Status DiagnosticsService::GetServiceInfo(grpc::ServerContext*,
     reported.set_component(degradation.component);
     reported.set_detail(degradation.detail);
   }
+  if (event_stream_status_) *response->mutable_event_stream() = event_stream_status_();
   return grpc::Status::OK;
 }
 

@@ -3,10 +3,12 @@
 // GetServiceInfo asks the write node and the read node, each through the
 // service's router, whether it is in recovery: on a healthy deployment the
 // write node says false and the read node (a streaming replica) says true.
-// It also lists the service's current degradations (degradations.h).
+// It also lists the service's current degradations (degradations.h) and
+// its event stream's state (common/events/event_stream.h).
 #ifndef QS_COMMON_OPS_DIAGNOSTICS_SERVICE_H_
 #define QS_COMMON_OPS_DIAGNOSTICS_SERVICE_H_
 
+#include <functional>
 #include <string>
 
 #include "common/db/database.h"
@@ -17,9 +19,16 @@ namespace qs::ops {
 
 class DiagnosticsService final : public ::ops::v1::Diagnostics::Service {
  public:
+  using EventStreamStatusSource = std::function<::ops::v1::EventStreamStatus()>;
+
+  // `event_stream_status` is called per GetServiceInfo, from any thread.
   DiagnosticsService(std::string service_name, db::Database& database,
-                     const Degradations& degradations)
-      : service_name_(std::move(service_name)), database_(database), degradations_(degradations) {}
+                     const Degradations& degradations,
+                     EventStreamStatusSource event_stream_status = nullptr)
+      : service_name_(std::move(service_name)),
+        database_(database),
+        degradations_(degradations),
+        event_stream_status_(std::move(event_stream_status)) {}
 
   grpc::Status GetServiceInfo(grpc::ServerContext* context,
                               const ::ops::v1::GetServiceInfoRequest* request,
@@ -34,6 +43,7 @@ class DiagnosticsService final : public ::ops::v1::Diagnostics::Service {
   std::string service_name_;
   db::Database& database_;
   const Degradations& degradations_;
+  EventStreamStatusSource event_stream_status_;
 };
 
 }  // namespace qs::ops

@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/base/status_macros.h"
 #include "common/config/env.h"
+#include "common/events/event_stream_settings.h"
 #include "common/grpc/invalid_utf8_capture.h"
 #include "common/migrate/embedded_migrations.h"
 #include "common/migrate/migrator.h"
@@ -153,6 +154,11 @@ int RunService(const ServiceDefinition& definition) {
     spdlog::critical("config error: {}", std::string(server_config.status().message()));
     return 2;
   }
+  absl::StatusOr<events::EventStreamSettings> event_settings = events::LoadEventStreamSettings(env);
+  if (!event_settings.ok()) {
+    spdlog::critical("config error: {}", std::string(event_settings.status().message()));
+    return 2;
+  }
   if (definition.load_config) {
     absl::Status service_config = definition.load_config(env);
     if (!service_config.ok()) {
@@ -176,20 +182,27 @@ int RunService(const ServiceDefinition& definition) {
   }
 
   db::Database database(*db_config, definition.name, *std::move(prepared));
-  ServiceContext context(*server_config, database);
-  context.Host<::ops::v1::Diagnostics>(
-      std::make_unique<ops::DiagnosticsService>(definition.name, database, context.degradations_));
+  events::EventStream event_stream(definition.name, *std::move(event_settings), database,
+                                   *db_config);
+  ServiceContext context(*server_config, database, event_stream);
+  context.Host<::ops::v1::Diagnostics>(std::make_unique<ops::DiagnosticsService>(
+      definition.name, database, context.degradations_,
+      [&event_stream] { return event_stream.Status(); }));
+  context.ReportDegradations([&event_stream] { return event_stream.Degradations(); });
   if (definition.add_services) definition.add_services(context);
 
   for (base::PeriodicLoop* worker : context.workers_) worker->Start();
+  // After the handlers exist (consumers run them); NATS may still be down.
+  event_stream.Start();
   ReadinessProbe readiness(database, /*wait_for_schema=*/server_config->migrate_on_start);
   const int exit_code = grpc_util::ServeUntilTerminated(
       *server_config, {.service_name = definition.name,
                        .services = context.hosted_,
                        .readiness_probe = [&readiness] { return readiness(); },
                        .on_drain_deadline = [&database] { database.CancelRunningQueries(); }});
-  // Drained: no call runs any more. The workers stop before the handlers
-  // that may own them are destroyed with `context`.
+  // Drained: no call runs any more. The event stream and the workers stop
+  // before the handlers they use are destroyed with `context`.
+  event_stream.Stop();
   for (auto worker = context.workers_.rbegin(); worker != context.workers_.rend(); ++worker) {
     (*worker)->Stop();
   }

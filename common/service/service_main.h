@@ -45,6 +45,8 @@
 #include "common/config/env.h"
 #include "common/config/server_config.h"
 #include "common/db/database.h"
+#include "common/events/event_handlers.h"
+#include "common/events/event_stream.h"
 #include "common/grpc/server.h"
 #include "common/ops/degradations.h"
 
@@ -54,8 +56,9 @@ namespace qs::service {
 // thread only.
 class ServiceContext {
  public:
-  ServiceContext(const config::ServerConfig& server_config, db::Database& database)
-      : server_config(server_config), database(database) {}
+  ServiceContext(const config::ServerConfig& server_config, db::Database& database,
+                 events::EventStream& event_stream)
+      : server_config(server_config), database(database), event_stream_(event_stream) {}
 
   // Serves `impl` (kept alive until shutdown) under GeneratedService's name.
   template <typename GeneratedService, typename Impl>
@@ -76,10 +79,15 @@ class ServiceContext {
   // until RunService returns.
   void ReportDegradations(ops::DegradationSource source) { degradations_.Add(std::move(source)); }
 
+  // The handlers of the events this service consumes from other services
+  // (common/events/event_handlers.h); run by the consumers once serving.
+  events::EventHandlers& events() { return event_stream_.handlers(); }
+
   const config::ServerConfig& server_config;
   db::Database& database;
 
  private:
+  events::EventStream& event_stream_;
   friend int RunService(const struct ServiceDefinition&);
   std::vector<grpc_util::HostedService> hosted_;
   std::vector<std::unique_ptr<grpc::Service>> owned_;

@@ -1,0 +1,2 @@
+// PLACEHOLDER (replaced by the NATS connection implementation).
+#include "common/events/nats_connection.h"
