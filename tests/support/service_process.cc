@@ -39,6 +39,8 @@ std::map<std::string, std::string> ServiceProcess::DefaultEnv(const std::string&
       {"GRPC_DRAIN_TIMEOUT_MS", "5000"},
       {"PAGE_TOKEN_KEY", "test-page-token-key-0123456789abcdef"},
       {"LOG_LEVEL", "info"},
+      {"NATS_URL", infra.nats_url},
+      {"EVENTS_NAMESPACE", TestEventNamespace()},
   };
   // The notification delivery worker would send (log provider) the queued
   // rows other tests assert, in the database they share; the worker's own
@@ -47,8 +49,14 @@ std::map<std::string, std::string> ServiceProcess::DefaultEnv(const std::string&
   return env;
 }
 
+const std::string& TestEventNamespace() {
+  static const std::string* name_space = new std::string(absl::StrCat("t", UniqueSuffix()));
+  return *name_space;
+}
+
 std::unique_ptr<ServiceProcess> ServiceProcess::Start(const std::string& binary,
-                                                      std::map<std::string, std::string> env) {
+                                                      std::map<std::string, std::string> env,
+                                                      const std::vector<std::string>& args) {
   const char* tmp = std::getenv("TEST_TMPDIR");
   static int counter = 0;
   std::string log_path =
@@ -68,8 +76,10 @@ std::unique_ptr<ServiceProcess> ServiceProcess::Start(const std::string& binary,
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    char* argv[] = {const_cast<char*>(binary.c_str()), nullptr};
-    execve(binary.c_str(), argv, envp.data());
+    std::vector<char*> argv = {const_cast<char*>(binary.c_str())};
+    for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    execve(binary.c_str(), argv.data(), envp.data());
     _exit(127);
   }
   std::string address =

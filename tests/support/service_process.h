@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
@@ -26,14 +27,19 @@ namespace qs::testing {
 
 class ServiceProcess {
  public:
-  // Starts `binary` with exactly `env` as its environment.
+  // Starts `binary` (with `args` after argv[0]) with exactly `env` as its
+  // environment.
   static std::unique_ptr<ServiceProcess> Start(const std::string& binary,
-                                               std::map<std::string, std::string> env);
+                                               std::map<std::string, std::string> env,
+                                               const std::vector<std::string>& args = {});
   ~ServiceProcess();
 
   // The environment of a service against the test databases, plaintext,
   // listening on a free loopback port; notification's delivery worker off
   // (DELIVERY_WORKER_ENABLED=false: it would send rows other tests assert).
+  // Events go to the suite's NATS under EVENTS_NAMESPACE = TestEventNamespace(),
+  // so the services of one test process see each other's events and no
+  // other test's.
   static std::map<std::string, std::string> DefaultEnv(const std::string& service);
 
   // GRPC_LISTEN_ADDRESS of the child.
@@ -62,6 +68,9 @@ class ServiceProcess {
   std::string log_path_;
   bool exited_ = false;
 };
+
+// "t<random>": one per test process (its services share it).
+const std::string& TestEventNamespace();
 
 // A channel that retries connecting every 20-100 ms (servers under test
 // start and stop often).
