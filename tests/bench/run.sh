@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole benchmark in one command, on a fresh Debian 12 machine:
 #
-#   ./tests/bench/run.sh [--service=quest|social|notification|all]
+#   ./tests/bench/run.sh [--service=quest|social|notification|events|all]
 #                        [--scales=10000,100000,1000000]
 #                        [--duration=10]
 #
@@ -37,6 +37,10 @@
 # recipients at a few in flight; at the largest scale the plans of their
 # statements, as for social (tests/bench/notification.sh).
 #
+# events: the event stream (tests/bench/events.sh; --scales is ignored):
+# end-to-end latency at 100 and 1,000 events/s, relay throughput with 1 and
+# 2 relays, and the drain of a 100k-event backlog after a NATS outage.
+#
 # Results go to .state/bench/results.jsonl (results-<service>.jsonl for
 # --service=social|notification); tests/bench/report.py turns them into
 # docs/benchmarks.md and docs/benchmarks-scale.svg
@@ -50,7 +54,7 @@ scales=10000,100000,1000000
 duration=10
 warmup=2
 service=quest
-usage="usage: tests/bench/run.sh [--service=quest|social|notification|all] [--scales=N,N,...] [--duration=SECONDS]"
+usage="usage: tests/bench/run.sh [--service=quest|social|notification|events|all] [--scales=N,N,...] [--duration=SECONDS]"
 for argument in "$@"; do
   case "$argument" in
     --service=*) service=${argument#*=} ;;
@@ -60,7 +64,7 @@ for argument in "$@"; do
   esac
 done
 case "$service" in
-  quest | social | notification | all) ;;
+  quest | social | notification | events | all) ;;
   *) echo "$usage" >&2; exit 2 ;;
 esac
 measures() { [[ $service == all || $service == "$1" ]]; }
@@ -86,7 +90,7 @@ notification_port=${BENCH_NOTIFICATION_PORT:-57052}
 pool_size=20
 results="$STATE_DIR/results.jsonl"
 report_out=docs/benchmarks.md
-if [[ $service == social || $service == notification ]]; then
+if [[ $service == social || $service == notification || $service == events ]]; then
   results="$STATE_DIR/results-$service.jsonl"
   report_out=docs/benchmarks-$service.md
 fi
@@ -94,7 +98,7 @@ fi
 log() { echo "[bench] $*" >&2; }
 
 deploy/install-deps.sh
-trap 'stop_quest; stop_services; declare -F stop_fake_fcm >/dev/null && stop_fake_fcm; deploy/infra.sh stop --state "$STATE_DIR" || true' EXIT
+trap 'stop_quest; stop_services; declare -F stop_fake_fcm >/dev/null && stop_fake_fcm; declare -F events_nats >/dev/null && events_nats stop; deploy/infra.sh stop --state "$STATE_DIR" || true' EXIT
 deploy/infra.sh up --state "$STATE_DIR"
 # shellcheck disable=SC1091
 source "$STATE_DIR/infra.env"
@@ -107,6 +111,8 @@ measures quest && targets+=(//quest:quest_server //quest:seed //tests/bench:ques
 measures social && targets+=(//social:social_server //social:seed //tests/bench:social_bench)
 measures notification && targets+=(//notification:notification_server //notification:seed
   //tests/bench:notification_bench)
+measures events && targets+=(//quest:quest_server //notification:notification_server
+  //tests/bench:quest_bench //tests/bench:notification_bench //tests/bench:events_bench)
 bazel build -c opt "${targets[@]}"
 bin=$(bazel info -c opt bazel-bin 2>/dev/null)
 quest_url="postgres://quest_svc:$QUEST_DB_PASSWORD@$PG_HOST:$PG_PRIMARY_PORT/quest_db"
@@ -147,6 +153,8 @@ source tests/bench/service.sh
 source tests/bench/social.sh
 # shellcheck source=tests/bench/notification.sh
 source tests/bench/notification.sh
+# shellcheck source=tests/bench/events.sh
+source tests/bench/events.sh
 
 load() {  # load LABELS SCENARIOS [quest_bench flags...]
   local labels=$1 scenarios=$2
@@ -326,10 +334,17 @@ if measures notification; then
   done
 fi
 
-if [[ $service == social || $service == notification ]]; then
+measures events && events_measure
+
+if [[ $service == events ]]; then
+  python3 tests/bench/events_report.py --results "$results" --out "$report_out"
+elif [[ $service == social || $service == notification ]]; then
   python3 tests/bench/report.py --results "$results" --out "$report_out"
 else
   python3 tests/bench/report.py --results "$results" --out "$report_out" \
     --svg docs/benchmarks-scale.svg
+fi
+if [[ $service == all ]]; then
+  python3 tests/bench/events_report.py --results "$results" --out docs/benchmarks-events.md
 fi
 log "wrote $report_out"
