@@ -14,12 +14,7 @@ absl::Duration WorstCaseSend(const delivery::DeliverySettings& providers) {
 absl::StatusOr<DeliveryWorkerSettings> LoadDeliveryWorkerSettings(const config::EnvLookup& env) {
   DeliveryWorkerSettings settings;
   QS_ASSIGN_OR_RETURN(settings.providers, delivery::LoadDeliverySettings(env));
-  const std::string enabled = config::ReadString(env, "DELIVERY_WORKER_ENABLED", "true");
-  if (enabled != "true" && enabled != "false") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("DELIVERY_WORKER_ENABLED must be true or false, got \"", enabled, "\""));
-  }
-  settings.enabled = enabled == "true";
+  QS_ASSIGN_OR_RETURN(settings.enabled, config::ReadBool(env, "DELIVERY_WORKER_ENABLED", true));
   QS_ASSIGN_OR_RETURN(settings.poll_interval,
                       config::ReadMillis(env, "DELIVERY_POLL_MS", 200, 10, 60'000));
   QS_ASSIGN_OR_RETURN(int64_t batch_size,

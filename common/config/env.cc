@@ -82,7 +82,7 @@ absl::StatusOr<absl::Duration> ReadMillis(const EnvLookup& env, absl::string_vie
 
 bool IsSecretVariable(absl::string_view name) {
   return absl::StrContains(name, "PASSWORD") || absl::StrContains(name, "SECRET") ||
-         absl::StrContains(name, "_KEY");
+         absl::StrContains(name, "_KEY") || name == "PRIVACY_ADMIN_TOKEN";
 }
 
 }  // namespace qs::config

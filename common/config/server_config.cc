@@ -104,15 +104,9 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const EnvLookup& env, int default_
     return absl::InvalidArgumentError(
         "PAGE_TOKEN_KEY: required, at least 16 bytes (e.g. openssl rand -hex 32)");
   }
-  std::string migrate = ReadString(env, "MIGRATE_ON_START", "true");
-  if (migrate == "true" || migrate == "1") {
-    config.migrate_on_start = true;
-  } else if (migrate == "false" || migrate == "0") {
-    config.migrate_on_start = false;
-  } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("MIGRATE_ON_START: expected true or false, got \"", migrate, "\""));
-  }
+  absl::StatusOr<bool> migrate = ReadBool(env, "MIGRATE_ON_START", true);
+  if (!migrate.ok()) return migrate.status();
+  config.migrate_on_start = *migrate;
   config.log_level = ReadString(env, "LOG_LEVEL", "info");
   for (absl::string_view level : {"trace", "debug", "info", "warn", "error"}) {
     if (config.log_level == level) return config;

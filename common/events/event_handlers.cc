@@ -2,8 +2,7 @@
 
 namespace qs::events {
 
-void EventHandlers::Add(const std::string& source, const std::string& type,
-                        EventHandler handler) {
+void EventHandlers::Add(const std::string& source, const std::string& type, EventHandler handler) {
   handlers_[{source, type}] = std::move(handler);
 }
 

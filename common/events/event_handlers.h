@@ -39,8 +39,7 @@
 
 namespace qs::events {
 
-using EventHandler =
-    std::function<absl::Status(db::WriteTx&, const ::events::v1::EventEnvelope&)>;
+using EventHandler = std::function<absl::Status(db::WriteTx&, const ::events::v1::EventEnvelope&)>;
 
 class EventHandlers {
  public:

@@ -7,13 +7,13 @@
 
 namespace qs::events {
 
-EventStream::EventStream(std::string service, EventStreamSettings settings,
-                         db::Database& database, const config::DbConfig& db_config)
+EventStream::EventStream(std::string service, EventStreamSettings settings, db::Database& database,
+                         const config::DbConfig& db_config)
     : service_(std::move(service)),
       settings_(std::move(settings)),
       database_(database),
-      listen_conninfo_(db_config.ConnectionString(db_config.host, db_config.port,
-                                                  service_ + "-relay-listen")) {}
+      listen_conninfo_(
+          db_config.ConnectionString(db_config.host, db_config.port, service_ + "-relay-listen")) {}
 
 EventStream::~EventStream() { Stop(); }
 

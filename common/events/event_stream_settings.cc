@@ -27,8 +27,7 @@ absl::StatusOr<EventStreamSettings> LoadEventStreamSettings(const config::EnvLoo
   for (absl::string_view url : absl::StrSplit(settings.nats_url, ',')) {
     if (!absl::StartsWith(url, "nats://") && !absl::StartsWith(url, "tls://")) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "NATS_URL: expected nats://host:port (comma-separated for several), got \"", url,
-          "\""));
+          "NATS_URL: expected nats://host:port (comma-separated for several), got \"", url, "\""));
     }
   }
   QS_ASSIGN_OR_RETURN(settings.enabled, config::ReadBool(env, "EVENTS_ENABLED", true));
@@ -50,11 +49,11 @@ absl::StatusOr<EventStreamSettings> LoadEventStreamSettings(const config::EnvLoo
       settings.duplicate_window,
       config::ReadMillis(env, "EVENTS_DUPLICATE_WINDOW_MS", 120'000, 1000, 86'400'000));
   if (settings.duplicate_window <= settings.relay_retry_max + settings.publish_timeout) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "EVENTS_DUPLICATE_WINDOW_MS: must exceed EVENTS_RELAY_RETRY_MAX_MS + "
-        "EVENTS_PUBLISH_TIMEOUT_MS (",
-        absl::ToInt64Milliseconds(settings.relay_retry_max + settings.publish_timeout),
-        " ms), or a late re-publish is not de-duplicated by the stream"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("EVENTS_DUPLICATE_WINDOW_MS: must exceed EVENTS_RELAY_RETRY_MAX_MS + "
+                     "EVENTS_PUBLISH_TIMEOUT_MS (",
+                     absl::ToInt64Milliseconds(settings.relay_retry_max + settings.publish_timeout),
+                     " ms), or a late re-publish is not de-duplicated by the stream"));
   }
   QS_ASSIGN_OR_RETURN(double retention_hours,
                       config::ReadDecimal(env, "EVENTS_OUTBOX_RETENTION_HOURS", 168, 0.001, 8760));

@@ -3,19 +3,22 @@
 //
 // | variable                        | default               | meaning                       |
 // |---------------------------------|-----------------------|-------------------------------|
-// | NATS_URL                        | nats://127.0.0.1:4222 | the JetStream server(s), comma-separated |
-// | EVENTS_ENABLED                  | true                  | relay + consumers + pruning   |
-// | EVENTS_NAMESPACE                | (empty)               | prefix of streams, subjects and durable names, so several deployments (or test runs) share one NATS; [a-z0-9_]{0,32} |
-// | EVENTS_RELAY_BATCH_SIZE         | 256                   | outbox rows claimed per round, 1..10000 |
-// | EVENTS_RELAY_POLL_MS            | 1000                  | safety-net poll when no NOTIFY arrives |
-// | EVENTS_RELAY_RETRY_MAX_MS       | 30000                 | longest pause between relay retries |
-// | EVENTS_PUBLISH_TIMEOUT_MS       | 5000                  | wait for JetStream's publish acks |
-// | EVENTS_DUPLICATE_WINDOW_MS      | 120000                | the stream's duplicate window; must exceed RETRY_MAX + PUBLISH_TIMEOUT (checked at start-up) |
-// | EVENTS_OUTBOX_RETENTION_HOURS   | 168                   | published outbox rows are kept this long (replay source) |
-// | EVENTS_PROCESSED_RETENTION_DAYS | 30                    | processed_events records kept; must exceed the outbox retention |
-// | EVENTS_MAX_DELIVER              | 5                     | deliveries of one event before it is parked as a dead letter |
-// | EVENTS_ACK_WAIT_MS              | 30000                 | JetStream redelivers an unacked message after this |
-// | EVENTS_CONSUMER_BATCH           | 100                   | messages fetched per pull     |
+// | NATS_URL                        | nats://127.0.0.1:4222 | the JetStream server(s),
+// comma-separated | | EVENTS_ENABLED                  | true                  | relay + consumers +
+// pruning   | | EVENTS_NAMESPACE                | (empty)               | prefix of streams,
+// subjects and durable names, so several deployments (or test runs) share one NATS; [a-z0-9_]{0,32}
+// | | EVENTS_RELAY_BATCH_SIZE         | 256                   | outbox rows claimed per
+// round, 1..10000 | | EVENTS_RELAY_POLL_MS            | 1000                  | safety-net poll
+// when no NOTIFY arrives | | EVENTS_RELAY_RETRY_MAX_MS       | 30000                 | longest
+// pause between relay retries | | EVENTS_PUBLISH_TIMEOUT_MS       | 5000                  | wait
+// for JetStream's publish acks | | EVENTS_DUPLICATE_WINDOW_MS      | 120000                | the
+// stream's duplicate window; must exceed RETRY_MAX + PUBLISH_TIMEOUT (checked at start-up) | |
+// EVENTS_OUTBOX_RETENTION_HOURS   | 168                   | published outbox rows are kept this
+// long (replay source) | | EVENTS_PROCESSED_RETENTION_DAYS | 30                    |
+// processed_events records kept; must exceed the outbox retention | | EVENTS_MAX_DELIVER | 5 |
+// deliveries of one event before it is parked as a dead letter | | EVENTS_ACK_WAIT_MS | 30000 |
+// JetStream redelivers an unacked message after this | | EVENTS_CONSUMER_BATCH           | 100 |
+// messages fetched per pull     |
 //
 // Naming (EventStreamNames): the stream of source service `quest` is
 // "QUEST" with subjects "quest.>", an event's subject is

@@ -44,8 +44,7 @@ absl::StatusOr<std::string> WriteEvent(db::Database& database, int64_t n) {
   absl::Status written = database.Write([&](db::WriteTx& tx) -> absl::Status {
     // Aggregates spread over 64 values: per-aggregate order is kept, and
     // a real outbox has many aggregates.
-    id = events::AppendEvent(tx, "quest",
-                             absl::StrFormat("00000000-0000-4000-8000-%012d", n % 64),
+    id = events::AppendEvent(tx, "quest", absl::StrFormat("00000000-0000-4000-8000-%012d", n % 64),
                              SomeSolve(n))
              .id();
     return absl::OkStatus();
@@ -84,8 +83,8 @@ absl::StatusOr<int64_t> ProcessedCount(db::Database& database,
                                        const std::vector<std::string>& ids) {
   const std::string literal = db::ArrayLiteral(ids);
   return database.ReadFromPrimary([&](db::ReadTx& tx) -> absl::StatusOr<int64_t> {
-    return tx.Query("SELECT count(*) FROM processed_events WHERE id = ANY($1::uuid[])",
-                    literal)[0][0]
+    return tx
+        .Query("SELECT count(*) FROM processed_events WHERE id = ANY($1::uuid[])", literal)[0][0]
         .as<int64_t>();
   });
 }
@@ -101,20 +100,19 @@ absl::StatusOr<absl::Duration> TimeUntil(const std::function<absl::StatusOr<bool
     if (*finished) return absl::Now() - start;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  return absl::DeadlineExceededError(absl::StrFormat("%s: not within %s", what,
-                                                     absl::FormatDuration(timeout)));
+  return absl::DeadlineExceededError(
+      absl::StrFormat("%s: not within %s", what, absl::FormatDuration(timeout)));
 }
 
 // The consuming side: notification's consumer of quest's stream, with a
 // handler that does nothing (the cost measured is the stream's).
 struct Sink {
-  explicit Sink(const EventsBenchSetup& setup)
-      : database(setup.consumer, "events-bench-consumer") {
+  explicit Sink(const EventsBenchSetup& setup) : database(setup.consumer, "events-bench-consumer") {
     handlers.On<::quest::v1::PuzzleSolved>(
         "quest", [](db::WriteTx&, const ::events::v1::EventEnvelope&,
                     const ::quest::v1::PuzzleSolved&) { return absl::OkStatus(); });
-    consumers = std::make_unique<events::EventConsumers>("notification", setup.settings,
-                                                         database, handlers);
+    consumers = std::make_unique<events::EventConsumers>("notification", setup.settings, database,
+                                                         handlers);
   }
   db::Database database;
   events::EventHandlers handlers;
@@ -235,10 +233,10 @@ absl::StatusOr<std::string> MeasureRelayThroughput(const EventsBenchSetup& setup
       absl::Minutes(5), "outbox published");
   for (auto& relay : running) relay->Stop();
   if (!drained.ok()) return drained.status();
-  return absl::StrFormat(
-      R"({"kind": "events_relay", "relays": %d, "events": %d, "seconds": %.2f, )"
-      R"("events_per_second": %.0f})",
-      relays, events, absl::ToDoubleSeconds(*drained), events / absl::ToDoubleSeconds(*drained));
+  return absl::StrFormat(R"({"kind": "events_relay", "relays": %d, "events": %d, "seconds": %.2f, )"
+                         R"("events_per_second": %.0f})",
+                         relays, events, absl::ToDoubleSeconds(*drained),
+                         events / absl::ToDoubleSeconds(*drained));
 }
 
 absl::StatusOr<std::string> MeasureDrain(const EventsBenchSetup& setup, int events,

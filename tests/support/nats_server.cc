@@ -2,13 +2,13 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <signal.h>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -25,8 +25,7 @@ bool AcceptsConnections(int port) {
   address.sin_family = AF_INET;
   address.sin_port = htons(static_cast<uint16_t>(port));
   inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-  const bool connected =
-      connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  const bool connected = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
   close(fd);
   return connected;
 }
@@ -47,8 +46,7 @@ std::string NatsServer::url() const { return absl::StrCat("nats://127.0.0.1:", p
 bool NatsServer::Start() {
   if (process_ != nullptr) return true;
   process_ = ServiceProcess::Start(
-      "/usr/sbin/nats-server",
-      {{"PATH", "/usr/sbin:/usr/bin:/bin"}},
+      "/usr/sbin/nats-server", {{"PATH", "/usr/sbin:/usr/bin:/bin"}},
       {"-a", "127.0.0.1", "-p", std::to_string(port_), "-js", "-sd", store_dir_});
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
   while (absl::Now() < deadline) {

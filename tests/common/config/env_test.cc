@@ -30,6 +30,16 @@ TEST(EnvTest, MillisBecomeDurations) {
   EXPECT_FALSE(ReadMillis(env, "T", 1, 0, 100).ok());
 }
 
+TEST(EnvTest, BooleansAreTrueOrFalseAndNameTheVariable) {
+  EnvLookup env = MapEnv({{"ON", "true"}, {"OFF", "0"}, {"BAD", "yes"}});
+  EXPECT_TRUE(*ReadBool(env, "ON", false));
+  EXPECT_FALSE(*ReadBool(env, "OFF", true));
+  EXPECT_TRUE(*ReadBool(env, "UNSET", true));
+  absl::StatusOr<bool> bad = ReadBool(env, "BAD", true);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "BAD: expected true or false, got \"yes\"");
+}
+
 TEST(EnvTest, DecimalsAcceptFractionsAndNameTheVariable) {
   EnvLookup env = MapEnv({{"H", "0.001"}, {"BAD", "soon"}, {"NAN", "nan"}});
   EXPECT_DOUBLE_EQ(*ReadDecimal(env, "H", 720, 0.0001, 1000), 0.001);
