@@ -6,10 +6,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "common/api/idempotency.h"
 #include "common/api/keyset_page.h"
-#include "common/api/uuid.h"
 #include "common/base/status_macros.h"
 #include "common/db/row_mapping.h"
 #include "common/grpc/handler.h"
@@ -25,7 +23,7 @@ constexpr char kService[] = "notification.v1.InboxService/";
 
 InboxHandler::InboxHandler(db::Database& database, api::PageTokenCodec page_tokens,
                            NotificationSettings settings)
-    : database_(database), page_tokens_(std::move(page_tokens)), settings_(std::move(settings)) {}
+    : database_(database), page_tokens_(std::move(page_tokens)), sender_(std::move(settings)) {}
 
 grpc::Status InboxHandler::SendNotification(grpc::ServerContext* context,
                                             const v1::SendNotificationRequest* request,
@@ -33,19 +31,9 @@ grpc::Status InboxHandler::SendNotification(grpc::ServerContext* context,
   return HandleAsUser(
       *context, response,
       [&](const std::string& user) -> absl::StatusOr<v1::SendNotificationResponse> {
-        QS_ASSIGN_OR_RETURN(std::vector<std::string> recipients, ValidateSend(*request));
-        const bool critical = settings_.IsCritical(request->category());
-        QS_RETURN_IF_ERROR(CheckSenderMaySend(user, request->category(), critical));
-        const std::string sender = user == kSystemUserId ? "" : user;
-        // Preferences and tokens are read in the writing transaction, so the
-        // plan is of the state it is written into.
+        QS_ASSIGN_OR_RETURN(ValidatedSend validated, sender_.Validate(user, *request));
         auto send = [&](db::WriteTx& tx) -> absl::StatusOr<v1::SendNotificationResponse> {
-          SendPlan plan =
-              PlanSend(recipients, preferences_.ForSend(tx, recipients, request->category()),
-                       tokens_.ActiveTokensOf(tx, recipients), critical, absl::Now(),
-                       absl::Seconds(request->time_to_live_seconds()), api::NewUuidV4);
-          inbox_.InsertSend(tx, sender, *request, plan);
-          return std::move(plan.response);
+          return sender_.Write(tx, validated);
         };
         if (request->request_id().empty()) return database_.Write(send);
         return api::RunIdempotent<v1::SendNotificationResponse>(

@@ -1,8 +1,8 @@
-// notification.v1.InboxService: validate, plan a send from the recipients'
-// preferences and tokens (inbox_rules.h), write it; the inbox reads and
-// marks. SendNotification and the marks write the primary (a mark returns
-// the rows after it, read in the same transaction); ListNotifications and
-// GetUnreadCount read the replica.
+// notification.v1.InboxService: a send through the send path (send_path.h:
+// validate, plan from the recipients' preferences and tokens, write); the
+// inbox reads and marks. SendNotification and the marks write the primary
+// (a mark returns the rows after it, read in the same transaction);
+// ListNotifications and GetUnreadCount read the replica.
 #ifndef QS_NOTIFICATION_INBOX_HANDLER_H_
 #define QS_NOTIFICATION_INBOX_HANDLER_H_
 
@@ -10,8 +10,7 @@
 #include "common/db/database.h"
 #include "notification/inbox_store.h"
 #include "notification/notification_settings.h"
-#include "notification/preference_store.h"
-#include "notification/token_store.h"
+#include "notification/send_path.h"
 #include "proto/notification/v1/inbox.grpc.pb.h"
 
 namespace qs::notification {
@@ -51,10 +50,8 @@ class InboxHandler final : public v1::InboxService::Service {
 
   db::Database& database_;
   api::PageTokenCodec page_tokens_;
-  const NotificationSettings settings_;
+  NotificationSender sender_;
   InboxStore inbox_;
-  PreferenceStore preferences_;
-  TokenStore tokens_;
 };
 
 }  // namespace qs::notification

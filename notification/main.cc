@@ -11,11 +11,14 @@
 #include "notification/delivery/provider_factory.h"
 #include "notification/delivery_worker.h"
 #include "notification/delivery_worker_settings.h"
+#include "notification/event_notice_handlers.h"
+#include "notification/event_settings.h"
 #include "notification/inbox_handler.h"
 #include "notification/notification_settings.h"
 #include "notification/preference_handler.h"
 #include "notification/prune_job.h"
 #include "notification/token_handler.h"
+#include "notification/user_eraser.h"
 
 int main() {
   qs::notification::NotificationSettings settings;
@@ -26,6 +29,10 @@ int main() {
   qs::notification::DeliveryWorkerSettings delivery_settings;
   qs::notification::delivery::PushProviders push_providers;
   std::unique_ptr<qs::notification::DeliveryWorker> delivery_worker;
+  // Sends for other services' events; lives until RunService returns (the
+  // consumers run its handlers until then).
+  qs::notification::EventNoticeSettings event_settings;
+  std::unique_ptr<qs::notification::NotificationSender> event_sender;
   return qs::service::RunService({
       .name = "notification",
       .default_port = 50052,
@@ -36,6 +43,8 @@ int main() {
             delivery_settings, qs::notification::LoadDeliveryWorkerSettings)(env));
         QS_ASSIGN_OR_RETURN(push_providers, qs::notification::delivery::BuildPushProviders(
                                                 delivery_settings.providers));
+        QS_RETURN_IF_ERROR(qs::service::LoadConfigInto(
+            event_settings, qs::notification::LoadEventNoticeSettings)(env));
         return absl::OkStatus();
       },
       .add_services =
@@ -50,6 +59,9 @@ int main() {
                                                                  settings));
             context.Host<::notification::v1::PreferenceService>(
                 std::make_unique<qs::notification::PreferenceHandler>(context.database, settings));
+            event_sender = std::make_unique<qs::notification::NotificationSender>(settings);
+            qs::notification::RegisterEventNoticeHandlers(context.events(), *event_sender,
+                                                          event_settings);
             prune = std::make_unique<qs::notification::PruneJob>(context.database, settings);
             context.RunInBackground(prune->loop());
             delivery_worker = std::make_unique<qs::notification::DeliveryWorker>(
@@ -64,5 +76,6 @@ int main() {
               return now;
             });
           },
+      .erase_user = qs::notification::EraseUser,
   });
 }

@@ -65,6 +65,8 @@ absl::StatusOr<v1::SubmitAttemptResponse> AttemptHandler::Submit(
   submission.rated = !store_.SubmittedBefore(tx, user, puzzle.id, attempt.id());
   submission.time_taken_ms = store_.ElapsedMs(tx, attempt.id());
   const absl::CivilDay today = TodayUtc();
+  // A correct answer now sets the day's streak only if none did today.
+  const bool first_solve_today = progress.streak.last_solved_on != today;
   const SubmissionOutcome outcome = ApplySubmission(submission, puzzle.rating, today, progress);
 
   if (outcome.puzzle_rating) puzzles_.SetRating(tx, puzzle.id, *outcome.puzzle_rating);
@@ -83,6 +85,8 @@ absl::StatusOr<v1::SubmitAttemptResponse> AttemptHandler::Submit(
     solved.set_score(outcome.score);
     solved.set_time_taken_ms(submission.time_taken_ms);
     solved.set_rating(progress.rating.rating);
+    solved.set_current_streak(progress.streak.current);
+    solved.set_streak_extended(first_solve_today);
     events::AppendEvent(tx, "quest", finished.id(), solved);
   }
 

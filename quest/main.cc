@@ -13,6 +13,7 @@
 #include "quest/puzzle_handler.h"
 #include "quest/puzzle_store.h"
 #include "quest/quest_config.h"
+#include "quest/user_eraser.h"
 
 int main() {
   qs::quest::RankCounter::Options ranks;  // LEADERBOARD_*, read with the config
@@ -38,5 +39,6 @@ int main() {
             context.Host<::quest::v1::MatchService>(std::make_unique<qs::quest::MatchHandler>(
                 context.database, std::move(page_tokens)));
           },
+      .erase_user = qs::quest::EraseUser,
   });
 }

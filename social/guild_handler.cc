@@ -262,6 +262,7 @@ grpc::Status GuildHandler::JoinGuild(grpc::ServerContext* context,
               v1::GuildJoinRequested requested;
               requested.set_guild_id(guild_id);
               requested.set_user_id(user);
+              for (std::string& id : store_.ManagerIds(tx, guild_id)) requested.add_admin_ids(id);
               events::AppendEvent(tx, kSource, guild_id, requested);
               Record(tx, guild_id, user, "request", user, "", false);
               break;

@@ -162,6 +162,17 @@ std::vector<std::string> GuildStore::MemberIds(db::WriteTx& tx, const std::strin
   return ids;
 }
 
+std::vector<std::string> GuildStore::ManagerIds(db::WriteTx& tx, const std::string& guild_id) {
+  std::vector<std::string> ids;
+  for (const pqxx::row& row :
+       tx.Query("SELECT user_id::text FROM guild_members WHERE guild_id = $1 "
+                "AND state = 'member' AND role IN ('owner', 'admin') ORDER BY user_id",
+                guild_id)) {
+    ids.push_back(row[0].as<std::string>());
+  }
+  return ids;
+}
+
 void GuildStore::AddToMemberCount(db::WriteTx& tx, const std::string& guild_id, int delta) {
   tx.Query("UPDATE guilds SET member_count = member_count + $2 WHERE id = $1", guild_id, delta);
 }

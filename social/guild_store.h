@@ -66,6 +66,9 @@ class GuildStore {
   void Delete(db::WriteTx& tx, const std::string& guild_id);
   // The users in state MEMBER, by user id.
   std::vector<std::string> MemberIds(db::WriteTx& tx, const std::string& guild_id);
+  // The owner and admins in state MEMBER (who may approve a join request),
+  // by user id.
+  std::vector<std::string> ManagerIds(db::WriteTx& tx, const std::string& guild_id);
   void AddToMemberCount(db::WriteTx& tx, const std::string& guild_id, int delta);
 
   // The row of (guild, user), or nullopt.

@@ -16,6 +16,7 @@
 #include "social/guild_handler.h"
 #include "social/guild_store.h"
 #include "social/suggestion_store.h"
+#include "social/user_eraser.h"
 
 int main() {
   qs::social::ChatSettings chat_settings;
@@ -48,5 +49,6 @@ int main() {
             context.Host<::social::v1::GuildService>(
                 std::make_unique<qs::social::GuildHandler>(context.database, page_tokens));
           },
+      .erase_user = qs::social::EraseUser,
   });
 }

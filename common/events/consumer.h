@@ -4,7 +4,9 @@
 //
 // Each message is applied in ONE write transaction that inserts its event
 // id into processed_events (ON CONFLICT DO NOTHING) and, when the id is
-// new, runs the handler; commit, then ack. A redelivered or replayed event
+// new, runs the handler; commit, then ack. (The messages of one fetch share
+// that transaction, each under a savepoint of its own: a failing one is
+// rolled back alone, and a backlog costs one commit per batch.) A redelivered or replayed event
 // finds its id and is acked without effect. A poison message (undecodable
 // envelope, a handler's INVALID_ARGUMENT / FAILED_PRECONDITION, or a
 // handler failing EVENTS_MAX_DELIVER times) is written to

@@ -14,7 +14,9 @@
 #ifndef QS_COMMON_EVENTS_NATS_CONNECTION_H_
 #define QS_COMMON_EVENTS_NATS_CONNECTION_H_
 
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "absl/status/status.h"
@@ -42,21 +44,35 @@ class NatsConnection {
   absl::Status EnsureStream(const std::string& stream, const std::string& subjects,
                             const EventStreamSettings& settings);
 
+  // Runs `callback` on a libnats thread each time the connection comes up
+  // (the first connect in the background, and every reconnect), so a loop
+  // that backs off while NATS is down resumes at once. One callback; a later
+  // call replaces it. It must be quick and must not call back into libnats.
+  void SetOnConnected(std::function<void()> callback);
+
   natsConnection* connection() { return connection_; }
   jsCtx* jetstream() { return jetstream_; }
 
+  // Shared with libnats' callbacks; outlives the connection.
+  struct Callbacks {
+    std::mutex mutex;
+    std::function<void()> on_connected;
+  };
+
  private:
-  NatsConnection(natsConnection* connection, jsCtx* jetstream)
-      : connection_(connection), jetstream_(jetstream) {}
+  NatsConnection(natsConnection* connection, jsCtx* jetstream, std::unique_ptr<Callbacks> callbacks)
+      : connection_(connection), jetstream_(jetstream), callbacks_(std::move(callbacks)) {}
 
   natsConnection* connection_;
   jsCtx* jetstream_;
+  std::unique_ptr<Callbacks> callbacks_;
 };
 
 // A libnats status (and JetStream error code, 0 if none) as absl::Status:
 // connection trouble and timeouts UNAVAILABLE/DEADLINE_EXCEEDED, the rest
 // INTERNAL, each with `what` and nats_GetLastError's text.
-absl::Status StatusFromNats(natsStatus status, const std::string& what, jsErrCode js_error = static_cast<jsErrCode>(0));
+absl::Status StatusFromNats(natsStatus status, const std::string& what,
+                            jsErrCode js_error = static_cast<jsErrCode>(0));
 
 }  // namespace qs::events
 

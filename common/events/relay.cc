@@ -1,15 +1,349 @@
-// PLACEHOLDER (replaced by the relay implementation; keeps the tree building).
 #include "common/events/relay.h"
 
+#include <signal.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/base/periodic_loop.h"
+#include "common/events/nats_connection.h"
+#include "common/events/outbox_claims.h"
+#include "common/events/relay_listener.h"
+#include "common/events/relay_publisher.h"
+#include "common/events/relay_rules.h"
+#include "spdlog/spdlog.h"
+
 namespace qs::events {
+namespace {
 
-class OutboxRelay::Impl {};
+// Published rows are pruned this often (and once at start), in statements of
+// kPruneBatch rows so no statement holds many locks or runs long.
+constexpr absl::Duration kPruneInterval = absl::Minutes(5);
+constexpr int kPruneBatch = 5000;
+// How soon rows held back behind another relay's round are claimed again.
+constexpr absl::Duration kHeldBackRecheck = absl::Milliseconds(10);
 
-OutboxRelay::OutboxRelay(std::string, const EventStreamSettings&, db::Database&, std::string) {}
+// The test hook of relay.h: kill -9 between the publish acks and the commit.
+bool CrashAfterPublishRequested() {
+  const char* value = std::getenv("EVENTS_TEST_CRASH_AFTER_PUBLISH");
+  return value != nullptr && std::string(value) == "1";
+}
+
+}  // namespace
+
+class OutboxRelay::Impl {
+ public:
+  Impl(std::string service, const EventStreamSettings& settings, db::Database& database,
+       std::string listen_conninfo)
+      : service_(std::move(service)),
+        settings_(settings),
+        names_(settings.name_space),
+        database_(database),
+        crash_after_publish_(CrashAfterPublishRequested()),
+        listener_(std::move(listen_conninfo), [this] { Wake(/*connected=*/false); }),
+        pruner_(kPruneInterval, [this] { Prune(); }) {}
+
+  ~Impl() { Stop(); }
+
+  void Start() {
+    std::lock_guard<std::mutex> lock(lifecycle_mutex_);
+    if (thread_.joinable() || stopped_) return;
+    if (crash_after_publish_) {
+      spdlog::warn("outbox relay: test hook EVENTS_TEST_CRASH_AFTER_PUBLISH=1 is on");
+    }
+    thread_ = std::thread([this] { Run(); });
+    listener_.Start();
+    pruner_.Start();
+  }
+
+  void Stop() {
+    std::lock_guard<std::mutex> lock(lifecycle_mutex_);
+    stopped_ = true;
+    listener_.Stop();
+    pruner_.Stop();
+    {
+      std::lock_guard<std::mutex> wake_lock(wake_mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  std::optional<std::string> Degraded() const {
+    NatsConnection* nats = nats_.load();
+    std::lock_guard<std::mutex> lock(status_mutex_);
+    if (failing_since_.has_value()) {
+      return absl::StrCat(
+          last_error_, " (since ",
+          absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", *failing_since_, absl::UTCTimeZone()), ")");
+    }
+    // Between rounds the relay may not have tried yet: the connection says.
+    if (nats != nullptr && !nats->IsConnected()) {
+      return "NATS unreachable at " + settings_.nats_url;
+    }
+    return std::nullopt;
+  }
+
+  void FillStatus(::ops::v1::EventStreamStatus& status) const {
+    NatsConnection* nats = nats_.load();
+    status.set_relay_connected(nats != nullptr && nats->IsConnected());
+    absl::StatusOr<OutboxDepth> depth = database_.ReadFromPrimary(
+        [](db::ReadTx& tx) { return absl::StatusOr<OutboxDepth>(ReadOutboxDepth(tx)); });
+    if (depth.ok()) {
+      status.set_outbox_depth(depth->unpublished);
+      status.set_oldest_unpublished_age_seconds(absl::ToDoubleSeconds(depth->oldest_age));
+    }
+    status.set_published(published_.load());
+    std::lock_guard<std::mutex> lock(status_mutex_);
+    status.set_publish_rate_per_second(rate_.PerSecond(absl::Now()));
+    if (!last_error_.empty()) {
+      status.set_relay_last_error(last_error_);
+    } else if (!depth.ok()) {
+      status.set_relay_last_error(std::string(depth.status().message()));
+    }
+  }
+
+ private:
+  // `connected`: NATS came (back) up, so also end a back-off and set the
+  // stream up again (the broker may have lost it).
+  void Wake(bool connected) {
+    {
+      std::lock_guard<std::mutex> lock(wake_mutex_);
+      notified_ = true;
+      if (connected) {
+        reconnected_ = true;
+        ensure_stream_.store(true);
+      }
+    }
+    wake_.notify_all();
+  }
+
+  // Waits `pause`, or less when stopped, NATS reconnects, or (when
+  // `on_notify`) an outbox commit was notified.
+  void Pause(absl::Duration pause, bool on_notify) {
+    std::unique_lock<std::mutex> lock(wake_mutex_);
+    wake_.wait_for(lock, absl::ToChronoNanoseconds(pause),
+                   [&] { return stop_ || reconnected_ || (on_notify && notified_); });
+  }
+
+  bool StopRequested() {
+    std::lock_guard<std::mutex> lock(wake_mutex_);
+    return stop_;
+  }
+
+  void Run() {
+    absl::Duration backoff = absl::ZeroDuration();
+    while (!StopRequested()) {
+      {
+        // Cleared before the rounds: a commit notified during them makes
+        // the pause below end at once.
+        std::lock_guard<std::mutex> lock(wake_mutex_);
+        notified_ = false;
+        reconnected_ = false;
+      }
+      absl::Status status = RunRoundsWhileFull();
+      if (status.ok()) {
+        RecordSuccess();
+        backoff = absl::ZeroDuration();
+        Pause(settings_.relay_poll_interval, /*on_notify=*/true);
+      } else {
+        RecordFailure(status);
+        backoff = NextBackoff(backoff, settings_.relay_retry_max);
+        Pause(backoff, /*on_notify=*/false);
+      }
+    }
+  }
+
+  absl::Status RunRoundsWhileFull() {
+    while (!StopRequested()) {
+      absl::StatusOr<RoundOutcome> round = RunRound();
+      if (!round.ok()) return round.status();
+      if (round->full) continue;
+      // Rows held back for an older row of their aggregate in another
+      // relay's round: that round ends soon, and nothing else (no NOTIFY)
+      // would bring them back before the poll.
+      if (round->held_back) {
+        Pause(kHeldBackRecheck, /*on_notify=*/false);
+        continue;
+      }
+      return absl::OkStatus();
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status EnsureNats() {
+    if (nats_owner_ == nullptr) {
+      absl::StatusOr<std::unique_ptr<NatsConnection>> nats =
+          NatsConnection::Connect(settings_.nats_url, service_ + "-relay");
+      if (!nats.ok()) return nats.status();
+      absl::StatusOr<std::unique_ptr<OutboxPublisher>> publisher =
+          OutboxPublisher::Create(**nats, settings_.relay_batch_size);
+      if (!publisher.ok()) return publisher.status();
+      (*nats)->SetOnConnected([this] { Wake(/*connected=*/true); });
+      nats_owner_ = *std::move(nats);
+      publisher_ = *std::move(publisher);
+      nats_.store(nats_owner_.get());
+    }
+    if (!nats_owner_->IsConnected()) {
+      return absl::UnavailableError("NATS unreachable at " + settings_.nats_url);
+    }
+    if (ensure_stream_.exchange(false)) {
+      absl::Status ensured = nats_owner_->EnsureStream(names_.Stream(service_),
+                                                       names_.StreamSubjects(service_), settings_);
+      if (!ensured.ok()) {
+        ensure_stream_.store(true);
+        return ensured;
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  struct RoundOutcome {
+    // The claim was full and published something: more rows may wait.
+    bool full = false;
+    // Some claimed rows waited for an older row of their aggregate.
+    bool held_back = false;
+  };
+
+  // One round (relay.h).
+  absl::StatusOr<RoundOutcome> RunRound() {
+    if (absl::Status ready = EnsureNats(); !ready.ok()) return ready;
+    int locked = 0;
+    size_t ready = 0;
+    size_t marked = 0;
+    absl::Status publish_error;
+    absl::Status written = database_.Write([&](db::WriteTx& tx) -> absl::Status {
+      ClaimedBatch batch = ClaimUnpublished(tx, settings_.relay_batch_size);
+      locked = batch.locked;
+      ready = batch.rows.size();
+      if (batch.rows.empty()) return absl::OkStatus();
+      std::vector<OutgoingMessage> messages;
+      messages.reserve(batch.rows.size());
+      for (OutboxRow& row : batch.rows) {
+        messages.push_back(
+            OutgoingMessage{row.id, names_.Subject(service_, row.type), std::move(row.envelope)});
+      }
+      std::vector<absl::Status> acks = publisher_->Publish(messages, settings_.publish_timeout);
+      for (const absl::Status& ack : acks) {
+        if (!ack.ok()) {
+          publish_error = ack;
+          break;
+        }
+      }
+      if (crash_after_publish_ && publish_error.ok()) {
+        std::fprintf(stderr, "outbox relay: EVENTS_TEST_CRASH_AFTER_PUBLISH: SIGKILL\n");
+        std::fflush(stderr);
+        raise(SIGKILL);
+      }
+      std::vector<std::string> ids = IdsToMark(batch.rows, acks);
+      MarkPublished(tx, ids);
+      marked = ids.size();
+      return absl::OkStatus();
+    });
+    // A failed commit marks nothing: those rows are sent again later and
+    // the stream's duplicate window drops the copies.
+    if (!written.ok()) return written;
+    if (marked > 0) {
+      published_.fetch_add(static_cast<int64_t>(marked));
+      std::lock_guard<std::mutex> lock(status_mutex_);
+      rate_.Add(absl::Now(), static_cast<int64_t>(marked));
+    }
+    if (!publish_error.ok()) {
+      // Perhaps the stream is gone (broker loss): set it up before retrying.
+      ensure_stream_.store(true);
+      return publish_error;
+    }
+    return RoundOutcome{locked == settings_.relay_batch_size && marked > 0,
+                        static_cast<size_t>(locked) > ready};
+  }
+
+  void RecordSuccess() {
+    std::lock_guard<std::mutex> lock(status_mutex_);
+    if (failing_since_.has_value()) {
+      spdlog::info("outbox relay: publishing again after {}",
+                   absl::FormatDuration(absl::Now() - *failing_since_));
+    }
+    failing_since_.reset();
+    last_error_.clear();
+  }
+
+  void RecordFailure(const absl::Status& status) {
+    std::lock_guard<std::mutex> lock(status_mutex_);
+    if (!failing_since_.has_value()) {
+      failing_since_ = absl::Now();
+      spdlog::warn("outbox relay: degraded, retrying with back-off: {}", status.ToString());
+    }
+    last_error_ = std::string(status.message());
+  }
+
+  void Prune() {
+    int64_t total = 0;
+    while (!pruner_.StopRequested()) {
+      absl::StatusOr<int64_t> deleted = database_.Write([&](db::WriteTx& tx) {
+        return absl::StatusOr<int64_t>(PrunePublished(tx, settings_.outbox_retention, kPruneBatch));
+      });
+      if (!deleted.ok()) {
+        spdlog::warn("outbox relay: pruning published rows failed: {}",
+                     deleted.status().ToString());
+        return;
+      }
+      total += *deleted;
+      if (*deleted < kPruneBatch) break;
+    }
+    if (total > 0) spdlog::info("outbox relay: pruned {} published outbox rows", total);
+  }
+
+  const std::string service_;
+  const EventStreamSettings settings_;
+  const EventStreamNames names_;
+  db::Database& database_;
+  const bool crash_after_publish_;
+
+  // Owned and used by the relay thread; nats_ lets other threads read the
+  // connection state (set once, destroyed with Impl).
+  std::unique_ptr<NatsConnection> nats_owner_;
+  std::unique_ptr<OutboxPublisher> publisher_;
+  std::atomic<NatsConnection*> nats_{nullptr};
+  std::atomic<bool> ensure_stream_{true};
+
+  std::atomic<int64_t> published_{0};
+  mutable std::mutex status_mutex_;  // Guards the three below.
+  std::optional<absl::Time> failing_since_;
+  std::string last_error_;
+  mutable RateWindow rate_;
+
+  std::mutex wake_mutex_;  // Guards the flags below.
+  std::condition_variable wake_;
+  bool stop_ = false;
+  bool notified_ = false;
+  bool reconnected_ = false;
+
+  std::mutex lifecycle_mutex_;
+  bool stopped_ = false;
+  std::thread thread_;
+  // Last: stopped before the state above goes.
+  OutboxListener listener_;
+  base::PeriodicLoop pruner_;
+};
+
+OutboxRelay::OutboxRelay(std::string service, const EventStreamSettings& settings,
+                         db::Database& database, std::string listen_conninfo)
+    : impl_(std::make_unique<Impl>(std::move(service), settings, database,
+                                   std::move(listen_conninfo))) {}
 OutboxRelay::~OutboxRelay() = default;
-void OutboxRelay::Start() {}
-void OutboxRelay::Stop() {}
-std::optional<std::string> OutboxRelay::Degraded() const { return std::nullopt; }
-void OutboxRelay::FillStatus(::ops::v1::EventStreamStatus&) const {}
+void OutboxRelay::Start() { impl_->Start(); }
+void OutboxRelay::Stop() { impl_->Stop(); }
+std::optional<std::string> OutboxRelay::Degraded() const { return impl_->Degraded(); }
+void OutboxRelay::FillStatus(::ops::v1::EventStreamStatus& status) const {
+  impl_->FillStatus(status);
+}
 
 }  // namespace qs::events

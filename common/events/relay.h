@@ -4,16 +4,30 @@
 //
 // Claiming: a round takes up to EVENTS_RELAY_BATCH_SIZE unpublished rows,
 // oldest first, with FOR UPDATE SKIP LOCKED in one transaction, publishes
-// them (Nats-Msg-Id = event id, subject EventStreamNames::Subject), sets
-// published_at on the acked ones and commits. N instances of a service never
-// double-publish in the normal path (a row is locked by one round), and a
-// row whose aggregate has an older unpublished row held by another round is
-// left for the next round, so per-aggregate order holds. Rows are found by
-// "published_at IS NULL", never by "newer than the last one seen":
-// transactions commit out of order. A crash between the ack and the commit
+// them (Nats-Msg-Id = event id, subject EventStreamNames::Subject, body =
+// the stored events.v1.EventEnvelope bytes), sets published_at on the acked
+// ones and commits. N instances of a service never double-publish in the
+// normal path (a row is locked by one round). A row whose aggregate has an
+// older unpublished row held by another round is left out and claimed again
+// 10 ms later (that round ends soon), so per-aggregate order holds. Order
+// means creation order (created_at): writes of one aggregate that commit out
+// of creation order can still be published out of order, so an aggregate's
+// writes should serialise (e.g. by locking the aggregate's row). Rows are
+// found by "published_at IS NULL", never by "newer than the last one seen":
+// transactions commit out of order.
+//
+// Re-publishes: a crash or failed commit between the ack and the mark
 // re-publishes the batch; the stream's duplicate window
-// (EVENTS_DUPLICATE_WINDOW_MS, longer than the longest retry gap) drops
-// those, and consumers de-duplicate by event id anyway (processed_events).
+// (EVENTS_DUPLICATE_WINDOW_MS) drops those, and consumers de-duplicate by
+// event id anyway (processed_events). The window covers every re-publish
+// the relay itself causes: the longest pause between rounds is
+// EVENTS_RELAY_RETRY_MAX_MS, plus one publish timeout, and start-up refuses
+// a window not larger than that. A re-publish later than the window (the
+// database down for longer right after a publish, or a crashed process
+// restarted after it) reaches the stream twice; then processed_events drops
+// the copy. Within a round, a failed publish keeps the later rows of its
+// aggregate unmarked even when they were acked; they are sent again after
+// it, so the stream may then hold a later event of that aggregate first.
 //
 // Waking: LISTEN outbox_events on a connection of its own (the outbox
 // insert's trigger NOTIFYs at commit), so an event leaves within
@@ -22,7 +36,13 @@
 // retry with back-off up to EVENTS_RELAY_RETRY_MAX_MS.
 //
 // Retention: published rows older than EVENTS_OUTBOX_RETENTION_HOURS are
-// deleted in batches (they are the replay source until then).
+// deleted in batches of 5,000, at start and every 5 minutes (they are the
+// replay source until then); unpublished rows are never deleted.
+//
+// Test hook (off by default, never set it in production):
+// EVENTS_TEST_CRASH_AFTER_PUBLISH=1 makes the process SIGKILL itself after
+// a round's publishes were acked and before it marks them, to test the
+// crash between publish and mark (tests/events/relay_e2e_test.cc).
 #ifndef QS_COMMON_EVENTS_RELAY_H_
 #define QS_COMMON_EVENTS_RELAY_H_
 

@@ -16,19 +16,14 @@
 #include "common/migrate/embedded_migrations.h"
 #include "common/migrate/migrator.h"
 #include "common/ops/diagnostics_service.h"
-#include "spdlog/sinks/stdout_sinks.h"
+#include "common/privacy/erasure_handlers.h"
+#include "common/privacy/privacy_service.h"
+#include "common/privacy/privacy_settings.h"
+#include "common/service/logging.h"
 #include "spdlog/spdlog.h"
 
 namespace qs::service {
 namespace {
-
-void SetUpLogging(const std::string& service) {
-  auto logger = spdlog::stderr_logger_mt(service);
-  // One line per event, key=value after the prefix, UTC timestamps.
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ level=%l service=%n %v",
-                      spdlog::pattern_time_type::utc);
-  spdlog::set_default_logger(logger);
-}
 
 // Applies the binary's own pending migrations on the write node. Several
 // instances starting together are serialised by the migrator's lock.
@@ -141,6 +136,11 @@ int RunService(const ServiceDefinition& definition) {
   // SIGPIPE must become an error on that socket, not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
   SetUpLogging(definition.name);
+  // Every return below, and the destructors of what is built after this,
+  // log before the lines queued are written out.
+  struct FlushLoggingAtReturn {
+    ~FlushLoggingAtReturn() { FlushLogging(); }
+  } flush_logging_at_return;
 
   config::EnvLookup env = config::ProcessEnv();
   absl::StatusOr<config::DbConfig> db_config = config::LoadDbConfig(env);
@@ -157,6 +157,11 @@ int RunService(const ServiceDefinition& definition) {
   absl::StatusOr<events::EventStreamSettings> event_settings = events::LoadEventStreamSettings(env);
   if (!event_settings.ok()) {
     spdlog::critical("config error: {}", std::string(event_settings.status().message()));
+    return 2;
+  }
+  absl::StatusOr<privacy::PrivacySettings> privacy_settings = privacy::LoadPrivacySettings(env);
+  if (!privacy_settings.ok()) {
+    spdlog::critical("config error: {}", std::string(privacy_settings.status().message()));
     return 2;
   }
   if (definition.load_config) {
@@ -185,10 +190,16 @@ int RunService(const ServiceDefinition& definition) {
   events::EventStream event_stream(definition.name, *std::move(event_settings), database,
                                    *db_config);
   ServiceContext context(*server_config, database, event_stream);
-  context.Host<::ops::v1::Diagnostics>(std::make_unique<ops::DiagnosticsService>(
-      definition.name, database, context.degradations_,
-      [&event_stream] { return event_stream.Status(); }));
+  context.Host<::ops::v1::Diagnostics>(
+      std::make_unique<ops::DiagnosticsService>(definition.name, database, context.degradations_,
+                                                [&event_stream] { return event_stream.Status(); }));
   context.ReportDegradations([&event_stream] { return event_stream.Degradations(); });
+  if (definition.erase_user) {
+    privacy::UserErasure erasure(definition.name, definition.erase_user);
+    privacy::RegisterErasureHandlers(context.events(), erasure);
+    context.Host<::ops::v1::Privacy>(std::make_unique<privacy::PrivacyService>(
+        database, std::move(erasure), *std::move(privacy_settings)));
+  }
   if (definition.add_services) definition.add_services(context);
 
   for (base::PeriodicLoop* worker : context.workers_) worker->Start();

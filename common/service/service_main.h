@@ -24,8 +24,12 @@
 // line naming the variable, exit 2) → pending migrations built into the
 // binary (MIGRATE_ON_START, on by default; a failure stops start-up, exit 1)
 // → database router with every store's prepared statements → handlers
-// (+ ops.v1.Diagnostics) → background workers start → serve until
-// SIGTERM/SIGINT → drain → background workers stop → handlers destroyed.
+// (+ ops.v1.Diagnostics, + ops.v1.Privacy with erase_user) → background
+// workers start → the event stream starts (outbox relay, consumers of the
+// handlers in context.events(); common/events/event_stream.h, EVENTS_*
+// settings) → serve until SIGTERM/SIGINT → drain → event stream stops →
+// background workers stop → handlers destroyed. Logging is asynchronous
+// (logging.h) and flushed on every return.
 // Health is SERVING while both database nodes answer, and not before the
 // read node has replayed the migrations applied at start-up (a read there
 // would meet missing tables).
@@ -49,6 +53,7 @@
 #include "common/events/event_stream.h"
 #include "common/grpc/server.h"
 #include "common/ops/degradations.h"
+#include "common/privacy/user_erasure.h"
 
 namespace qs::service {
 
@@ -111,6 +116,10 @@ struct ServiceDefinition {
   // name registered twice stops start-up (exit 1).
   std::vector<std::vector<db::PreparedStatement>> prepared_statements;
   std::function<void(ServiceContext&)> add_services;
+  // Erases or anonymises a user's rows in the service's own tables
+  // (common/privacy/user_erasure.h). Set, the service serves ops.v1.Privacy
+  // (PRIVACY_ADMIN_TOKEN) and follows the other services' UserErased.
+  privacy::EraseUserFn erase_user;
 };
 
 // A load_config that stores what `load` (absl::StatusOr<T>(const

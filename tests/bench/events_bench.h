@@ -26,8 +26,8 @@
 namespace qs::bench {
 
 struct EventsBenchSetup {
-  config::DbConfig source;    // quest_db: its outbox is relayed
-  config::DbConfig consumer;  // notification_db: consumes quest's stream
+  config::DbConfig source;               // quest_db: its outbox is relayed
+  config::DbConfig consumer;             // notification_db: consumes quest's stream
   events::EventStreamSettings settings;  // nats_url, namespace (one per phase)
 };
 

@@ -93,6 +93,19 @@ TEST_F(AttemptServiceTest, CorrectAnswerScoresAndRatesUserAndPuzzle) {
   EXPECT_EQ(solved.puzzle_id(), puzzle.id());
   EXPECT_EQ(solved.score(), result.attempt().score());
   EXPECT_DOUBLE_EQ(solved.rating(), progress.rating());
+  EXPECT_EQ(solved.current_streak(), 1);
+  EXPECT_TRUE(solved.streak_extended()) << "the day's first solve starts the streak";
+
+  // A second solve on the same day repeats the streak without extending it.
+  Puzzle another = Published();
+  Attempt again = Start(another.id(), player_);
+  SubmitAttemptResponse second;
+  ASSERT_TRUE(Submit(again.id(), "Nc7+", player_, &second).ok());
+  auto later = OutboxEvents(kDatabase, again.id());
+  ASSERT_EQ(later.size(), 1u);
+  ASSERT_TRUE(later[0].payload().UnpackTo(&solved));
+  EXPECT_EQ(solved.current_streak(), 1);
+  EXPECT_FALSE(solved.streak_extended());
 }
 
 TEST_F(AttemptServiceTest, WrongAnswerAndLaterAttemptsAreNotRatedAgain) {

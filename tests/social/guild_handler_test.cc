@@ -307,6 +307,11 @@ TEST_F(GuildServiceTest, OpenJoinClosedRequestApproveRejectWithEventsAndMessages
   std::vector<::events::v1::EventEnvelope> events = OutboxEvents(kDatabase, closed.id());
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[0].type(), "social.v1.GuildJoinRequested");
+  ::social::v1::GuildJoinRequested requested;
+  ASSERT_TRUE(events[0].payload().UnpackTo(&requested));
+  EXPECT_EQ(std::vector<std::string>(requested.admin_ids().begin(), requested.admin_ids().end()),
+            std::vector<std::string>{owner})
+      << "the request names who may approve it";
   EXPECT_EQ(events[2].type(), "social.v1.GuildMemberJoined");
   GuildMemberJoined joined;
   ASSERT_TRUE(events[2].payload().UnpackTo(&joined));

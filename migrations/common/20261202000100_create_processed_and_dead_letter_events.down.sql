@@ -1,0 +1,2 @@
+DROP TABLE dead_letter_events;
+DROP TABLE processed_events;
