@@ -29,8 +29,8 @@ running() {  # running SERVICE
   kill -0 "$pid" 2>/dev/null
 }
 
-page_token_key() {  # generated once per state dir, like the DB passwords
-  local file="$STATE_DIR/page_token.key"
+generated_secret() {  # generated_secret NAME: made once per state dir, like the DB passwords
+  local file="$STATE_DIR/$1"
   [[ -s "$file" ]] || (umask 077; openssl rand -hex 32 >"$file")
   cat "$file"
 }
@@ -46,7 +46,8 @@ start_service() {  # start_service SERVICE
     DB_READ_HOST="$PG_HOST" DB_READ_PORT="$PG_REPLICA_PORT" \
     DB_NAME="${svc}_db" DB_USER="${svc}_svc" DB_PASSWORD="${!password_var}" \
     GRPC_LISTEN_ADDRESS="127.0.0.1:$port" GRPC_TLS_MODE=plaintext \
-    PAGE_TOKEN_KEY="$(page_token_key)" NATS_URL="$NATS_URL" \
+    PAGE_TOKEN_KEY="$(generated_secret page_token.key)" NATS_URL="$NATS_URL" \
+    PRIVACY_ADMIN_TOKEN="$(generated_secret privacy_admin.token)" \
     setsid "$repo/bazel-bin/$svc/${svc}_server" \
       >>"$STATE_DIR/logs/$svc.log" 2>&1 </dev/null &
   echo $! >"$(pid_file "$svc")"
@@ -95,6 +96,9 @@ Call them with grpcurl (plaintext, reflection is on):
   grpcurl -plaintext 127.0.0.1:$(port_of quest) list
   grpcurl -plaintext 127.0.0.1:$(port_of quest) grpc.health.v1.Health/Check
   grpcurl -plaintext 127.0.0.1:$(port_of quest) ops.v1.Diagnostics/GetServiceInfo
+Admin calls (ops.v1.Privacy) take the token in $STATE_DIR/privacy_admin.token:
+  grpcurl -plaintext -H "authorization: Bearer \$(cat $STATE_DIR/privacy_admin.token)" \\
+    -d '{"user_id": "<uuid>"}' 127.0.0.1:$(port_of social) ops.v1.Privacy/GetErasureStatus
 or from C++ with the stubs of //proto/quest/v1:quest. Stop: deploy/local.sh stop
 MSG
 }

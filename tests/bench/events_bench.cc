@@ -25,6 +25,16 @@ namespace {
 
 constexpr int kWriters = 8;
 
+// Events spread over this many aggregates (as a service's events spread over
+// its users, pairs or matches). Per-aggregate order makes a relay hold back
+// a row whose aggregate has an older row in another relay's round; with very
+// few aggregates (tens), two relays mostly hold each other back.
+constexpr int kAggregates = 10'000;
+
+std::string AggregateOf(int64_t n) {
+  return absl::StrFormat("00000000-0000-4000-8000-%012d", n % kAggregates);
+}
+
 std::string ListenConninfo(const config::DbConfig& db) {
   return db.ConnectionString(db.host, db.port, "events-bench-listen");
 }
@@ -42,11 +52,7 @@ std::string ListenConninfo(const config::DbConfig& db) {
 absl::StatusOr<std::string> WriteEvent(db::Database& database, int64_t n) {
   std::string id;
   absl::Status written = database.Write([&](db::WriteTx& tx) -> absl::Status {
-    // Aggregates spread over 64 values: per-aggregate order is kept, and
-    // a real outbox has many aggregates.
-    id = events::AppendEvent(tx, "quest", absl::StrFormat("00000000-0000-4000-8000-%012d", n % 64),
-                             SomeSolve(n))
-             .id();
+    id = events::AppendEvent(tx, "quest", AggregateOf(n), SomeSolve(n)).id();
     return absl::OkStatus();
   });
   if (!written.ok()) return written;
@@ -60,10 +66,7 @@ absl::StatusOr<std::vector<std::string>> WriteBacklog(db::Database& database, in
   for (int start = 0; start < events; start += 1000) {
     absl::Status written = database.Write([&](db::WriteTx& tx) -> absl::Status {
       for (int n = start; n < std::min(events, start + 1000); ++n) {
-        ids.push_back(events::AppendEvent(tx, "quest",
-                                          absl::StrFormat("00000000-0000-4000-8000-%012d", n % 64),
-                                          SomeSolve(n))
-                          .id());
+        ids.push_back(events::AppendEvent(tx, "quest", AggregateOf(n), SomeSolve(n)).id());
       }
       return absl::OkStatus();
     });

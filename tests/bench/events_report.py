@@ -48,7 +48,7 @@ def render(lines):
         "",
         "## End-to-end latency (source commit → consumer commit)",
         "",
-        "One transaction per event (8 writers, open loop); the latency runs from the source's "
+        "Events spread over 10,000 aggregates. One transaction per event (8 writers, open loop); the latency runs from the source's "
         "commit returning to the consumer's transaction committing (pg_xact_commit_timestamp of "
         "its processed_events row).",
         "",

@@ -98,7 +98,7 @@ fi
 log() { echo "[bench] $*" >&2; }
 
 deploy/install-deps.sh
-trap 'stop_quest; stop_services; declare -F stop_fake_fcm >/dev/null && stop_fake_fcm; declare -F events_nats >/dev/null && events_nats stop; deploy/infra.sh stop --state "$STATE_DIR" || true' EXIT
+trap 'declare -F stop_quest >/dev/null && stop_quest; declare -F stop_services >/dev/null && stop_services; declare -F stop_fake_fcm >/dev/null && stop_fake_fcm; declare -F events_nats >/dev/null && events_nats stop; deploy/infra.sh stop --state "$STATE_DIR" || true' EXIT
 deploy/infra.sh up --state "$STATE_DIR"
 # shellcheck disable=SC1091
 source "$STATE_DIR/infra.env"
