@@ -116,6 +116,9 @@ CREATE TRIGGER outbox_events_notify AFTER INSERT ON outbox_events
 CREATE INDEX outbox_events_unpublished_aggregate_idx ON outbox_events (aggregate_id, created_at)
     WHERE published_at IS NULL;
 
+-- Replay pages every row by the keyset (created_at, id).
+CREATE INDEX outbox_events_created_at_id_idx ON outbox_events (created_at, id);
+
 -- Retention pruning deletes published rows by age.
 CREATE INDEX outbox_events_published_at_idx ON outbox_events (published_at)
     WHERE published_at IS NOT NULL;

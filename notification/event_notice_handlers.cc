@@ -1,8 +1,14 @@
 #include "notification/event_notice_handlers.h"
 
+#include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/string_view.h"
+#include "common/api/uuid.h"
 #include "common/base/status_macros.h"
 #include "common/privacy/erasure_store.h"
 #include "notification/event_rules.h"
@@ -10,15 +16,57 @@
 namespace qs::notification {
 namespace {
 
-// Drops the recipients an erasure has removed (their UserErased arrived
-// before this event, published on another stream before it), and the
-// notices left with none: an event must not bring an erased user back.
-Notices WithoutErasedRecipients(db::WriteTx& tx, Notices notices) {
+// Who an erasure has removed (their UserErased arrived before this event,
+// published on another stream before it), asked once per id for one
+// event's notices (a MatchFinished's notices all name the same match).
+class ErasedUsers {
+ public:
+  explicit ErasedUsers(db::WriteTx& tx) : tx_(tx) {}
+
+  bool Contains(const std::string& user_id) {
+    auto [known, inserted] = erased_.try_emplace(absl::AsciiStrToLower(user_id), false);
+    if (inserted) known->second = privacy::ErasureStore::IsErased(tx_, user_id);
+    return known->second;
+  }
+
+ private:
+  db::WriteTx& tx_;
+  absl::flat_hash_map<std::string, bool> erased_;
+};
+
+// The UUIDs in `text`: a data value is one (requester_id, sender_id, ...),
+// a deep link may hold several among its path segments.
+void CollectUuids(absl::string_view text, std::vector<std::string>& ids) {
+  constexpr size_t kUuidLength = 36;
+  for (size_t i = 0; i + kUuidLength <= text.size(); ++i) {
+    if (!api::IsUuid(text.substr(i, kUuidLength))) continue;
+    ids.emplace_back(text.substr(i, kUuidLength));
+    i += kUuidLength - 1;
+  }
+}
+
+bool NamesErasedUser(const v1::SendNotificationRequest& notice, ErasedUsers& erased) {
+  std::vector<std::string> ids;
+  for (const auto& [key, value] : notice.data()) CollectUuids(value, ids);
+  CollectUuids(notice.deep_link(), ids);
+  return std::any_of(ids.begin(), ids.end(),
+                     [&](const std::string& id) { return erased.Contains(id); });
+}
+
+// An event must not bring an erased user back: the recipients an erasure
+// has removed are dropped, and so are the notices left with none. A notice
+// whose data or deep link names an erased user (the requester of a friend
+// request, the sender of a message) is dropped whole rather than sent with
+// a stand-in: it would tell its recipients about someone who is gone, and
+// its ids would lead the app nowhere.
+Notices WithoutErasedUsers(db::WriteTx& tx, Notices notices) {
+  ErasedUsers erased(tx);
   Notices kept;
   for (v1::SendNotificationRequest& notice : notices) {
+    if (NamesErasedUser(notice, erased)) continue;
     std::vector<std::string> recipients;
     for (const std::string& user : notice.recipient_user_ids()) {
-      if (!privacy::ErasureStore::IsErased(tx, user)) recipients.push_back(user);
+      if (!erased.Contains(user)) recipients.push_back(user);
     }
     if (recipients.empty()) continue;
     notice.mutable_recipient_user_ids()->Assign(recipients.begin(), recipients.end());
@@ -38,7 +86,7 @@ void OnNotices(events::EventHandlers& handlers, const std::string& source,
                                               const ::events::v1::EventEnvelope& /*envelope*/,
                                               const Payload& event) -> absl::Status {
         QS_ASSIGN_OR_RETURN(Notices notices, rule(event));
-        return sender.SendAllAsSystem(tx, WithoutErasedRecipients(tx, std::move(notices)), mode);
+        return sender.SendAllAsSystem(tx, WithoutErasedUsers(tx, std::move(notices)), mode);
       });
 }
 

@@ -5,16 +5,19 @@
 // Each message is applied in ONE write transaction that inserts its event
 // id into processed_events (ON CONFLICT DO NOTHING) and, when the id is
 // new, runs the handler; commit, then ack. (The messages of one fetch share
-// that transaction, each under a savepoint of its own: a failing one is
-// rolled back alone, and a backlog costs one commit per batch.) A redelivered or replayed event
-// finds its id and is acked without effect. A poison message (undecodable
-// envelope, a handler's INVALID_ARGUMENT / FAILED_PRECONDITION, or a
-// handler failing EVENTS_MAX_DELIVER times) is written to
-// dead_letter_events with the reason and acked (Term), so later messages
-// flow. `events dead-letters retry <id>` (events_cli.h) sets the row's
-// retry_requested_at; the consumers apply requested dead letters with their
-// handlers (the same one-transaction path: applied once, or a new reason
-// recorded) and mark them retried.
+// that transaction, without savepoints: when one fails, the batch is rolled
+// back and applied again without it, so a backlog costs one commit per
+// batch; consumer_apply.h.) A redelivered or replayed event finds its id and
+// is acked without effect; an event of a type without a handler is acked
+// without a record. A poison message (undecodable envelope, a handler's
+// INVALID_ARGUMENT / FAILED_PRECONDITION, or a handler failing
+// EVENTS_MAX_DELIVER times) is written to dead_letter_events with the
+// reason and acked (Term), so later messages flow. `events dead-letters
+// retry <id>` (events_cli.h) sets the row's retry_requested_at; the
+// consumers apply requested dead letters with their handlers (the same
+// one-transaction path: applied once, or a new reason recorded) and mark
+// them retried. A later copy of a parked event that is applied (a replay)
+// closes its dead letter in the same transaction.
 //
 // Stream and consumer set-up is idempotent at start-up and after a broker
 // loss (created when missing, updated when changed). processed_events

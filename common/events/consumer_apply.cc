@@ -17,11 +17,13 @@ absl::StatusOr<ApplyOutcome> ApplyInTransaction(db::WriteTx& tx, const EventHand
                                                 const std::string& source,
                                                 const ::events::v1::EventEnvelope& envelope,
                                                 bool& handler_failed) {
+  const EventHandler* handler = handlers.Find(source, envelope.type());
+  // No effect, so nothing to de-duplicate: no record either (a service that
+  // consumes a whole stream for one type must not keep a row per event).
+  if (handler == nullptr) return ApplyOutcome::kNoHandler;
   if (!RecordProcessed(tx, envelope.id(), source, envelope.type())) {
     return ApplyOutcome::kDuplicate;
   }
-  const EventHandler* handler = handlers.Find(source, envelope.type());
-  if (handler == nullptr) return ApplyOutcome::kNoHandler;
   absl::Status status;
   try {
     status = (*handler)(tx, envelope);
@@ -37,43 +39,86 @@ absl::StatusOr<ApplyOutcome> ApplyInTransaction(db::WriteTx& tx, const EventHand
   return ApplyOutcome::kApplied;
 }
 
+// What one transaction over a range of a batch came to.
+struct RangeRun {
+  // The event whose handler failed (the transaction was rolled back), or
+  // the range's end when none did.
+  size_t failed_at;
+  // Not OK when the database failed (the transaction did not commit).
+  absl::Status database;
+};
+
+// Applies the events of [begin, end) that no handler failed before, in ONE
+// transaction and without savepoints: every event's writes get the
+// transaction's own xid (a savepoint per event would overflow PostgreSQL's
+// per-backend cache of 64 subtransactions and slow every snapshot on the
+// primary and the replicas). Stops at the first event whose handler fails,
+// rolling the range back.
+RangeRun ApplyRange(db::Database& database, const EventHandlers& handlers,
+                    const std::string& source,
+                    const std::vector<::events::v1::EventEnvelope>& envelopes,
+                    std::vector<ApplyAttempt>& attempts, size_t begin, size_t end) {
+  std::vector<std::string> ids;
+  for (size_t i = begin; i < end; ++i) {
+    if (!attempts[i].handler_failed) ids.push_back(envelopes[i].id());
+  }
+  RangeRun run{end, absl::OkStatus()};
+  if (ids.empty()) return run;
+  absl::Status committed = database.Write([&](db::WriteTx& tx) -> absl::Status {
+    run.failed_at = end;
+    // An event applied here (a replay of a parked one) closes its dead
+    // letter with it, so a later retry cannot apply it again once its
+    // record is pruned. First, as RetryDeadLetter locks: the same lock order.
+    CloseDeadLettersOf(tx, ids);
+    for (size_t i = begin; i < end; ++i) {
+      ApplyAttempt& attempt = attempts[i];
+      if (attempt.handler_failed) continue;  // left out of this run
+      try {
+        attempt.result =
+            ApplyInTransaction(tx, handlers, source, envelopes[i], attempt.handler_failed);
+      } catch (const std::exception& error) {
+        // The database's failure (the record's statement, a lost
+        // connection) fails the whole range; the handler's is its own.
+        if (!attempt.handler_failed) throw;
+        attempt.result = db::StatusFromDbException(error, "apply event " + envelopes[i].id());
+      }
+      if (!attempt.result.ok()) {
+        run.failed_at = i;
+        return attempt.result.status();  // rolls back
+      }
+    }
+    return absl::OkStatus();
+  });
+  if (!committed.ok() && run.failed_at == end) run.database = committed;
+  return run;
+}
+
 }  // namespace
 
 std::vector<ApplyAttempt> ApplyEvents(db::Database& database, const EventHandlers& handlers,
                                       const std::string& source,
                                       const std::vector<::events::v1::EventEnvelope>& envelopes) {
   std::vector<ApplyAttempt> attempts(envelopes.size());
-  absl::Status committed = database.Write([&](db::WriteTx& tx) -> absl::Status {
-    for (size_t i = 0; i < envelopes.size(); ++i) {
-      ApplyAttempt& attempt = attempts[i];
-      attempt.handler_failed = false;
-      // Each event under a savepoint: one that fails is undone alone, the
-      // others of the batch commit together (one commit per batch, not per
-      // event, is what makes a backlog drain fast).
-      tx.Query("SAVEPOINT apply_event");
-      try {
-        attempt.result =
-            ApplyInTransaction(tx, handlers, source, envelopes[i], attempt.handler_failed);
-      } catch (const std::exception& error) {
-        // The whole batch fails with a lost connection; any other error was
-        // this event's statement (the handler's, or its record's).
-        if (db::IsConnectionLost(error)) throw;
-        attempt.result = db::StatusFromDbException(error, "apply event " + envelopes[i].id());
+  size_t begin = 0;
+  while (begin < envelopes.size()) {
+    // When an event's handler fails, what preceded it runs again without
+    // it and commits; the rest follows in the next transaction. So a
+    // failing event costs one rolled-back run of the events before it.
+    size_t end = envelopes.size();
+    while (true) {
+      RangeRun run = ApplyRange(database, handlers, source, envelopes, attempts, begin, end);
+      if (!run.database.ok()) {
+        // Nothing of [begin, ...) committed: an event whose handler failed
+        // keeps its own reason, every other one failed with the database.
+        for (size_t i = begin; i < attempts.size(); ++i) {
+          if (!attempts[i].handler_failed) attempts[i].result = run.database;
+        }
+        return attempts;
       }
-      tx.Query(attempt.result.ok() ? "RELEASE SAVEPOINT apply_event"
-                                   : "ROLLBACK TO SAVEPOINT apply_event");
+      if (run.failed_at == end) break;
+      end = run.failed_at;
     }
-    return absl::OkStatus();
-  });
-  if (!committed.ok()) {
-    // Nothing committed: an event whose handler failed keeps its own
-    // reason, every other one failed with the database.
-    for (ApplyAttempt& attempt : attempts) {
-      if (attempt.result.ok() || !attempt.handler_failed) {
-        attempt.result = committed;
-        attempt.handler_failed = false;
-      }
-    }
+    begin = end + 1;  // past the failed event (or the batch)
   }
   return attempts;
 }

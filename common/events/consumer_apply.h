@@ -23,7 +23,7 @@ enum class ApplyOutcome {
   kApplied,
   // The event was recorded before: nothing done.
   kDuplicate,
-  // No handler for its type: recorded without effect.
+  // No handler for its type: nothing done, nothing recorded.
   kNoHandler,
 };
 
@@ -34,10 +34,16 @@ struct ApplyAttempt {
   bool handler_failed = false;
 };
 
-// Records each envelope in processed_events and, when new, runs its
-// handler, all in ONE write transaction with a savepoint per event: an event
-// that fails is rolled back alone, the others commit. When the commit
-// fails, every event not failed by its own handler fails with it.
+// Records each envelope that has a handler in processed_events and, when
+// new, runs its handler, in ONE write transaction without savepoints (see
+// consumer_apply.cc: a subtransaction per event would overflow PostgreSQL's
+// subtransaction cache). When a handler fails, the transaction is rolled
+// back and what preceded that event runs again without it and commits; the
+// rest follows in a new transaction. So an event that fails is undone alone
+// and the others are applied once. The same transaction closes any open dead
+// letter of an event it applies (dead_letter_store.h). When the database
+// fails, every event not failed by its own handler and not yet committed
+// fails with it.
 std::vector<ApplyAttempt> ApplyEvents(db::Database& database, const EventHandlers& handlers,
                                       const std::string& source,
                                       const std::vector<::events::v1::EventEnvelope>& envelopes);

@@ -31,7 +31,7 @@ bool IsMissingStreamOrConsumer(jsErrCode error) {
 
 absl::Status EnsureDurableConsumer(NatsConnection& nats, const DurableConsumer& consumer,
                                    const EventStreamSettings& settings) {
-  absl::Status stream = nats.EnsureStream(consumer.stream, consumer.subjects, settings);
+  absl::Status stream = nats.EnsureStreamExists(consumer.stream, consumer.subjects, settings);
   if (!stream.ok()) return stream;
   jsConsumerConfig config;
   InitConfig(consumer, settings, config);

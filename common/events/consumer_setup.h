@@ -25,8 +25,8 @@ struct DurableConsumer {
   std::string durable;
 };
 
-// Creates the source's stream when missing (NatsConnection::EnsureStream,
-// the relay's settings, so either side may create it), then the durable:
+// Creates the source's stream when missing (NatsConnection::
+// EnsureStreamExists: an existing one keeps its owner's settings), then the durable:
 // pull, explicit ack, deliver all, AckWait = EVENTS_ACK_WAIT_MS and no
 // JetStream MaxDeliver (-1): the consumer itself parks a message after
 // EVENTS_MAX_DELIVER failed deliveries (it must write the dead letter first)

@@ -2,7 +2,7 @@
 // thread (the pull loop of consumer.h):
 //
 //   loop: set up (stream + durable) if needed → fetch a batch → apply it
-//         in one transaction, a savepoint per message (consumer_apply.h)
+//         in one transaction, again without a failed message (consumer_apply.h)
 //         → ack / nak with delay / park + term each
 //         → apply requested dead-letter retries → sample the durable's
 //         counts every few seconds (and set up again when it is gone).

@@ -119,6 +119,14 @@ void MarkDeadLetterRetried(db::WriteTx& tx, const std::string& id) {
       id);
 }
 
+void CloseDeadLettersOf(db::WriteTx& tx, const std::vector<std::string>& event_ids) {
+  if (event_ids.empty()) return;
+  tx.Query(
+      "UPDATE dead_letter_events SET retried_at = clock_timestamp(), last_retry_error = NULL "
+      "WHERE event_id = ANY($1::uuid[]) AND retried_at IS NULL",
+      db::ArrayLiteral(event_ids));
+}
+
 void MarkDeadLetterRetryFailed(db::WriteTx& tx, const std::string& id, const std::string& error) {
   tx.Query(
       "UPDATE dead_letter_events SET retry_requested_at = NULL, last_retry_error = $2 "

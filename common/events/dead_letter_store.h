@@ -1,10 +1,12 @@
 // All SQL on dead_letter_events: the poison events a consumer parked
 // (consumer.h), listed and retried by the `events` command (events_cli.h).
 //
-// A dead letter is open until a retry applied it (retried_at). A retry is
-// requested by setting retry_requested_at; the consumer of the source then
-// either marks it retried, in the same transaction as the event's effect,
-// or records last_retry_error and clears the request.
+// A dead letter is open until its event is applied (retried_at): by a
+// requested retry, or by a later copy of the event (a replay) that the
+// consumer applies. A retry is requested by setting retry_requested_at; the
+// consumer of the source then either marks it retried, in the same
+// transaction as the event's effect, or records last_retry_error and clears
+// the request.
 //
 //   db.Write([&](db::WriteTx& tx) { ParkDeadLetter(tx, letter); ... });
 #ifndef QS_COMMON_EVENTS_DEAD_LETTER_STORE_H_
@@ -74,6 +76,10 @@ std::vector<std::string> RequestedDeadLetterRetries(db::WriteTx& tx, const std::
 std::optional<DeadLetter> LockRequestedDeadLetter(db::WriteTx& tx, const std::string& id);
 
 void MarkDeadLetterRetried(db::WriteTx& tx, const std::string& id);
+// Marks retried the open dead letters of these events (UUIDs), in the
+// transaction that applies them: once applied, an event must not be applied
+// again by a retry, even after its processed_events record was pruned.
+void CloseDeadLettersOf(db::WriteTx& tx, const std::vector<std::string>& event_ids);
 // Records why the retry failed and clears the request (a new request is
 // needed for another attempt: a failing retry must not loop).
 void MarkDeadLetterRetryFailed(db::WriteTx& tx, const std::string& id, const std::string& error);

@@ -15,14 +15,18 @@
 // through Database::Write) and may append events of its own (outbox.h).
 //
 // What its status means to the consumer:
-// - OK: applied; committed and acked.
+// - OK: applied; committed and acked. The handler may run more than once
+//   before that (its run is rolled back when a later event of the batch
+//   fails, then run again): hence no effect outside `tx`.
 // - INVALID_ARGUMENT / FAILED_PRECONDITION: the event can never be applied
 //   (fails validation); rolled back and parked at once as a dead letter.
 // - anything else: rolled back and redelivered with back-off, parked after
 //   EVENTS_MAX_DELIVER deliveries.
 // A payload that does not unpack as `Payload` is INVALID_ARGUMENT.
 // Events of a source with handlers, but of a type without one, are acked
-// and recorded as processed without effect.
+// without effect and without a processed_events record (nothing to
+// de-duplicate; a service consuming a stream for one type keeps no rows for
+// the others).
 #ifndef QS_COMMON_EVENTS_EVENT_HANDLERS_H_
 #define QS_COMMON_EVENTS_EVENT_HANDLERS_H_
 

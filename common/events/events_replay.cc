@@ -31,14 +31,16 @@ struct OutboxRow {
 absl::StatusOr<std::vector<OutboxRow>> ReadPage(db::Database& database, int64_t after_micros,
                                                 const std::string& after_id, bool inclusive,
                                                 const std::string& type) {
-  // On the primary: the replica may trail the last commits.
+  // On the primary: the replica may trail the last commits. ORDER BY names
+  // outbox_events.id: a bare `id` would be the text column selected, not the
+  // uuid of the keyset (and of the (created_at, id) index).
   return database.ReadFromPrimary([&](db::ReadTx& tx) -> absl::StatusOr<std::vector<OutboxRow>> {
     std::vector<OutboxRow> rows;
     pqxx::result result =
         tx.Query(absl::StrCat("SELECT id::text, type, envelope, ", db::MicrosSql("created_at"),
                               " FROM outbox_events WHERE (created_at, id) ", inclusive ? ">=" : ">",
                               " (", db::TimestampSql("$1"), ", $2::uuid) AND ", TypeFilterSql("$3"),
-                              " ORDER BY created_at, id LIMIT $4"),
+                              " ORDER BY created_at, outbox_events.id LIMIT $4"),
                  after_micros, after_id, type, kPageSize);
     for (const pqxx::row& row : result) {
       rows.push_back({row[0].as<std::string>(), row[1].as<std::string>(),

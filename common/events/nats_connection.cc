@@ -15,14 +15,19 @@ constexpr int64_t kReconnectWaitMs = 250;
 // One TCP connect attempt; the retries above cover longer outages.
 constexpr int64_t kConnectTimeoutMs = 2000;
 
+// Runs the callback under the lock, so SetOnConnected (e.g. to nullptr
+// before its target goes) returns only once a running one has finished.
 void OnConnectionUp(natsConnection*, void* closure) {
   auto* callbacks = static_cast<NatsConnection::Callbacks*>(closure);
-  std::function<void()> callback;
-  {
-    std::lock_guard<std::mutex> lock(callbacks->mutex);
-    callback = callbacks->on_connected;
-  }
-  if (callback) callback();
+  std::lock_guard<std::mutex> lock(callbacks->mutex);
+  if (callbacks->on_connected) callbacks->on_connected();
+}
+
+// libnats' last callback of a connection (its callbacks run in order on one
+// thread, and natsConnection_Close does not wait for queued ones): releases
+// the Callbacks the others use.
+void OnConnectionClosed(natsConnection*, void* closure) {
+  delete static_cast<std::shared_ptr<NatsConnection::Callbacks>*>(closure);
 }
 
 // A natsOptions that is destroyed on every path.
@@ -68,7 +73,10 @@ absl::StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(const st
   natsStatus s = natsOptions_Create(&raw_options);
   if (s != NATS_OK) return StatusFromNats(s, "NATS options");
   std::unique_ptr<natsOptions, OptionsDeleter> options(raw_options);
-  auto callbacks = std::make_unique<Callbacks>();
+  auto callbacks = std::make_shared<Callbacks>();
+  // libnats' reference, released by OnConnectionClosed (before the connect,
+  // by this function).
+  auto libnats_reference = std::make_unique<std::shared_ptr<Callbacks>>(callbacks);
   // Infinite reconnects and retry-on-failed-connect: the service starts and
   // keeps serving while NATS is down; the outbox holds the events meanwhile.
   s = natsOptions_SetURL(options.get(), url.c_str());
@@ -81,10 +89,16 @@ absl::StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(const st
   }
   if (s == NATS_OK)
     s = natsOptions_SetReconnectedCB(options.get(), OnConnectionUp, callbacks.get());
+  if (s == NATS_OK) {
+    s = natsOptions_SetClosedCB(options.get(), OnConnectionClosed, libnats_reference.get());
+  }
   if (s != NATS_OK) return StatusFromNats(s, "NATS options for " + url);
 
   natsConnection* connection = nullptr;
   s = natsConnection_Connect(&connection, options.get());
+  // From here the closed callback deletes it. (Should a failed connect not
+  // run that callback, the reference leaks: better than a double free.)
+  libnats_reference.release();
   // NATS_NOT_YET_CONNECTED: the connection exists and keeps trying.
   if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {
     return StatusFromNats(s, "connect to NATS at " + url);
@@ -102,8 +116,8 @@ absl::StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(const st
 
 NatsConnection::~NatsConnection() {
   jsCtx_Destroy(jetstream_);
-  // Closes first (no callback runs after this), then frees; callbacks_ is
-  // destroyed after the body.
+  // Callbacks still queued in libnats may run after this; they use the
+  // Callbacks libnats holds a reference to (OnConnectionClosed).
   natsConnection_Close(connection_);
   natsConnection_Destroy(connection_);
 }
@@ -119,6 +133,18 @@ void NatsConnection::SetOnConnected(std::function<void()> callback) {
 
 absl::Status NatsConnection::EnsureStream(const std::string& stream, const std::string& subjects,
                                           const EventStreamSettings& settings) {
+  return SetUpStream(stream, subjects, settings, /*update_existing=*/true);
+}
+
+absl::Status NatsConnection::EnsureStreamExists(const std::string& stream,
+                                                const std::string& subjects,
+                                                const EventStreamSettings& settings) {
+  return SetUpStream(stream, subjects, settings, /*update_existing=*/false);
+}
+
+absl::Status NatsConnection::SetUpStream(const std::string& stream, const std::string& subjects,
+                                         const EventStreamSettings& settings,
+                                         bool update_existing) {
   // Fail fast: a request while reconnecting would wait for its timeout.
   if (!IsConnected()) return absl::UnavailableError("NATS not connected: set up stream " + stream);
   jsStreamConfig config;
@@ -134,7 +160,7 @@ absl::Status NatsConnection::EnsureStream(const std::string& stream, const std::
 
   // Add is idempotent for an identical config (N instances may race here);
   // an existing stream with another config answers "name already in use",
-  // and is then updated to this one.
+  // and is then updated to this one, or left as it is.
   jsStreamInfo* info = nullptr;
   jsErrCode js_error = static_cast<jsErrCode>(0);
   natsStatus s = js_AddStream(&info, jetstream_, &config, nullptr, &js_error);
@@ -145,6 +171,7 @@ absl::Status NatsConnection::EnsureStream(const std::string& stream, const std::
   if (js_error != JSStreamNameExistErr) {
     return StatusFromNats(s, "create stream " + stream, js_error);
   }
+  if (!update_existing) return absl::OkStatus();
   js_error = static_cast<jsErrCode>(0);
   s = js_UpdateStream(&info, jetstream_, &config, nullptr, &js_error);
   if (s != NATS_OK) return StatusFromNats(s, "update stream " + stream, js_error);

@@ -41,31 +41,44 @@ class NatsConnection {
   // max age differ from `settings` (idempotent; safe from N instances at
   // once). File storage, limits retention with max age = the outbox
   // retention (the outbox stays the source of truth, see replay).
+  // Only the stream's owner (the source service's relay and replay) calls
+  // this: other settings of a consumer's service must not overwrite it.
   absl::Status EnsureStream(const std::string& stream, const std::string& subjects,
                             const EventStreamSettings& settings);
+
+  // Creates the stream as EnsureStream does when it is missing, and leaves
+  // an existing one as it is (for consumers: the owner's settings win).
+  absl::Status EnsureStreamExists(const std::string& stream, const std::string& subjects,
+                                  const EventStreamSettings& settings);
 
   // Runs `callback` on a libnats thread each time the connection comes up
   // (the first connect in the background, and every reconnect), so a loop
   // that backs off while NATS is down resumes at once. One callback; a later
-  // call replaces it. It must be quick and must not call back into libnats.
+  // call replaces it, and returns only once a running old one has finished:
+  // after SetOnConnected(nullptr) the old callback never runs again. It must
+  // be quick and must call neither libnats nor SetOnConnected.
   void SetOnConnected(std::function<void()> callback);
 
   natsConnection* connection() { return connection_; }
   jsCtx* jetstream() { return jetstream_; }
 
-  // Shared with libnats' callbacks; outlives the connection.
+  // Shared with libnats' callbacks, which hold a reference until the
+  // connection's closed callback (they may run after the destructor).
   struct Callbacks {
     std::mutex mutex;
     std::function<void()> on_connected;
   };
 
  private:
-  NatsConnection(natsConnection* connection, jsCtx* jetstream, std::unique_ptr<Callbacks> callbacks)
+  NatsConnection(natsConnection* connection, jsCtx* jetstream, std::shared_ptr<Callbacks> callbacks)
       : connection_(connection), jetstream_(jetstream), callbacks_(std::move(callbacks)) {}
+
+  absl::Status SetUpStream(const std::string& stream, const std::string& subjects,
+                           const EventStreamSettings& settings, bool update_existing);
 
   natsConnection* connection_;
   jsCtx* jetstream_;
-  std::unique_ptr<Callbacks> callbacks_;
+  std::shared_ptr<Callbacks> callbacks_;
 };
 
 // A libnats status (and JetStream error code, 0 if none) as absl::Status:

@@ -1,5 +1,7 @@
 // All SQL on processed_events: the record, in the consumer's transaction,
-// that an event was applied (consumer.h), and its pruning.
+// that an event was applied (consumer.h), and its pruning. Only events that
+// a handler applies are recorded: one without a handler has no effect to
+// de-duplicate.
 //
 //   db.Write([&](db::WriteTx& tx) -> absl::Status {
 //     if (!RecordProcessed(tx, envelope.id(), "social", envelope.type())) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -75,10 +76,19 @@ class OutboxRelay::Impl {
     }
     wake_.notify_all();
     if (thread_.joinable()) thread_.join();
+    // libnats may still run a queued reconnected callback after the close:
+    // detach it first (SetOnConnected waits for one running), then close.
+    if (nats_owner_ != nullptr) nats_owner_->SetOnConnected(nullptr);
+    publisher_.reset();
+    {
+      std::lock_guard<std::mutex> nats_lock(nats_mutex_);
+      nats_.reset();
+    }
+    nats_owner_.reset();
   }
 
   std::optional<std::string> Degraded() const {
-    NatsConnection* nats = nats_.load();
+    std::shared_ptr<NatsConnection> nats = SharedNats();
     std::lock_guard<std::mutex> lock(status_mutex_);
     if (failing_since_.has_value()) {
       return absl::StrCat(
@@ -93,7 +103,7 @@ class OutboxRelay::Impl {
   }
 
   void FillStatus(::ops::v1::EventStreamStatus& status) const {
-    NatsConnection* nats = nats_.load();
+    std::shared_ptr<NatsConnection> nats = SharedNats();
     status.set_relay_connected(nats != nullptr && nats->IsConnected());
     absl::StatusOr<OutboxDepth> depth = database_.ReadFromPrimary(
         [](db::ReadTx& tx) { return absl::StatusOr<OutboxDepth>(ReadOutboxDepth(tx)); });
@@ -112,6 +122,11 @@ class OutboxRelay::Impl {
   }
 
  private:
+  std::shared_ptr<NatsConnection> SharedNats() const {
+    std::lock_guard<std::mutex> lock(nats_mutex_);
+    return nats_;
+  }
+
   // `connected`: NATS came (back) up, so also end a back-off and set the
   // stream up again (the broker may have lost it).
   void Wake(bool connected) {
@@ -190,7 +205,8 @@ class OutboxRelay::Impl {
       (*nats)->SetOnConnected([this] { Wake(/*connected=*/true); });
       nats_owner_ = *std::move(nats);
       publisher_ = *std::move(publisher);
-      nats_.store(nats_owner_.get());
+      std::lock_guard<std::mutex> lock(nats_mutex_);
+      nats_ = nats_owner_;
     }
     if (!nats_owner_->IsConnected()) {
       return absl::UnavailableError("NATS unreachable at " + settings_.nats_url);
@@ -225,13 +241,7 @@ class OutboxRelay::Impl {
       locked = batch.locked;
       ready = batch.rows.size();
       if (batch.rows.empty()) return absl::OkStatus();
-      std::vector<OutgoingMessage> messages;
-      messages.reserve(batch.rows.size());
-      for (OutboxRow& row : batch.rows) {
-        messages.push_back(
-            OutgoingMessage{row.id, names_.Subject(service_, row.type), std::move(row.envelope)});
-      }
-      std::vector<absl::Status> acks = publisher_->Publish(messages, settings_.publish_timeout);
+      std::vector<absl::Status> acks = PublishInWaves(batch.rows);
       for (const absl::Status& ack : acks) {
         if (!ack.ok()) {
           publish_error = ack;
@@ -263,6 +273,42 @@ class OutboxRelay::Impl {
     }
     return RoundOutcome{locked == settings_.relay_batch_size && marked > 0,
                         static_cast<size_t>(locked) > ready};
+  }
+
+  // Publishes `rows` wave by wave (PlanWaves: never two unacked messages of
+  // one aggregate), all waves within one publish timeout so a round is no
+  // longer than before (the duplicate window's bound, relay.h). Returns one
+  // status per row; after a failed row its aggregate sends nothing more.
+  std::vector<absl::Status> PublishInWaves(std::vector<OutboxRow>& rows) {
+    std::vector<absl::Status> acks(rows.size());
+    std::set<std::string> failed_aggregates;
+    const absl::Time deadline = absl::Now() + settings_.publish_timeout;
+    for (const std::vector<size_t>& wave : PlanWaves(rows)) {
+      std::vector<size_t> sent;
+      std::vector<OutgoingMessage> messages;
+      for (size_t i : wave) {
+        if (failed_aggregates.count(rows[i].aggregate_id) != 0) {
+          acks[i] = absl::AbortedError("held back: an older event of its aggregate failed");
+          continue;
+        }
+        if (absl::Now() >= deadline) {
+          acks[i] = absl::DeadlineExceededError(absl::StrCat(
+              "no time left of the round's ", absl::FormatDuration(settings_.publish_timeout)));
+          failed_aggregates.insert(rows[i].aggregate_id);
+          continue;
+        }
+        sent.push_back(i);
+        messages.push_back(OutgoingMessage{rows[i].id, names_.Subject(service_, rows[i].type),
+                                           std::move(rows[i].envelope)});
+      }
+      if (messages.empty()) continue;
+      std::vector<absl::Status> wave_acks = publisher_->Publish(messages, deadline - absl::Now());
+      for (size_t j = 0; j < sent.size(); ++j) {
+        acks[sent[j]] = wave_acks[j];
+        if (!wave_acks[j].ok()) failed_aggregates.insert(rows[sent[j]].aggregate_id);
+      }
+    }
+    return acks;
   }
 
   void RecordSuccess() {
@@ -307,11 +353,19 @@ class OutboxRelay::Impl {
   db::Database& database_;
   const bool crash_after_publish_;
 
-  // Owned and used by the relay thread; nats_ lets other threads read the
-  // connection state (set once, destroyed with Impl).
-  std::unique_ptr<NatsConnection> nats_owner_;
+  // Before the connection: its callback (Wake) uses them.
+  std::mutex wake_mutex_;  // Guards the flags below.
+  std::condition_variable wake_;
+  bool stop_ = false;
+  bool notified_ = false;
+  bool reconnected_ = false;
+
+  // Used by the relay thread, released by Stop after the join; nats_ lets
+  // other threads read the connection state (set once, cleared by Stop).
+  std::shared_ptr<NatsConnection> nats_owner_;
   std::unique_ptr<OutboxPublisher> publisher_;
-  std::atomic<NatsConnection*> nats_{nullptr};
+  mutable std::mutex nats_mutex_;  // Guards nats_.
+  std::shared_ptr<NatsConnection> nats_;
   std::atomic<bool> ensure_stream_{true};
 
   std::atomic<int64_t> published_{0};
@@ -319,12 +373,6 @@ class OutboxRelay::Impl {
   std::optional<absl::Time> failing_since_;
   std::string last_error_;
   mutable RateWindow rate_;
-
-  std::mutex wake_mutex_;  // Guards the flags below.
-  std::condition_variable wake_;
-  bool stop_ = false;
-  bool notified_ = false;
-  bool reconnected_ = false;
 
   std::mutex lifecycle_mutex_;
   bool stopped_ = false;

@@ -5,8 +5,9 @@
 // Claiming: a round takes up to EVENTS_RELAY_BATCH_SIZE unpublished rows,
 // oldest first, with FOR UPDATE SKIP LOCKED in one transaction, publishes
 // them (Nats-Msg-Id = event id, subject EventStreamNames::Subject, body =
-// the stored events.v1.EventEnvelope bytes), sets published_at on the acked
-// ones and commits. N instances of a service never double-publish in the
+// the stored events.v1.EventEnvelope bytes) in waves, one row per aggregate
+// each (relay_rules.h PlanWaves), sets published_at on the acked ones and
+// commits. N instances of a service never double-publish in the
 // normal path (a row is locked by one round). A row whose aggregate has an
 // older unpublished row held by another round is left out and claimed again
 // 10 ms later (that round ends soon), so per-aggregate order holds. Order
@@ -25,9 +26,8 @@
 // a window not larger than that. A re-publish later than the window (the
 // database down for longer right after a publish, or a crashed process
 // restarted after it) reaches the stream twice; then processed_events drops
-// the copy. Within a round, a failed publish keeps the later rows of its
-// aggregate unmarked even when they were acked; they are sent again after
-// it, so the stream may then hold a later event of that aggregate first.
+// the copy. Within a round, after a failed publish its aggregate sends
+// nothing more: its later rows wait for the next round, behind it.
 //
 // Waking: LISTEN outbox_events on a connection of its own (the outbox
 // insert's trigger NOTIFYs at commit), so an event leaves within

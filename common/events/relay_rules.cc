@@ -1,9 +1,21 @@
 #include "common/events/relay_rules.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace qs::events {
+
+std::vector<std::vector<size_t>> PlanWaves(const std::vector<OutboxRow>& rows) {
+  std::map<std::string, size_t> rows_seen;  // per aggregate
+  std::vector<std::vector<size_t>> waves;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const size_t wave = rows_seen[rows[i].aggregate_id]++;
+    if (wave == waves.size()) waves.emplace_back();
+    waves[wave].push_back(i);
+  }
+  return waves;
+}
 
 std::vector<std::string> IdsToMark(const std::vector<OutboxRow>& rows,
                                    const std::vector<absl::Status>& acks) {

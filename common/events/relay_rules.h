@@ -1,12 +1,15 @@
 // The outbox relay's pure decisions (relay.h), no I/O, unit-tested alone:
-// which rows of a published batch may be marked, how long to back off, and
-// the publish rate over the last minute.
+// in which waves a batch is published, which rows of a published batch may
+// be marked, how long to back off, and the publish rate over the last
+// minute.
 //
+//   for (const std::vector<size_t>& wave : PlanWaves(rows)) { ...publish... }
 //   std::vector<std::string> marked = IdsToMark(rows, acks);
 //   absl::Duration pause = NextBackoff(pause, settings.relay_retry_max);
 #ifndef QS_COMMON_EVENTS_RELAY_RULES_H_
 #define QS_COMMON_EVENTS_RELAY_RULES_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -19,11 +22,20 @@
 
 namespace qs::events {
 
+// Splits a claimed batch (`rows`, oldest first) into publish waves of row
+// indexes: wave k holds the k-th row of each aggregate, in batch order. The
+// relay publishes a wave only after the previous one's acks, so no two
+// messages of one aggregate are ever unacked at once: were they, a
+// connection drop could lose the first (on the socket) while libnats'
+// reconnect buffer delivers the second, and the stream would hold them out
+// of order.
+std::vector<std::vector<size_t>> PlanWaves(const std::vector<OutboxRow>& rows);
+
 // The ids of `rows` (oldest first) to mark published, given each row's
 // publish outcome (`acks[i]` for `rows[i]`): every acked row, except those
-// after a failed row of the same aggregate. Those stay unpublished and are
-// sent again after the failed one (the stream's duplicate window drops the
-// second copy), so no row is marked before an older row of its aggregate.
+// after a failed row of the same aggregate (in waves they were not even
+// sent). Those stay unpublished and go out after the failed one in a later
+// round, so no row is marked before an older row of its aggregate.
 std::vector<std::string> IdsToMark(const std::vector<OutboxRow>& rows,
                                    const std::vector<absl::Status>& acks);
 

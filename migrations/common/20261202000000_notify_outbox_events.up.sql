@@ -17,6 +17,10 @@ CREATE TRIGGER outbox_events_notify AFTER INSERT ON outbox_events
 CREATE INDEX outbox_events_unpublished_aggregate_idx ON outbox_events (aggregate_id, created_at)
     WHERE published_at IS NULL;
 
+-- Replay (common/events/events_replay.cc) pages every row by the keyset
+-- (created_at, id), published or not.
+CREATE INDEX outbox_events_created_at_id_idx ON outbox_events (created_at, id);
+
 -- Retention pruning deletes published rows by age.
 CREATE INDEX outbox_events_published_at_idx ON outbox_events (published_at)
     WHERE published_at IS NOT NULL;

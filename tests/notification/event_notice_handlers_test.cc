@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/api/uuid.h"
@@ -306,6 +307,77 @@ TEST_F(EventNoticeHandlersTest, AnErasedRecipientIsNotBroughtBack) {
   const int64_t before = NotificationCount();
   ASSERT_TRUE(Deliver("social", sent).ok());
   EXPECT_EQ(NotificationCount(), before);
+}
+
+// The notices of social's events name a user besides their recipients
+// (the requester, accepter, sender, joiner or approver). One who names an
+// erased user is dropped whole, so his id does not come back through its
+// data; the same events naming a user who was not erased are sent.
+TEST_F(EventNoticeHandlersTest, ANoticeNamingAnErasedUserIsDropped) {
+  const std::string erased = NewUser();
+  absl::Status recorded = database_->Write([&](db::WriteTx& tx) -> absl::Status {
+    ::ops::v1::ServiceErasure erasure;
+    erasure.set_service("social");
+    privacy::ErasureStore::Record(tx, privacy::UserHash(erased), erasure);
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(recorded.ok()) << recorded;
+
+  // Delivers each event naming `named` (in upper case too: ids are matched
+  // in either case) to a recipient of its own; returns the recipients.
+  auto deliver_naming = [&](const std::string& named) {
+    std::vector<std::string> recipients;
+    for (int i = 0; i < 6; ++i) recipients.push_back(NewUser());
+    ::social::v1::FriendRequestSent sent;
+    sent.set_pair_id(api::NewUuidV4());
+    sent.set_request_id(api::NewUuidV4());
+    sent.set_requester_id(named);
+    sent.set_recipient_id(recipients[0]);
+    EXPECT_TRUE(Deliver("social", sent).ok());
+    ::social::v1::FriendRequestAccepted accepted;
+    accepted.set_pair_id(api::NewUuidV4());
+    accepted.set_request_id(api::NewUuidV4());
+    accepted.set_requester_id(recipients[1]);
+    accepted.set_accepter_id(absl::AsciiStrToUpper(named));
+    EXPECT_TRUE(Deliver("social", accepted).ok());
+    ::social::v1::ChatMessageSent message;
+    message.set_message_id(api::NewUuidV4());
+    message.set_channel_id(api::NewUuidV4());
+    message.set_channel_kind("direct");
+    message.set_sequence(1);
+    message.set_sender_id(named);
+    message.add_recipient_ids(recipients[2]);
+    EXPECT_TRUE(Deliver("social", message).ok());
+    ::social::v1::GuildJoinRequested requested;
+    requested.set_guild_id(api::NewUuidV4());
+    requested.set_user_id(named);
+    requested.add_admin_ids(recipients[3]);
+    requested.add_admin_ids(recipients[4]);
+    EXPECT_TRUE(Deliver("social", requested).ok());
+    ::social::v1::GuildMemberJoined joined;
+    joined.set_guild_id(api::NewUuidV4());
+    joined.set_user_id(recipients[5]);
+    joined.set_approved_by(named);
+    EXPECT_TRUE(Deliver("social", joined).ok());
+    return recipients;
+  };
+
+  const int64_t before = NotificationCount();
+  for (const std::string& recipient : deliver_naming(erased)) {
+    EXPECT_TRUE(RowsOf(recipient).empty()) << recipient;
+  }
+  EXPECT_EQ(NotificationCount(), before) << "nothing written at all";
+  pqxx::connection connection(scratch_.Conninfo());
+  EXPECT_EQ(pqxx::nontransaction(connection)
+                .exec_params("SELECT count(*) FROM notification_logs "
+                             "WHERE position(lower($1::text) IN lower(data::text)) > 0",
+                             erased)[0][0]
+                .as<int>(),
+            0);
+
+  for (const std::string& recipient : deliver_naming(NewUser())) {
+    EXPECT_EQ(RowsOf(recipient).size(), 1u) << "a user not erased is named as before";
+  }
 }
 
 TEST_F(EventNoticeHandlersTest, AMalformedParticipantIsRefusedAndNothingIsWritten) {

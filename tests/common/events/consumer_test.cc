@@ -34,11 +34,23 @@ using testing::WriteEffect;
 
 class ConsumerTest : public ::testing::Test {
  protected:
-  std::unique_ptr<EventConsumers> StartConsumers() {
+  std::unique_ptr<EventConsumers> StartConsumers() { return StartConsumers(settings_); }
+  std::unique_ptr<EventConsumers> StartConsumers(const EventStreamSettings& settings) {
     auto consumers =
-        std::make_unique<EventConsumers>("notification", settings_, database_, handlers_);
+        std::make_unique<EventConsumers>("notification", settings, database_, handlers_);
     consumers->Start();
     return consumers;
+  }
+
+  // The durable's view of its messages, from JetStream itself.
+  jsConsumerInfo* DurableInfo() {
+    const EventStreamNames names(settings_.name_space);
+    jsConsumerInfo* info = nullptr;
+    EXPECT_EQ(
+        js_GetConsumerInfo(&info, publisher_.nats().jetstream(), names.Stream("quest").c_str(),
+                           names.Durable("notification").c_str(), nullptr, nullptr),
+        NATS_OK);
+    return info;
   }
 
   // Every handled StringValue writes one effect; `fail` decides otherwise.
@@ -283,7 +295,7 @@ TEST_F(ConsumerTest, ADatabaseFailureParksNothingAndLosesNothing) {
   EXPECT_TRUE(WaitFor([&] { return !consumers->Degraded().has_value(); }));
 }
 
-TEST_F(ConsumerTest, EventsOfATypeWithoutHandlerAreRecordedWithoutEffect) {
+TEST_F(ConsumerTest, EventsOfATypeWithoutHandlerAreAckedWithoutARecord) {
   HandleStrings();
   auto consumers = StartConsumers();
   ::events::v1::EventEnvelope other = StringEvent("quest", "unused");
@@ -292,13 +304,113 @@ TEST_F(ConsumerTest, EventsOfATypeWithoutHandlerAreRecordedWithoutEffect) {
   other.set_type(number.GetDescriptor()->full_name());
   other.mutable_payload()->PackFrom(number);
   publisher_.Publish(other);
-  ASSERT_TRUE(WaitFor([&] {
-    return scratch_.Count(absl::StrCat("SELECT count(*) FROM processed_events WHERE id = '",
-                                       other.id(), "'")) == 1;
-  }));
-  EXPECT_EQ(calls_.load(), 0);
+  const ::events::v1::EventEnvelope later = StringEvent("quest", "after it");
+  publisher_.Publish(later);
+  ASSERT_TRUE(WaitFor([&] { return Effects(later.id()) == 1; }));
+  EXPECT_EQ(scratch_.Count(absl::StrCat("SELECT count(*) FROM processed_events WHERE id = '",
+                                        other.id(), "'")),
+            0)
+      << "no effect, so nothing to de-duplicate: no record";
+  EXPECT_EQ(calls_.load(), 1);
   EXPECT_EQ(OpenDeadLetters(), 0);
-  EXPECT_EQ(StatusOf(*consumers).applied(), 0) << "recorded, not applied";
+  EXPECT_EQ(StatusOf(*consumers).applied(), 1) << "only the handled event counts as applied";
+  // Acked: nothing waits for an ack, and past AckWait (2 s) nothing came back.
+  ASSERT_TRUE(WaitFor([&] {
+    jsConsumerInfo* info = DurableInfo();
+    const bool settled = info != nullptr && info->NumAckPending == 0 && info->NumPending == 0;
+    jsConsumerInfo_Destroy(info);
+    return settled;
+  }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  jsConsumerInfo* info = DurableInfo();
+  ASSERT_NE(info, nullptr);
+  EXPECT_EQ(info->Delivered.Consumer, 2u) << "a message was delivered again";
+  EXPECT_EQ(info->NumRedelivered, 0);
+  jsConsumerInfo_Destroy(info);
+}
+
+TEST_F(ConsumerTest, ABatchOfAHundredWithOneFailureAppliesTheRestOnceWithoutSubtransactions) {
+  EventStreamSettings settings = settings_;
+  settings.consumer_batch = 100;  // the default
+  std::atomic<int> failures_left{1};
+  std::atomic<int> failing_calls{0};
+  std::atomic<int> subtransaction_writes{0};
+  handlers_.On<StringValue>("quest",
+                            [&](db::WriteTx& tx, const ::events::v1::EventEnvelope& envelope,
+                                const StringValue& value) -> absl::Status {
+                              if (value.value() == "fails") {
+                                failing_calls.fetch_add(1);
+                                if (failures_left.fetch_sub(1) > 0)
+                                  return absl::UnavailableError("try later");
+                              }
+                              WriteEffect(tx, envelope, value.value());
+                              // A row written under a savepoint carries the subtransaction's xid;
+                              // more than 64 of them in one transaction overflow PostgreSQL's
+                              // per-backend cache (every snapshot then reads pg_subtrans).
+                              if (!tx.Query("SELECT xmin = pg_current_xact_id()::xid FROM effects "
+                                            "WHERE event_id = $1::uuid",
+                                            envelope.id())[0][0]
+                                       .as<bool>()) {
+                                subtransaction_writes.fetch_add(1);
+                              }
+                              return absl::OkStatus();
+                            });
+  // Published before the consumer starts: one fetch of 100, the failing
+  // event in the middle.
+  std::vector<std::string> good;
+  ::events::v1::EventEnvelope fails = StringEvent("quest", "fails");
+  for (int i = 0; i < 99; ++i) {
+    if (i == 50) publisher_.Publish(fails);
+    const ::events::v1::EventEnvelope event = StringEvent("quest", absl::StrCat("ok ", i));
+    good.push_back(event.id());
+    publisher_.Publish(event);
+  }
+  auto consumers = StartConsumers(settings);
+  ASSERT_TRUE(WaitFor([&] { return Effects(fails.id()) == 1; }));
+  ASSERT_TRUE(WaitFor([&] { return scratch_.Count("SELECT count(*) FROM effects") == 100; }));
+  for (const std::string& id : good) EXPECT_EQ(Effects(id), 1) << id;
+  EXPECT_EQ(failing_calls.load(), 2) << "one failed delivery, one redelivery that applied";
+  EXPECT_EQ(subtransaction_writes.load(), 0) << "events were applied under savepoints";
+  EXPECT_EQ(scratch_.Count("SELECT count(*) FROM processed_events"), 100);
+  // The 99 of the first delivery: the 50 before the failure in one
+  // transaction, the 49 after it in another.
+  EXPECT_EQ(scratch_.Count(absl::StrCat(
+                "SELECT count(DISTINCT xmin::text) FROM processed_events WHERE id <> '", fails.id(),
+                "'")),
+            2);
+  EXPECT_EQ(OpenDeadLetters(), 0);
+  EXPECT_EQ(StatusOf(*consumers).applied(), 100);
+}
+
+TEST_F(ConsumerTest, AnEventAppliedByAReplayClosesItsDeadLetterSoARetryCannotApplyItAgain) {
+  std::atomic<bool> fixed{false};
+  HandleStrings([&](const std::string&) {
+    return fixed ? absl::OkStatus() : absl::FailedPreconditionError("not ready");
+  });
+  auto consumers = StartConsumers();
+  const ::events::v1::EventEnvelope event = StringEvent("quest", "parked, then replayed");
+  publisher_.Publish(event);
+  ASSERT_TRUE(WaitFor([&] { return DeadLetterOf(event.id()).has_value(); }));
+  const std::string id = DeadLetterOf(event.id())->id;
+
+  fixed = true;
+  // A replay after the duplicate window: the same event, another message.
+  publisher_.Publish(event, api::NewUuidV4());
+  ASSERT_TRUE(WaitFor([&] { return Effects(event.id()) == 1; }));
+  std::optional<DeadLetter> letter = DeadLetterOf(event.id());
+  ASSERT_TRUE(letter.has_value());
+  EXPECT_EQ(letter->id, id);
+  EXPECT_TRUE(letter->retried_at.has_value()) << "applied, but its dead letter is still open";
+  EXPECT_EQ(OpenDeadLetters(), 0);
+
+  // Its record pruned (as after EVENTS_PROCESSED_RETENTION_DAYS): a retry
+  // of the dead letter must still not apply it a second time.
+  scratch_.Execute("DELETE FROM processed_events");
+  const bool requested = *database_.Write(
+      [&](db::WriteTx& tx) -> absl::StatusOr<bool> { return RequestDeadLetterRetry(tx, id); });
+  EXPECT_FALSE(requested) << "a closed dead letter accepted a retry";
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(Effects(event.id()), 1) << "applied twice";
 }
 
 TEST_F(ConsumerTest, SetUpIsIdempotentAcrossInstancesAndUpdatesAChangedDurable) {

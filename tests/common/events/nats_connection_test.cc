@@ -116,6 +116,60 @@ TEST(NatsConnectionTest, EnsureStreamCreatesOnceAndUpdatesWhatChanged) {
   EXPECT_EQ(ReadConfig(**nats, "QUEST").duplicates_ns, absl::ToInt64Nanoseconds(absl::Minutes(5)));
 }
 
+TEST(NatsConnectionTest, EnsureStreamExistsCreatesAMissingStreamAndLeavesAnExistingOne) {
+  qs::testing::NatsServer server;
+  absl::StatusOr<std::unique_ptr<NatsConnection>> nats =
+      NatsConnection::Connect(server.url(), "nats-connection-test");
+  ASSERT_TRUE(nats.ok()) << nats.status();
+  ASSERT_TRUE(ConnectedWithin(**nats, absl::Seconds(5)));
+
+  EventStreamSettings owner;
+  owner.duplicate_window = absl::Minutes(5);
+  owner.outbox_retention = absl::Hours(24);
+  ASSERT_TRUE((*nats)->EnsureStreamExists("SOCIAL", "social.>", owner).ok()) << "missing: made";
+  EXPECT_EQ(ReadConfig(**nats, "SOCIAL").duplicates_ns, absl::ToInt64Nanoseconds(absl::Minutes(5)));
+
+  EventStreamSettings other;
+  other.duplicate_window = absl::Minutes(2);
+  other.outbox_retention = absl::Hours(168);
+  absl::Status exists = (*nats)->EnsureStreamExists("SOCIAL", "social.>", other);
+  ASSERT_TRUE(exists.ok()) << exists;
+  StreamConfig config = ReadConfig(**nats, "SOCIAL");
+  EXPECT_EQ(config.duplicates_ns, absl::ToInt64Nanoseconds(absl::Minutes(5)));
+  EXPECT_EQ(config.max_age_ns, absl::ToInt64Nanoseconds(absl::Hours(24)));
+}
+
+TEST(NatsConnectionTest, SetOnConnectedWaitsForARunningCallbackAndTheOldOneNeverRunsAgain) {
+  qs::testing::NatsServer server;
+  server.Stop();
+  absl::StatusOr<std::unique_ptr<NatsConnection>> nats =
+      NatsConnection::Connect(server.url(), "nats-connection-test");
+  ASSERT_TRUE(nats.ok()) << nats.status();
+  std::atomic<int> entered{0};
+  std::atomic<int> finished{0};
+  (*nats)->SetOnConnected([&] {
+    entered.fetch_add(1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    finished.fetch_add(1);
+  });
+  ASSERT_TRUE(server.Start());
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (entered.load() == 0 && absl::Now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(entered.load(), 1);
+  // Like the relay's Stop: detach while the callback runs, then its target
+  // (here the counters) may go.
+  (*nats)->SetOnConnected(nullptr);
+  EXPECT_EQ(finished.load(), 1) << "SetOnConnected returned while the old callback still ran";
+
+  server.Stop();
+  ASSERT_TRUE(server.Start());
+  ASSERT_TRUE(ConnectedWithin(**nats, absl::Seconds(5)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(entered.load(), 1) << "the detached callback ran on the reconnect";
+}
+
 TEST(StatusFromNatsTest, ConnectionTroubleIsUnavailableTimeoutsDeadlineTheRestInternal) {
   EXPECT_TRUE(StatusFromNats(NATS_OK, "x").ok());
   EXPECT_EQ(StatusFromNats(NATS_NO_SERVER, "connect").code(), absl::StatusCode::kUnavailable);

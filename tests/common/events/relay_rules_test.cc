@@ -10,6 +10,18 @@ OutboxRow Row(const std::string& id, const std::string& aggregate) {
   return OutboxRow{id, "t", aggregate, ""};
 }
 
+TEST(PlanWavesTest, EachWaveHoldsTheNextRowOfEachAggregateInBatchOrder) {
+  EXPECT_EQ(PlanWaves({Row("1", "a"), Row("2", "b"), Row("3", "a"), Row("4", "a"), Row("5", "c"),
+                       Row("6", "b")}),
+            (std::vector<std::vector<size_t>>{{0, 1, 4}, {2, 5}, {3}}));
+}
+
+TEST(PlanWavesTest, DistinctAggregatesGoInOneWaveAndNoRowsInNone) {
+  EXPECT_EQ(PlanWaves({Row("1", "a"), Row("2", "b"), Row("3", "c")}),
+            (std::vector<std::vector<size_t>>{{0, 1, 2}}));
+  EXPECT_TRUE(PlanWaves({}).empty());
+}
+
 TEST(IdsToMarkTest, MarksEveryAckedRowWhenNothingFailed) {
   EXPECT_EQ(IdsToMark({Row("1", "a"), Row("2", "b"), Row("3", "a")},
                       {absl::OkStatus(), absl::OkStatus(), absl::OkStatus()}),

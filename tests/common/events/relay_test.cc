@@ -25,6 +25,7 @@
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
 #include "proto/events/v1/events.pb.h"
+#include "tests/common/events/dropping_proxy.h"
 #include "tests/events/stream_reader.h"
 #include "tests/support/nats_server.h"
 #include "tests/support/test_infra.h"
@@ -285,6 +286,47 @@ TEST_F(RelayTest, AfterBrokerLossTheStreamIsMadeAgainAndNewEventsFlow) {
   ASSERT_EQ(messages.size(), 1u) << "the wiped stream starts empty (replay is the events command)";
   EXPECT_EQ(messages[0].message_id, after.id());
   EXPECT_TRUE(Eventually([&] { return !relay->Degraded().has_value(); }));
+}
+
+// The connection drops right after the first event of aggregate A left,
+// which is lost; A's second event, further down the same batch, is
+// published after the drop, so libnats buffers it and sends it on the
+// reconnect. Were both in flight at once, the stream would store A's second
+// event, and the first only in the next round: out of order.
+TEST_F(RelayTest, AConnectionDropAfterAnEventNeverLetsALaterOneOfItsAggregateOvertakeIt) {
+  qs::testing::NatsServer nats;
+  qs::testing::DroppingProxy proxy(nats.port());
+  settings_.nats_url = proxy.url();
+  settings_.relay_batch_size = 4000;
+  settings_.publish_timeout = absl::Seconds(2);
+  settings_.relay_retry_max = absl::Milliseconds(100);
+  const std::string aggregate = api::NewUuidV4();
+  const std::string filler(1000, 'x');
+  std::string first_id;
+  absl::Status written = database_.Write([&](db::WriteTx& tx) -> absl::Status {
+    first_id = AppendEvent(tx, "quest", aggregate, Payload("0")).id();
+    // Between them, time for the client to see the drop.
+    for (int i = 0; i < 2000; ++i) AppendEvent(tx, "quest", api::NewUuidV4(), Payload(filler));
+    AppendEvent(tx, "quest", aggregate, Payload("1"));
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(written.ok()) << written;
+  proxy.DropWhenClientSends(first_id);
+
+  std::unique_ptr<OutboxRelay> relay = StartRelay();
+  ASSERT_TRUE(DrainedWithin(absl::Seconds(30))) << Unpublished() << " rows left";
+  ASSERT_EQ(proxy.drops(), 1) << "the connection was not dropped";
+
+  std::vector<std::string> order;
+  for (const StreamMessage& message : StreamMessages()) {
+    ::events::v1::EventEnvelope envelope;
+    ASSERT_TRUE(envelope.ParseFromString(message.data));
+    if (envelope.aggregate_id() != aggregate) continue;
+    google::protobuf::StringValue payload;
+    ASSERT_TRUE(envelope.payload().UnpackTo(&payload));
+    order.push_back(payload.value());
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"0", "1"}));
 }
 
 TEST_F(RelayTest, RetentionDeletesOnlyPublishedRowsOlderThanTheWindow) {

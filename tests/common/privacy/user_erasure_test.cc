@@ -5,7 +5,9 @@
 // appends, and how it treats other services' events.
 #include "common/privacy/user_erasure.h"
 
+#include <set>
 #include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -22,6 +24,7 @@
 #include "google/protobuf/wrappers.pb.h"
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
+#include "proto/quest/v1/events.pb.h"
 #include "tests/support/test_infra.h"
 
 namespace qs::privacy {
@@ -124,7 +127,7 @@ TEST_F(UserErasureTest, EraseAndAnnounceCleansTheCommonTablesRecordsAndAppendsUs
   EXPECT_EQ(service_eraser_calls_, 1);
   EXPECT_EQ(erased->service(), "quest");
   EXPECT_EQ(erased->rows_erased(), 3 + 3 + 1 + 1)
-      << "eraser rows + 3 events + 1 idempotency key + 1 dead letter";
+      << "eraser rows + 3 events rewritten + 1 idempotency key deleted + 1 dead letter rewritten";
 
   const std::string mentions =
       "SELECT count(*) FROM outbox_events WHERE type = 'google.protobuf.StringValue' AND "
@@ -184,6 +187,131 @@ TEST_F(UserErasureTest, EraseAndAnnounceCleansTheCommonTablesRecordsAndAppendsUs
   EXPECT_EQ(db::TimestampMicros(Records(user_)[0].erased_at()),
             db::TimestampMicros(erased->erased_at()))
       << "the latest erasure";
+}
+
+// Quest commits MatchFinished for him and two others; he is erased before
+// the relay runs (and after an older match was relayed, and while a third
+// match of theirs is parked). Each event stays, as it was (id, order,
+// published or not), with one stand-in in his place: the others still get
+// it, `events replay` still has it, the parked one can still be retried.
+TEST_F(UserErasureTest, OtherUsersEventsAreRewrittenWithAStandInNotDeleted) {
+  const std::string v = api::NewUuidV4(), w = api::NewUuidV4();
+  auto match = [&](const std::string& winner) {
+    ::quest::v1::MatchFinished finished;
+    finished.set_match_id(api::NewUuidV4());
+    finished.set_winner_id(winner);
+    for (const std::string& player : {user_, v, w}) {
+      ::quest::v1::MatchParticipant* participant = finished.add_participants();
+      participant->set_user_id(player);
+      participant->set_rank(player == winner ? 1 : 2);
+    }
+    return finished;
+  };
+  const ::quest::v1::MatchFinished relayed = match(v), unrelayed = match(user_);
+  std::vector<::events::v1::EventEnvelope> appended;
+  ASSERT_TRUE(
+      database_
+          .Write([&](db::WriteTx& tx) -> absl::Status {
+            appended.push_back(events::AppendEvent(tx, "quest", relayed.match_id(), relayed));
+            tx.Query("UPDATE outbox_events SET published_at = now() WHERE id = $1",
+                     appended.back().id());
+            appended.push_back(events::AppendEvent(tx, "quest", unrelayed.match_id(), unrelayed));
+            return absl::OkStatus();
+          })
+          .ok());
+  ::events::v1::EventEnvelope parked;
+  parked.set_id(api::NewUuidV4());
+  parked.set_type("quest.v1.MatchFinished");
+  parked.set_source("quest");
+  parked.set_aggregate_id(api::NewUuidV4());
+  parked.mutable_payload()->PackFrom(match(w));
+  {
+    const std::string bytes = parked.SerializeAsString();
+    pqxx::connection connection(scratch_.Conninfo());
+    pqxx::nontransaction(connection)
+        .exec_params(
+            "INSERT INTO dead_letter_events (event_id, source, type, subject, envelope, reason, "
+            "deliveries, last_retry_error) VALUES ($1, 'quest', 'quest.v1.MatchFinished', "
+            "'quest.MatchFinished', $2, 'no such user ' || upper($3), 1, 'still ' || $3)",
+            parked.id(), pqxx::binarystring(bytes.data(), bytes.size()), user_);
+  }
+
+  absl::StatusOr<v1::ServiceErasure> erased =
+      database_.Write([&](db::WriteTx& tx) { return erasure_.EraseAndAnnounce(tx, user_); });
+  ASSERT_TRUE(erased.ok()) << erased.status();
+  EXPECT_EQ(erased->rows_erased(), 3 + 2 + 1) << "eraser rows + 2 events + 1 dead letter rewritten";
+
+  // Checks one rewritten MatchFinished against the original: his place
+  // holds a stand-in UUID, everything else is as it was. Returns the stand-in.
+  auto expect_rewritten = [&](const ::events::v1::EventEnvelope& envelope,
+                              const ::quest::v1::MatchFinished& original) {
+    EXPECT_EQ(envelope.SerializeAsString().find(user_), std::string::npos);
+    ::quest::v1::MatchFinished finished;
+    EXPECT_TRUE(envelope.payload().UnpackTo(&finished)) << envelope.id();
+    EXPECT_EQ(finished.match_id(), original.match_id());
+    EXPECT_EQ(finished.participants_size(), 3);
+    if (finished.participants_size() != 3) return std::string();
+    const std::string stand_in = finished.participants(0).user_id();
+    EXPECT_TRUE(api::IsUuid(stand_in)) << stand_in;
+    EXPECT_NE(stand_in, user_);
+    EXPECT_EQ(finished.participants(1).user_id(), v);
+    EXPECT_EQ(finished.participants(2).user_id(), w);
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_EQ(finished.participants(i).rank(), original.participants(i).rank());
+    }
+    EXPECT_EQ(finished.winner_id(),
+              original.winner_id() == user_ ? stand_in : original.winner_id());
+    return stand_in;
+  };
+
+  pqxx::result outbox =
+      Sql("SELECT id::text, aggregate_id::text, published_at IS NOT NULL, envelope "
+          "FROM outbox_events WHERE type = $1 ORDER BY created_at, id",
+          "quest.v1.MatchFinished");
+  ASSERT_EQ(outbox.size(), 2u) << "neither event is deleted";
+  std::set<std::string> stand_ins;
+  for (size_t i = 0; i < 2; ++i) {
+    ::events::v1::EventEnvelope envelope;
+    ASSERT_TRUE(envelope.ParseFromString(pqxx::binarystring(outbox[i][3]).str()))
+        << "the rewritten bytes still parse as an EventEnvelope";
+    EXPECT_EQ(outbox[i][0].as<std::string>(), appended[i].id());
+    EXPECT_EQ(envelope.id(), appended[i].id());
+    EXPECT_EQ(envelope.type(), appended[i].type());
+    EXPECT_EQ(envelope.aggregate_id(), appended[i].aggregate_id());
+    EXPECT_EQ(outbox[i][1].as<std::string>(), appended[i].aggregate_id());
+    EXPECT_EQ(db::TimestampMicros(envelope.occurred_at()),
+              db::TimestampMicros(appended[i].occurred_at()));
+    stand_ins.insert(expect_rewritten(envelope, i == 0 ? relayed : unrelayed));
+  }
+  EXPECT_TRUE(outbox[0][2].as<bool>()) << "the relayed one stays relayed (for replay)";
+  EXPECT_FALSE(outbox[1][2].as<bool>()) << "the other still goes to the relay";
+
+  pqxx::result dead =
+      Sql("SELECT envelope, reason, last_retry_error, retried_at IS NULL FROM dead_letter_events "
+          "WHERE event_id = $1::uuid",
+          parked.id());
+  ASSERT_EQ(dead.size(), 1u) << "the parked event is not deleted";
+  ::events::v1::EventEnvelope parked_now;
+  ASSERT_TRUE(parked_now.ParseFromString(pqxx::binarystring(dead[0][0]).str()));
+  EXPECT_EQ(parked_now.id(), parked.id());
+  ::quest::v1::MatchFinished parked_match;
+  ASSERT_TRUE(parked.payload().UnpackTo(&parked_match));
+  const std::string parked_stand_in = expect_rewritten(parked_now, parked_match);
+  stand_ins.insert(parked_stand_in);
+  EXPECT_EQ(stand_ins.size(), 1u) << "one stand-in per erasure";
+  EXPECT_EQ(dead[0][1].as<std::string>(), "no such user " + parked_stand_in);
+  EXPECT_EQ(dead[0][2].as<std::string>(), "still " + parked_stand_in);
+  EXPECT_TRUE(dead[0][3].as<bool>()) << "still open, so it can be retried";
+
+  // His own UserErased keeps his id; it is what tells the others.
+  std::vector<::events::v1::EventEnvelope> announced = OutboxOfType("ops.v1.UserErased");
+  ASSERT_EQ(announced.size(), 1u);
+  EXPECT_EQ(announced[0].aggregate_id(), user_);
+
+  // A second erasure finds nothing of his left to rewrite.
+  erased = database_.Write([&](db::WriteTx& tx) { return erasure_.EraseAndAnnounce(tx, user_); });
+  ASSERT_TRUE(erased.ok()) << erased.status();
+  EXPECT_EQ(erased->rows_erased(), 3);
 }
 
 TEST_F(UserErasureTest, AnotherServicesUserErasedErasesHereRecordsBothAndConfirmsByHash) {
