@@ -36,23 +36,10 @@ TEST_F(QuestUserEraserTest, DeletesHisRowsAnonymisesSharedOnesAndLeavesTheOtherU
   const std::string his_puzzle = One("SELECT id::text FROM puzzles WHERE author_id = $1", user_);
   const std::string match =
       One("SELECT match_id::text FROM match_participants WHERE user_id = $1", user_);
-  const ErasureScan before = ScanDatabase(kDatabase, user_, other_);
-  for (const std::string table :
-       {"puzzles", "puzzle_attempts", "user_progress", "leaderboard_scores", "matches",
-        "match_participants", "idempotency_keys", "outbox_events"}) {
-    EXPECT_GT(before.user_rows.at(table), 0) << table << " holds no row of his to erase";
-  }
-
-  ::ops::v1::EraseUserResponse erased;
-  grpc::Status status = EraseUser(channel(), user_, &erased);
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_GT(erased.erasure().rows_erased(), 0);
-
-  const ErasureScan after = ScanDatabase(kDatabase, user_, other_);
-  EXPECT_EQ(after.TablesMentioningUser(), std::set<std::string>{"outbox_events"});
-  EXPECT_EQ(after.user_rows.at("outbox_events"), 1);
-  EXPECT_EQ(UserErasedEventsInOutbox(kDatabase, user_), 1) << "the one row left is UserErased";
-  ExpectOtherUserUntouched(before, after, kDatabase);
+  ExpectEraseLeavesOnlyUserErased(
+      channel(), kDatabase, user_, other_,
+      {"puzzles", "puzzle_attempts", "user_progress", "leaderboard_scores", "matches",
+       "match_participants", "idempotency_keys", "outbox_events"});
 
   // Anonymised, not deleted: the match keeps both players and a winner that
   // is his stand-in; his puzzle stays playable with its play count.
@@ -70,7 +57,8 @@ TEST_F(QuestUserEraserTest, DeletesHisRowsAnonymisesSharedOnesAndLeavesTheOtherU
   EXPECT_EQ(finished[0][3].as<int>(), 1) << "the winner is his anonymised participant row";
   EXPECT_EQ(One("SELECT play_count::text FROM puzzles WHERE id = $1", his_puzzle), "1");
 
-  status = EraseUser(channel(), user_, &erased);
+  ::ops::v1::EraseUserResponse erased;
+  grpc::Status status = EraseUser(channel(), user_, &erased);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(erased.erasure().rows_erased(), 0) << "nothing left to erase";
 }

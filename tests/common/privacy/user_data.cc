@@ -304,4 +304,24 @@ void ExpectOtherUserUntouched(const ErasureScan& before, const ErasureScan& afte
   }
 }
 
+void ExpectEraseLeavesOnlyUserErased(const std::shared_ptr<grpc::Channel>& channel,
+                                     const std::string& database, const std::string& user,
+                                     const std::string& other,
+                                     const std::vector<std::string>& tables) {
+  const ErasureScan before = ScanDatabase(database, user, other);
+  for (const std::string& table : tables) {
+    EXPECT_GT(before.user_rows.at(table), 0) << table << " holds no row of his to erase";
+  }
+  ::ops::v1::EraseUserResponse erased;
+  grpc::Status status = EraseUser(channel, user, &erased);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_GT(erased.erasure().rows_erased(), 0);
+
+  const ErasureScan after = ScanDatabase(database, user, other);
+  EXPECT_EQ(after.TablesMentioningUser(), std::set<std::string>{"outbox_events"});
+  EXPECT_EQ(after.user_rows.at("outbox_events"), 1);
+  EXPECT_EQ(UserErasedEventsInOutbox(database, user), 1) << "the one row left is UserErased";
+  ExpectOtherUserUntouched(before, after, database);
+}
+
 }  // namespace qs::testing

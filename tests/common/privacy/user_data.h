@@ -16,6 +16,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
@@ -81,6 +82,14 @@ int64_t UserErasedEventsInOutbox(const std::string& database, const std::string&
 // publication marks): there only that the row is still there.
 void ExpectOtherUserUntouched(const ErasureScan& before, const ErasureScan& after,
                               const std::string& database);
+
+// The whole check of one service's eraser: each of `tables` holds a row of
+// `user` before; EraseUser through `channel` succeeds and erases rows; after
+// it only his UserErased outbox row mentions him, and `other` is untouched.
+void ExpectEraseLeavesOnlyUserErased(const std::shared_ptr<grpc::Channel>& channel,
+                                     const std::string& database, const std::string& user,
+                                     const std::string& other,
+                                     const std::vector<std::string>& tables);
 
 }  // namespace qs::testing
 
