@@ -265,6 +265,7 @@ bool SourceConsumer::Sample() {
   if (counts.ok()) {
     std::lock_guard<std::mutex> lock(mutex_);
     counts_ = *counts;
+    sampled_at_ = absl::Now();
     return true;
   }
   SetError(counts.status().ToString(), false);
@@ -319,6 +320,22 @@ void SourceConsumer::FillStatus(::ops::v1::ConsumerStatus& status) const {
   status.set_durable(consumer_.durable);
   status.set_applied(applied_.load());
   status.set_duplicates(duplicates_.load());
+  // The loop samples every kSampleInterval between fetches; a loop held by
+  // a slow handler or a database outage does not, and that is when the lag
+  // matters, so then the caller samples (one request to the broker).
+  bool stale;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stale = absl::Now() - sampled_at_ > 2 * kSampleInterval;
+  }
+  if (stale) {
+    absl::StatusOr<ConsumerCounts> counts = SampleConsumer(nats_, consumer_);
+    if (counts.ok()) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      counts_ = *counts;
+      sampled_at_ = absl::Now();
+    }
+  }
   std::lock_guard<std::mutex> lock(mutex_);
   status.set_pending(counts_.pending);
   status.set_ack_pending(counts_.ack_pending);

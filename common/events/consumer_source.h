@@ -104,7 +104,9 @@ class SourceConsumer {
   std::string setup_error_;     // non-empty while set-up fails
   std::string database_error_;  // non-empty while applying or parking fails
   std::string poll_error_;      // non-empty while the dead-letter poll fails
-  ConsumerCounts counts_;
+  // Mutable: FillStatus samples itself when the loop has not for a while.
+  mutable ConsumerCounts counts_;
+  mutable absl::Time sampled_at_ = absl::InfinitePast();
 
   std::thread thread_;
 };

@@ -6,6 +6,7 @@
 #include "common/events/consumer.h"
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -125,6 +126,27 @@ TEST_F(ConsumerTest, TheSameEventDeliveredTwiceIsAppliedOnce) {
   EXPECT_EQ(status.source(), "quest");
   EXPECT_EQ(status.durable(), EventStreamNames(settings_.name_space).Durable("notification"));
   EXPECT_FALSE(consumers->Degraded().has_value()) << *consumers->Degraded();
+}
+
+// Consumer lag in ops.v1.Diagnostics: messages on the stream not delivered
+// to the durable yet, while the handler holds the first one.
+TEST_F(ConsumerTest, TheLagCountsTheMessagesNotDeliveredYet) {
+  std::atomic<bool> release{false};
+  HandleStrings([&](const std::string&) {
+    while (!release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return absl::OkStatus();
+  });
+  EventStreamSettings one_at_a_time = settings_;
+  one_at_a_time.consumer_batch = 1;
+  auto consumers = StartConsumers(one_at_a_time);
+  for (int n = 0; n < 20; ++n) publisher_.Publish(StringEvent("quest", absl::StrCat("e", n)));
+  EXPECT_TRUE(WaitFor([&] { return StatusOf(*consumers).pending() >= 10; }))
+      << StatusOf(*consumers).DebugString();
+  release.store(true);
+  EXPECT_TRUE(WaitFor([&] {
+    const ::ops::v1::ConsumerStatus status = StatusOf(*consumers);
+    return status.applied() == 20 && status.pending() == 0;
+  })) << StatusOf(*consumers).DebugString();
 }
 
 TEST_F(ConsumerTest, AnEventNakedOnceIsAppliedOnceWhenRedelivered) {
