@@ -59,12 +59,15 @@ absl::Status EnsureDurableConsumer(NatsConnection& nats, const DurableConsumer& 
   return absl::OkStatus();
 }
 
-absl::StatusOr<ConsumerCounts> SampleConsumer(NatsConnection& nats,
-                                              const DurableConsumer& consumer) {
+absl::StatusOr<ConsumerCounts> SampleConsumer(NatsConnection& nats, const DurableConsumer& consumer,
+                                              absl::Duration timeout) {
+  jsOptions options;
+  jsOptions_Init(&options);
+  options.Wait = absl::ToInt64Milliseconds(timeout);
   jsConsumerInfo* info = nullptr;
   jsErrCode error = kNoError;
   natsStatus s = js_GetConsumerInfo(&info, nats.jetstream(), consumer.stream.c_str(),
-                                    consumer.durable.c_str(), nullptr, &error);
+                                    consumer.durable.c_str(), &options, &error);
   if (s != NATS_OK) {
     const std::string what = "consumer info of " + consumer.durable + " on " + consumer.stream;
     if (s == NATS_NOT_FOUND || IsMissingStreamOrConsumer(error)) {

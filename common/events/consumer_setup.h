@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "common/events/event_stream_settings.h"
 #include "common/events/nats_connection.h"
 
@@ -42,10 +43,11 @@ struct ConsumerCounts {
   int64_t ack_pending = 0;
 };
 
-// The durable's counts from the server. NOT_FOUND when the stream or the
-// durable is gone (a broker that lost its store): set it up again.
-absl::StatusOr<ConsumerCounts> SampleConsumer(NatsConnection& nats,
-                                              const DurableConsumer& consumer);
+// The durable's counts from the server, waiting at most `timeout` for the
+// answer. NOT_FOUND when the stream or the durable is gone (a broker that
+// lost its store): set it up again.
+absl::StatusOr<ConsumerCounts> SampleConsumer(NatsConnection& nats, const DurableConsumer& consumer,
+                                              absl::Duration timeout = absl::Seconds(5));
 
 // True for the JetStream errors that mean the stream or consumer is gone.
 bool IsMissingStreamOrConsumer(jsErrCode error);

@@ -20,6 +20,8 @@ namespace {
 constexpr int64_t kFetchWaitMs = 500;
 // num_pending / ack_pending are sampled this often, not per status call.
 constexpr absl::Duration kSampleInterval = absl::Seconds(2);
+// The longest a status call waits for the broker's consumer info.
+constexpr absl::Duration kCallerSampleTimeout = absl::Milliseconds(200);
 // Pause after a failed set-up, doubling up to the maximum.
 constexpr absl::Duration kSetUpRetryMin = absl::Milliseconds(200);
 constexpr absl::Duration kSetUpRetryMax = absl::Seconds(5);
@@ -322,14 +324,16 @@ void SourceConsumer::FillStatus(::ops::v1::ConsumerStatus& status) const {
   status.set_duplicates(duplicates_.load());
   // The loop samples every kSampleInterval between fetches; a loop held by
   // a slow handler or a database outage does not, and that is when the lag
-  // matters, so then the caller samples (one request to the broker).
+  // matters, so then the caller samples: one request to the broker, only
+  // while connected and for at most kCallerSampleTimeout (a status call
+  // must answer at once, NATS down or not).
   bool stale;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stale = absl::Now() - sampled_at_ > 2 * kSampleInterval;
   }
-  if (stale) {
-    absl::StatusOr<ConsumerCounts> counts = SampleConsumer(nats_, consumer_);
+  if (stale && nats_.IsConnected()) {
+    absl::StatusOr<ConsumerCounts> counts = SampleConsumer(nats_, consumer_, kCallerSampleTimeout);
     if (counts.ok()) {
       std::lock_guard<std::mutex> lock(mutex_);
       counts_ = *counts;
