@@ -1,5 +1,8 @@
 #include "common/events/outbox.h"
 
+#include <stdexcept>
+
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/api/uuid.h"
 #include "google/protobuf/util/time_util.h"
@@ -19,6 +22,11 @@ namespace qs::events {
       google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(absl::Now()));
   envelope.mutable_payload()->PackFrom(payload);
   const std::string bytes = envelope.SerializeAsString();
+  if (bytes.size() > kMaxEnvelopeBytes) {
+    throw std::length_error(absl::StrCat("event ", envelope.type(), " of ", aggregate_id, " is ",
+                                         bytes.size(), " bytes, over the outbox's limit of ",
+                                         kMaxEnvelopeBytes));
+  }
   tx.Query("INSERT INTO outbox_events (id, type, aggregate_id, envelope) VALUES ($1, $2, $3, $4)",
            envelope.id(), envelope.type(), aggregate_id,
            pqxx::binarystring(bytes.data(), bytes.size()));

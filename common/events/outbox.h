@@ -22,7 +22,16 @@
 
 namespace qs::events {
 
+// The largest envelope the outbox takes: half of NATS' default max_payload
+// (1 MiB), so a row can always be published. A larger one could never leave
+// the outbox, and being its aggregate's oldest row it would hold back every
+// later event of that aggregate.
+inline constexpr size_t kMaxEnvelopeBytes = 512 * 1024;
+
 // Appends `payload` to the outbox inside `tx`; returns the envelope written.
+// An envelope over kMaxEnvelopeBytes throws std::length_error, which
+// Database::Write turns into INTERNAL and a rollback: the change does not
+// happen without its event.
 ::events::v1::EventEnvelope AppendEvent(db::WriteTx& tx, const std::string& source,
                                         const std::string& aggregate_id,
                                         const google::protobuf::Message& payload);

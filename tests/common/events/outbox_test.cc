@@ -70,6 +70,26 @@ TEST_F(OutboxTest, ARolledBackChangeLeavesNoEvent) {
   EXPECT_EQ(Rows(aggregate_).size(), 0u);
 }
 
+// An envelope NATS could never take (max_payload) would stay in the outbox
+// for good, in front of its aggregate's later events: refused at the write.
+TEST_F(OutboxTest, AnEnvelopeOverTheLimitFailsTheChange) {
+  absl::Status status = database_.Write([&](db::WriteTx& tx) -> absl::Status {
+    AppendEvent(tx, "quest", aggregate_, Payload(std::string(kMaxEnvelopeBytes, 'x')));
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kInternal) << status;
+  EXPECT_NE(status.message().find("over the outbox's limit"), absl::string_view::npos) << status;
+  EXPECT_EQ(Rows(aggregate_).size(), 0u);
+
+  // Just under the limit is fine.
+  status = database_.Write([&](db::WriteTx& tx) -> absl::Status {
+    AppendEvent(tx, "quest", aggregate_, Payload(std::string(kMaxEnvelopeBytes - 1024, 'x')));
+    return absl::OkStatus();
+  });
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_EQ(Rows(aggregate_).size(), 1u);
+}
+
 TEST_F(OutboxTest, ACommittedChangeLeavesOneEnvelopeThatSaysWhatHappened) {
   const absl::Time before = absl::Now();
   ::events::v1::EventEnvelope returned;
