@@ -41,6 +41,9 @@
 # end-to-end latency at 100 and 1,000 events/s, relay throughput with 1 and
 # 2 relays, and the drain of a 100k-event backlog after a NATS outage.
 #
+# .state/bench/logs has each server's log (one line per call, with its
+# duration) and pressure.log (tests/bench/pressure_sampler.sh).
+#
 # Results go to .state/bench/results.jsonl (results-<service>.jsonl for
 # --service=social|notification); tests/bench/report.py turns them into
 # docs/benchmarks.md and docs/benchmarks-scale.svg
@@ -98,12 +101,18 @@ fi
 log() { echo "[bench] $*" >&2; }
 
 deploy/install-deps.sh
-trap 'declare -F stop_quest >/dev/null && stop_quest; declare -F stop_services >/dev/null && stop_services; declare -F stop_fake_fcm >/dev/null && stop_fake_fcm; declare -F events_nats >/dev/null && events_nats stop; deploy/infra.sh stop --state "$STATE_DIR" || true' EXIT
+trap 'kill "${pressure_sampler_pid:-}" 2>/dev/null; declare -F stop_quest >/dev/null && stop_quest; declare -F stop_services >/dev/null && stop_services; declare -F stop_fake_fcm >/dev/null && stop_fake_fcm; declare -F events_nats >/dev/null && events_nats stop; deploy/infra.sh stop --state "$STATE_DIR" || true' EXIT
 deploy/infra.sh up --state "$STATE_DIR"
 # shellcheck disable=SC1091
 source "$STATE_DIR/infra.env"
 mkdir -p "$STATE_DIR/logs"
 : >"$results"
+# What can stall a whole process (I/O and CPU pressure, steal, page-ins),
+# every 100 ms, to match against the servers' call logs: an open-loop p99
+# is set by a few such stalls (docs/benchmarks-social.md).
+: >"$STATE_DIR/logs/pressure.log"
+tests/bench/pressure_sampler.sh "$STATE_DIR/logs/pressure.log" &
+pressure_sampler_pid=$!
 
 log "building (-c opt)"
 targets=()
