@@ -327,12 +327,19 @@ void SourceConsumer::FillStatus(::ops::v1::ConsumerStatus& status) const {
   // matters, so then the caller samples: one request to the broker, only
   // while connected and for at most kCallerSampleTimeout (a status call
   // must answer at once, NATS down or not).
-  bool stale;
+  // One caller tries per kSampleInterval, whatever the answer: a burst of
+  // status calls against a broker that does not answer sends one request.
+  bool sample = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stale = absl::Now() - sampled_at_ > 2 * kSampleInterval;
+    const absl::Time now = absl::Now();
+    if (now - sampled_at_ > 2 * kSampleInterval &&
+        now - caller_sample_tried_at_ > kSampleInterval) {
+      caller_sample_tried_at_ = now;
+      sample = true;
+    }
   }
-  if (stale && nats_.IsConnected()) {
+  if (sample && nats_.IsConnected()) {
     absl::StatusOr<ConsumerCounts> counts = SampleConsumer(nats_, consumer_, kCallerSampleTimeout);
     if (counts.ok()) {
       std::lock_guard<std::mutex> lock(mutex_);

@@ -107,6 +107,7 @@ class SourceConsumer {
   // Mutable: FillStatus samples itself when the loop has not for a while.
   mutable ConsumerCounts counts_;
   mutable absl::Time sampled_at_ = absl::InfinitePast();
+  mutable absl::Time caller_sample_tried_at_ = absl::InfinitePast();
 
   std::thread thread_;
 };
