@@ -1,11 +1,11 @@
 #include "notification/event_notice_handlers.h"
 
 #include <algorithm>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/string_view.h"
 #include "common/api/uuid.h"
@@ -15,24 +15,6 @@
 
 namespace qs::notification {
 namespace {
-
-// Who an erasure has removed (their UserErased arrived before this event,
-// published on another stream before it), asked once per id for one
-// event's notices (a MatchFinished's notices all name the same match).
-class ErasedUsers {
- public:
-  explicit ErasedUsers(db::WriteTx& tx) : tx_(tx) {}
-
-  bool Contains(const std::string& user_id) {
-    auto [known, inserted] = erased_.try_emplace(absl::AsciiStrToLower(user_id), false);
-    if (inserted) known->second = privacy::ErasureStore::IsErased(tx_, user_id);
-    return known->second;
-  }
-
- private:
-  db::WriteTx& tx_;
-  absl::flat_hash_map<std::string, bool> erased_;
-};
 
 // The UUIDs in `text`: a data value is one (requester_id, sender_id, ...),
 // a deep link may hold several among its path segments.
@@ -45,28 +27,46 @@ void CollectUuids(absl::string_view text, std::vector<std::string>& ids) {
   }
 }
 
-bool NamesErasedUser(const v1::SendNotificationRequest& notice, ErasedUsers& erased) {
+// The user ids `notice` mentions besides its recipients: the UUIDs of its
+// data and deep link.
+std::vector<std::string> MentionedUsers(const v1::SendNotificationRequest& notice) {
   std::vector<std::string> ids;
   for (const auto& [key, value] : notice.data()) CollectUuids(value, ids);
   CollectUuids(notice.deep_link(), ids);
-  return std::any_of(ids.begin(), ids.end(),
-                     [&](const std::string& id) { return erased.Contains(id); });
+  return ids;
 }
 
-// An event must not bring an erased user back: the recipients an erasure
-// has removed are dropped, and so are the notices left with none. A notice
-// whose data or deep link names an erased user (the requester of a friend
-// request, the sender of a message) is dropped whole rather than sent with
-// a stand-in: it would tell its recipients about someone who is gone, and
-// its ids would lead the app nowhere.
+bool IsIn(const std::set<std::string>& erased, const std::string& id) {
+  return erased.count(absl::AsciiStrToLower(id)) > 0;
+}
+
+// An event must not bring an erased user back (his UserErased arrived
+// before this event, published on another stream before it): the
+// recipients an erasure has removed are dropped, and so are the notices
+// left with none. A notice whose data or deep link names an erased user
+// (the requester of a friend request, the sender of a message) is dropped
+// whole rather than sent with a stand-in: it would tell its recipients
+// about someone who is gone, and its ids would lead the app nowhere. One
+// query for all the ids the event's notices name.
 Notices WithoutErasedUsers(db::WriteTx& tx, Notices notices) {
-  ErasedUsers erased(tx);
+  std::vector<std::string> named;
+  for (const v1::SendNotificationRequest& notice : notices) {
+    named.insert(named.end(), notice.recipient_user_ids().begin(),
+                 notice.recipient_user_ids().end());
+    for (std::string& id : MentionedUsers(notice)) named.push_back(std::move(id));
+  }
+  const std::set<std::string> erased = privacy::ErasureStore::ErasedAmong(tx, named);
+  if (erased.empty()) return notices;
   Notices kept;
   for (v1::SendNotificationRequest& notice : notices) {
-    if (NamesErasedUser(notice, erased)) continue;
+    const std::vector<std::string> mentioned = MentionedUsers(notice);
+    if (std::any_of(mentioned.begin(), mentioned.end(),
+                    [&](const std::string& id) { return IsIn(erased, id); })) {
+      continue;
+    }
     std::vector<std::string> recipients;
     for (const std::string& user : notice.recipient_user_ids()) {
-      if (!erased.Contains(user)) recipients.push_back(user);
+      if (!IsIn(erased, user)) recipients.push_back(user);
     }
     if (recipients.empty()) continue;
     notice.mutable_recipient_user_ids()->Assign(recipients.begin(), recipients.end());

@@ -1,5 +1,9 @@
 #include "common/privacy/erasure_store.h"
 
+#include <map>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/db/row_mapping.h"
 #include "common/privacy/user_hash.h"
@@ -45,10 +49,26 @@ std::vector<::ops::v1::ServiceErasure> ErasureStore::List(db::ReadTx& tx,
 }
 
 bool ErasureStore::IsErased(db::WriteTx& tx, const std::string& user_id) {
-  return tx
-      .Query("SELECT EXISTS (SELECT 1 FROM user_erasures WHERE user_hash = $1)",
-             Bytes(UserHash(user_id)))[0][0]
-      .as<bool>();
+  return !ErasedAmong(tx, {user_id}).empty();
+}
+
+std::set<std::string> ErasureStore::ErasedAmong(db::WriteTx& tx,
+                                                const std::vector<std::string>& user_ids) {
+  std::set<std::string> erased;
+  if (user_ids.empty()) return erased;
+  std::map<std::string, std::string> id_of_hash;  // hex hash -> lower-case id
+  for (const std::string& id : user_ids) {
+    id_of_hash.emplace(absl::BytesToHexString(UserHash(id)), absl::AsciiStrToLower(id));
+  }
+  std::vector<std::string> hashes;
+  for (const auto& [hash, id] : id_of_hash) hashes.push_back(hash);
+  for (const auto& row :
+       tx.Query("SELECT DISTINCT encode(user_hash, 'hex') FROM user_erasures "
+                "WHERE user_hash = ANY (SELECT decode(h, 'hex') FROM unnest($1::text[]) AS h)",
+                db::ArrayLiteral(hashes))) {
+    erased.insert(id_of_hash.at(row[0].as<std::string>()));
+  }
+  return erased;
 }
 
 int64_t ErasureStore::NowMicros(db::WriteTx& tx) {

@@ -6,6 +6,7 @@
 #define QS_COMMON_PRIVACY_ERASURE_STORE_H_
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,11 @@ class ErasureStore {
   // rows for a user (an inbox entry for an event published before his
   // erasure) can refuse to bring him back.
   static bool IsErased(db::WriteTx& tx, const std::string& user_id);
+
+  // Which of `user_ids` any service has erased, in lower case: one round
+  // trip for all the ids an event names.
+  static std::set<std::string> ErasedAmong(db::WriteTx& tx,
+                                           const std::vector<std::string>& user_ids);
 
   // The database clock (clock_timestamp()) in microseconds: the time an
   // erasure is recorded at.

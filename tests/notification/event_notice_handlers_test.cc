@@ -16,8 +16,6 @@
 #include "common/api/uuid.h"
 #include "common/db/database.h"
 #include "common/events/event_handlers.h"
-#include "common/migrate/migration_set.h"
-#include "common/migrate/migrator.h"
 #include "common/privacy/erasure_store.h"
 #include "common/privacy/user_hash.h"
 #include "gtest/gtest.h"
@@ -46,11 +44,8 @@ struct Row {
 class EventNoticeHandlersTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto migrations =
-        migrate::LoadMigrationDirectories({"migrations/common", "migrations/notification"});
-    ASSERT_TRUE(migrations.ok()) << migrations.status();
-    auto migrated = migrate::Migrator(scratch_.Conninfo(), *migrations).Run();
-    ASSERT_TRUE(migrated.ok()) << migrated.status();
+    absl::Status migrated = scratch_.Migrate({"migrations/common", "migrations/notification"});
+    ASSERT_TRUE(migrated.ok()) << migrated;
     config::DbConfig config = scratch_.Config();
     // Every statement of these tests runs on the primary: no replica wait.
     config.read_host = config.host;

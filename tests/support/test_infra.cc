@@ -10,6 +10,8 @@
 #include "absl/random/random.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/migrate/migration_set.h"
+#include "common/migrate/migrator.h"
 #include "pqxx/pqxx"
 
 namespace qs::testing {
@@ -126,6 +128,13 @@ std::string ScratchDatabase::Url() const {
   config::DbConfig db = Config();
   return absl::StrCat("postgres://", db.user, ":", db.password, "@", db.host, ":", db.port, "/",
                       db.name);
+}
+
+absl::Status ScratchDatabase::Migrate(const std::vector<std::string>& directories) const {
+  absl::StatusOr<std::vector<migrate::Migration>> migrations =
+      migrate::LoadMigrationDirectories(directories);
+  if (!migrations.ok()) return migrations.status();
+  return migrate::Migrator(Conninfo(), *migrations).Run().status();
 }
 
 int CountBackends(const std::string& application_name) {

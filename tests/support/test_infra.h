@@ -10,7 +10,9 @@
 #define QS_TESTS_SUPPORT_TEST_INFRA_H_
 
 #include <string>
+#include <vector>
 
+#include "absl/status/status.h"
 #include "common/config/db_config.h"
 
 namespace qs::testing {
@@ -57,6 +59,9 @@ class ScratchDatabase {
   std::string Conninfo() const;
   // postgres://... URL of the service role on the primary.
   std::string Url() const;
+  // Applies the migrations of `directories` (runfiles paths, e.g.
+  // {"migrations/common", "migrations/notification"}), in version order.
+  absl::Status Migrate(const std::vector<std::string>& directories) const;
 
  private:
   std::string service_;

@@ -9,8 +9,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/api/uuid.h"
-#include "common/migrate/migration_set.h"
-#include "common/migrate/migrator.h"
 #include "google/protobuf/util/time_util.h"
 #include "google/protobuf/wrappers.pb.h"
 #include "gtest/gtest.h"
@@ -31,11 +29,8 @@ EventStreamSettings TestSettings(const std::string& nats_url) {
 }
 
 MigratedScratch::MigratedScratch(const std::string& service) : scratch_(service) {
-  auto migrations = migrate::LoadMigrationDirectories({"migrations/common"});
-  EXPECT_TRUE(migrations.ok()) << migrations.status();
-  if (!migrations.ok()) return;
-  auto applied = migrate::Migrator(scratch_.Conninfo(), *migrations).Run();
-  EXPECT_TRUE(applied.ok()) << applied.status();
+  absl::Status migrated = scratch_.Migrate({"migrations/common"});
+  EXPECT_TRUE(migrated.ok()) << migrated;
   Execute(
       "CREATE TABLE effects (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), event_id uuid NOT "
       "NULL, value text NOT NULL)");

@@ -8,8 +8,6 @@
 
 #include "common/api/uuid.h"
 #include "common/db/database.h"
-#include "common/migrate/migration_set.h"
-#include "common/migrate/migrator.h"
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
 #include "tests/support/test_infra.h"
@@ -20,10 +18,8 @@ namespace {
 class OutboxClaimsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto migrations = migrate::LoadMigrationDirectories({"migrations/common"});
-    ASSERT_TRUE(migrations.ok()) << migrations.status();
-    auto applied = migrate::Migrator(scratch_.Conninfo(), *migrations).Run();
-    ASSERT_TRUE(applied.ok()) << applied.status();
+    absl::Status migrated = scratch_.Migrate({"migrations/common"});
+    ASSERT_TRUE(migrated.ok()) << migrated;
   }
 
   // Inserts an unpublished row `seconds_ago` old; returns its id.

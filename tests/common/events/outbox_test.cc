@@ -8,8 +8,6 @@
 #include "absl/time/clock.h"
 #include "common/api/uuid.h"
 #include "common/db/database.h"
-#include "common/migrate/migration_set.h"
-#include "common/migrate/migrator.h"
 #include "google/protobuf/util/time_util.h"
 #include "google/protobuf/wrappers.pb.h"
 #include "gtest/gtest.h"
@@ -25,10 +23,8 @@ using google::protobuf::util::TimeUtil;
 class OutboxTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto migrations = migrate::LoadMigrationDirectories({"migrations/common"});
-    ASSERT_TRUE(migrations.ok()) << migrations.status();
-    auto applied = migrate::Migrator(scratch_.Conninfo(), *migrations).Run();
-    ASSERT_TRUE(applied.ok()) << applied.status();
+    absl::Status migrated = scratch_.Migrate({"migrations/common"});
+    ASSERT_TRUE(migrated.ok()) << migrated;
   }
 
   // Rows of the outbox about `aggregate_id`, read on the primary.

@@ -19,8 +19,6 @@
 #include "common/db/database.h"
 #include "common/events/event_stream_settings.h"
 #include "common/events/outbox.h"
-#include "common/migrate/migration_set.h"
-#include "common/migrate/migrator.h"
 #include "google/protobuf/wrappers.pb.h"
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
@@ -45,10 +43,8 @@ google::protobuf::StringValue Payload(const std::string& text) {
 class RelayTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto migrations = migrate::LoadMigrationDirectories({"migrations/common"});
-    ASSERT_TRUE(migrations.ok()) << migrations.status();
-    auto applied = migrate::Migrator(scratch_.Conninfo(), *migrations).Run();
-    ASSERT_TRUE(applied.ok()) << applied.status();
+    absl::Status migrated = scratch_.Migrate({"migrations/common"});
+    ASSERT_TRUE(migrated.ok()) << migrated;
     settings_.nats_url = qs::testing::TestInfra::Get().nats_url;
     // A namespace per test: its own stream on the shared server.
     settings_.name_space = "r" + absl::AsciiStrToLower(qs::testing::UniqueSuffix());

@@ -16,8 +16,6 @@
 #include "common/db/row_mapping.h"
 #include "common/events/event_handlers.h"
 #include "common/events/outbox.h"
-#include "common/migrate/migration_set.h"
-#include "common/migrate/migrator.h"
 #include "common/privacy/erasure_handlers.h"
 #include "common/privacy/erasure_store.h"
 #include "common/privacy/user_hash.h"
@@ -35,10 +33,8 @@ namespace v1 = ::ops::v1;
 class UserErasureTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto migrations = migrate::LoadMigrationDirectories({"migrations/common"});
-    ASSERT_TRUE(migrations.ok()) << migrations.status();
-    auto applied = migrate::Migrator(scratch_.Conninfo(), *migrations).Run();
-    ASSERT_TRUE(applied.ok()) << applied.status();
+    absl::Status migrated = scratch_.Migrate({"migrations/common"});
+    ASSERT_TRUE(migrated.ok()) << migrated;
   }
 
   pqxx::result Sql(const std::string& sql, const std::string& argument) {
