@@ -1,11 +1,14 @@
 #include "tests/bench/bench_main.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <limits>
+#include <map>
 #include <thread>
 #include <utility>
 
@@ -16,6 +19,7 @@
 #include "common/cli/flags.h"
 #include "common/config/database_url.h"
 #include "grpcpp/create_channel.h"
+#include "tests/bench/process_cpu.h"
 #include "tests/support/service_process.h"
 
 namespace qs::bench {
@@ -24,6 +28,54 @@ namespace {
 using cli::Flags;
 
 constexpr int kUsage = 2;
+
+// CPU snapshots of this process, the service and the PostgreSQL nodes at
+// the edges of a fixed-calls window (process_cpu.h).
+class CpuWindow {
+ public:
+  CpuWindow(pid_t service, pid_t postmaster, pid_t primary)
+      : service_(service), postmaster_(postmaster), primary_(primary) {}
+
+  void Start() { start_ = Snapshot(); }
+  void End() { end_ = Snapshot(); }
+
+  // µs per call by process; an error if a process was gone at either edge.
+  absl::StatusOr<std::map<std::string, double>> PerCall(int64_t calls) const {
+    std::map<std::string, double> per_call;
+    for (const auto& [process, before] : start_) {
+      const auto after = end_.find(process);
+      if (!before.ok()) return before.status();
+      if (after == end_.end()) return absl::InternalError("no CPU snapshot at the window's end");
+      if (!after->second.ok()) return after->second.status();
+      per_call[process] =
+          absl::ToDoubleMicroseconds(*after->second - *before) / std::max<int64_t>(calls, 1);
+    }
+    return per_call;
+  }
+
+ private:
+  std::map<std::string, absl::StatusOr<absl::Duration>> Snapshot() const {
+    std::map<std::string, absl::StatusOr<absl::Duration>> cpu;
+    cpu.emplace("load_generator", ProcessCpu(getpid()));
+    if (service_ > 0) cpu.emplace("service", ProcessCpu(service_));
+    if (postmaster_ > 0) cpu.emplace("postgres", ProcessTreeCpu(postmaster_));
+    if (primary_ > 0) cpu.emplace("postgres_primary", ProcessTreeCpu(primary_));
+    return cpu;
+  }
+
+  const pid_t service_, postmaster_, primary_;
+  std::map<std::string, absl::StatusOr<absl::Duration>> start_, end_;
+};
+
+// Runs `command` with sh -c (nothing when empty); false, with a message,
+// when it fails.
+bool RunCommand(const std::string& command) {
+  if (command.empty()) return true;
+  const int status = std::system(command.c_str());
+  if (status == 0) return true;
+  std::fprintf(stderr, "command failed (status %d): %s\n", status, command.c_str());
+  return false;
+}
 
 class Bench {
  public:
@@ -80,6 +132,21 @@ class Bench {
     if (options.rate <= 0) return Usage(absl::InvalidArgumentError("--rate must be > 0"));
     options.duration = absl::Seconds(OrExit(flags.Double("duration", 10)));
     options.warmup = absl::Seconds(OrExit(flags.Double("warmup", 2)));
+    options.deadline = absl::Seconds(OrExit(flags.Double("deadline", 5)));
+    options.calls = OrExit(flags.Int64("calls", 0, 1));
+    if (options.calls > 0 && options.mode != LoadOptions::Mode::kClosed) {
+      return Usage(absl::InvalidArgumentError("--calls needs --mode=closed"));
+    }
+    const pid_t service_pid = static_cast<pid_t>(OrExit(flags.Int64("cpu-service-pid", 0, 1)));
+    const pid_t postgres_pid = static_cast<pid_t>(OrExit(flags.Int64("cpu-postgres-pid", 0, 1)));
+    const pid_t primary_pid = static_cast<pid_t>(OrExit(flags.Int64("cpu-primary-pid", 0, 1)));
+    const std::string start_command = flags.String("measure-start-command");
+    const std::string end_command = flags.String("measure-end-command");
+    if (options.calls == 0 && (service_pid || postgres_pid || primary_pid ||
+                               !start_command.empty() || !end_command.empty())) {
+      return Usage(absl::InvalidArgumentError(
+          "--cpu-*-pid and --measure-*-command need --calls (a fixed number of calls)"));
+    }
 
     const std::string target = OrExit(flags.RequiredString("target"));
     setup.scenarios = absl::StrSplit(OrExit(flags.RequiredString("scenarios")), ',');
@@ -116,7 +183,26 @@ class Bench {
         Error(scenario.status().ToString());
         return kUsage;
       }
+      CpuWindow window(service_pid, postgres_pid, primary_pid);
+      bool commands_ok = true;
+      options.at_measure_start = [&] {
+        commands_ok = RunCommand(start_command) && commands_ok;
+        window.Start();
+      };
+      options.at_measure_end = [&] {
+        window.End();
+        commands_ok = RunCommand(end_command) && commands_ok;
+      };
       RunResult result = RunLoad(channel, *scenario, options);
+      if (!commands_ok) return 1;
+      if (options.calls > 0) {
+        absl::StatusOr<std::map<std::string, double>> cpu = window.PerCall(result.calls);
+        if (!cpu.ok()) {
+          Error(cpu.status().ToString());
+          return 1;
+        }
+        result.cpu_us_per_call = *std::move(cpu);
+      }
       out << ResultJson(result, labels) << std::endl;
       std::fprintf(stderr, "%-20s %8.0f calls/s  p50 %7.2f ms  p99 %7.2f ms  errors %lld\n",
                    name.c_str(), result.CallsPerSecond(),
@@ -134,9 +220,23 @@ class Bench {
 }  // namespace
 
 int BenchMain(int argc, char** argv, const BenchService& service) {
-  static constexpr absl::string_view kRunFlags[] = {
-      "target", "database-url", "scenarios", "mode",   "concurrency",
-      "rate",   "duration",     "warmup",    "labels", "out"};
+  static constexpr absl::string_view kRunFlags[] = {"target",
+                                                    "database-url",
+                                                    "scenarios",
+                                                    "mode",
+                                                    "concurrency",
+                                                    "rate",
+                                                    "duration",
+                                                    "warmup",
+                                                    "labels",
+                                                    "out",
+                                                    "deadline",
+                                                    "calls",
+                                                    "cpu-service-pid",
+                                                    "cpu-postgres-pid",
+                                                    "cpu-primary-pid",
+                                                    "measure-start-command",
+                                                    "measure-end-command"};
   static constexpr absl::string_view kWaitServingFlags[] = {"target", "since-ns", "timeout"};
   const Bench bench(service);
   const std::string command = argc > 1 ? argv[1] : "";

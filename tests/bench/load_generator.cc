@@ -64,18 +64,26 @@ class Engine {
     start_ = Clock::now();
     measure_start_ = start_ + ToClock(options_.warmup);
     measure_end_ = measure_start_ + ToClock(options_.duration);
-    if (options_.mode == LoadOptions::Mode::kClosed) {
+    if (options_.mode == LoadOptions::Mode::kClosed && options_.calls > 0) {
+      RunFixedCalls();
+    } else if (options_.mode == LoadOptions::Mode::kClosed) {
       for (int i = 0; i < options_.concurrency; ++i) Send(Clock::now());
-      Drain(/*resend=*/true);
+      Drain([this] { return Clock::now() < measure_end_; });
+      result_.elapsed = options_.duration;
     } else {
       std::thread sender([this] { SendOnSchedule(); });
-      Drain(/*resend=*/false);
+      Drain(nullptr);
       sender.join();
+      result_.elapsed = options_.duration;
+    }
+    queue_.Shutdown();
+    void* tag;
+    bool ok;
+    while (queue_.Next(&tag, &ok)) {
     }
     // Due but never sent: an error of the run, not a call (calls/s counts
     // what was sent).
     if (overloaded_ > 0) result_.errors["CLIENT_OVERLOADED"] += overloaded_;
-    result_.elapsed = options_.duration;
     return std::move(result_);
   }
 
@@ -116,11 +124,34 @@ class Engine {
     sending_done_.store(true);
   }
 
-  void Drain(bool resend) {
+  // Closed loop: the warm-up (nothing measured) until every warm-up call
+  // has completed, then exactly options_.calls measured calls.
+  void RunFixedCalls() {
+    measure_start_ = measure_end_ = Clock::time_point::max();
+    const Clock::time_point warm_until = start_ + ToClock(options_.warmup);
+    if (options_.warmup > absl::ZeroDuration()) {
+      for (int i = 0; i < options_.concurrency; ++i) Send(Clock::now());
+      Drain([warm_until] { return Clock::now() < warm_until; });
+    }
+    if (options_.at_measure_start) options_.at_measure_start();
+    measure_start_ = Clock::now();
+    int64_t sent = 0;
+    for (; sent < std::min<int64_t>(options_.concurrency, options_.calls); ++sent) {
+      Send(Clock::now());
+    }
+    Drain([this, &sent] { return sent++ < options_.calls; });
+    result_.elapsed = absl::FromChrono(Clock::now() - measure_start_);
+    if (options_.at_measure_end) options_.at_measure_end();
+  }
+
+  // Completes calls until none is in flight. Closed loop (`send_next` set):
+  // each completion sends the next call while send_next() says so. Open
+  // loop (null): the sender thread sends; done once it has finished.
+  void Drain(const std::function<bool()>& send_next) {
     while (true) {
       // sending_done_ first: a call sent between the two reads would
       // otherwise be left in flight.
-      const bool sending_done = resend || sending_done_.load();
+      const bool sending_done = send_next != nullptr || sending_done_.load();
       if (sending_done && in_flight_.load() == 0) break;
       void* tag = nullptr;
       bool ok = false;
@@ -131,12 +162,7 @@ class Engine {
       Record(*call, done);
       delete call;
       in_flight_.fetch_sub(1);
-      if (resend && done < measure_end_) Send(Clock::now());
-    }
-    queue_.Shutdown();
-    void* tag;
-    bool ok;
-    while (queue_.Next(&tag, &ok)) {
+      if (send_next && send_next()) Send(Clock::now());
     }
   }
 
@@ -234,6 +260,12 @@ std::string ResultJson(const RunResult& result,
       Ms(l.Max()), Ms(l.Mean())));
   fields.push_back("\"errors\":" + JsonCounts(result.errors));
   fields.push_back("\"calls_by_name\":" + JsonCounts(result.calls_by_name));
+  if (!result.cpu_us_per_call.empty()) {
+    std::vector<std::string> cpu;
+    for (const auto& [process, us] : result.cpu_us_per_call)
+      cpu.push_back(absl::StrFormat("%s:%.2f", JsonString(process), us));
+    fields.push_back("\"cpu_us_per_call\":{" + absl::StrJoin(cpu, ",") + "}");
+  }
   return "{" + absl::StrJoin(fields, ",") + "}";
 }
 

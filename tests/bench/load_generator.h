@@ -13,6 +13,15 @@
 // and measures each latency from the call's intended send time, so a stall
 // in the server (or in this client) shows up as latency of every call it
 // delayed instead of silently lowering the send rate (coordinated omission).
+//
+// A closed loop can instead measure a fixed number of calls (`calls` > 0):
+// the warm-up runs, every warm-up call completes, then exactly `calls` calls
+// are sent, `concurrency` at a time, and the window is the time they took.
+// The hooks run at the window's edges with nothing in flight, so a CPU
+// snapshot (tests/bench/process_cpu.h) or a profiler's switch taken there
+// covers those calls and nothing else. One thread drives every call
+// (asynchronous stub, one completion queue), so 1,000 in flight need no
+// 1,000 threads.
 #ifndef QS_TESTS_BENCH_LOAD_GENERATOR_H_
 #define QS_TESTS_BENCH_LOAD_GENERATOR_H_
 
@@ -70,6 +79,12 @@ struct LoadOptions {
   // instead of hiding it.
   int max_in_flight = 20000;
   uint64_t seed = 1;
+  // Closed loop: measure exactly this many calls instead of `duration`.
+  int64_t calls = 0;
+  // With `calls`: run just before the first measured call is sent and just
+  // after the last one completed.
+  std::function<void()> at_measure_start;
+  std::function<void()> at_measure_end;
 };
 
 struct RunResult {
@@ -81,6 +96,9 @@ struct RunResult {
   LatencySample latency;                  // of every measured call, failed ones included
   std::map<std::string, int64_t> errors;  // status code name -> count
   std::map<std::string, int64_t> calls_by_name;
+  // Filled by the caller (e.g. from at_measure_start/end): microseconds of
+  // CPU per measured call, by process ("service", "postgres", ...).
+  std::map<std::string, double> cpu_us_per_call;
 
   double CallsPerSecond() const;
 };
@@ -90,7 +108,8 @@ RunResult RunLoad(const std::shared_ptr<grpc::Channel>& channel, const Scenario&
 
 // One JSON object (a line of results.jsonl): `labels` first (string values),
 // then mode, concurrency, rate, duration_s, calls, ok, calls_per_s,
-// latency_ms {p50 p90 p99 p999 max mean}, errors {CODE: n}, calls_by_name.
+// latency_ms {p50 p90 p99 p999 max mean}, errors {CODE: n}, calls_by_name,
+// and cpu_us_per_call {process: µs} when it is not empty.
 std::string ResultJson(const RunResult& result,
                        const std::vector<std::pair<std::string, std::string>>& labels);
 

@@ -28,6 +28,7 @@ class StallingHealth final : public grpc::health::v1::Health::Service {
   absl::Duration stall;
   std::atomic<int> in_flight{0};
   std::atomic<int> max_in_flight{0};
+  std::atomic<int> served{0};  // calls answered
 
   grpc::Status Check(grpc::ServerContext*, const HealthCheckRequest*,
                      HealthCheckResponse* response) override {
@@ -41,6 +42,7 @@ class StallingHealth final : public grpc::health::v1::Health::Service {
     }
     response->set_status(HealthCheckResponse::SERVING);
     --in_flight;
+    ++served;
     return grpc::Status::OK;
   }
 
@@ -89,6 +91,38 @@ TEST_F(LoadGeneratorTest, ClosedLoopNeverExceedsItsConcurrency) {
   EXPECT_DOUBLE_EQ(result.CallsPerSecond(), result.calls / 0.5);
 }
 
+TEST_F(LoadGeneratorTest, AFixedNumberOfCallsIsMeasuredBetweenTheHooksWithNothingInFlight) {
+  LoadOptions options;
+  options.concurrency = 5;
+  options.calls = 500;
+  options.warmup = absl::Milliseconds(100);
+  int served_at_start = -1, served_at_end = -1, in_flight_at_start = -1, in_flight_at_end = -1;
+  options.at_measure_start = [&] {
+    served_at_start = health_.served.load();
+    in_flight_at_start = health_.in_flight.load();
+  };
+  options.at_measure_end = [&] {
+    served_at_end = health_.served.load();
+    in_flight_at_end = health_.in_flight.load();
+  };
+  RunResult result = RunLoad(channel_, {"check", {Call(kCheck)}}, options);
+  EXPECT_GT(served_at_start, 0) << "the warm-up sends calls before the window";
+  EXPECT_EQ(in_flight_at_start, 0);
+  EXPECT_EQ(in_flight_at_end, 0);
+  EXPECT_EQ(served_at_end - served_at_start, 500);
+  EXPECT_EQ(health_.served.load(), served_at_end) << "nothing is sent after the window";
+  EXPECT_EQ(result.calls, 500);
+  EXPECT_EQ(result.ok, 500);
+  EXPECT_LE(health_.max_in_flight.load(), 5);
+  ASSERT_GT(result.elapsed, absl::ZeroDuration());
+  EXPECT_DOUBLE_EQ(result.CallsPerSecond(), 500 / absl::ToDoubleSeconds(result.elapsed));
+  result.cpu_us_per_call = {{"service", 12.5}, {"postgres", 3}};
+  const std::string json = ResultJson(result, {});
+  EXPECT_NE(json.find("\"cpu_us_per_call\":{\"postgres\":3.00,\"service\":12.50}"),
+            std::string::npos)
+      << json;
+}
+
 TEST_F(LoadGeneratorTest, ErrorsAreCountedByStatusCodeAndMixedByWeight) {
   LoadOptions options;
   options.concurrency = 4;
@@ -111,6 +145,7 @@ TEST_F(LoadGeneratorTest, ErrorsAreCountedByStatusCodeAndMixedByWeight) {
       0u)
       << json;
   EXPECT_NE(json.find("\"UNIMPLEMENTED\":" + std::to_string(unimplemented)), std::string::npos);
+  EXPECT_EQ(json.find("cpu_us_per_call"), std::string::npos) << "none measured, none written";
 }
 
 TEST_F(LoadGeneratorTest, OpenLoopKeepsItsScheduleAndChargesAStallToEveryDelayedCall) {

@@ -13,10 +13,12 @@ record type (blank lines are skipped):
   machine   exactly one: cpu, cores, memory_gb, os, kernel, postgres, date,
             commit (further fields are shown too).
   load      a run of the C++ load generator: group ("main", "scale", "pool",
-            "read_node" or "resource"), scenario, users, mode ("closed" or
-            "open"), concurrency, rate, calls_per_s, latency_ms {p50 p90 p99
-            p999 max mean}, errors {CODE: n}; optional label, variant (e.g.
-            "pool=20 read=replica"), duration_s, calls, ok.
+            "read_node", "resource", "engine" or "cpu"), scenario, users,
+            mode ("closed" or "open"), concurrency, rate, calls_per_s,
+            latency_ms {p50 p90 p99 p999 max mean}, errors {CODE: n};
+            optional label, variant (e.g. "pool=20 read=replica"),
+            duration_s, calls, ok, binary ("after", the default: this
+            checkout's server; "before": the baseline commit's), transport.
               main       one per scenario at the largest scale (required)
               scale      list_puzzles, next_puzzle, leaderboard_top,
                          leaderboard_around at each measured number of users
@@ -24,11 +26,20 @@ record type (blank lines are skipped):
               read_node  get_puzzle with variant "read=replica" and
                          "read=primary"
               resource   the open-loop "mixed" run behind the resource records
+              engine     get_puzzle at 20, 100 and 1,000 in flight (issue 12)
+              cpu        a fixed number of calls of a read, with
+                         cpu_us_per_call {load_generator service postgres}
+            Records of binary "before" appear only in the before/after
+            tables of the serving-engine section.
   pgbench   the same query through pgbench: scenario, users, connections,
             calls_per_s, latency_ms {...}; optional read_node, duration_s.
             Compared with the "main" load record of the same scenario.
   resource  one per service: service, rss_idle_mb, rss_load_mb,
             load_calls_per_s, cpu_ms_per_1000_calls, startup_ms.
+  instructions  the service's user-space instructions per call under
+            callgrind (callgrind_profile.py): binary, scenario, calls,
+            per_call, per_call_by_part {part: n}, top_functions
+            [{function part per_call}]; optional failed (calls not OK).
   explain   label, users, sql, plan (EXPLAIN (ANALYZE, BUFFERS) text);
             social's also rpc and node (from auto_explain, explain_log.py).
   seed      the data a service was measured on: service, users, and its
@@ -45,10 +56,11 @@ log_rows field besides users): the inbox RPCs in groups "main" and
 "latency" against issue 10's targets, and send_notification in "main" at a
 few calls in flight, shown with what gorush users report as context.
 
-The machine record and at least one "main" load record (of any service) are
-required; any other group may be absent and is then reported as not
-measured. A missing file or a malformed record ends the program with a
-one-line message on stderr and exit status 1. Without --svg no plot is
+The machine record and at least one "main" load record (of any service), or
+the serving engine's figures alone (run.sh --only=cpu), are required; any
+other group may be absent and is then reported as not measured. A missing
+file or a malformed record ends the program with a one-line message on
+stderr and exit status 1. Without --svg no plot is
 written (a report with no quest scale curves needs none).
 """
 
@@ -63,7 +75,8 @@ from xml.sax.saxutils import escape
 
 NOT_MEASURED = "not measured in this run"
 
-LOAD_GROUPS = ("main", "latency", "scale", "pool", "read_node", "resource")
+LOAD_GROUPS = ("main", "latency", "scale", "pool", "read_node", "resource", "engine", "cpu")
+BINARIES = ("after", "before")
 LATENCY_KEYS = ("p50", "p90", "p99", "p999", "max")
 
 # The targets: the spec, not measurements.
@@ -73,6 +86,19 @@ LEADERBOARD_TOP_P99_MAX_MS = 10.0
 FEED_PAGE_P99_MAX_MS = 10.0
 RSS_AT_LOAD_MAX_MB = 50.0
 RSS_TARGET_CALLS_PER_S = 1000
+# Issue 12: the serving engine.
+ENGINE_IN_FLIGHT = (20, 100, 1000)
+ENGINE_VERSUS_PGBENCH_IN_FLIGHT = (20, 100)
+ENGINE_ZERO_ERRORS_IN_FLIGHT = (100, 1000)
+SERVICE_CPU_PER_GET_PUZZLE_MAX_US = 30.0
+INSTRUCTIONS_PER_GET_PUZZLE_MAX = 50_000
+OTHER_READ_CPU_VS_BEFORE_MAX_RATIO = 2.0
+# "No scenario gets slower": after's calls/s at least this share of
+# before's; the rest is run-to-run noise of a closed loop on this machine.
+NOT_SLOWER_MIN_RATIO = 0.95
+CPU_PROCESSES = (("load_generator", "load generator"), ("service", "service"),
+                 ("postgres", "PostgreSQL replica (read node)"),
+                 ("postgres_primary", "PostgreSQL primary"))
 # Issue 9: every social read p99 < 10 ms at a steady 500 calls/s, at 100k
 # users (50 friends each, 10k guilds, 10M messages); each plan an index scan.
 SOCIAL_READ_P99_MAX_MS = 10.0
@@ -135,6 +161,31 @@ WHY_MISSED = {
     "notification_index_scans": (
         "a statement read a whole table instead of an index range; its plan names the table, "
         "and the store's SQL or an index is what to change"),
+    "engine_throughput": (
+        "the table of CPU per call below shows which process spends the two cores' time per "
+        "call, and the instructions table which part of the service does: a service that "
+        "spends more CPU per call than PostgreSQL caps the throughput before the database "
+        "does, with the load generator taking its share of the same cores"),
+    "engine_p99": (
+        "the tail comes from queueing in the service (its threads, the read pool) and from "
+        "the three processes being descheduled on two shared cores; compare the p50s to see "
+        "whether the whole distribution or only the tail is slower"),
+    "engine_errors": (
+        "calls beyond what the server accepts are refused (the codes are shown): the "
+        "serving core's queue bound or, on a synchronous server, its thread pool"),
+    "engine_service_cpu": (
+        "the service's own CPU per call; the instructions table shows the user-space share "
+        "by part, and the rest is kernel time (system calls, thread hand-offs)"),
+    "engine_instructions": (
+        "the instructions table's parts name where they go (gRPC core, malloc/free, libpq, "
+        "protobuf, our code) and its top functions the hottest code"),
+    "engine_other_reads_cpu": (
+        "the read spends more of the service's CPU per call than before; its CPU row shows by "
+        "how much, and a profile of that read (run.sh's cpu part for get_puzzle shows how) "
+        "where"),
+    "engine_not_slower": (
+        "the scenario's calls/s fell against the baseline binary in the same run; its row in "
+        "the before/after table shows the latencies beside it"),
     "rss_at_load": (
         "memory under load grows with the threads gRPC starts for concurrent calls, "
         "their per-thread arenas and stacks, the pool's connections and the buffers "
@@ -273,6 +324,41 @@ def check_load(checker):
     record["variant"] = record.get("variant") or ""
     if group in ("pool", "read_node") and not record["variant"]:
         checker.fail("in group '%s' needs a 'variant'" % group)
+    check_binary(checker, record)
+    if group == "cpu":
+        cpu = checker.field("cpu_us_per_call")
+        if not isinstance(cpu, dict) or not cpu:
+            checker.fail("field 'cpu_us_per_call' must be an object of process: µs")
+        record["cpu_us_per_call"] = {process: checker.number(process, cpu, "cpu_us_per_call.")
+                                     for process in cpu}
+    return record
+
+
+def check_binary(checker, record):
+    record["binary"] = record.get("binary") or "after"
+    if record["binary"] not in BINARIES:
+        checker.fail(f"has unknown binary '{record['binary']}' (expected after or before)")
+
+
+def check_instructions(checker):
+    record = dict(checker.record)
+    check_service(checker, record)
+    check_binary(checker, record)
+    checker.string("scenario")
+    record["calls"] = checker.count("calls")
+    record["per_call"] = checker.number("per_call")
+    parts = checker.field("per_call_by_part")
+    if not isinstance(parts, dict):
+        checker.fail("field 'per_call_by_part' must be an object of part: instructions")
+    record["per_call_by_part"] = {part: checker.number(part, parts, "per_call_by_part.")
+                                  for part in parts}
+    functions = record.get("top_functions", [])
+    if not isinstance(functions, list) or not all(
+            isinstance(f, dict) and isinstance(f.get("function"), str)
+            and is_number(f.get("per_call")) for f in functions):
+        checker.fail("field 'top_functions' must be a list of {function, part, per_call}")
+    record["top_functions"] = functions
+    record["failed"] = int(checker.number("failed")) if "failed" in record else 0
     return record
 
 
@@ -334,6 +420,7 @@ CHECKERS = {
     "explain": check_explain,
     "seed": check_seed,
     "delivery": check_delivery,
+    "instructions": check_instructions,
 }
 
 
@@ -348,6 +435,8 @@ class Results:
     service_explains: dict  # {service: its explain records}
     seeds: list
     deliveries: list  # the push engine's throughput runs
+    baseline_loads: list = None  # quest's load records of the "before" binary
+    instructions: list = None    # callgrind's per-call figures, both binaries
 
     def group(self, name):
         return [record for record in self.loads if record["group"] == name]
@@ -375,14 +464,19 @@ def parse_results(path):
         return [record for record in by_kind[kind] if record["service"] == service]
 
     others = SERVICES[1:]
-    results = Results(by_kind["machine"][0], of("load", "quest"), by_kind["pgbench"],
+    quest_loads = of("load", "quest")
+    results = Results(by_kind["machine"][0],
+                      [record for record in quest_loads if record["binary"] == "after"],
+                      by_kind["pgbench"],
                       by_kind["resource"], of("explain", "quest"),
                       {service: of("load", service) for service in others},
                       {service: of("explain", service) for service in others}, by_kind["seed"],
-                      by_kind["delivery"])
-    if not results.group("main") and not any(results.service_group(service, "main")
-                                             for service in others):
-        raise ReportError(f"{path}: no load record in group 'main'")
+                      by_kind["delivery"],
+                      [record for record in quest_loads if record["binary"] == "before"],
+                      by_kind["instructions"])
+    if (not results.group("main") and not has_engine_figures(results)
+            and not any(results.service_group(service, "main") for service in others)):
+        raise ReportError(f"{path}: no load record in group 'main' (nor of the serving engine)")
     return results
 
 
@@ -820,6 +914,345 @@ def explain_section(results):
     return "\n\n".join(parts)
 
 
+# ---------------------------------------------------------------- serving engine (issue 12)
+
+def engine_load(records, in_flight, scenario="get_puzzle"):
+    for record in records:
+        if (record["group"] == "engine" and record["scenario"] == scenario
+                and record["concurrency"] == in_flight):
+            return record
+    return None
+
+
+def binary_records(results, binary):
+    return results.loads if binary == "after" else (results.baseline_loads or [])
+
+
+def engine_binaries(results):
+    """("after",) or ("after", "before") when the run measured a baseline."""
+    if results.baseline_loads or any(r["binary"] == "before" for r in results.instructions or []):
+        return ("after", "before")
+    return ("after",)
+
+
+def binary_name(results, binary):
+    if binary == "after":
+        return "after"
+    baseline = results.machine.get("baseline")
+    return f"before ({baseline})" if baseline else "before"
+
+
+def format_change(new, old):
+    """new / old as a ratio; a dash when old is 0 (nothing to compare with)."""
+    return format_ratio(new / old) if old else "—"
+
+
+def engine_targets(results):
+    outcomes = []
+    pgbench = find_pgbench(results, "get_puzzle")
+    after = results.loads
+    for in_flight in ENGINE_VERSUS_PGBENCH_IN_FLIGHT:
+        target = (f"GetPuzzle throughput at {in_flight} in flight ≥ "
+                  f"{format_amount(THROUGHPUT_VS_PGBENCH_MIN_PERCENT / 100)}× pgbench's")
+        service = engine_load(after, in_flight)
+        if not service or not pgbench:
+            outcomes.append(TargetResult("engine_throughput", target, "—", None))
+        else:
+            value = ratio(service["calls_per_s"], pgbench["calls_per_s"])
+            limit = THROUGHPUT_VS_PGBENCH_MIN_PERCENT / 100
+            met = value >= limit
+            outcomes.append(TargetResult(
+                "engine_throughput", target,
+                f"{format_ratio(value)} ({format_rate(service['calls_per_s'])} vs "
+                f"{format_rate(pgbench['calls_per_s'])} calls/s)", met,
+                "" if met else f"{format_amount((limit - value) * 100)} points"))
+    for in_flight in ENGINE_VERSUS_PGBENCH_IN_FLIGHT:
+        target = (f"GetPuzzle p99 at {in_flight} in flight ≤ "
+                  f"{format_amount(P99_VS_PGBENCH_MAX_RATIO)}× pgbench's")
+        service = engine_load(after, in_flight)
+        if not service or not pgbench:
+            outcomes.append(TargetResult("engine_p99", target, "—", None))
+            continue
+        value = ratio(service["latency_ms"]["p99"], pgbench["latency_ms"]["p99"])
+        outcomes.append(upper_bound_result(
+            "engine_p99", target, value, P99_VS_PGBENCH_MAX_RATIO,
+            f"{format_ratio(value)} ({format_ms(service['latency_ms']['p99'])} vs "
+            f"{format_ms(pgbench['latency_ms']['p99'])} ms)", strict=False))
+    for in_flight in ENGINE_ZERO_ERRORS_IN_FLIGHT:
+        target = f"0 errors at {format_rate(in_flight)} GetPuzzle calls in flight"
+        service = engine_load(after, in_flight)
+        if not service:
+            outcomes.append(TargetResult("engine_errors", target, "—", None))
+            continue
+        failed = sum(service["errors"].values())
+        outcomes.append(TargetResult(
+            "engine_errors", target,
+            f"{format_errors(service['errors'])} of {format_rate(service.get('calls', 0))} calls",
+            failed == 0, f"{format_rate(failed)} failed calls"))
+    cpu = find_cpu(after, "get_puzzle")
+    target = f"service CPU per GetPuzzle ≤ {format_amount(SERVICE_CPU_PER_GET_PUZZLE_MAX_US)} µs"
+    if not cpu or "service" not in cpu["cpu_us_per_call"]:
+        outcomes.append(TargetResult("engine_service_cpu", target, "—", None))
+    else:
+        us = cpu["cpu_us_per_call"]["service"]
+        outcomes.append(upper_bound_result(
+            "engine_service_cpu", target, us, SERVICE_CPU_PER_GET_PUZZLE_MAX_US,
+            f"{format_amount(us)} µs over {format_rate(cpu.get('calls', 0))} calls",
+            strict=False))
+    instructions = find_instructions(results, "after")
+    target = (f"≤ {format_rate(INSTRUCTIONS_PER_GET_PUZZLE_MAX)} user-space instructions per "
+              "GetPuzzle (callgrind)")
+    if not instructions:
+        outcomes.append(TargetResult("engine_instructions", target, "—", None))
+    else:
+        outcomes.append(upper_bound_result(
+            "engine_instructions", target, instructions["per_call"],
+            INSTRUCTIONS_PER_GET_PUZZLE_MAX,
+            f"{format_rate(instructions['per_call'])} over {format_rate(instructions['calls'])} "
+            "calls", strict=False))
+    before = results.baseline_loads or []
+    for record in (r for r in after if r["group"] == "cpu" and r["scenario"] != "get_puzzle"):
+        target = (f"{record['scenario']}: service CPU per call ≤ "
+                  f"{format_amount(OTHER_READ_CPU_VS_BEFORE_MAX_RATIO)}× before's")
+        old = find_cpu(before, record["scenario"])
+        if not old or "service" not in old["cpu_us_per_call"]:
+            outcomes.append(TargetResult("engine_other_reads_cpu", target, "—", None))
+            continue
+        new_us, old_us = record["cpu_us_per_call"]["service"], old["cpu_us_per_call"]["service"]
+        outcomes.append(upper_bound_result(
+            "engine_other_reads_cpu", target, ratio(new_us, old_us),
+            OTHER_READ_CPU_VS_BEFORE_MAX_RATIO,
+            f"{format_ratio(ratio(new_us, old_us))} ({format_amount(new_us)} vs "
+            f"{format_amount(old_us)} µs)", strict=False))
+    for record in (r for r in after if r["group"] == "main"):
+        old = next((r for r in before if r["group"] == "main"
+                    and r["scenario"] == record["scenario"]), None)
+        if not old:
+            continue
+        target = (f"{record['scenario']} not slower (calls/s ≥ "
+                  f"{NOT_SLOWER_MIN_RATIO:g}× before's)")
+        value = ratio(record["calls_per_s"], old["calls_per_s"])
+        met = value >= NOT_SLOWER_MIN_RATIO
+        outcomes.append(TargetResult(
+            "engine_not_slower", target,
+            f"{format_ratio(value)} ({format_rate(record['calls_per_s'])} vs "
+            f"{format_rate(old['calls_per_s'])} calls/s)", met,
+            "" if met else f"{format_amount((NOT_SLOWER_MIN_RATIO - value) * 100)} points"))
+    return outcomes
+
+
+def find_cpu(records, scenario):
+    for record in records:
+        if record["group"] == "cpu" and record["scenario"] == scenario:
+            return record
+    return None
+
+
+def find_instructions(results, binary, scenario="get_puzzle"):
+    for record in results.instructions or []:
+        if record["binary"] == binary and record["scenario"] == scenario:
+            return record
+    return None
+
+
+def transports_sentence(results):
+    pgbench = find_pgbench(results, "get_puzzle")
+    service = {record.get("transport") for record in results.loads
+               if record["group"] == "engine" and record.get("transport")}
+    pgbench_transport = pgbench.get("transport") if pgbench else None
+    if not pgbench_transport and not service:
+        return "Transport: not recorded in this run."
+    service_text = ", ".join(sorted(service)) or "not recorded"
+    same = (pgbench_transport and len(service) == 1 and
+            next(iter(service)).lower() == pgbench_transport.lower())
+    return (f"Transport to the read node: pgbench {pgbench_transport or 'not recorded'}; the "
+            f"service {service_text} (its connections as the replica's pg_stat_activity shows "
+            "them). " + ("The same transport for both." if same
+                         else "**Not the same transport**: the comparison is not like for like."))
+
+
+def engine_versus_pgbench_part(results):
+    pgbench = find_pgbench(results, "get_puzzle")
+    rows = []
+    if pgbench:
+        latency = pgbench["latency_ms"]
+        rows.append([f"pgbench, {format_rate(pgbench['connections'])} connections", "—",
+                     format_rate(pgbench["calls_per_s"]), format_ms(latency["p50"]),
+                     format_ms(latency["p99"]), "—", "1.0×", "1.0×"])
+    for binary in engine_binaries(results):
+        for in_flight in ENGINE_IN_FLIGHT:
+            record = engine_load(binary_records(results, binary), in_flight)
+            if not record:
+                continue
+            latency = record["latency_ms"]
+            rows.append([f"service, {format_rate(in_flight)} in flight",
+                         binary_name(results, binary), format_rate(record["calls_per_s"]),
+                         format_ms(latency["p50"]), format_ms(latency["p99"]),
+                         format_errors(record["errors"]),
+                         format_ratio(ratio(record["calls_per_s"], pgbench["calls_per_s"]))
+                         if pgbench else "—",
+                         format_ratio(ratio(latency["p99"], pgbench["latency_ms"]["p99"]))
+                         if pgbench else "—"])
+    if not rows:
+        return ["### GetPuzzle beside pgbench", NOT_MEASURED]
+    return ["### GetPuzzle beside pgbench",
+            "Closed loops of GetPuzzle through the service, and pgbench running the RPC's SQL "
+            "over the service's read-pool size in connections on the node the service reads "
+            "from, in the same run.",
+            markdown_table(("client", "binary", "calls/s", "p50 ms", "p99 ms", "errors",
+                            "calls/s × pgbench", "p99 × pgbench"), rows)]
+
+
+def engine_cpu_part(results):
+    heading = "### CPU per call of each process"
+    binaries = engine_binaries(results)
+    rows = []
+    for binary in binaries:
+        for record in (r for r in binary_records(results, binary) if r["group"] == "cpu"):
+            cpu = record["cpu_us_per_call"]
+            rows.append([record["scenario"], binary_name(results, binary),
+                         format_rate(record.get("calls", 0)), format_rate(record["concurrency"]),
+                         *(format_amount(cpu[key]) if key in cpu else "—"
+                           for key, _ in CPU_PROCESSES),
+                         format_amount(sum(cpu.values()))])
+    if not rows:
+        return [heading, NOT_MEASURED]
+    parts = [heading,
+             "User + system CPU time from /proc over a fixed number of calls after a warm-up "
+             "(every warm-up call completed first), divided by the calls: the load generator, "
+             "the quest server (all its threads) and each PostgreSQL node (its postmaster and "
+             "all its children: backends, WAL sender or receiver, background workers). The "
+             "replica serves the reads; the primary those that must see the caller's own "
+             "writes, and it streams WAL to the replica.",
+             markdown_table(("scenario", "binary", "calls", "in flight",
+                             *(f"{label} µs" for _, label in CPU_PROCESSES), "sum µs"), rows)]
+    if "before" in binaries:
+        comparison = []
+        for record in (r for r in results.loads if r["group"] == "cpu"):
+            old = find_cpu(results.baseline_loads, record["scenario"])
+            if not old:
+                continue
+            for key, label in CPU_PROCESSES:
+                if key in record["cpu_us_per_call"] and key in old["cpu_us_per_call"]:
+                    new_us, old_us = record["cpu_us_per_call"][key], old["cpu_us_per_call"][key]
+                    comparison.append([record["scenario"], label, format_amount(old_us),
+                                       format_amount(new_us), format_change(new_us, old_us)])
+        if comparison:
+            parts.append(markdown_table(("scenario", "process", "before µs", "after µs",
+                                         "after / before"), comparison))
+    return parts
+
+
+def engine_instructions_part(results):
+    heading = "### Instructions per GetPuzzle call (callgrind)"
+    rerun = ("To rerun only this and the CPU table: `./tests/bench/run.sh --service=quest "
+             "--scales=100000 --only=cpu" +
+             (f" --baseline={results.machine['baseline']}`"
+              if results.machine.get("baseline") else "`") +
+             " (BENCH_CPU_CALLS and BENCH_CALLGRIND_CALLS set the call counts).")
+    records = {binary: find_instructions(results, binary) for binary in engine_binaries(results)}
+    records = {binary: record for binary, record in records.items() if record}
+    if not records:
+        return [heading, NOT_MEASURED, rerun]
+    binaries = [binary for binary in ("before", "after") if binary in records]
+    parts_seen = []
+    for record in records.values():
+        for part, count in record["per_call_by_part"].items():
+            if count and part not in parts_seen:
+                parts_seen.append(part)
+    header = ["part", *(binary_name(results, binary) for binary in binaries)]
+    if len(binaries) == 2:
+        header.append("after / before")
+
+    def row(label, values):
+        cells = [label, *(format_rate(value) for value in values)]
+        if len(values) == 2:
+            cells.append(format_ratio(ratio(values[1], values[0])) if values[0] else "—")
+        return cells
+
+    rows = [row("**total**", [records[b]["per_call"] for b in binaries])]
+    rows += [row(part, [records[b]["per_call_by_part"].get(part, 0) for b in binaries])
+             for part in parts_seen]
+    intro = ("The quest server under `valgrind --tool=callgrind` with instrumentation off "
+             "through start-up and a warm-up, on for exactly the measured calls (20 in "
+             "flight), then dumped: user-space instructions executed (Ir) by all its threads, "
+             "per call, by the object or function that ran them (tests/bench/"
+             "callgrind_profile.py; \"our code\" is everything linked into the binary).")
+    calls = ", ".join(f"{binary_name(results, b)}: {format_rate(records[b]['calls'])} calls"
+                      + (f", {format_rate(records[b]['failed'])} not OK"
+                         if records[b]["failed"] else "") for b in binaries)
+    parts = [heading, intro, markdown_table(header, rows), f"Measured over {calls}."]
+    top = records.get("after", {}).get("top_functions") if "after" in records else None
+    if top:
+        parts += ["The after binary's hottest functions (self instructions per call):",
+                  markdown_table(("function", "part", "instructions per call"),
+                                 [[shorten(f["function"], 80), f.get("part", "—"),
+                                   format_rate(f["per_call"])] for f in top])]
+    parts.append(rerun)
+    return parts
+
+
+def before_after_rows(results, group):
+    rows = []
+    for record in (r for r in results.loads if r["group"] == group):
+        old = next((r for r in results.baseline_loads or [] if r["group"] == group
+                    and r["scenario"] == record["scenario"]
+                    and r["variant"] == record["variant"]), None)
+        if not old:
+            continue
+        label = record["scenario"] + (f" ({record['variant']})" if group != "main" else "")
+        rows.append([label, format_rate(old["calls_per_s"]), format_rate(record["calls_per_s"]),
+                     format_ratio(ratio(record["calls_per_s"], old["calls_per_s"])),
+                     format_ms(old["latency_ms"]["p99"]), format_ms(record["latency_ms"]["p99"]),
+                     format_ratio(ratio(record["latency_ms"]["p99"], old["latency_ms"]["p99"])),
+                     format_errors(old["errors"]), format_errors(record["errors"])])
+    return rows
+
+
+def engine_before_after_part(results):
+    heading = "### Before and after"
+    header = ("scenario", "calls/s before", "calls/s after", "after / before", "p99 ms before",
+              "p99 ms after", "after / before", "errors before", "errors after")
+    tables = [(title, before_after_rows(results, group)) for title, group in (
+        ("Every quest scenario, closed loop, 20 in flight", "main"),
+        ("The pool's worth (GetPuzzle)", "pool"),
+        ("Replica vs primary reads (GetPuzzle)", "read_node"))]
+    if not any(rows for _, rows in tables):
+        return [heading, NOT_MEASURED]
+    parts = [heading, f"Both binaries in this run, on the same data: "
+                      f"{binary_name(results, 'before')} is the baseline commit's quest server, "
+                      "after this checkout's."]
+    for title, rows in tables:
+        if rows:
+            parts += [f"{title}:", markdown_table(header, rows)]
+    return parts
+
+
+def has_engine_figures(results):
+    return bool(any(r["group"] in ("engine", "cpu") for r in results.loads)
+                or results.instructions or results.baseline_loads)
+
+
+def engine_section(results):
+    heading = "## Serving engine (issue 12)"
+    if not has_engine_figures(results):
+        return f"{heading}\n\n{NOT_MEASURED}"
+    parts = [heading,
+             "GetPuzzle beside pgbench at 20, 100 and 1,000 calls in flight, CPU and "
+             "instructions per call, and the baseline commit's server beside this checkout's, "
+             "all from one run (`./tests/bench/run.sh --service=quest --only=engine "
+             "--baseline=COMMIT`). The load generator (one thread with asynchronous calls on "
+             "one completion queue, so 1,000 in flight need no 1,000 threads) shares the "
+             "machine's cores with the service and PostgreSQL.",
+             transports_sentence(results)]
+    parts += targets_parts(engine_targets(results), "### Targets", "#### Why a target is missed")
+    parts += engine_versus_pgbench_part(results)
+    parts += engine_cpu_part(results)
+    parts += engine_instructions_part(results)
+    parts += engine_before_after_part(results)
+    return "\n\n".join(parts)
+
+
 # ---------------------------------------------------------------- query plans
 
 SCAN_NODE = re.compile(r"((?:Parallel )?Seq Scan|Index Only Scan|Index Scan|Bitmap Index Scan|"
@@ -1101,9 +1534,13 @@ def render_markdown(results, svg_link):
     sections = [intro_section(results)]
     if results.group("main"):
         sections += [targets_section(results), scenarios_section(results),
-                     gateway_cost_section(results), pool_section(results),
+                     gateway_cost_section(results), engine_section(results),
+                     pool_section(results),
                      read_node_section(results), scale_section(results, svg_link),
                      resources_section(results), explain_section(results)]
+    elif has_engine_figures(results):
+        # run.sh --only=cpu: the CPU and instruction figures alone.
+        sections.append(engine_section(results))
     for spec in SERVICE_SPECS.values():
         if results.service_loads[spec.service]:
             sections.append(service_section(results, spec))

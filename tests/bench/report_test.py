@@ -14,10 +14,13 @@ import unittest
 import xml.etree.ElementTree as ElementTree
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import callgrind_profile  # noqa: E402
 import explain_log  # noqa: E402
 import report  # noqa: E402
 
 REPORT_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "report.py")
+CALLGRIND_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "callgrind_profile.py")
 SVG_NAMESPACE = "{http://www.w3.org/2000/svg}"
 SCALE_SCENARIOS = ("list_puzzles", "next_puzzle", "leaderboard_top", "leaderboard_around")
 
@@ -670,6 +673,278 @@ class ExplainLogTest(ReportTestCase):
         markdown = self.generate([MACHINE, *social_records(), *records])
         self.assertIn("#### ListFriends, on the replica (10,000 users, 3 runs, median 0.30 ms)",
                       markdown)
+
+
+# ---------------------------------------------------------------- serving engine (issue 12)
+
+def engine_load(in_flight, calls_per_s, p50, p99, binary="after", errors=None,
+                transport="TCP to 127.0.0.1"):
+    record = load("engine", "get_puzzle", calls_per_s, p50, p99, variant="", errors=errors)
+    record.update(concurrency=in_flight, binary=binary, transport=transport)
+    return record
+
+
+def cpu_load(scenario, service_us, binary="after", calls=20000):
+    record = load("cpu", scenario, 4000, 1.0, 3.0, variant="")
+    record.update(binary=binary, calls=calls,
+                  cpu_us_per_call={"load_generator": 20.0, "service": service_us,
+                                   "postgres": 40.0})
+    return record
+
+
+def instructions_record(binary, per_call, grpc_core, our_code, failed=0):
+    return {"kind": "instructions", "service": "quest", "binary": binary,
+            "scenario": "get_puzzle", "concurrency": 20, "calls": 2000, "failed": failed,
+            "instructions": per_call * 2000, "per_call": per_call,
+            "per_call_by_part": {"our code": our_code, "gRPC core": grpc_core,
+                                 "malloc/free": per_call - grpc_core - our_code, "libpq": 0},
+            "top_functions": [{"function": "grpc_core::Foo()", "part": "gRPC core",
+                               "per_call": grpc_core // 2}]}
+
+
+def before(record):
+    return {**record, "binary": "before"}
+
+
+def engine_records():
+    """After meets the pgbench targets at 20 in flight, misses them at 100."""
+    machine = {**MACHINE, "baseline": "49b522b", "baseline_binary": "/work/b/quest_server"}
+    return [
+        machine,
+        *main_records(),
+        *(before(record) for record in main_records() if record["scenario"] != "mixed"),
+        before(load("main", "mixed", 2000, 1.2, 9.0)),  # after's mixed: 1,600 → slower
+        {**pgbench_record(calls_per_s=5000.0, p99=2.0), "transport": "TCP to 127.0.0.1"},
+        engine_load(20, 4000, 0.5, 3.0),
+        engine_load(100, 3000, 3.0, 6.0),
+        engine_load(1000, 2900, 30.0, 80.0, errors={"RESOURCE_EXHAUSTED": 12}),
+        engine_load(20, 1000, 2.0, 8.0, binary="before"),
+        engine_load(100, 900, 9.0, 30.0, binary="before"),
+        engine_load(1000, 800, 90.0, 200.0, binary="before",
+                    errors={"RESOURCE_EXHAUSTED": 500}),
+        cpu_load("get_puzzle", 25.0),
+        cpu_load("get_puzzle", 200.0, binary="before"),
+        cpu_load("list_puzzles", 90.0, calls=5000),
+        cpu_load("list_puzzles", 40.0, binary="before", calls=5000),
+        instructions_record("after", 60000, 20000, 8000),
+        instructions_record("before", 112000, 38500, 9600, failed=3),
+    ]
+
+
+class EngineTest(ReportTestCase):
+    def targets(self, records):
+        self.write_results(records)
+        results = report.parse_results(self.results_path)
+        return {outcome.target: outcome for outcome in report.engine_targets(results)}
+
+    def engine(self, records=None):
+        return self.section(self.generate(records or engine_records()),
+                            "## Serving engine (issue 12)")
+
+    def test_throughput_and_p99_beside_pgbench_at_20_and_100_in_flight(self):
+        targets = self.targets(engine_records())
+        at_20 = targets["GetPuzzle throughput at 20 in flight ≥ 0.7× pgbench's"]
+        self.assertEqual((at_20.measured, at_20.met), ("0.80× (4,000 vs 5,000 calls/s)", True))
+        at_100 = targets["GetPuzzle throughput at 100 in flight ≥ 0.7× pgbench's"]
+        self.assertEqual(at_100.verdict, "missed by 10 points")
+        self.assertEqual(at_100.measured, "0.60× (3,000 vs 5,000 calls/s)")
+        p99_20 = targets["GetPuzzle p99 at 20 in flight ≤ 2× pgbench's"]
+        self.assertEqual((p99_20.measured, p99_20.met), ("1.5× (3.00 vs 2.00 ms)", True))
+        p99_100 = targets["GetPuzzle p99 at 100 in flight ≤ 2× pgbench's"]
+        self.assertEqual(p99_100.verdict, "missed by 50%")
+
+    def test_errors_in_flight_cpu_and_instructions_targets(self):
+        targets = self.targets(engine_records())
+        self.assertTrue(targets["0 errors at 100 GetPuzzle calls in flight"].met)
+        at_1000 = targets["0 errors at 1,000 GetPuzzle calls in flight"]
+        self.assertEqual(at_1000.verdict, "missed by 12 failed calls")
+        self.assertIn("RESOURCE_EXHAUSTED: 12", at_1000.measured)
+        cpu = targets["service CPU per GetPuzzle ≤ 30 µs"]
+        self.assertEqual((cpu.measured, cpu.met), ("25 µs over 20,000 calls", True))
+        instructions = targets["≤ 50,000 user-space instructions per GetPuzzle (callgrind)"]
+        self.assertEqual(instructions.verdict, "missed by 20%")
+
+    def test_other_reads_cpu_against_before_and_no_scenario_slower(self):
+        targets = self.targets(engine_records())
+        feed = targets["list_puzzles: service CPU per call ≤ 2× before's"]
+        self.assertEqual(feed.measured, "2.2× (90 vs 40 µs)")
+        self.assertEqual(feed.verdict, "missed by 12.5%")
+        self.assertTrue(targets["get_puzzle not slower (calls/s ≥ 0.95× before's)"].met)
+        mixed = targets["mixed not slower (calls/s ≥ 0.95× before's)"]
+        self.assertEqual(mixed.measured, "0.80× (1,600 vs 2,000 calls/s)")
+        self.assertEqual(mixed.verdict, "missed by 15 points")
+
+    def test_without_engine_records_the_targets_are_not_measured(self):
+        outcomes = self.targets([MACHINE, *main_records()]).values()
+        self.assertTrue(outcomes)
+        self.assertTrue(all(outcome.met is None for outcome in outcomes))
+        self.assertIn(report.NOT_MEASURED,
+                      self.section(self.generate([MACHINE, *main_records()]),
+                                   "## Serving engine (issue 12)"))
+
+    def test_side_by_side_table_with_ratios_to_pgbench(self):
+        section = self.engine()
+        pgbench = self.table_row(section, "pgbench, 20 connections")
+        self.assertEqual(pgbench[2:5], ["5,000", "0.40", "2.00"])
+        rows = [line for line in section.splitlines() if line.startswith("| service, 100 in")]
+        self.assertEqual(len(rows), 2)
+        after = [cell.strip() for cell in rows[0].strip("|").split("|")]
+        self.assertEqual(after[1:], ["after", "3,000", "3.00", "6.00", "0", "0.60×", "3.0×"])
+        old = [cell.strip() for cell in rows[1].strip("|").split("|")]
+        self.assertEqual(old[1:3], ["before (49b522b)", "900"])
+        self.assertIn("pgbench TCP to 127.0.0.1; the service TCP to 127.0.0.1", section)
+        self.assertIn("The same transport for both.", section)
+
+    def test_a_different_transport_is_called_out(self):
+        records = [record if record.get("group") != "engine" else
+                   {**record, "transport": "Unix socket"} for record in engine_records()]
+        self.assertIn("**Not the same transport**", self.engine(records))
+
+    def test_cpu_table_and_before_after_ratios(self):
+        section = self.engine()
+        header = next(line for line in section.splitlines() if "load generator µs" in line)
+        self.assertIn("PostgreSQL replica (read node) µs | PostgreSQL primary µs", header)
+        rows = [line for line in section.splitlines() if line.startswith("| get_puzzle | ")]
+        cells = [cell.strip() for cell in rows[0].strip("|").split("|")]
+        self.assertEqual(cells, ["get_puzzle", "after", "20,000", "20", "20", "25", "40", "—",
+                                 "85"])
+        comparison = self.table_row(self.section(section, "### CPU per call"), "list_puzzles")
+        self.assertEqual(comparison[:2], ["list_puzzles", "after"])
+        service_row = next(line for line in section.splitlines()
+                           if line.startswith("| get_puzzle | service |"))
+        self.assertIn("| 200 | 25 | 0.12× |", service_row)
+
+    def test_a_process_idle_before_has_no_ratio(self):
+        records = engine_records()
+        for binary, primary_us in (("after", 30.0), ("before", 0.0)):
+            record = cpu_load("next_puzzle", 100.0, binary=binary, calls=5000)
+            record["cpu_us_per_call"].update(postgres=0.0, postgres_primary=primary_us)
+            records.append(record)
+        section = self.section(self.engine(records), "### CPU per call")
+        rows = {line.split("|")[2].strip(): [cell.strip() for cell in line.split("|")[3:6]]
+                for line in section.splitlines() if line.startswith("| next_puzzle | ")
+                and line.split("|")[2].strip().startswith("PostgreSQL")}
+        self.assertEqual(rows["PostgreSQL replica (read node)"], ["0", "0", "—"])
+        self.assertEqual(rows["PostgreSQL primary"], ["0", "30", "—"])
+
+    def test_instructions_by_part_before_and_after(self):
+        section = self.section(self.engine(), "### Instructions per GetPuzzle call")
+        self.assertEqual(self.table_row(section, "**total**")[1:],
+                         ["112,000", "60,000", "0.54×"])
+        self.assertEqual(self.table_row(section, "gRPC core")[1:], ["38,500", "20,000", "0.52×"])
+        self.assertNotIn("| libpq |", section)  # no instructions in either: no row
+        self.assertIn("before (49b522b): 2,000 calls, 3 not OK", section)
+        self.assertEqual(self.table_row(section, "grpc_core::Foo()")[1:], ["gRPC core", "10,000"])
+        self.assertIn("--only=cpu --baseline=49b522b", section)
+
+    def test_before_after_tables_and_before_records_stay_out_of_the_other_sections(self):
+        records = engine_records()
+        records += [before(load("pool", "get_puzzle", 400, 4.0, 20.0, variant="pool=1")),
+                    load("pool", "get_puzzle", 800, 2.0, 10.0, variant="pool=1")]
+        markdown = self.generate(records)
+        section = self.section(markdown, "### Before and after")
+        self.assertEqual(self.table_row(section, "get_puzzle")[1:4], ["2,500", "2,500", "1.0×"])
+        self.assertEqual(self.table_row(section, "get_puzzle (pool=1)")[1:7],
+                         ["400", "800", "2.0×", "20.00", "10.00", "0.50×"])
+        scenarios = self.section(markdown, "## Scenarios at")
+        self.assertEqual(self.table_row(scenarios, "mixed")[3], "1,600")
+        self.assertEqual(sum(line.startswith("| mixed |") for line in scenarios.splitlines()), 1)
+        pool = self.section(markdown, "## The pool's worth")
+        self.assertEqual(self.table_row(pool, "pool=1")[4], "800")
+
+    def test_a_cpu_only_run_has_the_engine_section_alone(self):
+        records = [MACHINE, cpu_load("get_puzzle", 25.0), cpu_load("get_puzzle", 200.0, "before"),
+                   instructions_record("after", 60000, 20000, 8000)]
+        markdown = self.generate(records)
+        self.assertIn("## Serving engine (issue 12)", markdown)
+        self.assertNotIn("## Scenarios at", markdown)
+        self.assertNotIn("\n## Targets", markdown)
+        self.assertEqual(self.table_row(markdown, "service CPU per GetPuzzle ≤ 30 µs")[2], "met")
+
+    def test_unknown_binary_and_cpu_record_without_figures_are_refused(self):
+        for broken, message in (
+                ({**load("main", "get_puzzle", 1, 1, 1), "binary": "old"}, "unknown binary 'old'"),
+                ({**cpu_load("get_puzzle", 1.0), "cpu_us_per_call": {}},
+                 "field 'cpu_us_per_call' must be an object")):
+            self.write_results([MACHINE, *main_records(), broken])
+            with self.assertRaises(report.ReportError) as raised:
+                report.parse_results(self.results_path)
+            self.assertIn(message, str(raised.exception))
+
+
+CALLGRIND_DUMP = """# callgrind format
+version: 1
+positions: line
+events: Ir
+summary: 1000
+
+ob=(1) /usr/lib/x86_64-linux-gnu/libc.so.6
+fl=(1) ./malloc/malloc.c
+fn=(1) malloc
+10 100
+fn=(2) memcpy
++2 50
+ob=(2) /work/bin/quest_server
+fl=(2) quest/puzzle_service.cc
+fn=(3) qs::quest::PuzzleService::Get()
+20 300
+cob=(1)
+cfi=(1)
+cfn=(1)
+calls=4 10
+* 400
+* 20
+cob=(3) /usr/lib/x86_64-linux-gnu/libgrpc.so.29
+cfn=(4) grpc_call_start_batch
+calls=1 5
++1 500
+ob=(3)
+fl=(3) src/core/call.cc
+fn=(4)
+5 430
+ob=(4) /usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30
+fn=(5) operator new(unsigned long)
+1 100
+
+totals: 1000
+"""
+
+
+class CallgrindProfileTest(ReportTestCase):
+    def write_dump(self, text):
+        path = self.path("callgrind.out.1.1")
+        with open(path, "w", encoding="utf-8") as dump:
+            dump.write(text)
+        return path
+
+    def test_self_costs_by_part_skip_the_inclusive_cost_of_calls(self):
+        total, parts, functions = callgrind_profile.profile(self.write_dump(CALLGRIND_DUMP),
+                                                            "quest_server")
+        self.assertEqual(total, 1000)
+        self.assertEqual(parts["our code"], 320)  # 300 + 20, not the calls' 400 and 500
+        self.assertEqual(parts["malloc/free"], 200)  # malloc and operator new
+        self.assertEqual(parts["libc"], 50)
+        self.assertEqual(parts["gRPC core"], 430)
+        self.assertEqual(functions[0], ("grpc_call_start_batch", "gRPC core", 430))
+
+    def test_a_dump_whose_costs_do_not_add_up_is_refused(self):
+        path = self.write_dump(CALLGRIND_DUMP.replace("totals: 1000", "totals: 999"))
+        with self.assertRaises(callgrind_profile.DumpError):
+            callgrind_profile.profile(path, "quest_server")
+
+    def test_record_per_call_through_the_command_line(self):
+        path = self.write_dump(CALLGRIND_DUMP)
+        completed = subprocess.run(
+            [sys.executable, CALLGRIND_SCRIPT, f"--dump={path}", "--calls=4",
+             "--program=quest_server", "--labels=binary=after,scenario=get_puzzle,failed=0"],
+            capture_output=True, text=True, check=False)
+        self.assertEqual(completed.returncode, 0, completed.stderr)
+        record = json.loads(completed.stdout)
+        self.assertEqual((record["per_call"], record["per_call_by_part"]["gRPC core"]),
+                         (250, 108))
+        self.write_results([MACHINE, *main_records(), record])
+        results = report.parse_results(self.results_path)
+        self.assertEqual(results.instructions[0]["binary"], "after")
 
 
 class ErrorsTest(ReportTestCase):

@@ -3,7 +3,8 @@
 #
 #   ./tests/bench/run.sh [--service=quest|social|notification|events|all]
 #                        [--scales=10000,100000,1000000]
-#                        [--duration=10]
+#                        [--duration=10] [--only=scale,main,engine|cpu]
+#                        [--baseline=COMMIT]
 #
 # installs what is missing, starts its own PostgreSQL primary + replica and
 # NATS (.state/bench, ports 57432/57433/57222/57822; BENCH_STATE_DIR and
@@ -18,6 +19,20 @@
 # quest scenario, pgbench running the GetPuzzle SQL over as many connections
 # as the service pool, the pool capped at 1 vs 20, replica vs primary reads,
 # and the resource figures, and records EXPLAIN ANALYZE of the top queries.
+# --only picks quest's parts: scale (the scale scenarios at every scale),
+# main (the largest scale's tables above), engine (issue 12, at the largest
+# scale: GetPuzzle at 20, 100 and 1,000 in flight beside pgbench, CPU per
+# call of each process, the service's instructions per call under callgrind,
+# and with a baseline every scenario and the pool and replica tables for both
+# binaries; tests/bench/quest_engine.sh) or cpu (only the CPU and callgrind
+# figures, for both binaries). Default: scale,main,engine. With
+# --only=engine or cpu only the largest scale is seeded.
+# The baseline for engine's before/after tables is the quest server of
+# another commit: BENCH_BASELINE_QUEST_BINARY names a built one, or
+# --baseline=COMMIT builds it once in a git worktree beside the repository
+# (tests/bench/baseline.sh). Issue 12's is 49b522b:
+#   ./tests/bench/run.sh --service=quest --scales=100000 --duration=10 \
+#       --only=engine --baseline=49b522b
 #
 # social: for each scale (users; 50 friends each, guilds = users/10,
 # messages = 100 x users, as issue 9 puts it at 100k users) resets
@@ -57,15 +72,26 @@ scales=10000,100000,1000000
 duration=10
 warmup=2
 service=quest
-usage="usage: tests/bench/run.sh [--service=quest|social|notification|events|all] [--scales=N,N,...] [--duration=SECONDS]"
+only=scale,main,engine
+baseline_commit=
+usage="usage: tests/bench/run.sh [--service=quest|social|notification|events|all] [--scales=N,N,...] [--duration=SECONDS] [--only=scale,main,engine|cpu] [--baseline=COMMIT]"
 for argument in "$@"; do
   case "$argument" in
     --service=*) service=${argument#*=} ;;
     --scales=*) scales=${argument#*=} ;;
     --duration=*) duration=${argument#*=} ;;
+    --only=*) only=${argument#*=} ;;
+    --baseline=*) baseline_commit=${argument#*=} ;;
     *) echo "$usage" >&2; exit 2 ;;
   esac
 done
+for part in ${only//,/ }; do
+  case "$part" in
+    scale | main | engine | cpu) ;;
+    *) echo "$usage" >&2; exit 2 ;;
+  esac
+done
+runs() { [[ ,$only, == *,$1,* ]]; }  # runs PART: quest's part PART was asked for
 case "$service" in
   quest | social | notification | events | all) ;;
   *) echo "$usage" >&2; exit 2 ;;
@@ -92,15 +118,24 @@ social_port=${BENCH_SOCIAL_PORT:-57053}
 notification_port=${BENCH_NOTIFICATION_PORT:-57052}
 pool_size=20
 results="$STATE_DIR/results.jsonl"
-report_out=docs/benchmarks.md
+# BENCH_REPORT_DIR writes the report somewhere else than docs/ (a trial run
+# that must not replace the published figures).
+report_dir=${BENCH_REPORT_DIR:-docs}
+report_out=$report_dir/benchmarks.md
 if [[ $service == social || $service == notification || $service == events ]]; then
   results="$STATE_DIR/results-$service.jsonl"
-  report_out=docs/benchmarks-$service.md
+  report_out=$report_dir/benchmarks-$service.md
 fi
 
 log() { echo "[bench] $*" >&2; }
 
 deploy/install-deps.sh
+# The instructions-per-call figures (quest's engine and cpu parts) need
+# callgrind.
+if measures quest && (runs engine || runs cpu) && ! command -v valgrind >/dev/null; then
+  log "installing valgrind"
+  apt-get install -y -qq --no-install-recommends valgrind >/dev/null
+fi
 trap 'kill "${pressure_sampler_pid:-}" 2>/dev/null; declare -F stop_quest >/dev/null && stop_quest; declare -F stop_services >/dev/null && stop_services; declare -F stop_fake_fcm >/dev/null && stop_fake_fcm; declare -F events_nats >/dev/null && events_nats stop; deploy/infra.sh stop --state "$STATE_DIR" || true' EXIT
 deploy/infra.sh up --state "$STATE_DIR"
 # shellcheck disable=SC1091
@@ -116,7 +151,10 @@ pressure_sampler_pid=$!
 
 log "building (-c opt)"
 targets=()
-measures quest && targets+=(//quest:quest_server //quest:seed //tests/bench:quest_bench)
+# BENCH_QUEST_BINARY measures a quest server built elsewhere instead of
+# this checkout's (e.g. while the checkout does not build).
+measures quest && targets+=(//quest:seed //tests/bench:quest_bench)
+measures quest && [[ -z ${BENCH_QUEST_BINARY:-} ]] && targets+=(//quest:quest_server)
 measures social && targets+=(//social:social_server //social:seed //tests/bench:social_bench)
 measures notification && targets+=(//notification:notification_server //notification:seed
   //tests/bench:notification_bench)
@@ -124,11 +162,36 @@ measures events && targets+=(//quest:quest_server //notification:notification_se
   //tests/bench:quest_bench //tests/bench:notification_bench //tests/bench:events_bench)
 bazel build -c opt "${targets[@]}"
 bin=$(bazel info -c opt bazel-bin 2>/dev/null)
+baseline_binary=${BENCH_BASELINE_QUEST_BINARY:-}
+if [[ -z $baseline_binary && -n $baseline_commit ]] && measures quest; then
+  log "building the baseline quest server of $baseline_commit"
+  baseline_binary=$(tests/bench/baseline.sh "$baseline_commit")
+fi
+if [[ -n $baseline_binary && ! -x $baseline_binary ]]; then
+  echo "run.sh: no baseline quest server at $baseline_binary" >&2
+  exit 1
+fi
 quest_url="postgres://quest_svc:$QUEST_DB_PASSWORD@$PG_HOST:$PG_PRIMARY_PORT/quest_db"
 page_token_key=$(openssl rand -hex 32)
 
 # --- the quest server -------------------------------------------------------
 quest_pid=
+after_binary=${BENCH_QUEST_BINARY:-$bin/quest/quest_server}
+quest_binary=$after_binary
+quest_binary_env=()
+quest_wrapper=()  # a command the server runs under, e.g. valgrind
+quest_start_timeout=60
+use_binary() {  # use_binary after|before: this checkout's quest server, or the baseline's
+  if [[ $1 == before ]]; then
+    quest_binary=$baseline_binary
+    # The schema is this checkout's (migrated by its server at the seed): an
+    # older server must not try to migrate it.
+    quest_binary_env=(MIGRATE_ON_START=false)
+  else
+    quest_binary=$after_binary
+    quest_binary_env=()
+  fi
+}
 start_quest() {  # start_quest [VAR=value ...]: overrides of the default env
   stop_quest
   local since
@@ -139,11 +202,11 @@ start_quest() {  # start_quest [VAR=value ...]: overrides of the default env
     DB_NAME=quest_db DB_USER=quest_svc DB_PASSWORD="$QUEST_DB_PASSWORD" \
     DB_MAX_CONNECTIONS=$pool_size DB_MIN_CONNECTIONS=5 \
     GRPC_LISTEN_ADDRESS="127.0.0.1:$quest_port" GRPC_TLS_MODE=plaintext \
-    PAGE_TOKEN_KEY="$page_token_key" NATS_URL="$NATS_URL" "$@" \
-    "$bin/quest/quest_server" >>"$STATE_DIR/logs/quest.log" 2>&1 </dev/null &
+    PAGE_TOKEN_KEY="$page_token_key" NATS_URL="$NATS_URL" "${quest_binary_env[@]}" "$@" \
+    "${quest_wrapper[@]}" "$quest_binary" >>"$STATE_DIR/logs/quest.log" 2>&1 </dev/null &
   quest_pid=$!
   startup_ms=$("$bin/tests/bench/quest_bench" wait-serving \
-    --target="127.0.0.1:$quest_port" --since-ns="$since") || {
+    --target="127.0.0.1:$quest_port" --since-ns="$since" --timeout="$quest_start_timeout") || {
     tail -n 20 "$STATE_DIR/logs/quest.log" >&2; exit 1; }
 }
 stop_quest() {
@@ -164,6 +227,8 @@ source tests/bench/social.sh
 source tests/bench/notification.sh
 # shellcheck source=tests/bench/events.sh
 source tests/bench/events.sh
+# shellcheck source=tests/bench/quest_engine.sh
+source tests/bench/quest_engine.sh
 
 load() {  # load LABELS SCENARIOS [quest_bench flags...]
   local labels=$1 scenarios=$2
@@ -203,7 +268,7 @@ wait_replica() {  # until the replica has replayed everything written so far
 # the service reads, with the prepared protocol and the pool's connection
 # count. Ids come from a numbered copy of the puzzle ids (an extra primary-key
 # lookup per call that the service does not pay).
-pgbench_get_puzzle() {
+pgbench_get_puzzle() {  # pgbench_get_puzzle USERS
   psql_primary -c "DROP TABLE IF EXISTS bench_puzzle_ids;
     CREATE TABLE bench_puzzle_ids AS
       SELECT (row_number() OVER ()) - 1 AS n, id FROM puzzles WHERE status = 'published';
@@ -221,7 +286,7 @@ SQL
     -n -M prepared -c "$pool_size" -j 2 -T "$((duration + warmup))" -f "$script" -l \
     -h "$PG_HOST" -p "$PG_REPLICA_PORT" -U "$PG_ADMIN_USER" quest_db >/dev/null)
   python3 tests/bench/pgbench_log.py --logs="$logs" --warmup="$warmup" --duration="$duration" \
-    --labels="users=$1,scenario=get_puzzle,label=get_puzzle,connections=$pool_size,read_node=replica" \
+    --labels="users=$1,scenario=get_puzzle,label=get_puzzle,connections=$pool_size,read_node=replica,transport=$(transport_of "$PG_HOST")" \
     >>"$results"
 }
 
@@ -284,7 +349,7 @@ explain_top_queries() {
 }
 
 # --- the run ----------------------------------------------------------------------
-python3 - "$(git rev-parse --short HEAD)" "$(psql_primary -At -c 'SHOW shared_buffers')" <<'PY' >>"$results"
+python3 - "$(git rev-parse --short HEAD)" "$(psql_primary -At -c 'SHOW shared_buffers')" "$baseline_commit" "$baseline_binary" <<'PY' >>"$results"
 import json, os, platform, subprocess, sys, datetime
 def first(path, key):
     for line in open(path):
@@ -298,18 +363,27 @@ print(json.dumps({"kind": "machine", "cpu": first("/proc/cpuinfo", "model name")
                   "cores": os.cpu_count(), "memory_gb": round(mem_kb / 1024 / 1024, 1),
                   "os": os_name.get("PRETTY_NAME", "").strip('"'), "kernel": platform.release(),
                   "postgres": postgres, "shared_buffers": sys.argv[2], "commit": sys.argv[1],
-                  "date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")}))
+                  "date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                  **({"baseline": sys.argv[3]} if sys.argv[3] else {}),
+                  **({"baseline_binary": sys.argv[4]} if sys.argv[4] else {})}))
 PY
 
 if measures quest; then
   for users in "${scale_list[@]}"; do
+    # The engine and cpu parts run at the largest scale only.
+    runs scale || [[ $users == "$largest" ]] || continue
     seed "$users"
-    start_quest
-    log "scale $users: feed, next puzzle, leaderboards"
-    # One call in flight: the cost of a call at this size, without queueing.
-    load "group=scale,users=$users" list_puzzles,next_puzzle,leaderboard_top,leaderboard_around \
-      --concurrency=1
-    if [[ $users == "$largest" ]]; then
+    if runs scale; then
+      start_quest
+      log "scale $users: feed, next puzzle, leaderboards"
+      # One call in flight: the cost of a call at this size, without queueing.
+      load "group=scale,users=$users" list_puzzles,next_puzzle,leaderboard_top,leaderboard_around \
+        --concurrency=1
+      stop_quest
+    fi
+    [[ $users == "$largest" ]] || continue
+    if runs main; then
+      start_quest
       log "all scenarios at $users users"
       load "group=main,users=$users" get_puzzle,list_puzzles,next_puzzle,submit_attempt,leaderboard_top,leaderboard_around,mixed
       # The latency targets, at a steady rate well below saturation.
@@ -327,7 +401,23 @@ if measures quest; then
       resources "$users"
       explain_top_queries
     fi
-    stop_quest
+    binaries=(after)
+    [[ -n $baseline_binary ]] && binaries+=(before)
+    if runs engine; then
+      runs main || pgbench_get_puzzle "$users"
+      for binary in "${binaries[@]}"; do
+        engine_versus_pgbench "$users" "$binary"
+        # The main part measured this checkout's server already.
+        if [[ $binary == before ]] || ! runs main; then engine_scenarios "$users" "$binary"; fi
+      done
+    fi
+    if runs engine || runs cpu; then
+      for binary in "${binaries[@]}"; do
+        engine_cpu "$users" "$binary"
+        engine_instructions "$users" "$binary"
+      done
+    fi
+    use_binary after
   done
 fi
 
@@ -351,9 +441,9 @@ elif [[ $service == social || $service == notification ]]; then
   python3 tests/bench/report.py --results "$results" --out "$report_out"
 else
   python3 tests/bench/report.py --results "$results" --out "$report_out" \
-    --svg docs/benchmarks-scale.svg
+    --svg "$report_dir/benchmarks-scale.svg"
 fi
 if [[ $service == all ]]; then
-  python3 tests/bench/events_report.py --results "$results" --out docs/benchmarks-events.md
+  python3 tests/bench/events_report.py --results "$results" --out "$report_dir/benchmarks-events.md"
 fi
 log "wrote $report_out"
