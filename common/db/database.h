@@ -30,16 +30,13 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/config/db_config.h"
+#include "common/db/async_read_pool.h"
 #include "common/db/connection_pool.h"
 #include "common/db/db_error.h"
+#include "common/db/prepared_statement.h"
 #include "common/db/transaction.h"
 
 namespace qs::db {
-
-struct PreparedStatement {
-  std::string name;
-  std::string sql;
-};
 
 class Database {
  public:
@@ -78,6 +75,12 @@ class Database {
   ConnectionPool& write_pool() { return *write_pool_; }
   ConnectionPool& read_pool() { return *read_pool_; }
 
+  // The non-blocking read path (async_read_pool.h) on the read node, with
+  // the same prepared statements, as "<service>-read-async" in
+  // pg_stat_activity: min(4, DB_MAX_CONNECTIONS) connections of its own, in
+  // addition to the read pool's, opened on its first use.
+  AsyncReadPool& async_reads() { return *async_reads_; }
+
  private:
   static const absl::Status& StatusOf(const absl::Status& s) { return s; }
   template <typename T>
@@ -96,6 +99,8 @@ class Database {
 
   std::unique_ptr<ConnectionPool> write_pool_;
   std::unique_ptr<ConnectionPool> read_pool_;
+  // Last: stopped first, while nothing else has gone.
+  std::unique_ptr<AsyncReadPool> async_reads_;
 };
 
 template <typename Fn>

@@ -10,7 +10,7 @@
 namespace qs::db {
 namespace {
 
-absl::StatusCode CodeForSqlState(const std::string& state) {
+absl::StatusCode CodeForSqlState(absl::string_view state) {
   if (state == "23505") return absl::StatusCode::kAlreadyExists;
   if (state == "23503" || state == "23502") {
     return absl::StatusCode::kFailedPrecondition;
@@ -29,19 +29,37 @@ absl::StatusCode CodeForSqlState(const std::string& state) {
   return absl::StatusCode::kInternal;
 }
 
-std::string Trimmed(const char* what) {
+std::string Trimmed(absl::string_view what) {
   return std::string(absl::StripTrailingAsciiWhitespace(what));
 }
 
+absl::Status StatusForSqlState(absl::string_view sqlstate, absl::string_view message,
+                               absl::string_view where) {
+  return absl::Status(CodeForSqlState(sqlstate),
+                      absl::StrCat(where, ": ", Trimmed(message), " [SQLSTATE ", sqlstate, "]"));
+}
+
 }  // namespace
+
+bool IsConnectionLostSqlState(absl::string_view sqlstate) {
+  return absl::StartsWith(sqlstate, "08") || absl::StartsWith(sqlstate, "57P");
+}
+
+absl::Status StatusFromSqlState(absl::string_view sqlstate, absl::string_view message,
+                                absl::string_view where) {
+  if (sqlstate.empty()) {
+    // libpq's own errors (no SQLSTATE) are about the connection.
+    return absl::UnavailableError(absl::StrCat(where, ": connection lost: ", Trimmed(message)));
+  }
+  return StatusForSqlState(sqlstate, message, where);
+}
 
 bool IsConnectionLost(const std::exception& error) {
   if (dynamic_cast<const pqxx::broken_connection*>(&error) != nullptr) {
     return true;
   }
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error)) {
-    const std::string& state = sql->sqlstate();
-    return absl::StartsWith(state, "08") || absl::StartsWith(state, "57P");
+    return IsConnectionLostSqlState(sql->sqlstate());
   }
   return false;
 }
@@ -59,9 +77,7 @@ absl::Status StatusFromDbException(const std::exception& error, absl::string_vie
         absl::StrCat(where, ": connection lost: ", Trimmed(error.what())));
   }
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error)) {
-    return absl::Status(
-        CodeForSqlState(sql->sqlstate()),
-        absl::StrCat(where, ": ", Trimmed(sql->what()), " [SQLSTATE ", sql->sqlstate(), "]"));
+    return StatusForSqlState(sql->sqlstate(), sql->what(), where);
   }
   return absl::InternalError(absl::StrCat(where, ": ", Trimmed(error.what())));
 }

@@ -33,6 +33,15 @@ absl::Status StatusFromDbException(const std::exception& error, absl::string_vie
 // True when the exception means the connection itself is gone.
 bool IsConnectionLost(const std::exception& error);
 
+// The same table for an error reported by libpq itself (the async read path
+// sees a PGresult, not an exception): `sqlstate` as PG_DIAG_SQLSTATE gives it
+// (empty when libpq produced the error locally, e.g. a lost socket).
+absl::Status StatusFromSqlState(absl::string_view sqlstate, absl::string_view message,
+                                absl::string_view where);
+
+// True when `sqlstate` means the session is gone (08xxx, 57P0x).
+bool IsConnectionLostSqlState(absl::string_view sqlstate);
+
 }  // namespace qs::db
 
 #endif  // QS_COMMON_DB_DB_ERROR_H_

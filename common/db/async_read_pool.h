@@ -1,0 +1,218 @@
+// The non-blocking read path: single-statement reads on the read node,
+// answered by callback, with no thread waiting per query.
+//
+//   AsyncReadPool& reads = db.async_reads();      // built by Database
+//   reads.Query("puzzle_by_id", {puzzle_id}, absl::Now() + absl::Seconds(1),
+//               [call](absl::StatusOr<pqxx::result> rows) { call->Answer(rows); });
+//
+//   const CoalescedLookup kPuzzleById{"puzzles_by_ids", "id", LookupKeyForm::kUuid};
+//   reads.Lookup(kPuzzleById, puzzle_id, deadline,
+//                [call](absl::StatusOr<std::optional<pqxx::row>> row) { ... });
+//
+// One event-loop thread owns up to `connections` libpq connections in
+// pipeline mode (PipelinedConnection) to the read node only, each session
+// read-only (default_transaction_read_only=on, set in the startup packet, so
+// a write statement fails with FAILED_PRECONDITION) and named
+// `application_name` = options.name (Database uses "<service>-read-async").
+// It takes statement names only: the statements are the PreparedStatement
+// list, prepared on every connection before its first query. There is no
+// WriteTx here and no way to run SQL text.
+//
+// Guarantees:
+// - Query/Lookup are thread-safe and never block the caller. `done` runs
+//   exactly once, on the loop thread, and must not block (hand heavy work
+//   elsewhere). Only after Stop() has returned does `done` run at once on
+//   the calling thread (with UNAVAILABLE).
+// - Bounded: at most `connections` connections (opened on first use, then
+//   kept and replaced in the background), at most `pipeline_depth`
+//   statements out per connection, and at most `max_pending` calls accepted
+//   and not yet answered; past that a call gets RESOURCE_EXHAUSTED at once,
+//   before any work. Calls wait in arrival order for a pipeline slot.
+// - Deadlines: a call not sent by its deadline is never sent
+//   (DEADLINE_EXCEEDED); one out on the wire gets DEADLINE_EXCEEDED at its
+//   deadline and its late answer is dropped. (The statement itself still
+//   runs to its end on the server; statements here are meant to be short.)
+// - A lost connection (restart, pg_terminate_backend): each of its
+//   unanswered calls is sent once more on another connection (reads are
+//   idempotent; the blocking read path retries once too) or, sent twice
+//   already or with no connection to be had, gets UNAVAILABLE. The
+//   connection is replaced with non-blocking connects bounded by
+//   `connect_timeout`; while none can be made, calls get UNAVAILABLE within
+//   that timeout instead of waiting.
+// - Errors follow db_error.h (UNAVAILABLE, DEADLINE_EXCEEDED for 57014,
+//   FAILED_PRECONDITION for a write on the read-only session, INTERNAL with
+//   the detail in the log, ...).
+// - Coalescing (Lookup): the calls of one CoalescedLookup that wait while
+//   its statement is out go together in the next statement (no timer), at
+//   most `max_lookup_batch` distinct keys each; a key asked twice shares one
+//   row. Each caller gets its own row, or nullopt for its own miss.
+#ifndef QS_COMMON_DB_ASYNC_READ_POOL_H_
+#define QS_COMMON_DB_ASYNC_READ_POOL_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/db/coalesced_lookup.h"
+#include "common/db/event_loop.h"
+#include "common/db/pipelined_connection.h"
+#include "common/db/prepared_statement.h"
+#include "pqxx/result"
+#include "pqxx/row"
+
+namespace qs::db {
+
+struct AsyncReadPoolOptions {
+  // libpq connection string of the read node (holds the password).
+  std::string conninfo;
+  // application_name of its sessions, and the name in statuses and logs.
+  std::string name;
+  std::vector<PreparedStatement> prepared;
+  // Connections to the read node (see database.cc for the measured choice).
+  int connections = 4;
+  int pipeline_depth = 32;
+  int max_pending = 4096;
+  int max_lookup_batch = 256;
+  absl::Duration connect_timeout = absl::Seconds(20);
+};
+
+// Counters since construction (for tests, benchmarks and diagnostics).
+struct AsyncReadStats {
+  uint64_t calls = 0;             // Query + Lookup calls accepted.
+  uint64_t statements_sent = 0;   // Statements put on the wire (batches count once).
+  uint64_t lookups = 0;           // Lookup calls accepted.
+  uint64_t lookup_batches = 0;    // Statements those lookups went out as.
+  uint64_t lookup_keys_sent = 0;  // Keys in them (a key asked twice in one batch: once).
+  uint64_t retried = 0;           // Statements sent again after a lost connection.
+  uint64_t rejected = 0;          // RESOURCE_EXHAUSTED (past max_pending).
+  uint64_t deadline_exceeded = 0;
+  uint64_t connects = 0;     // Connections opened (successfully).
+  int open_connections = 0;  // Connected now.
+};
+
+class AsyncReadPool final : private PipelinedConnectionListener {
+ public:
+  using QueryDone = std::function<void(absl::StatusOr<pqxx::result>)>;
+  using LookupDone = std::function<void(absl::StatusOr<std::optional<pqxx::row>>)>;
+
+  // Starts the loop thread; connects on first use.
+  explicit AsyncReadPool(AsyncReadPoolOptions options);
+  // Stop().
+  ~AsyncReadPool() override;
+  AsyncReadPool(const AsyncReadPool&) = delete;
+  AsyncReadPool& operator=(const AsyncReadPool&) = delete;
+
+  // Runs prepared statement `name` with text parameters (nullopt = NULL).
+  void Query(const std::string& name, std::vector<std::optional<std::string>> params,
+             absl::Time deadline, QueryDone done);
+
+  // Looks `key` up through `lookup`, coalesced with concurrent lookups of
+  // the same statement. `key` must be in the form `lookup.key_form` states;
+  // a malformed uuid gets INVALID_ARGUMENT ("key: ...") and is never sent.
+  void Lookup(const CoalescedLookup& lookup, std::string key, absl::Time deadline, LookupDone done);
+
+  // Answers everything not yet answered with UNAVAILABLE, closes the
+  // connections and joins the loop thread. Idempotent; not from `done`.
+  void Stop();
+
+  AsyncReadStats Stats() const;
+  const std::string& name() const { return options_.name; }
+
+ private:
+  // A statement waiting for, or out on, a connection.
+  struct PendingStatement {
+    std::string statement;
+    std::vector<std::optional<std::string>> params;
+    absl::Time deadline;
+    QueryDone done;
+    int sends = 0;
+    bool on_wire = false;
+    EventLoop::TimerId deadline_timer = 0;
+  };
+  struct LookupWaiter {
+    LookupDone done;
+    absl::Time deadline;
+    EventLoop::TimerId deadline_timer = 0;
+  };
+  // The lookups of one CoalescedLookup.
+  struct LookupQueue {
+    CoalescedLookup lookup;
+    std::deque<std::string> keys;  // Distinct keys waiting, in arrival order.
+    std::unordered_map<std::string, std::vector<uint64_t>> waiters_by_key;
+    int batches_out = 0;
+  };
+
+  // Caller's thread: OK, or why the call is refused before any work
+  // (RESOURCE_EXHAUSTED past max_pending, UNAVAILABLE after Stop).
+  absl::Status Admit();
+  // Posts `task`, or runs it here once the loop has stopped.
+  void RunOnLoop(std::function<void()> task);
+
+  // Loop thread only.
+  void Enqueue(PendingStatement statement);
+  void Dispatch();
+  void Requeue(uint64_t id, const absl::Status& why);
+  void Complete(uint64_t id, absl::StatusOr<pqxx::result> result);
+  void FailWaiting(const absl::Status& why);
+  PipelinedConnection* LeastBusyConnection();
+  void EnsureConnections();
+  bool OpenConnection();
+  void OnConnectFailed(const absl::Status& why);
+  void ScheduleReconnect(absl::Duration delay);
+  void RemoveLater(PipelinedConnection& connection);
+  void AddLookup(const CoalescedLookup& lookup, std::string key, absl::Time deadline,
+                 LookupDone done);
+  void SendBatches(LookupQueue& queue);
+  void AnswerLookup(uint64_t waiter_id, absl::StatusOr<std::optional<pqxx::row>> answer);
+  void StopOnLoop();
+
+  // PipelinedConnectionListener.
+  void OnConnected(PipelinedConnection& connection) override;
+  void OnQueryDone(PipelinedConnection& connection, uint64_t token,
+                   absl::StatusOr<pqxx::result> result, bool connection_lost) override;
+  void OnClosed(PipelinedConnection& connection, absl::Status why,
+                std::vector<uint64_t> unanswered) override;
+
+  const AsyncReadPoolOptions options_;
+  // Before the state it serves: connections unwatch their sockets from it
+  // when destroyed (on the loop thread, in Stop).
+  EventLoop loop_;
+  PipelinedConnectionOptions connection_options_;
+
+  std::atomic<int> pending_calls_{0};
+  std::atomic<bool> stopping_{false};
+  struct Counters {
+    std::atomic<uint64_t> calls{0}, statements_sent{0}, lookups{0}, lookup_batches{0},
+        lookup_keys_sent{0}, retried{0}, rejected{0}, deadline_exceeded{0}, connects{0};
+    std::atomic<int> open_connections{0};
+  };
+  Counters counters_;
+
+  // Loop thread only.
+  bool warm_ = false;  // Connections were asked for: keep them open from now.
+  uint64_t next_id_ = 1;
+  std::unordered_map<uint64_t, PendingStatement> statements_;
+  std::deque<uint64_t> waiting_;  // Ids not yet sent; stale ids are skipped.
+  std::vector<std::unique_ptr<PipelinedConnection>> connections_;
+  std::unordered_set<PipelinedConnection*> connected_;
+  int connecting_ = 0;
+  absl::Duration reconnect_backoff_ = absl::ZeroDuration();
+  // After a failed connect, none before this (see EnsureConnections).
+  absl::Time connect_not_before_ = absl::InfinitePast();
+  EventLoop::TimerId reconnect_timer_ = 0;
+  std::unordered_map<std::string, LookupQueue> lookup_queues_;
+  std::unordered_map<uint64_t, LookupWaiter> lookup_waiters_;
+};
+
+}  // namespace qs::db
+
+#endif  // QS_COMMON_DB_ASYNC_READ_POOL_H_

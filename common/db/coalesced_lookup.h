@@ -1,0 +1,65 @@
+// A point lookup by key that many concurrent callers can share: the keys
+// waiting at one moment go out as one "... WHERE key = ANY($1)" statement
+// (AsyncReadPool::Lookup), and each caller is handed its own row.
+//
+//   // Prepared on every connection (the Database's PreparedStatement list):
+//   //   {"puzzle_by_ids", "SELECT id, title, ... FROM puzzles WHERE id = ANY($1::uuid[])"}
+//   const CoalescedLookup kPuzzleById{"puzzle_by_ids", "id", LookupKeyForm::kUuid};
+//
+// This file is the pure part, without I/O: the canonical form of keys, the
+// array parameter of a batch, and the matching of result rows to keys.
+//
+// Only declare a lookup where batching cannot change an answer: a
+// single-table read by a unique key (primary key) whose statement returns at
+// most one row per key and takes no other parameter.
+#ifndef QS_COMMON_DB_COALESCED_LOOKUP_H_
+#define QS_COMMON_DB_COALESCED_LOOKUP_H_
+
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "pqxx/result"
+
+namespace qs::db {
+
+// How keys are compared. A row's key is read back as PostgreSQL prints it;
+// a caller's key is brought to the same form first.
+enum class LookupKeyForm {
+  // uuid: the caller passes 36 characters, 8-4-4-4-12 hex digits, any case;
+  // it is matched lowercase (PostgreSQL's output form). Anything else is
+  // refused with INVALID_ARGUMENT before it can fail the whole batch.
+  kUuid,
+  // Any other key (text, bigint): matched byte for byte, so the caller must
+  // pass PostgreSQL's output form (e.g. "42", not "042"), and the statement
+  // must accept it in an array literal of that column's type.
+  kExact,
+};
+
+struct CoalescedLookup {
+  // A prepared statement taking one array parameter ($1) of keys.
+  std::string statement;
+  // The result column holding each row's key.
+  std::string key_column;
+  LookupKeyForm key_form = LookupKeyForm::kUuid;
+};
+
+// `key` in the form rows are matched by, or INVALID_ARGUMENT naming `key`.
+absl::StatusOr<std::string> CanonicalLookupKey(LookupKeyForm form, absl::string_view key);
+
+// The array literal {"k1","k2",...} binding `keys` to $1 (each quoted and
+// escaped, so any text is safe).
+std::string ArrayLiteral(const std::vector<std::string>& keys);
+
+// The rows of a batch's result by their key column; INTERNAL when the column
+// is missing or a key appears twice (the statement broke the contract above).
+absl::StatusOr<std::unordered_map<std::string, pqxx::row>> RowsByKey(const pqxx::result& rows,
+                                                                     const std::string& key_column);
+
+}  // namespace qs::db
+
+#endif  // QS_COMMON_DB_COALESCED_LOOKUP_H_

@@ -1,0 +1,258 @@
+#include "common/db/pipelined_connection.h"
+
+#include <sys/epoll.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "common/db/pq_result.h"
+#include "spdlog/spdlog.h"
+
+namespace qs::db {
+namespace {
+
+std::string LibpqError(const PGconn* conn) {
+  if (conn == nullptr) return "out of memory";
+  return std::string(absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn)));
+}
+
+}  // namespace
+
+PipelinedConnection::PipelinedConnection(EventLoop& loop, const PipelinedConnectionOptions& options,
+                                         PipelinedConnectionListener& listener)
+    : loop_(loop), options_(options), listener_(listener) {}
+
+PipelinedConnection::~PipelinedConnection() {
+  if (watched_fd_ >= 0) loop_.Unwatch(watched_fd_);
+  if (connect_timer_ != 0) loop_.Cancel(connect_timer_);
+  if (conn_ != nullptr) PQfinish(conn_);
+}
+
+absl::Status PipelinedConnection::Connect() {
+  conn_ = PQconnectStart(options_.conninfo.c_str());
+  if (conn_ == nullptr || PQstatus(conn_) == CONNECTION_BAD) {
+    absl::Status why = absl::UnavailableError(
+        absl::StrCat("database unavailable (", options_.name, "): ", LibpqError(conn_)));
+    if (conn_ != nullptr) PQfinish(conn_);
+    conn_ = nullptr;
+    state_ = State::kClosed;
+    return why;
+  }
+  // libpq enforces connect_timeout only in its blocking connect; here the
+  // loop does, with a timer.
+  connect_timer_ = loop_.RunAt(absl::Now() + options_.connect_timeout, [this] {
+    connect_timer_ = 0;
+    if (state_ != State::kConnecting) return;
+    Close(absl::UnavailableError(absl::StrCat("database unavailable (", options_.name,
+                                              "): no connection within ",
+                                              absl::FormatDuration(options_.connect_timeout))));
+  });
+  // Right after PQconnectStart libpq waits to write (the TCP connect).
+  WatchSocket(EPOLLOUT);
+  return absl::OkStatus();
+}
+
+void PipelinedConnection::WatchSocket(uint32_t events) {
+  const int fd = PQsocket(conn_);
+  if (fd != watched_fd_) {
+    // libpq opens a new socket per address it tries.
+    if (watched_fd_ >= 0) loop_.Unwatch(watched_fd_);
+    watched_fd_ = fd;
+    watched_events_ = events;
+    if (fd >= 0) loop_.Watch(fd, events, [this](uint32_t ready) { OnEvents(ready); });
+    return;
+  }
+  if (events != watched_events_ && fd >= 0) {
+    watched_events_ = events;
+    loop_.Modify(fd, events);
+  }
+}
+
+void PipelinedConnection::OnEvents(uint32_t events) {
+  if (state_ == State::kConnecting) {
+    ContinueConnect();
+    return;
+  }
+  if (state_ != State::kReady) return;
+  if (broken_) {
+    Close(LostStatus());
+    return;
+  }
+  if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0) {
+    if (PQconsumeInput(conn_) == 0) {
+      // What did arrive (e.g. a FATAL naming the cause) is still answered.
+      ReadResults();
+      if (state_ == State::kReady) {
+        Close(LostStatus());
+      }
+      return;
+    }
+    ReadResults();
+    if (state_ != State::kReady) return;
+  }
+  if ((events & EPOLLOUT) != 0) Flush();
+  if (state_ == State::kReady && PQstatus(conn_) == CONNECTION_BAD) Close(LostStatus());
+}
+
+absl::Status PipelinedConnection::LostStatus() const {
+  if (!end_of_session_.ok()) return end_of_session_;
+  return absl::UnavailableError(
+      absl::StrCat(options_.name, ": connection lost: ", LibpqError(conn_)));
+}
+
+void PipelinedConnection::ContinueConnect() {
+  switch (PQconnectPoll(conn_)) {
+    case PGRES_POLLING_READING:
+      WatchSocket(EPOLLIN);
+      return;
+    case PGRES_POLLING_WRITING:
+      WatchSocket(EPOLLOUT);
+      return;
+    case PGRES_POLLING_OK:
+      OnConnectionMade();
+      return;
+    default:
+      Close(absl::UnavailableError(
+          absl::StrCat("database unavailable (", options_.name, "): ", LibpqError(conn_))));
+      return;
+  }
+}
+
+void PipelinedConnection::OnConnectionMade() {
+  loop_.Cancel(connect_timer_);
+  connect_timer_ = 0;
+  if (PQsetnonblocking(conn_, 1) != 0 || PQenterPipelineMode(conn_) != 1) {
+    Close(absl::InternalError(
+        absl::StrCat(options_.name, ": cannot enter pipeline mode: ", LibpqError(conn_))));
+    return;
+  }
+  // The statements go first in the pipeline; queries sent behind them run
+  // after them on the server, so there is no need to wait for them.
+  for (const PreparedStatement& statement : *options_.prepared) {
+    if (PQsendPrepare(conn_, statement.name.c_str(), statement.sql.c_str(), 0, nullptr) != 1 ||
+        PQpipelineSync(conn_) != 1) {
+      Close(absl::UnavailableError(
+          absl::StrCat(options_.name, ": connection lost: ", LibpqError(conn_))));
+      return;
+    }
+    pipeline_.push_back(Expected{0, /*is_prepare=*/true});
+  }
+  state_ = State::kReady;
+  WatchSocket(EPOLLIN);
+  Flush();
+  if (state_ == State::kReady) listener_.OnConnected(*this);
+}
+
+void PipelinedConnection::Send(uint64_t token, const std::string& statement,
+                               const std::vector<std::optional<std::string>>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const std::optional<std::string>& param : params) {
+    values.push_back(param.has_value() ? param->c_str() : nullptr);
+  }
+  pipeline_.push_back(Expected{token, /*is_prepare=*/false});
+  ++queries_in_flight_;
+  if (PQsendQueryPrepared(conn_, statement.c_str(), static_cast<int>(values.size()), values.data(),
+                          nullptr, nullptr, 0) != 1 ||
+      PQpipelineSync(conn_) != 1) {
+    // Answered as lost when the loop sees the socket next (writable or
+    // failed: immediately), with everything else still out.
+    broken_ = true;
+    WatchSocket(EPOLLIN | EPOLLOUT);
+    return;
+  }
+  Flush();
+}
+
+void PipelinedConnection::Flush() {
+  if (broken_) return;
+  const int pending = PQflush(conn_);
+  if (pending < 0) {
+    broken_ = true;
+    WatchSocket(EPOLLIN | EPOLLOUT);
+    return;
+  }
+  // Wait for writability only while libpq holds unsent bytes.
+  WatchSocket(pending == 1 ? (EPOLLIN | EPOLLOUT) : EPOLLIN);
+}
+
+void PipelinedConnection::ReadResults() {
+  // In pipeline mode PQgetResult returns NULL after each query's results,
+  // and PQisBusy is false when nothing is pending at all; so the loop is
+  // driven by what we sent (pipeline_), never by "until NULL".
+  bool after_null = false;
+  while (!pipeline_.empty() && state_ == State::kReady) {
+    if (PQisBusy(conn_) != 0) return;
+    PGresult* res = PQgetResult(conn_);
+    Expected& front = pipeline_.front();
+    if (res == nullptr) {
+      // One NULL ends a query's results (its sync follows); a second in a
+      // row means nothing more will come now: e.g. the session ended after
+      // a FATAL, and PQgetResult would return NULL forever.
+      if (!front.got_result || after_null || PQstatus(conn_) == CONNECTION_BAD) return;
+      after_null = true;
+      continue;
+    }
+    after_null = false;
+    const ExecStatusType status = PQresultStatus(res);
+    if (status == PGRES_PIPELINE_SYNC) {
+      PQclear(res);
+      Expected finished = std::move(front);
+      pipeline_.pop_front();
+      if (!finished.is_prepare) --queries_in_flight_;
+      Deliver(std::move(finished));
+      continue;
+    }
+    if (front.got_result) {
+      PQclear(res);  // A second result for one statement: not ours to expect.
+      continue;
+    }
+    front.got_result = true;
+    if (status == PGRES_FATAL_ERROR && PqResultLostConnection(res)) {
+      front.connection_lost = true;
+      broken_ = true;  // The FATAL ends the session: send nothing more here.
+      WatchSocket(EPOLLIN | EPOLLOUT);
+    }
+    front.outcome = ResultFromPq(res, absl::StrCat("read on ", options_.name));
+    if (front.connection_lost) end_of_session_ = front.outcome->status();
+  }
+}
+
+void PipelinedConnection::Deliver(Expected finished) {
+  if (finished.is_prepare) {
+    if (finished.outcome.has_value() && !finished.outcome->ok()) {
+      // A statement that does not prepare is a bug in its SQL: every query
+      // using it fails (INTERNAL, "prepared statement does not exist").
+      spdlog::error("{}: a prepared statement failed: {}", options_.name,
+                    std::string(finished.outcome->status().message()));
+    }
+    return;
+  }
+  if (!finished.outcome.has_value()) {
+    finished.outcome = absl::InternalError(absl::StrCat(options_.name, ": no result for a query"));
+  }
+  listener_.OnQueryDone(*this, finished.token, std::move(*finished.outcome),
+                        finished.connection_lost);
+}
+
+void PipelinedConnection::Close(absl::Status why) {
+  if (state_ == State::kClosed) return;
+  state_ = State::kClosed;
+  if (connect_timer_ != 0) loop_.Cancel(connect_timer_);
+  connect_timer_ = 0;
+  if (watched_fd_ >= 0) loop_.Unwatch(watched_fd_);
+  watched_fd_ = -1;
+  if (conn_ != nullptr) PQfinish(conn_);
+  conn_ = nullptr;
+  std::vector<uint64_t> unanswered;
+  for (const Expected& expected : pipeline_) {
+    if (!expected.is_prepare) unanswered.push_back(expected.token);
+  }
+  pipeline_.clear();
+  queries_in_flight_ = 0;
+  listener_.OnClosed(*this, std::move(why), std::move(unanswered));
+}
+
+}  // namespace qs::db

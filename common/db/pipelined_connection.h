@@ -1,0 +1,136 @@
+// One libpq connection in pipeline mode, driven by an EventLoop: connects
+// without blocking (PQconnectStart/PQconnectPoll), prepares its statements,
+// then takes prepared-statement queries while earlier ones are still out.
+//
+//   PipelinedConnection connection(loop, options, listener);
+//   absl::Status started = connection.Connect();   // loop thread
+//   ...listener.OnConnected(connection)...
+//   if (connection.HasCapacity()) connection.Send(token, "puzzle_by_id", {id});
+//   ...listener.OnQueryDone(connection, token, rows, lost)...
+//
+// Each query is followed by its own sync point, so one failing query does
+// not abort the ones behind it (each runs as its own implicit transaction,
+// like the blocking read pool's statements).
+//
+// Contract: loop thread only. The listener is called from the loop's
+// callbacks and from nothing else (never from inside Connect or Send), so it
+// may call Send again; it must not destroy the connection while being
+// called (the pool defers that with EventLoop::Post). After OnClosed the
+// connection answers nothing more and only waits to be destroyed.
+#ifndef QS_COMMON_DB_PIPELINED_CONNECTION_H_
+#define QS_COMMON_DB_PIPELINED_CONNECTION_H_
+
+#include <postgresql/libpq-fe.h>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/db/event_loop.h"
+#include "common/db/prepared_statement.h"
+#include "pqxx/result"
+
+namespace qs::db {
+
+class PipelinedConnection;
+
+class PipelinedConnectionListener {
+ public:
+  virtual ~PipelinedConnectionListener() = default;
+  // Connected and ready for Send.
+  virtual void OnConnected(PipelinedConnection& connection) = 0;
+  // The answer to the query sent with `token`. `connection_lost`: it failed
+  // because the session ended (restart, pg_terminate_backend), so it may be
+  // sent again elsewhere.
+  virtual void OnQueryDone(PipelinedConnection& connection, uint64_t token,
+                           absl::StatusOr<pqxx::result> result, bool connection_lost) = 0;
+  // The connection could not be made, or broke. `unanswered` are the tokens
+  // of the queries sent on it that got no answer.
+  virtual void OnClosed(PipelinedConnection& connection, absl::Status why,
+                        std::vector<uint64_t> unanswered) = 0;
+};
+
+struct PipelinedConnectionOptions {
+  // libpq connection string (holds the password: never log it).
+  std::string conninfo;
+  // Names the connection in statuses and logs, e.g. "quest-read-async".
+  std::string name;
+  std::shared_ptr<const std::vector<PreparedStatement>> prepared;
+  absl::Duration connect_timeout = absl::Seconds(20);
+  // Queries out at once (sent, not yet answered).
+  int max_depth = 32;
+};
+
+class PipelinedConnection {
+ public:
+  PipelinedConnection(EventLoop& loop, const PipelinedConnectionOptions& options,
+                      PipelinedConnectionListener& listener);
+  // Closes the session without calling the listener.
+  ~PipelinedConnection();
+  PipelinedConnection(const PipelinedConnection&) = delete;
+  PipelinedConnection& operator=(const PipelinedConnection&) = delete;
+
+  // Starts connecting. An error here (e.g. the node refused at once) means
+  // the connection is closed already, and the listener is not called.
+  absl::Status Connect();
+
+  bool ready() const { return state_ == State::kReady; }
+  bool closed() const { return state_ == State::kClosed; }
+  // Queries sent and not yet answered (the statements it prepares on
+  // connecting take no slot: they go first and are answered first).
+  int in_flight() const { return queries_in_flight_; }
+  bool HasCapacity() const { return ready() && !broken_ && in_flight() < options_.max_depth; }
+
+  // Sends prepared statement `statement` with text parameters (nullopt is
+  // NULL). Only when HasCapacity(). Its answer comes as OnQueryDone(token).
+  void Send(uint64_t token, const std::string& statement,
+            const std::vector<std::optional<std::string>>& params);
+
+ private:
+  enum class State { kConnecting, kReady, kClosed };
+  // What the pipeline owes us, in the order it was sent.
+  struct Expected {
+    uint64_t token;
+    bool is_prepare;
+    bool got_result = false;
+    std::optional<absl::StatusOr<pqxx::result>> outcome;
+    bool connection_lost = false;
+  };
+
+  void OnEvents(uint32_t events);
+  void ContinueConnect();
+  void OnConnectionMade();
+  void ReadResults();
+  void Deliver(Expected finished);
+  void Flush();
+  void WatchSocket(uint32_t events);
+  // Why the session ended, for the queries it leaves unanswered.
+  absl::Status LostStatus() const;
+  void Close(absl::Status why);
+
+  EventLoop& loop_;
+  const PipelinedConnectionOptions options_;
+  PipelinedConnectionListener& listener_;
+  PGconn* conn_ = nullptr;
+  State state_ = State::kConnecting;
+  int watched_fd_ = -1;
+  uint32_t watched_events_ = 0;
+  // A send failed, or the server said the session ends: closed at the next
+  // event (never inside Send), and sent nothing more meanwhile.
+  bool broken_ = false;
+  // What the server said when it ended the session (e.g. 57P01), if it did.
+  absl::Status end_of_session_;
+  EventLoop::TimerId connect_timer_ = 0;
+  std::deque<Expected> pipeline_;
+  int queries_in_flight_ = 0;
+};
+
+}  // namespace qs::db
+
+#endif  // QS_COMMON_DB_PIPELINED_CONNECTION_H_

@@ -1,0 +1,77 @@
+#include "common/db/pq_result.h"
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "common/db/db_error.h"
+#include "pqxx/connection_base"
+#include "pqxx/internal/encoding_group.hxx"
+#include "pqxx/pipeline"
+#include "spdlog/spdlog.h"
+
+// Last: the gate names pqxx::pipeline and connection_base, which it does
+// not include itself.
+#include "pqxx/internal/gates/result-creation.hxx"
+
+namespace qs::db {
+namespace {
+
+using ResultFactory = pqxx::result (*)(pqxx::internal::pq::PGresult*, const std::string&,
+                                       pqxx::internal::encoding_group);
+
+// Explicit instantiation may name a private member ([temp.explicit]/14);
+// the friend function it defines hands out the factory's address.
+struct ResultFactoryTag {
+  friend ResultFactory GetResultFactory(ResultFactoryTag);
+};
+template <ResultFactory kFactory>
+struct ResultFactoryAccess {
+  friend ResultFactory GetResultFactory(ResultFactoryTag) { return kFactory; }
+};
+template struct ResultFactoryAccess<&pqxx::internal::gate::result_creation::create>;
+
+const std::string& NoQueryText() {
+  static const std::string* const text = new std::string("(prepared statement)");
+  return *text;
+}
+
+}  // namespace
+
+bool PqResultLostConnection(const PGresult* res) {
+  if (res == nullptr) return true;
+  const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+  return state == nullptr || IsConnectionLostSqlState(state);
+}
+
+absl::Status StatusOfPq(const PGresult* res, absl::string_view where) {
+  if (res == nullptr) return absl::ResourceExhaustedError(absl::StrCat(where, ": out of memory"));
+  switch (PQresultStatus(res)) {
+    case PGRES_TUPLES_OK:
+    case PGRES_COMMAND_OK:
+    case PGRES_EMPTY_QUERY:
+      return absl::OkStatus();
+    default:
+      break;
+  }
+  const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+  absl::Status status =
+      StatusFromSqlState(state == nullptr ? "" : state, PQresultErrorMessage(res), where);
+  if (status.code() == absl::StatusCode::kInternal) {
+    // The caller's status says only that it failed; the operator needs why.
+    spdlog::error("{}", std::string(status.message()));
+  }
+  return status;
+}
+
+absl::StatusOr<pqxx::result> ResultFromPq(PGresult* res, absl::string_view where) {
+  absl::Status status = StatusOfPq(res, where);
+  if (!status.ok()) {
+    PQclear(res);
+    return status;
+  }
+  return GetResultFactory(ResultFactoryTag{})(res, NoQueryText(),
+                                              pqxx::internal::encoding_group::UTF8);
+}
+
+}  // namespace qs::db
