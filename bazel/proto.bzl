@@ -9,7 +9,11 @@ Usage (in proto/quest/v1/BUILD.bazel):
     )
 
 gives a cc_library `:quest` with the messages and the gRPC stubs, included as
-"proto/quest/v1/quest.pb.h" and "proto/quest/v1/quest.grpc.pb.h".
+"proto/quest/v1/quest.pb.h" and "proto/quest/v1/quest.grpc.pb.h", and the
+list of every service's methods for the serving core,
+"proto/quest/v1/quest_methods.h" (bazel/grpc_methods.awk says what it holds;
+common/grpc/method_table.h reads it). A streaming method fails the build
+unless `method_lists = False`.
 """
 
 load("@rules_cc//cc:defs.bzl", "cc_library")
@@ -17,6 +21,7 @@ load("//bazel:embed.bzl", "cc_embedded_text")
 
 _PROTOC = "/usr/bin/protoc"
 _GRPC_PLUGIN = "/usr/bin/grpc_cpp_plugin"
+_METHODS_AWK = "//bazel:grpc_methods.awk"
 
 def _outputs(srcs, strip_dir = ""):
     outs = []
@@ -27,10 +32,42 @@ def _outputs(srcs, strip_dir = ""):
         outs += [base + ".pb.h", base + ".pb.cc", base + ".grpc.pb.h", base + ".grpc.pb.cc"]
     return outs
 
-def cc_grpc_library(name, srcs, deps = [], visibility = None, **kwargs):
+def _method_list(name, srcs, pkg, paths):
+    """Writes <name>_methods.h from the descriptors of `srcs` (no python here)."""
+    header = name + "_methods.h"
+    includes = " ".join([pkg + "/" + s[:-len(".proto")] + ".grpc.pb.h" for s in srcs])
+    guard = (pkg + "/" + header).upper().replace("/", "_").replace(".", "_").replace("-", "_") + "_"
+    native.genrule(
+        name = name + "_method_list",
+        srcs = [":" + name + "_proto_files"],
+        outs = [header],
+        tools = [_METHODS_AWK],
+        cmd = " ".join([
+            "set -o pipefail;",
+            _PROTOC,
+            "-I.",
+            "-I/usr/include",
+            "--descriptor_set_out=$@.descriptor_set",
+            paths,
+            "&&",
+            _PROTOC,
+            "--decode=google.protobuf.FileDescriptorSet",
+            "-I/usr/include",
+            "/usr/include/google/protobuf/descriptor.proto",
+            "<$@.descriptor_set",
+            "| awk -v includes='%s' -v guard=%s -f $(location %s) >$@;" % (includes, guard, _METHODS_AWK),
+            "status=$$?; rm -f $@.descriptor_set; exit $$status",
+        ]),
+        message = "method list " + paths,
+    )
+    return header
+
+def cc_grpc_library(name, srcs, deps = [], visibility = None, method_lists = True, **kwargs):
     """Generates messages + gRPC stubs for `srcs` (files of this package).
 
     deps: other cc_grpc_library targets whose .proto files `srcs` import.
+    method_lists: also write <name>_methods.h (unary methods only; False for
+    a .proto with streaming methods, which the serving core cannot host).
     """
     native.filegroup(
         name = name + "_proto_files",
@@ -55,10 +92,11 @@ def cc_grpc_library(name, srcs, deps = [], visibility = None, **kwargs):
         ]),
         message = "protoc " + paths,
     )
+    method_headers = [_method_list(name, srcs, pkg, paths)] if method_lists else []
     cc_library(
         name = name,
         srcs = [o for o in outs if o.endswith(".cc")],
-        hdrs = [o for o in outs if o.endswith(".h")],
+        hdrs = [o for o in outs if o.endswith(".h")] + method_headers,
         deps = deps + ["//third_party:grpc++", "//third_party:protobuf"],
         visibility = visibility,
         **kwargs

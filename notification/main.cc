@@ -19,6 +19,7 @@
 #include "notification/prune_job.h"
 #include "notification/token_handler.h"
 #include "notification/user_eraser.h"
+#include "proto/notification/v1/notification_methods.h"
 
 int main() {
   qs::notification::NotificationSettings settings;

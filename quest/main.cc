@@ -6,6 +6,7 @@
 
 #include "common/api/page_token.h"
 #include "common/service/service_main.h"
+#include "proto/quest/v1/quest_methods.h"
 #include "quest/attempt_handler.h"
 #include "quest/leaderboard_handler.h"
 #include "quest/leaderboard_store.h"

@@ -7,6 +7,7 @@
 #include "common/api/page_token.h"
 #include "common/base/status_macros.h"
 #include "common/service/service_main.h"
+#include "proto/social/v1/social_methods.h"
 #include "social/chat_handler.h"
 #include "social/chat_settings.h"
 #include "social/chat_store.h"

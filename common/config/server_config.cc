@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -95,7 +98,22 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const EnvLookup& env, int default_
       ReadMillis(env, "GRPC_DRAIN_TIMEOUT_MS", 10000, 0, 600'000);
   if (!drain.ok()) return drain.status();
   config.drain_timeout = *drain;
-  absl::StatusOr<int64_t> max_threads = ReadInt(env, "GRPC_MAX_THREADS", 64, 4, 10'000);
+  absl::StatusOr<absl::Duration> grace = ReadMillis(env, "GRPC_SHUTDOWN_GRACE_MS", 0, 0, 600'000);
+  if (!grace.ok()) return grace.status();
+  config.shutdown_grace = *grace;
+  // 0: not set here; RunService gives it the write pool's size.
+  absl::StatusOr<int64_t> workers = ReadInt(env, "GRPC_WORKER_THREADS", 0, 1, 1024);
+  if (!workers.ok()) return workers.status();
+  config.worker_threads = static_cast<int>(*workers);
+  absl::StatusOr<int64_t> queued = ReadInt(env, "GRPC_MAX_QUEUED_CALLS", 2048, 1, 1'000'000);
+  if (!queued.ok()) return queued.status();
+  config.max_queued_calls = static_cast<int>(*queued);
+  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  absl::StatusOr<int64_t> serving =
+      ReadInt(env, "GRPC_SERVING_THREADS", std::min(cores, 64), 1, 64);
+  if (!serving.ok()) return serving.status();
+  config.serving_threads = static_cast<int>(*serving);
+  absl::StatusOr<int64_t> max_threads = ReadInt(env, "GRPC_MAX_THREADS", 8, 4, 10'000);
   if (!max_threads.ok()) return max_threads.status();
   config.max_threads = static_cast<int>(*max_threads);
 

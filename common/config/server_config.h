@@ -9,8 +9,22 @@
 // | GRPC_TLS_CERT_FILE       | (tls, mtls)      | server certificate chain PEM |
 // | GRPC_TLS_KEY_FILE        | (tls, mtls)      | server private key PEM       |
 // | GRPC_TLS_CLIENT_CA_FILE  | (mtls)           | CA that signs client certs   |
-// | GRPC_DRAIN_TIMEOUT_MS    | 10000            | in-flight calls' grace on    |
-// |                          |                  | SIGTERM/SIGINT               |
+// | GRPC_DRAIN_TIMEOUT_MS    | 10000            | accepted calls' time to      |
+// |                          |                  | finish on SIGTERM/SIGINT,    |
+// |                          |                  | after the grace; 0..600000   |
+// | GRPC_SHUTDOWN_GRACE_MS   | 0                | NOT_SERVING but still        |
+// |                          |                  | serving before the drain     |
+// |                          |                  | (load balancers stop         |
+// |                          |                  | sending); 0..600000          |
+// | GRPC_WORKER_THREADS      | DB_MAX_CONNECTIONS | threads running blocking   |
+// |                          |                  | handler bodies; 1..1024      |
+// | GRPC_MAX_QUEUED_CALLS    | 2048             | calls waiting for a worker;  |
+// |                          |                  | past it RESOURCE_EXHAUSTED   |
+// |                          |                  | at once; 1..1000000          |
+// | GRPC_SERVING_THREADS     | number of cores  | completion queues, one       |
+// |                          |                  | thread each; 1..64           |
+// | GRPC_MAX_THREADS         | 8                | threads of gRPC's own pool   |
+// |                          |                  | (health, reflection); 4..10000 |
 // | PAGE_TOKEN_KEY           | (required)       | HMAC key for page tokens,    |
 // |                          |                  | at least 16 bytes; secret    |
 // | LOG_LEVEL                | info             | trace, debug, info, warn,    |
@@ -43,9 +57,18 @@ struct ServerConfig {
   std::string listen_address;
   TlsConfig tls;
   absl::Duration drain_timeout = absl::Seconds(10);
-  // Threads the gRPC server may run calls on; past it, calls are refused with
-  // RESOURCE_EXHAUSTED instead of piling up threads (and memory) under overload.
-  int max_threads = 64;
+  // Health and reflection answered while NOT_SERVING, before draining.
+  absl::Duration shutdown_grace = absl::ZeroDuration();
+  // Workers running blocking handler bodies; 0 until RunService sets the
+  // default, the write pool's size (a worker holds at most one connection).
+  int worker_threads = 0;
+  // Calls waiting for a worker; one more is refused with RESOURCE_EXHAUSTED
+  // at once instead of queueing without bound under overload.
+  int max_queued_calls = 2048;
+  // Completion queues of the serving core, one thread each.
+  int serving_threads = 1;
+  // Caps gRPC's own sync pool, which serves only health and reflection.
+  int max_threads = 8;
   std::string page_token_key;  // Secret: never logged.
   std::string log_level = "info";
   bool migrate_on_start = true;

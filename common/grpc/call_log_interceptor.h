@@ -1,4 +1,6 @@
-// Logs one structured line per RPC: method, status, duration, peer.
+// Logs one structured line per RPC (call_log.h) for a server built with
+// gRPC's sync API; the services' serving core (async_server.h) writes the
+// same line itself, without an interceptor's per-call allocations.
 //
 //   builder.experimental().SetInterceptorCreators(MakeCallLogInterceptors());
 //
@@ -10,15 +12,13 @@
 #include <memory>
 #include <vector>
 
+#include "common/grpc/call_log.h"  // StatusCodeName, for existing callers.
 #include "grpcpp/support/server_interceptor.h"
 
 namespace qs::grpc_util {
 
 std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
 MakeCallLogInterceptors();
-
-// "OK", "INVALID_ARGUMENT", ...
-const char* StatusCodeName(grpc::StatusCode code);
 
 }  // namespace qs::grpc_util
 

@@ -1,7 +1,9 @@
 // Turns gRPC's answer to a request message that does not parse — INTERNAL
 // with an empty message, before any handler runs — into INVALID_ARGUMENT
 // that names the field (request_parse_error.h), for every service of a
-// server:
+// server built on gRPC's sync API. The services' serving core parses
+// requests itself and builds the same status without an interceptor
+// (generic_call.h); this stays for sync servers (and its tests):
 //
 //   CaptureInvalidUtf8ParseErrors();  // at start-up: names the field
 //   auto interceptors = MakeRequestParseErrorInterceptors();  // first in the list

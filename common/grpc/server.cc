@@ -4,14 +4,17 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <utility>
 
-#include "common/grpc/call_log_interceptor.h"
-#include "common/grpc/request_parse_error_interceptor.h"
+#include "absl/time/clock.h"
+#include "common/grpc/async_server.h"
+#include "common/grpc/reflection_service_list.h"
 #include "common/grpc/server_credentials.h"
+#include "grpc/grpc.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
@@ -96,6 +99,18 @@ void BlockTerminationSignals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
+namespace {
+
+// gRPC cancels whatever is still open this long after the drain deadline: a
+// last resort for a handler that on_drain_deadline did not unblock.
+constexpr absl::Duration kLastResortAfterDeadline = absl::Seconds(2);
+
+// How long client connections may stay open once every call is answered
+// (see ServeUntilTerminated).
+constexpr absl::Duration kIdleConnectionsSettle = absl::Milliseconds(250);
+
+}  // namespace
+
 int ServeUntilTerminated(const config::ServerConfig& config, const ServeOptions& options) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -107,16 +122,25 @@ int ServeUntilTerminated(const config::ServerConfig& config, const ServeOptions&
     return 1;
   }
 
+  MethodTable table;
+  for (const HostedService& hosted : options.services) hosted.add_methods(table);
+
   grpc::ServerBuilder builder;
   int bound_port = 0;
   builder.AddListeningPort(config.listen_address, *credentials, &bound_port);
-  for (const HostedService& hosted : options.services) {
-    builder.RegisterService(hosted.service);
-  }
-  // The parse-error rewrite first, so that the call log records its status.
-  auto interceptors = MakeRequestParseErrorInterceptors();
-  for (auto& call_log : MakeCallLogInterceptors()) interceptors.push_back(std::move(call_log));
-  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  AsyncServer core(table,
+                   {.serving_threads = config.serving_threads,
+                    .worker_threads = config.worker_threads,
+                    .max_queued_calls = config.max_queued_calls},
+                   builder);
+  builder.SetOption(ListInReflection(table.service_names()));
+  // Health and reflection run on gRPC's own small sync pool.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS, 1);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 1);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 2);
+  // Its pollers notice a shutdown only when their wait times out (1 s by
+  // default): that wait would add to every drain.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::CQ_TIMEOUT_MSEC, 100);
   grpc::ResourceQuota quota(options.service_name + "-server");
   quota.SetMaxThreads(config.max_threads);
   builder.SetResourceQuota(quota);
@@ -125,8 +149,12 @@ int ServeUntilTerminated(const config::ServerConfig& config, const ServeOptions&
     spdlog::critical("cannot listen on {} (address in use or not local?)", config.listen_address);
     return 1;
   }
-  spdlog::info("{} listening on {} ({})", options.service_name, config.listen_address,
-               std::string(config::TlsModeName(config.tls.mode)));
+  core.Start();
+  spdlog::info(
+      "{} listening on {} ({}; {} methods, {} serving threads, {} workers, {} queued at most)",
+      options.service_name, config.listen_address,
+      std::string(config::TlsModeName(config.tls.mode)), table.size(), config.serving_threads,
+      config.worker_threads, config.max_queued_calls);
 
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
   health->SetServingStatus(false);
@@ -135,32 +163,52 @@ int ServeUntilTerminated(const config::ServerConfig& config, const ServeOptions&
   sigset_t signals = TerminationSignals();
   int received = 0;
   sigwait(&signals, &received);
-  spdlog::info("received {}, draining for up to {}", strsignal(received),
+  // NOT_SERVING for every service from now on (the reporter's later
+  // updates are ignored).
+  health->Shutdown();
+  // Load balancers see NOT_SERVING and stop sending; calls still sent
+  // meanwhile are served as usual.
+  absl::SleepFor(config.shutdown_grace);
+  const absl::Time deadline = absl::Now() + config.drain_timeout;
+  // Closes the listener, sends GOAWAY, stops handing out calls and returns
+  // once no call and no client connection is open; the serving threads
+  // keep polling meanwhile. Started as soon as possible: a client whose
+  // answer left before the GOAWAY may send its next call into the window
+  // described below.
+  std::promise<void> shut_down;
+  std::thread shutdown([&] {
+    server->Shutdown(absl::ToChronoTime(deadline + kLastResortAfterDeadline));
+    shut_down.set_value();
+  });
+  spdlog::info("received {}: NOT_SERVING; served {} more, now draining for up to {}",
+               strsignal(received), absl::FormatDuration(config.shutdown_grace),
                absl::FormatDuration(config.drain_timeout));
-
   reporter->Stop();
-  health->Shutdown();  // NOT_SERVING for every service from now on.
-  const auto deadline =
-      std::chrono::system_clock::now() + absl::ToChronoNanoseconds(config.drain_timeout);
-  std::mutex drained_mutex;
-  std::condition_variable drained_changed;
-  bool drained = false;
-  std::thread deadline_watch([&] {
-    std::unique_lock<std::mutex> lock(drained_mutex);
-    if (drained_changed.wait_until(lock, deadline, [&] { return drained; })) {
-      return;
-    }
+  // Shutdown first, draining second: the answers sent from now on follow
+  // the GOAWAY on each connection, so their client reads it before it
+  // sends again and opens its next call elsewhere. A call that reaches
+  // gRPC after Shutdown is cancelled by gRPC itself before we see it (the
+  // client gets CANCELLED): answering UNAVAILABLE ahead of the GOAWAY would
+  // send clients straight back into that window.
+  core.WaitUntilShutdownBegan(absl::Now() + absl::Seconds(1));
+  core.StartDraining();
+  if (!core.WaitUntilDrained(deadline)) {
     spdlog::warn("drain deadline passed with calls still running");
     if (options.on_drain_deadline) options.on_drain_deadline();
-  });
-  server->Shutdown(deadline);  // Returns when every handler has returned.
-  server->Wait();
-  {
-    std::lock_guard<std::mutex> lock(drained_mutex);
-    drained = true;
+    core.RefuseQueuedCalls();
+    core.WaitUntilDrained(deadline + kLastResortAfterDeadline);
   }
-  drained_changed.notify_all();
-  deadline_watch.join();
+  // Every call the core accepted has been answered. A busy client closes
+  // its connection on the GOAWAY; an idle one may not look at it for long,
+  // and Shutdown would wait for it until its deadline. After a moment for
+  // that, idle connections are closed: no call of ours is left to cancel.
+  if (shut_down.get_future().wait_for(absl::ToChronoNanoseconds(kIdleConnectionsSettle)) !=
+      std::future_status::ready) {
+    grpc_server_cancel_all_calls(server->c_server());
+  }
+  shutdown.join();
+  server->Wait();
+  core.Stop();
   spdlog::info("{} stopped", options.service_name);
   return 0;
 }

@@ -11,17 +11,27 @@
 // Services normally get all of this through common/service/service_main.h.
 //
 // What it sets up:
+// - the serving core (async_server.h): every hosted method through one
+//   generic async service on GRPC_SERVING_THREADS completion queues;
+//   blocking bodies on GRPC_WORKER_THREADS workers with at most
+//   GRPC_MAX_QUEUED_CALLS waiting (past it: RESOURCE_EXHAUSTED at once);
 // - grpc.health.v1.Health: NOT_SERVING until `readiness_probe` succeeds, then
 //   tracks it every `probe_interval` (overall "" and each service's name);
-// - server reflection (grpc.reflection.v1alpha), so `grpcurl list` works;
-// - one log line per call (call_log_interceptor.h);
-// - INVALID_ARGUMENT naming the field for a request that does not parse,
-//   e.g. invalid UTF-8 in a string (request_parse_error_interceptor.h; the
+// - server reflection (grpc.reflection.v1alpha), so `grpcurl list` works,
+//   hosted services included (reflection_service_list.h);
+// - one log line per call (call_log.h), written by the core;
+// - INVALID_ARGUMENT naming the type, or the field, for a request that does
+//   not parse, e.g. invalid UTF-8 in a string (request_parse_error.h; the
 //   field is named once CaptureInvalidUtf8ParseErrors() has run);
 // - TLS / mutual TLS / plaintext from config (server_credentials.h);
-// - graceful shutdown: on SIGTERM or SIGINT health turns NOT_SERVING, new
-//   calls are refused, in-flight calls get `drain_timeout` to finish (then
-//   they are cancelled), and the function returns 0.
+// - graceful shutdown on SIGTERM or SIGINT: health turns NOT_SERVING at
+//   once; calls are served as usual for GRPC_SHUTDOWN_GRACE_MS (load
+//   balancers stop sending); then a call handed to the core is answered
+//   UNAVAILABLE before any work, the listener closes and the calls already
+//   accepted run to completion; at the drain deadline (`drain_timeout`)
+//   `on_drain_deadline` runs and calls still waiting for a worker are
+//   answered UNAVAILABLE. No call is answered CANCELLED by the server. The
+//   function then returns 0.
 #ifndef QS_COMMON_GRPC_SERVER_H_
 #define QS_COMMON_GRPC_SERVER_H_
 
@@ -32,20 +42,23 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/config/server_config.h"
-#include "grpcpp/impl/codegen/service_type.h"
+#include "common/grpc/method_table.h"
 
 namespace qs::grpc_util {
 
-// One gRPC service implementation and its full name for health checks.
+// One hosted gRPC service: its full name (health, reflection) and how its
+// methods enter the method table.
 struct HostedService {
-  grpc::Service* service;  // Not owned; must outlive ServeUntilTerminated.
-  std::string full_name;   // e.g. "quest.v1.PuzzleService".
+  std::string full_name;  // e.g. "quest.v1.PuzzleService".
+  std::function<void(MethodTable&)> add_methods;
 
-  // Takes the name from the generated code:
+  // Takes the name and the method list from the generated code:
   //   HostedService::Of<::quest::v1::PuzzleService>(&puzzle_handler)
+  // `service` is not owned; it must outlive ServeUntilTerminated.
   template <typename GeneratedService>
   static HostedService Of(typename GeneratedService::Service* service) {
-    return {service, GeneratedService::service_full_name()};
+    return {GeneratedService::service_full_name(),
+            [service](MethodTable& table) { table.AddService<GeneratedService>(service); }};
   }
 };
 
@@ -54,8 +67,8 @@ struct ServeOptions {
   std::vector<HostedService> services;
   std::function<absl::Status()> readiness_probe;
   // Runs when the drain deadline passes with calls still running, to unblock
-  // handlers that wait on something else (e.g. cancel database queries):
-  // gRPC cancels the calls, but a handler still has to return.
+  // handlers that wait on something else (e.g. cancel database queries): a
+  // running handler has to return before its call can be answered.
   std::function<void()> on_drain_deadline;
   absl::Duration probe_interval = absl::Seconds(1);
 };

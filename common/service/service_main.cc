@@ -20,6 +20,8 @@
 #include "common/privacy/privacy_service.h"
 #include "common/privacy/privacy_settings.h"
 #include "common/service/logging.h"
+#include "proto/ops/v1/diagnostics_methods.h"
+#include "proto/ops/v1/privacy_methods.h"
 #include "spdlog/spdlog.h"
 
 namespace qs::service {
@@ -176,6 +178,11 @@ int RunService(const ServiceDefinition& definition) {
   if (!prepared.ok()) {
     spdlog::critical("not serving: {}", std::string(prepared.status().message()));
     return 1;
+  }
+  // A worker holds at most one write connection at a time: more workers
+  // than connections would only wait on the pool.
+  if (server_config->worker_threads == 0) {
+    server_config->worker_threads = db_config->max_connections;
   }
   spdlog::set_level(spdlog::level::from_str(server_config->log_level));
   spdlog::info("starting {}: database {}, pool min={} max={}", definition.name,

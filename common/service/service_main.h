@@ -39,6 +39,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -51,11 +52,21 @@
 #include "common/db/database.h"
 #include "common/events/event_handlers.h"
 #include "common/events/event_stream.h"
+#include "common/grpc/method_table.h"
 #include "common/grpc/server.h"
 #include "common/ops/degradations.h"
 #include "common/privacy/user_erasure.h"
+#include "grpcpp/impl/codegen/service_type.h"
 
 namespace qs::service {
+
+// Whether Impl has `void ServeAsyncMethods(grpc_util::MethodTable&)`.
+template <typename Impl, typename = void>
+struct HasServeAsyncMethods : std::false_type {};
+template <typename Impl>
+struct HasServeAsyncMethods<Impl, std::void_t<decltype(std::declval<Impl&>().ServeAsyncMethods(
+                                      std::declval<grpc_util::MethodTable&>()))>> : std::true_type {
+};
 
 // What add_services gets to build its handlers with. Used on the start-up
 // thread only.
@@ -65,10 +76,23 @@ class ServiceContext {
                  events::EventStream& event_stream)
       : server_config(server_config), database(database), event_stream_(event_stream) {}
 
-  // Serves `impl` (kept alive until shutdown) under GeneratedService's name.
+  // Serves `impl` (kept alive until shutdown) under GeneratedService's name:
+  // every method's blocking body on the worker pool. A handler that also
+  // has `void ServeAsyncMethods(grpc_util::MethodTable&)` declares there
+  // which methods run non-blocking instead (MethodTable::ServeAsync); it is
+  // called right after the handler's methods are added.
   template <typename GeneratedService, typename Impl>
   void Host(std::unique_ptr<Impl> impl) {
-    hosted_.push_back(grpc_util::HostedService::Of<GeneratedService>(impl.get()));
+    Impl* handler = impl.get();
+    grpc_util::HostedService hosted = grpc_util::HostedService::Of<GeneratedService>(handler);
+    if constexpr (HasServeAsyncMethods<Impl>::value) {
+      hosted.add_methods = [add = std::move(hosted.add_methods),
+                            handler](grpc_util::MethodTable& table) {
+        add(table);
+        handler->ServeAsyncMethods(table);
+      };
+    }
+    hosted_.push_back(std::move(hosted));
     owned_.push_back(std::move(impl));
   }
 

@@ -250,33 +250,44 @@ TEST_F(ServiceServerTest, SigtermDrainsInFlightCallsThenExitsZero) {
   EXPECT_NE(CheckHealth(channel_), "SERVING");
 }
 
+// Past the workers and the bounded queue, a call is refused at once, never
+// left waiting: 2 workers run 2 calls, 4 wait, the other 18 of 24 are
+// answered RESOURCE_EXHAUSTED well before the first call ends.
 TEST_F(ServiceServerTest, OverloadIsRefusedWithResourceExhaustedAndPasses) {
-  // Few threads, and calls that hold them (and the 4 pool connections).
-  env_["GRPC_MAX_THREADS"] = "8";
+  env_["GRPC_WORKER_THREADS"] = "2";
+  env_["GRPC_MAX_QUEUED_CALLS"] = "4";
   auto process = StartServing();
   auto stub = ::ops::v1::Diagnostics::NewStub(channel_);
-  std::vector<std::future<grpc::Status>> calls;
+  struct Outcome {
+    grpc::Status status;
+    absl::Duration took;
+  };
+  std::vector<std::future<Outcome>> calls;
   for (int i = 0; i < 24; ++i) {
     calls.push_back(std::async(std::launch::async, [&] {
       ::ops::v1::ProbeRequest request;
       request.set_hold_ms(700);
       ::ops::v1::ProbeResponse response;
-      return stub->Probe(Context().get(), request, &response);
+      absl::Time start = absl::Now();
+      grpc::Status status = stub->Probe(Context().get(), request, &response);
+      return Outcome{status, absl::Now() - start};
     }));
   }
   int ok = 0, refused = 0;
   for (auto& call : calls) {
-    grpc::Status status = call.get();
-    if (status.ok()) {
+    Outcome outcome = call.get();
+    if (outcome.status.ok()) {
       ++ok;
-    } else {
-      EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
-          << status.error_message();
-      ++refused;
+      continue;
     }
+    ++refused;
+    EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+        << outcome.status.error_message();
+    EXPECT_EQ(outcome.status.error_message(), "server busy: 4 calls queued");
+    EXPECT_LT(outcome.took, absl::Milliseconds(350)) << "a refused call waited";
   }
-  EXPECT_GT(ok, 0);
-  EXPECT_GT(refused, 0) << "24 calls at once fitted in 8 threads";
+  EXPECT_EQ(ok, 6) << process->Log();
+  EXPECT_EQ(refused, 18);
   // The overload passes: the server answers again.
   EXPECT_EQ(CheckHealth(channel_), "SERVING");
   ::ops::v1::ProbeRequest quick;

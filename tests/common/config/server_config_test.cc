@@ -1,9 +1,11 @@
 // Every server variable's default and every class of bad value.
 #include "common/config/server_config.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <thread>
 
 #include "gtest/gtest.h"
 
@@ -41,7 +43,12 @@ TEST(ServerConfigTest, DefaultsAreTlsOnTheServicePort) {
   EXPECT_EQ(config->tls.mode, TlsMode::kTls);
   EXPECT_EQ(config->tls.cert_file, cert);
   EXPECT_EQ(config->drain_timeout, absl::Seconds(10));
-  EXPECT_EQ(config->max_threads, 64);
+  EXPECT_EQ(config->max_threads, 8);
+  EXPECT_EQ(config->shutdown_grace, absl::ZeroDuration());
+  EXPECT_EQ(config->worker_threads, 0);  // RunService: the write pool's size.
+  EXPECT_EQ(config->max_queued_calls, 2048);
+  EXPECT_EQ(config->serving_threads,
+            std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
   EXPECT_EQ(config->log_level, "info");
 }
 
@@ -82,7 +89,30 @@ TEST(ServerConfigTest, RejectsBadValues) {
   ExpectRejected(with("GRPC_DRAIN_TIMEOUT_MS", "-5"), "GRPC_DRAIN_TIMEOUT_MS");
   ExpectRejected(with("LOG_LEVEL", "loud"), "LOG_LEVEL");
   ExpectRejected(with("GRPC_MAX_THREADS", "2"), "GRPC_MAX_THREADS");
+  ExpectRejected(with("GRPC_SHUTDOWN_GRACE_MS", "-1"), "GRPC_SHUTDOWN_GRACE_MS");
+  ExpectRejected(with("GRPC_SHUTDOWN_GRACE_MS", "soon"), "GRPC_SHUTDOWN_GRACE_MS");
+  ExpectRejected(with("GRPC_WORKER_THREADS", "0"), "GRPC_WORKER_THREADS");
+  ExpectRejected(with("GRPC_WORKER_THREADS", "2000"), "GRPC_WORKER_THREADS");
+  ExpectRejected(with("GRPC_MAX_QUEUED_CALLS", "0"), "GRPC_MAX_QUEUED_CALLS");
+  ExpectRejected(with("GRPC_MAX_QUEUED_CALLS", "many"), "GRPC_MAX_QUEUED_CALLS");
+  ExpectRejected(with("GRPC_SERVING_THREADS", "0"), "GRPC_SERVING_THREADS");
+  ExpectRejected(with("GRPC_SERVING_THREADS", "65"), "GRPC_SERVING_THREADS");
   ExpectRejected(with("PAGE_TOKEN_KEY", "short"), "PAGE_TOKEN_KEY");
+}
+
+TEST(ServerConfigTest, ServingCoreSettingsAreRead) {
+  absl::StatusOr<ServerConfig> config = LoadWith({{"GRPC_TLS_MODE", "plaintext"},
+                                                  {"GRPC_SHUTDOWN_GRACE_MS", "1500"},
+                                                  {"GRPC_WORKER_THREADS", "3"},
+                                                  {"GRPC_MAX_QUEUED_CALLS", "5"},
+                                                  {"GRPC_SERVING_THREADS", "1"},
+                                                  {"GRPC_MAX_THREADS", "4"}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->shutdown_grace, absl::Milliseconds(1500));
+  EXPECT_EQ(config->worker_threads, 3);
+  EXPECT_EQ(config->max_queued_calls, 5);
+  EXPECT_EQ(config->serving_threads, 1);
+  EXPECT_EQ(config->max_threads, 4);
 }
 
 TEST(ServerConfigTest, SecretValuesAreNeverEchoed) {

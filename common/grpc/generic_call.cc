@@ -1,0 +1,188 @@
+#include "common/grpc/generic_call.h"
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/grpc/call_log.h"
+#include "common/grpc/invalid_utf8_capture.h"
+#include "common/grpc/request_parse_error.h"
+#include "grpcpp/impl/codegen/proto_buffer_reader.h"
+#include "grpcpp/impl/codegen/proto_buffer_writer.h"
+#include "grpcpp/impl/codegen/proto_utils.h"
+
+namespace qs::grpc_util {
+namespace {
+
+google::protobuf::ArenaOptions FirstBlockIn(char* block, size_t size) {
+  google::protobuf::ArenaOptions options;
+  options.initial_block = block;
+  options.initial_block_size = size;
+  return options;
+}
+
+const grpc::Status& ShuttingDown() {
+  static const grpc::Status* status =
+      new grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is shutting down");
+  return *status;
+}
+
+bool DeadlinePassed(const grpc::ServerContext& context) {
+  return context.deadline() <= std::chrono::system_clock::now();
+}
+
+}  // namespace
+
+GenericCall::GenericCall(ServingCore& core, grpc::ServerCompletionQueue* queue)
+    : core_(core),
+      queue_(queue),
+      stream_(&context_),
+      arena_(FirstBlockIn(arena_block_, sizeof(arena_block_))) {}
+
+void GenericCall::Arm() {
+  // Before RequestCall, as gRPC requires; IsCancelled() needs it.
+  context_.AsyncNotifyWhenDone(&done_);
+  core_.service.RequestCall(&context_, &stream_, queue_, queue_, &accepted_);
+}
+
+void GenericCall::OnEvent(void* tag, bool ok) {
+  Tag* event = static_cast<Tag*>(tag);
+  GenericCall* call = event->call;
+  switch (event->event) {
+    case Event::kAccepted:
+      call->OnAccepted(ok);
+      return;
+    case Event::kRead:
+      call->OnRead(ok);
+      return;
+    case Event::kSent:
+    case Event::kDone:
+      call->Release();
+      return;
+  }
+}
+
+void GenericCall::OnAccepted(bool ok) {
+  if (!ok) {
+    // The server is shutting down and no call came: gRPC never started
+    // this one, so it reports nothing more for it.
+    core_.ShutdownSeen();
+    delete this;
+    return;
+  }
+  core_.CallOpened();
+  // Keep as many calls asked for as before, so an arriving call is matched
+  // at once.
+  (new GenericCall(core_, queue_))->Arm();
+  started_ = std::chrono::steady_clock::now();
+  pending_events_ = 2;  // kSent and kDone.
+  if (core_.draining.load(std::memory_order_acquire)) {
+    Finish(ShuttingDown());
+    return;
+  }
+  method_ = core_.table.Find(context_.method());
+  if (method_ == nullptr) {
+    Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                        absl::StrCat("unknown method ", context_.method())));
+    return;
+  }
+  stream_.Read(&request_bytes_, &read_);
+}
+
+void GenericCall::OnRead(bool ok) {
+  if (!ok) {
+    // The caller sent no message (it went away, or half-closed at once).
+    Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "request: no request message sent"));
+    return;
+  }
+  if (DeadlinePassed(context_)) {
+    Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                        "deadline exceeded before the call started"));
+    return;
+  }
+  request_ = method_->request_prototype->New(&arena_);
+  response_ = method_->response_prototype->New(&arena_);
+  // What protobuf logs while parsing names the field with invalid UTF-8
+  // (invalid_utf8_capture.h); nothing earlier on this thread may count.
+  ForgetInvalidUtf8Field();
+  grpc::Status parsed =
+      grpc::GenericDeserialize<grpc::ProtoBufferReader, google::protobuf::Message>(&request_bytes_,
+                                                                                   request_);
+  if (!parsed.ok()) {
+    Finish(RequestParseErrorStatus(context_.method(), TakeInvalidUtf8Field()));
+    return;
+  }
+  Dispatch();
+}
+
+void GenericCall::Dispatch() {
+  if (method_->async) {
+    method_->async(AsyncCallBase{
+        .context = &context_,
+        .request = request_,
+        .response = response_,
+        .finish = [this](const grpc::Status& status) { Finish(status); },
+        .offload = [this](std::function<void()> work) { return Offload(std::move(work)); },
+    });
+    return;
+  }
+  if (!Offload([this] { RunBlocking(); })) {
+    Finish(
+        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                     absl::StrCat("server busy: ", core_.workers.max_queued(), " calls queued")));
+  }
+}
+
+bool GenericCall::Offload(std::function<void()> work) {
+  // Still queued at the drain deadline: answered so that the caller's retry
+  // policy may send it elsewhere; nothing of it has run.
+  return core_.workers.TrySubmit(std::move(work), [this] { Finish(ShuttingDown()); });
+}
+
+void GenericCall::RunBlocking() {
+  // The call may have waited in the queue: its caller may be gone.
+  if (DeadlinePassed(context_)) {
+    Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                        "deadline exceeded while the call waited for a worker"));
+    return;
+  }
+  if (context_.IsCancelled()) {
+    // The caller has gone: nobody receives this status, only the log.
+    Finish(grpc::Status(grpc::StatusCode::CANCELLED,
+                        "the caller cancelled while the call waited for a worker"));
+    return;
+  }
+  Finish(method_->blocking(&context_, *request_, response_));
+}
+
+void GenericCall::Finish(const grpc::Status& status) {
+  if (finished_.exchange(true, std::memory_order_acq_rel)) return;  // A body's second Finish.
+  grpc::Status sent = status;
+  if (sent.ok()) {
+    bool own_buffer = false;
+    sent = grpc::GenericSerialize<grpc::ProtoBufferWriter, google::protobuf::Message>(
+        *response_, &response_bytes_, &own_buffer);
+  }
+  const double duration_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_)
+          .count();
+  if (!sent.ok() || CallLogWritesOk())
+    LogCall(context_.method(), sent, duration_ms, context_.peer());
+  // The last use of this object on this thread: the serving thread may
+  // delete it as soon as gRPC reports the send.
+  if (sent.ok()) {
+    stream_.WriteAndFinish(response_bytes_, grpc::WriteOptions(), sent, &sent_);
+  } else {
+    stream_.Finish(sent, &sent_);
+  }
+}
+
+void GenericCall::Release() {
+  if (--pending_events_ != 0) return;
+  ServingCore& core = core_;
+  delete this;  // Frees the call in gRPC too: the server's drain counts it.
+  core.CallClosed();
+}
+
+}  // namespace qs::grpc_util
