@@ -40,6 +40,10 @@ bool AsyncServer::WaitUntilShutdownBegan(absl::Time deadline) {
   return core_.WaitUntilShutdownSeen(absl::ToChronoTime(deadline));
 }
 
+bool AsyncServer::WaitUntilNoWork(absl::Time deadline) {
+  return core_.WaitUntilNoWork(absl::ToChronoTime(deadline));
+}
+
 bool AsyncServer::WaitUntilDrained(absl::Time deadline) {
   return core_.WaitUntilDrained(absl::ToChronoTime(deadline));
 }

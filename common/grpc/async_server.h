@@ -72,6 +72,10 @@ class AsyncServer {
   // hands out calls).
   bool WaitUntilShutdownBegan(absl::Time deadline);
 
+  // Whether, by `deadline`, every call accepted before StartDraining has
+  // been answered (calls refused since may still be open).
+  bool WaitUntilNoWork(absl::Time deadline);
+
   // Whether, by `deadline`, grpc::Server::Shutdown has begun and every call
   // the core accepted has been answered and released.
   bool WaitUntilDrained(absl::Time deadline);

@@ -77,10 +77,11 @@ void GenericCall::OnAccepted(bool ok) {
   (new GenericCall(core_, queue_))->Arm();
   started_ = std::chrono::steady_clock::now();
   pending_events_ = 2;  // kSent and kDone.
-  if (core_.draining.load(std::memory_order_acquire)) {
+  if (!core_.TryStartWork()) {
     Finish(ShuttingDown());
     return;
   }
+  working_ = true;
   method_ = core_.table.Find(context_.method());
   if (method_ == nullptr) {
     Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
@@ -181,7 +182,9 @@ void GenericCall::Finish(const grpc::Status& status) {
 void GenericCall::Release() {
   if (--pending_events_ != 0) return;
   ServingCore& core = core_;
+  const bool worked = working_;
   delete this;  // Frees the call in gRPC too: the server's drain counts it.
+  if (worked) core.EndWork();
   core.CallClosed();
 }
 

@@ -75,6 +75,8 @@ class GenericCall {
   Tag done_{this, Event::kDone};
   // kSent and kDone still to come; touched by the serving thread only.
   int pending_events_ = 0;
+  // Counted in ServingCore::TryStartWork (accepted before the drain began).
+  bool working_ = false;
   std::atomic<bool> finished_{false};
   std::chrono::steady_clock::time_point started_;
   const UnaryMethod* method_ = nullptr;

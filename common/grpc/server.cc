@@ -4,7 +4,6 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <future>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -12,6 +11,7 @@
 
 #include "absl/time/clock.h"
 #include "common/grpc/async_server.h"
+#include "common/grpc/listening_sockets.h"
 #include "common/grpc/reflection_service_list.h"
 #include "common/grpc/server_credentials.h"
 #include "grpc/grpc.h"
@@ -105,9 +105,9 @@ namespace {
 // last resort for a handler that on_drain_deadline did not unblock.
 constexpr absl::Duration kLastResortAfterDeadline = absl::Seconds(2);
 
-// How long client connections may stay open once every call is answered
-// (see ServeUntilTerminated).
-constexpr absl::Duration kIdleConnectionsSettle = absl::Milliseconds(250);
+// How long the closing of client connections may take before Shutdown (its
+// transport operations run asynchronously).
+constexpr absl::Duration kConnectionsClose = absl::Milliseconds(50);
 
 }  // namespace
 
@@ -170,43 +170,33 @@ int ServeUntilTerminated(const config::ServerConfig& config, const ServeOptions&
   // meanwhile are served as usual.
   absl::SleepFor(config.shutdown_grace);
   const absl::Time deadline = absl::Now() + config.drain_timeout;
-  // Closes the listener, sends GOAWAY, stops handing out calls and returns
-  // once no call and no client connection is open; the serving threads
-  // keep polling meanwhile. Started as soon as possible: a client whose
-  // answer left before the GOAWAY may send its next call into the window
-  // described below.
-  std::promise<void> shut_down;
-  std::thread shutdown([&] {
-    server->Shutdown(absl::ToChronoTime(deadline + kLastResortAfterDeadline));
-    shut_down.set_value();
-  });
-  spdlog::info("received {}: NOT_SERVING; served {} more, now draining for up to {}",
-               strsignal(received), absl::FormatDuration(config.shutdown_grace),
-               absl::FormatDuration(config.drain_timeout));
-  reporter->Stop();
-  // Shutdown first, draining second: the answers sent from now on follow
-  // the GOAWAY on each connection, so their client reads it before it
-  // sends again and opens its next call elsewhere. A call that reaches
-  // gRPC after Shutdown is cancelled by gRPC itself before we see it (the
-  // client gets CANCELLED): answering UNAVAILABLE ahead of the GOAWAY would
-  // send clients straight back into that window.
-  core.WaitUntilShutdownBegan(absl::Now() + absl::Seconds(1));
+  // The drain, in an order that never lets gRPC cancel a call (CANCELLED
+  // reads as a lost write to the caller; listening_sockets.h says why
+  // grpc::Server::Shutdown cannot come first):
+  // 1. New connections are refused: a client reconnecting gets UNAVAILABLE.
+  const int listeners = StopListeningOn(bound_port);
+  // 2. A call arriving on an open connection is answered UNAVAILABLE before
+  //    any work, so the caller's retry policy sends it elsewhere.
   core.StartDraining();
-  if (!core.WaitUntilDrained(deadline)) {
+  spdlog::info(
+      "received {}: NOT_SERVING; served {} more, now draining for up to {} ({} listener(s) closed)",
+      strsignal(received), absl::FormatDuration(config.shutdown_grace),
+      absl::FormatDuration(config.drain_timeout), listeners);
+  reporter->Stop();
+  // 3. Every call accepted before runs to its end.
+  if (!core.WaitUntilNoWork(deadline)) {
     spdlog::warn("drain deadline passed with calls still running");
     if (options.on_drain_deadline) options.on_drain_deadline();
     core.RefuseQueuedCalls();
-    core.WaitUntilDrained(deadline + kLastResortAfterDeadline);
+    core.WaitUntilNoWork(deadline + kLastResortAfterDeadline);
   }
-  // Every call the core accepted has been answered. A busy client closes
-  // its connection on the GOAWAY; an idle one may not look at it for long,
-  // and Shutdown would wait for it until its deadline. After a moment for
-  // that, idle connections are closed: no call of ours is left to cancel.
-  if (shut_down.get_future().wait_for(absl::ToChronoNanoseconds(kIdleConnectionsSettle)) !=
-      std::future_status::ready) {
-    grpc_server_cancel_all_calls(server->c_server());
-  }
-  shutdown.join();
+  // 4. The client connections are closed: a call a client sent that we have
+  //    not answered fails there as UNAVAILABLE (connection lost); none of
+  //    them ran. Every answer of a call that did run has been sent.
+  grpc_server_cancel_all_calls(server->c_server());
+  absl::SleepFor(kConnectionsClose);
+  // 5. Nothing is left for Shutdown to cancel.
+  server->Shutdown(absl::ToChronoTime(absl::Now() + kLastResortAfterDeadline));
   server->Wait();
   core.Stop();
   spdlog::info("{} stopped", options.service_name);

@@ -27,6 +27,24 @@ class ServingCore {
   // on is answered UNAVAILABLE before any work.
   std::atomic<bool> draining{false};
 
+  // A call that is about to do its work counts itself here first; false
+  // (and nothing counted) once draining. Counting before the check, both
+  // sequentially consistent, means a drain waiting for no work misses no call.
+  bool TryStartWork() {
+    working_calls_.fetch_add(1);
+    if (!draining.load()) return true;
+    EndWork();
+    return false;
+  }
+  void EndWork() {
+    if (working_calls_.fetch_sub(1) == 1) Notify();
+  }
+  // Whether, by `deadline`, no call that started its work is still open.
+  bool WaitUntilNoWork(std::chrono::system_clock::time_point deadline) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return changed_.wait_until(lock, deadline, [this] { return working_calls_.load() == 0; });
+  }
+
   // A call was accepted (it stays open until gRPC is done with it).
   void CallOpened() { open_calls_.fetch_add(1, std::memory_order_relaxed); }
   void CallClosed() {
@@ -61,6 +79,7 @@ class ServingCore {
   }
 
   std::atomic<int> open_calls_{0};
+  std::atomic<int> working_calls_{0};
   std::atomic<bool> shutdown_seen_{false};
   std::mutex mutex_;
   std::condition_variable changed_;
