@@ -8,6 +8,7 @@ HANDLER_DEPS = [
     "//common/api:keyset_page",
     "//common/api:validation",
     "//common/base:status_macros",
+    "//common/grpc:async_handler",
     "//common/grpc:handler",
 ]
 

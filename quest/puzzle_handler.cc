@@ -7,7 +7,9 @@
 #include "common/api/validation.h"
 #include "common/base/status_macros.h"
 #include "common/db/row_mapping.h"
+#include "common/grpc/async_handler.h"
 #include "common/grpc/handler.h"
+#include "proto/quest/v1/quest_methods.h"
 #include "quest/puzzle_rules.h"
 
 namespace qs::quest {
@@ -18,6 +20,21 @@ using v1::Puzzle;
 
 bool VisibleTo(const Puzzle& puzzle, const std::string& user) {
   return quest::VisibleTo(puzzle.status(), puzzle.author_id(), user);
+}
+
+// The replica may not have replayed a create or a publish of a moment ago:
+// a miss there (or a draft of someone else) is confirmed on the primary.
+bool NeedsPrimary(const absl::StatusOr<StoredPuzzle>& read, const std::string& user) {
+  return absl::IsNotFound(read.status()) || (read.ok() && !VisibleTo(read->puzzle, user));
+}
+
+absl::StatusOr<Puzzle> VisibleOrNotFound(absl::StatusOr<StoredPuzzle> found,
+                                         const std::string& user, const std::string& id) {
+  if (!found.ok()) return found.status();
+  if (!VisibleTo(found->puzzle, user)) {
+    return absl::NotFoundError(absl::StrCat("puzzle ", id, " not found"));
+  }
+  return std::move(found->puzzle);
 }
 
 std::string FeedScope(const v1::ListPuzzlesRequest& request, const FeedQuery& query) {
@@ -49,24 +66,29 @@ grpc::Status PuzzleHandler::CreatePuzzle(grpc::ServerContext* context,
   });
 }
 
-grpc::Status PuzzleHandler::GetPuzzle(grpc::ServerContext* context,
-                                      const v1::GetPuzzleRequest* request, Puzzle* response) {
-  return HandleAsUser(*context, response, [&](const std::string& user) -> absl::StatusOr<Puzzle> {
-    QS_RETURN_IF_ERROR(api::RequireUuid("puzzle_id", request->puzzle_id()));
-    // The replica may not have replayed a create or a publish of a moment
-    // ago: a miss (or a draft of someone else) is confirmed on the primary.
-    QS_ASSIGN_OR_RETURN(StoredPuzzle found,
-                        database_.ReadConfirmingMiss(
-                            [&](db::ReadTx& tx) { return store_.Get(tx, request->puzzle_id()); },
-                            [&](const absl::StatusOr<StoredPuzzle>& read) {
-                              return absl::IsNotFound(read.status()) ||
-                                     (read.ok() && !VisibleTo(read->puzzle, user));
-                            }));
-    if (!VisibleTo(found.puzzle, user)) {
-      return absl::NotFoundError(absl::StrCat("puzzle ", request->puzzle_id(), " not found"));
-    }
-    return found.puzzle;
-  });
+void PuzzleHandler::ServeAsyncMethods(grpc_util::MethodTable& methods) {
+  // The hottest read: a replica hit is answered from the read path's
+  // callback, with no worker thread and, under load, one statement for many
+  // callers.
+  grpc_util::ServeAsyncAsUser(
+      methods, &v1::PuzzleService::Service::GetPuzzle,
+      [this](const v1::GetPuzzleRequest& request, const std::string& user,
+             grpc_util::Reply<v1::GetPuzzleRequest, Puzzle> reply) {
+        QS_REPLY_IF_ERROR(reply, api::RequireUuid("puzzle_id", request.puzzle_id()));
+        PuzzleStore::GetAsync(
+            database_.async_reads(), request.puzzle_id(), reply.deadline(),
+            [this, id = request.puzzle_id(), user, reply](absl::StatusOr<StoredPuzzle> found) {
+              if (!NeedsPrimary(found, user)) return reply(VisibleOrNotFound(found, user, id));
+              reply.Offload([this, id, user] { return GetFromPrimary(id, user); });
+            });
+      });
+}
+
+absl::StatusOr<Puzzle> PuzzleHandler::GetFromPrimary(const std::string& id,
+                                                     const std::string& user) {
+  absl::StatusOr<StoredPuzzle> found =
+      database_.ReadFromPrimary([&](db::ReadTx& tx) { return store_.Get(tx, id); });
+  return VisibleOrNotFound(std::move(found), user, id);
 }
 
 absl::StatusOr<Puzzle> PuzzleHandler::Modify(const std::string& user,

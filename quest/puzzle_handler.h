@@ -6,6 +6,7 @@
 
 #include "common/api/page_token.h"
 #include "common/db/database.h"
+#include "common/grpc/method_table.h"
 #include "proto/quest/v1/puzzles.grpc.pb.h"
 #include "quest/puzzle_store.h"
 
@@ -18,10 +19,11 @@ class PuzzleHandler final : public v1::PuzzleService::Service {
   PuzzleHandler(db::Database& database, api::PageTokenCodec page_tokens)
       : database_(database), page_tokens_(std::move(page_tokens)) {}
 
+  // GetPuzzle runs here, non-blocking (common/grpc/method_table.h).
+  void ServeAsyncMethods(grpc_util::MethodTable& methods);
+
   grpc::Status CreatePuzzle(grpc::ServerContext* context, const v1::CreatePuzzleRequest* request,
                             v1::Puzzle* response) override;
-  grpc::Status GetPuzzle(grpc::ServerContext* context, const v1::GetPuzzleRequest* request,
-                         v1::Puzzle* response) override;
   grpc::Status UpdatePuzzle(grpc::ServerContext* context, const v1::UpdatePuzzleRequest* request,
                             v1::Puzzle* response) override;
   grpc::Status ArchivePuzzle(grpc::ServerContext* context, const v1::ArchivePuzzleRequest* request,
@@ -35,6 +37,9 @@ class PuzzleHandler final : public v1::PuzzleService::Service {
                              v1::Puzzle* response) override;
 
  private:
+  // GetPuzzle's confirmation of a replica miss; blocks (a worker runs it).
+  absl::StatusOr<v1::Puzzle> GetFromPrimary(const std::string& id, const std::string& user);
+
   // The shared path of UpdatePuzzle and ArchivePuzzle, in one transaction.
   absl::StatusOr<v1::Puzzle> Modify(const std::string& user, const v1::UpdatePuzzleRequest& change);
 

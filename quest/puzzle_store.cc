@@ -8,8 +8,9 @@
 namespace qs::quest {
 namespace {
 
-// Hot read, prepared on every connection (PreparedStatements).
+// Hot reads, prepared on every connection (PreparedStatements).
 constexpr char kGet[] = "quest_puzzle_get";
+constexpr char kGetMany[] = "quest_puzzle_get_many";
 
 const std::string& Columns() {
   static const std::string* columns = new std::string(
@@ -74,13 +75,28 @@ StoredPuzzle PuzzleStore::Create(db::WriteTx& tx, const StoredPuzzle& stored) {
 }
 
 std::vector<db::PreparedStatement> PuzzleStore::PreparedStatements() {
-  return {{kGet, absl::StrCat("SELECT ", Columns(), " FROM puzzles WHERE id = $1")}};
+  return {
+      {kGet, absl::StrCat("SELECT ", Columns(), " FROM puzzles WHERE id = $1")},
+      {kGetMany, absl::StrCat("SELECT ", Columns(), " FROM puzzles WHERE id = ANY($1::uuid[])")}};
 }
 
 absl::StatusOr<StoredPuzzle> PuzzleStore::Get(db::ReadTx& tx, const std::string& id) {
   pqxx::result rows = tx.QueryPrepared(kGet, id);
   if (rows.empty()) return NotFound(id);
   return FromRow(rows[0]);
+}
+
+void PuzzleStore::GetAsync(db::AsyncReadPool& reads, const std::string& id, absl::Time deadline,
+                           std::function<void(absl::StatusOr<StoredPuzzle>)> done) {
+  // By primary key, one row per key: safe to coalesce (coalesced_lookup.h).
+  static const db::CoalescedLookup* by_id =
+      new db::CoalescedLookup{kGetMany, "id", db::LookupKeyForm::kUuid};
+  reads.Lookup(*by_id, id, deadline,
+               [id, done = std::move(done)](absl::StatusOr<std::optional<pqxx::row>> row) {
+                 if (!row.ok()) return done(row.status());
+                 if (!row->has_value()) return done(NotFound(id));
+                 done(FromRow(**row));
+               });
 }
 
 absl::StatusOr<StoredPuzzle> PuzzleStore::GetForUpdate(db::WriteTx& tx, const std::string& id) {

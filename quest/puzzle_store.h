@@ -10,12 +10,15 @@
 #ifndef QS_QUEST_PUZZLE_STORE_H_
 #define QS_QUEST_PUZZLE_STORE_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "common/api/keyset_position.h"
+#include "common/db/async_read_pool.h"
 #include "common/db/database.h"
 #include "common/db/transaction.h"
 #include "proto/quest/v1/puzzles.pb.h"
@@ -62,6 +65,11 @@ class PuzzleStore {
 
   // NOT_FOUND when no such id.
   absl::StatusOr<StoredPuzzle> Get(db::ReadTx& tx, const std::string& id);
+  // Get on the async read path (common/db/async_read_pool.h): the lookups of
+  // concurrent callers go out as one statement. `done` runs on the read
+  // path's loop thread and must not block.
+  static void GetAsync(db::AsyncReadPool& reads, const std::string& id, absl::Time deadline,
+                       std::function<void(absl::StatusOr<StoredPuzzle>)> done);
   // The row locked until the transaction ends.
   absl::StatusOr<StoredPuzzle> GetForUpdate(db::WriteTx& tx, const std::string& id);
 

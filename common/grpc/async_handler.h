@@ -84,13 +84,13 @@ void ServeAsyncAsUser(MethodTable& table,
 }  // namespace qs::grpc_util
 
 // Answers `reply` with `expr`'s status and returns, when it is not OK.
-#define QS_REPLY_IF_ERROR(reply, expr)          \
-  do {                                          \
+#define QS_REPLY_IF_ERROR(reply, expr)             \
+  do {                                             \
     const ::absl::Status qs_reply_status = (expr); \
-    if (!qs_reply_status.ok()) {                \
-      (reply)(qs_reply_status);                 \
-      return;                                   \
-    }                                           \
+    if (!qs_reply_status.ok()) {                   \
+      (reply)(qs_reply_status);                    \
+      return;                                      \
+    }                                              \
   } while (false)
 
 #endif  // QS_COMMON_GRPC_ASYNC_HANDLER_H_
