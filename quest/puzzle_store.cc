@@ -1,6 +1,7 @@
 #include "quest/puzzle_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/db/db_error.h"
 #include "common/db/row_mapping.h"
 #include "pqxx/pqxx"
 #include "quest/puzzle_rules.h"
@@ -95,7 +96,13 @@ void PuzzleStore::GetAsync(db::AsyncReadPool& reads, const std::string& id, absl
                [id, done = std::move(done)](absl::StatusOr<std::optional<pqxx::row>> row) {
                  if (!row.ok()) return done(row.status());
                  if (!row->has_value()) return done(NotFound(id));
-                 done(FromRow(**row));
+                 absl::StatusOr<StoredPuzzle> mapped;
+                 try {
+                   mapped = FromRow(**row);
+                 } catch (const std::exception& e) {  // A column that does not convert.
+                   mapped = db::StatusFromDbException(e, "puzzle lookup");
+                 }
+                 done(std::move(mapped));
                });
 }
 

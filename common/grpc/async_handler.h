@@ -29,6 +29,7 @@
 #include "common/api/acting_user.h"
 #include "common/grpc/method_table.h"
 #include "common/grpc/status.h"
+#include "grpc/support/time.h"
 
 namespace qs::grpc_util {
 
@@ -48,9 +49,11 @@ class Reply {
 
   // The caller's deadline (absl::InfiniteFuture() when it set none).
   absl::Time deadline() const {
-    const auto deadline = call_.context().deadline();
-    if (deadline == std::chrono::system_clock::time_point::max()) return absl::InfiniteFuture();
-    return absl::FromChrono(deadline);
+    // On gRPC's clock type first: a far deadline does not fit a chrono time.
+    const gpr_timespec raw = call_.context().raw_deadline();
+    if (gpr_time_cmp(raw, gpr_inf_future(raw.clock_type)) == 0) return absl::InfiniteFuture();
+    const gpr_timespec real = gpr_convert_clock_type(raw, GPR_CLOCK_REALTIME);
+    return absl::FromUnixSeconds(real.tv_sec) + absl::Nanoseconds(real.tv_nsec);
   }
 
   // Runs `work` on the worker pool and answers with what it returns; a full

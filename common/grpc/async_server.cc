@@ -32,7 +32,8 @@ void AsyncServer::Start() {
   }
 }
 
-void AsyncServer::StartDraining() { core_.draining.store(true, std::memory_order_release); }
+// Sequentially consistent, as ServingCore::TryStartWork's check needs.
+void AsyncServer::StartDraining() { core_.draining.store(true); }
 
 void AsyncServer::RefuseQueuedCalls() { workers_.AbandonQueued(); }
 

@@ -12,8 +12,12 @@ void LogCall(absl::string_view method, const grpc::Status& status, double durati
   const fmt::string_view method_text(method.data(), method.size());
   const fmt::string_view peer_text(peer.data(), peer.size());
   if (status.ok()) {
-    spdlog::info("rpc method={} status=OK duration_ms={:.3f} peer={}", method_text, duration_ms,
-                 peer_text);
+    // The batching logger common/service/logging.h sets up, when it has
+    // (the name is repeated here: common/grpc does not depend on it).
+    static const std::shared_ptr<spdlog::logger> batched = spdlog::get("calls");
+    spdlog::logger& calls = batched ? *batched : *spdlog::default_logger_raw();
+    calls.info("rpc method={} status=OK duration_ms={:.3f} peer={}", method_text, duration_ms,
+               peer_text);
   } else {
     spdlog::warn("rpc method={} status={} duration_ms={:.3f} peer={} message=\"{}\"", method_text,
                  StatusCodeName(status.error_code()), duration_ms, peer_text,

@@ -8,9 +8,11 @@
 #include "common/grpc/call_log.h"
 #include "common/grpc/invalid_utf8_capture.h"
 #include "common/grpc/request_parse_error.h"
+#include "grpc/support/time.h"
 #include "grpcpp/impl/codegen/proto_buffer_reader.h"
 #include "grpcpp/impl/codegen/proto_buffer_writer.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
+#include "spdlog/spdlog.h"
 
 namespace qs::grpc_util {
 namespace {
@@ -28,8 +30,18 @@ const grpc::Status& ShuttingDown() {
   return *status;
 }
 
+// On gRPC's own clock and type: a caller's deadline may be centuries away
+// (grpc-timeout allows 99999999H), past what a chrono time_point can hold.
 bool DeadlinePassed(const grpc::ServerContext& context) {
-  return context.deadline() <= std::chrono::system_clock::now();
+  const gpr_timespec deadline = context.raw_deadline();
+  return gpr_time_cmp(deadline, gpr_now(deadline.clock_type)) <= 0;
+}
+
+// A body that throws answers its own call, and the process lives on (gRPC's
+// synchronous server caught handler exceptions too).
+grpc::Status InternalErrorFrom(const char* what, const std::string& method) {
+  spdlog::error("rpc method={} threw: {}", method, what);
+  return grpc::Status(grpc::StatusCode::INTERNAL, "internal error");
 }
 
 }  // namespace
@@ -93,8 +105,13 @@ void GenericCall::OnAccepted(bool ok) {
 
 void GenericCall::OnRead(bool ok) {
   if (!ok) {
-    // The caller sent no message (it went away, or half-closed at once).
-    Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "request: no request message sent"));
+    // No message came: the caller went away (cancelled, or its deadline
+    // passed) or half-closed at once. Only the last is the caller's mistake.
+    if (context_.IsCancelled() || DeadlinePassed(context_)) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the caller went away before its request"));
+    } else {
+      Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "request: no request message sent"));
+    }
     return;
   }
   if (DeadlinePassed(context_)) {
@@ -119,13 +136,19 @@ void GenericCall::OnRead(bool ok) {
 
 void GenericCall::Dispatch() {
   if (method_->async) {
-    method_->async(AsyncCallBase{
-        .context = &context_,
-        .request = request_,
-        .response = response_,
-        .finish = [this](const grpc::Status& status) { Finish(status); },
-        .offload = [this](std::function<void()> work) { return Offload(std::move(work)); },
-    });
+    try {
+      method_->async(AsyncCallBase{
+          .context = &context_,
+          .request = request_,
+          .response = response_,
+          .finish = [this](const grpc::Status& status) { Finish(status); },
+          .offload = [this](std::function<void()> work) { return Offload(std::move(work)); },
+      });
+    } catch (const std::exception& e) {
+      Finish(InternalErrorFrom(e.what(), context_.method()));
+    } catch (...) {
+      Finish(InternalErrorFrom("unknown exception", context_.method()));
+    }
     return;
   }
   if (!Offload([this] { RunBlocking(); })) {
@@ -154,7 +177,15 @@ void GenericCall::RunBlocking() {
                         "the caller cancelled while the call waited for a worker"));
     return;
   }
-  Finish(method_->blocking(&context_, *request_, response_));
+  grpc::Status status;
+  try {
+    status = method_->blocking(&context_, *request_, response_);
+  } catch (const std::exception& e) {
+    status = InternalErrorFrom(e.what(), context_.method());
+  } catch (...) {
+    status = InternalErrorFrom("unknown exception", context_.method());
+  }
+  Finish(status);
 }
 
 void GenericCall::Finish(const grpc::Status& status) {

@@ -11,12 +11,20 @@
 #ifndef QS_COMMON_GRPC_LISTENING_SOCKETS_H_
 #define QS_COMMON_GRPC_LISTENING_SOCKETS_H_
 
+#include "absl/time/time.h"
+
 namespace qs::grpc_util {
 
 // shutdown(SHUT_RD) on every listening socket of this process bound to
 // `port` (IPv4 and IPv6); Linux then refuses new connections to it. Returns
 // how many sockets it stopped.
 int StopListeningOn(int port);
+
+// Waits until every connected TCP socket of this process whose local port is
+// `port` has no unsent bytes left in the kernel (SIOCOUTQ), or `timeout`
+// passes. Before closing client connections: a close with bytes still queued
+// can become a reset that throws away an answer already "sent".
+void WaitUntilSentOn(int port, absl::Duration timeout);
 
 }  // namespace qs::grpc_util
 

@@ -171,7 +171,8 @@ void MethodTable::ServeAsync(grpc::Status (Service::*method)(grpc::ServerContext
     }
   });
   if (found == nullptr) method_table_internal::DieUnknownMethod("a method of its service");
-  FindOrDie(found).async = [body = std::move(body)](AsyncCallBase base) mutable {
+  // Not mutable: every serving thread runs this one body at once.
+  FindOrDie(found).async = [body = std::move(body)](AsyncCallBase base) {
     body(AsyncCall<Request, Response>(std::move(base)));
   };
 }

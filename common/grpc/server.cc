@@ -1,6 +1,7 @@
 #include "common/grpc/server.h"
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -105,6 +106,41 @@ namespace {
 // last resort for a handler that on_drain_deadline did not unblock.
 constexpr absl::Duration kLastResortAfterDeadline = absl::Seconds(2);
 
+// How long answers already handed to the kernel may take to leave it.
+constexpr absl::Duration kAnswersLeave = absl::Seconds(1);
+
+// Ends the process when the drain itself hangs: a handler that never returns
+// keeps its call, and with it Shutdown and the workers' join, waiting for
+// ever. A drain that cannot finish must not keep a pod "terminating".
+class DrainWatchdog {
+ public:
+  explicit DrainWatchdog(absl::Time give_up_at)
+      : thread_([this, give_up_at] {
+          std::unique_lock<std::mutex> lock(mutex_);
+          if (finished_.wait_until(lock, absl::ToChronoTime(give_up_at),
+                                   [this] { return done_; })) {
+            return;
+          }
+          spdlog::critical("drain still not finished past its deadline: exiting");
+          spdlog::shutdown();  // Writes out what is queued.
+          _exit(1);
+        }) {}
+  ~DrainWatchdog() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    finished_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable finished_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
 // How long the closing of client connections may take before Shutdown (its
 // transport operations run asynchronously).
 constexpr absl::Duration kConnectionsClose = absl::Milliseconds(50);
@@ -170,6 +206,7 @@ int ServeUntilTerminated(const config::ServerConfig& config, const ServeOptions&
   // meanwhile are served as usual.
   absl::SleepFor(config.shutdown_grace);
   const absl::Time deadline = absl::Now() + config.drain_timeout;
+  DrainWatchdog watchdog(deadline + 2 * kLastResortAfterDeadline + kAnswersLeave);
   // The drain, in an order that never lets gRPC cancel a call (CANCELLED
   // reads as a lost write to the caller; listening_sockets.h says why
   // grpc::Server::Shutdown cannot come first):
@@ -192,7 +229,10 @@ int ServeUntilTerminated(const config::ServerConfig& config, const ServeOptions&
   }
   // 4. The client connections are closed: a call a client sent that we have
   //    not answered fails there as UNAVAILABLE (connection lost); none of
-  //    them ran. Every answer of a call that did run has been sent.
+  //    them ran. Every answer of a call that did run has been handed to
+  //    the kernel; it must leave it before the close, or a reset could
+  //    discard it.
+  WaitUntilSentOn(bound_port, kAnswersLeave);
   grpc_server_cancel_all_calls(server->c_server());
   absl::SleepFor(kConnectionsClose);
   // 5. Nothing is left for Shutdown to cancel.

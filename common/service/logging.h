@@ -10,13 +10,18 @@
 // line; written synchronously under the logger's mutex, one write(2) that
 // blocks (the disk busy with PostgreSQL's writes, a full pipe) held every
 // call in flight for as long. The queue holds 8,192 lines; when it is full
-// the oldest line waiting is dropped rather than making a call wait.
+// the oldest line waiting is dropped rather than making a call wait. The call
+// log's OK lines go through their own logger, kCallLoggerName, which writes
+// them in batches (within a second); common/grpc/call_log.cc uses it when it
+// exists.
 #ifndef QS_COMMON_SERVICE_LOGGING_H_
 #define QS_COMMON_SERVICE_LOGGING_H_
 
 #include <string>
 
 namespace qs::service {
+
+inline constexpr char kCallLoggerName[] = "calls";
 
 void SetUpLogging(const std::string& service);
 
