@@ -15,12 +15,6 @@ using namespace ::quest::v1;  // NOLINT
 
 class PuzzleServiceTest : public QuestServerFixture {
  protected:
-  grpc::Status Get(const std::string& id, const std::string& user, Puzzle* out) {
-    GetPuzzleRequest request;
-    request.set_puzzle_id(id);
-    return puzzles_->GetPuzzle(As(user).get(), request, out);
-  }
-
   // Every page of a feed query, following next_page_token.
   std::vector<Puzzle> AllPages(ListPuzzlesRequest request, const std::string& user,
                                const std::function<void()>& between_pages = nullptr) {
@@ -47,7 +41,7 @@ TEST_F(PuzzleServiceTest, CreateThenGetNeverReturnsTheSolution) {
   EXPECT_EQ(created.play_count(), 0);
   EXPECT_GT(created.created_at().seconds(), 0);
   Puzzle fetched;
-  ASSERT_TRUE(Get(created.id(), author_, &fetched).ok());
+  ASSERT_TRUE(GetPuzzle(created.id(), author_, &fetched).ok());
   EXPECT_EQ(fetched.SerializeAsString(), created.SerializeAsString());
   EXPECT_EQ(fetched.DebugString().find("Nc7+"), std::string::npos);
 }
@@ -76,7 +70,7 @@ TEST_F(PuzzleServiceTest, NoPuzzleOrAttemptReplyCarriesTheSolution) {
   expect_secret(puzzle, puzzles_->UpdatePuzzle(As(author_).get(), publish, &puzzle),
                 "UpdatePuzzle");
   Puzzle fetched;
-  expect_secret(fetched, Get(puzzle.id(), player_, &fetched), "GetPuzzle");
+  expect_secret(fetched, GetPuzzle(puzzle.id(), player_, &fetched), "GetPuzzle");
 
   ListPuzzlesRequest feed;
   feed.set_theme(theme_);
@@ -130,7 +124,7 @@ TEST_F(PuzzleServiceTest, NoPuzzleOrAttemptReplyCarriesTheSolution) {
 TEST_F(PuzzleServiceTest, DraftsAreInvisibleToOthersUntilPublished) {
   Puzzle draft = Create(NewPuzzle(), author_);
   Puzzle seen;
-  EXPECT_EQ(Get(draft.id(), player_, &seen).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(GetPuzzle(draft.id(), player_, &seen).error_code(), grpc::StatusCode::NOT_FOUND);
   UpdatePuzzleRequest publish;
   publish.set_puzzle_id(draft.id());
   publish.set_version(draft.version());
@@ -138,7 +132,7 @@ TEST_F(PuzzleServiceTest, DraftsAreInvisibleToOthersUntilPublished) {
   Puzzle published;
   ASSERT_TRUE(puzzles_->UpdatePuzzle(As(author_).get(), publish, &published).ok());
   EXPECT_EQ(published.version(), 2);
-  EXPECT_TRUE(Get(draft.id(), player_, &seen).ok());
+  EXPECT_TRUE(GetPuzzle(draft.id(), player_, &seen).ok());
 }
 
 TEST_F(PuzzleServiceTest, ActingUserIsRequired) {
@@ -178,8 +172,8 @@ TEST_F(PuzzleServiceTest, BadInputIsInvalidArgumentAndChangesNothing) {
   EXPECT_EQ(AllPages(drafts, author_).size(), 1u) << "a rejected create wrote a row";
 
   Puzzle out;
-  EXPECT_EQ(Get("nope", author_, &out).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(Get(api::NewUuidV4(), author_, &out).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(GetPuzzle("nope", author_, &out).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(GetPuzzle(api::NewUuidV4(), author_, &out).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(PuzzleServiceTest, UpdateUsesOptimisticConcurrencyAndAuthorship) {
@@ -216,8 +210,9 @@ TEST_F(PuzzleServiceTest, UpdateUsesOptimisticConcurrencyAndAuthorship) {
   EXPECT_EQ(puzzles_->UpdatePuzzle(As(author_).get(), unpublish, &out).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
   Puzzle unchanged;
-  ASSERT_TRUE(Eventually(
-      [&] { return Get(puzzle.id(), author_, &unchanged).ok() && unchanged.version() == 3; }));
+  ASSERT_TRUE(Eventually([&] {
+    return GetPuzzle(puzzle.id(), author_, &unchanged).ok() && unchanged.version() == 3;
+  }));
   EXPECT_EQ(unchanged.title(), "Royal fork");
   EXPECT_EQ(unchanged.status(), PUZZLE_STATUS_PUBLISHED);
 }

@@ -5,53 +5,33 @@
 // replay would stall every other test reading the shared replica.
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "pqxx/pqxx"
 #include "tests/quest/quest_server_fixture.h"
-#include "tests/support/test_infra.h"
+#include "tests/support/replica_replay.h"
 
 namespace qs::testing {
 namespace {
 
 using namespace ::quest::v1;  // NOLINT
 
-void OnReplica(const std::string& sql) {
-  const TestInfra& infra = TestInfra::Get();
-  pqxx::connection replica(infra.AdminConnectionString(infra.replica_port, "postgres"));
-  pqxx::nontransaction(replica).exec(sql);
-}
-
-// Resumes replay however the test ends.
-struct ReplayPaused {
-  ReplayPaused() { OnReplica("SELECT pg_wal_replay_pause()"); }
-  ~ReplayPaused() { OnReplica("SELECT pg_wal_replay_resume()"); }
-};
-
-class PuzzleReplicaLagTest : public QuestServerFixture {
- protected:
-  grpc::Status Get(const std::string& id, const std::string& user, Puzzle* out) {
-    GetPuzzleRequest request;
-    request.set_puzzle_id(id);
-    return puzzles_->GetPuzzle(As(user).get(), request, out);
-  }
-};
+class PuzzleReplicaLagTest : public QuestServerFixture {};
 
 TEST_F(PuzzleReplicaLagTest, APuzzleTheReplicaHasNotReplayedIsFoundOnThePrimary) {
   Puzzle replayed = Create(NewPuzzle("On both nodes"), author_);
   ASSERT_TRUE(Eventually([&] {
     Puzzle out;
-    return Get(replayed.id(), author_, &out).ok();
+    return GetPuzzle(replayed.id(), author_, &out).ok();
   }));
-  ReplayPaused paused;
+  ReplicaReplayPaused paused;
   Puzzle fresh = Create(NewPuzzle("On the primary only"), author_);
   Puzzle fetched;
-  grpc::Status status = Get(fresh.id(), author_, &fetched);
+  grpc::Status status = GetPuzzle(fresh.id(), author_, &fetched);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(fetched.SerializeAsString(), fresh.SerializeAsString());
   // The replica still answers what it has.
-  ASSERT_TRUE(Get(replayed.id(), author_, &fetched).ok());
+  ASSERT_TRUE(GetPuzzle(replayed.id(), author_, &fetched).ok());
   EXPECT_EQ(fetched.title(), "On both nodes");
   // A missing id is NOT_FOUND once the primary confirms it.
-  status = Get(api::NewUuidV4(), author_, &fetched);
+  status = GetPuzzle(api::NewUuidV4(), author_, &fetched);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << status.error_message();
 }
 
@@ -59,9 +39,9 @@ TEST_F(PuzzleReplicaLagTest, ADraftPublishedOnThePrimaryIsVisibleToOthersAtOnce)
   Puzzle draft = Create(NewPuzzle("Draft then published"), author_);
   ASSERT_TRUE(Eventually([&] {
     Puzzle out;
-    return Get(draft.id(), author_, &out).ok();
+    return GetPuzzle(draft.id(), author_, &out).ok();
   }));
-  ReplayPaused paused;
+  ReplicaReplayPaused paused;
   UpdatePuzzleRequest publish;
   publish.set_puzzle_id(draft.id());
   publish.set_version(draft.version());
@@ -71,7 +51,7 @@ TEST_F(PuzzleReplicaLagTest, ADraftPublishedOnThePrimaryIsVisibleToOthersAtOnce)
   // The replica still has the draft, invisible to another player: the
   // primary has it published.
   Puzzle fetched;
-  grpc::Status status = Get(draft.id(), api::NewUuidV4(), &fetched);
+  grpc::Status status = GetPuzzle(draft.id(), api::NewUuidV4(), &fetched);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(fetched.status(), PUZZLE_STATUS_PUBLISHED);
 }

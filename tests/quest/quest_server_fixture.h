@@ -39,6 +39,12 @@ class QuestServerFixture : public ServiceFixture {
     StopSharedServer();
   }
 
+  grpc::Status GetPuzzle(const std::string& id, const std::string& user, ::quest::v1::Puzzle* out) {
+    ::quest::v1::GetPuzzleRequest request;
+    request.set_puzzle_id(id);
+    return puzzles_->GetPuzzle(As(user).get(), request, out);
+  }
+
   ::quest::v1::CreatePuzzleRequest NewPuzzle(const std::string& title = "Knight fork") {
     ::quest::v1::CreatePuzzleRequest request;
     request.set_title(title);

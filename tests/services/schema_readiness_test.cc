@@ -8,23 +8,12 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
+#include "tests/support/replica_replay.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_infra.h"
 
 namespace qs::testing {
 namespace {
-
-void OnReplica(const std::string& sql) {
-  const TestInfra& infra = TestInfra::Get();
-  pqxx::connection connection(infra.AdminConnectionString(infra.replica_port, "postgres"));
-  pqxx::nontransaction(connection).exec(sql);
-}
-
-// Resumes replay however the test ends.
-struct ReplayPaused {
-  ReplayPaused() { OnReplica("SELECT pg_wal_replay_pause()"); }
-  ~ReplayPaused() { OnReplica("SELECT pg_wal_replay_resume()"); }
-};
 
 std::string HealthWithin(const std::shared_ptr<grpc::Channel>& channel, const std::string& wanted,
                          absl::Duration timeout) {
@@ -54,7 +43,7 @@ TEST(SchemaReadinessTest, NotServingUntilTheReplicaHasReplayedTheMigrations) {
   std::unique_ptr<ServiceProcess> process;
   std::shared_ptr<grpc::Channel> channel;
   {
-    ReplayPaused paused;
+    ReplicaReplayPaused paused;
     auto env = ServiceProcess::DefaultEnv("quest");
     env["DB_NAME"] = scratch.name();
     process = ServiceProcess::Start(std::getenv("SERVICE_BINARY"), env);
