@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/db/async_read_pool_answers.h"
 #include "spdlog/spdlog.h"
 
 namespace qs::db {
@@ -13,6 +14,8 @@ namespace {
 
 constexpr absl::Duration kFirstReconnectBackoff = absl::Milliseconds(100);
 constexpr absl::Duration kMaxReconnectBackoff = absl::Seconds(5);
+// Below this many entries a queue is never compacted (not worth a pass).
+constexpr size_t kCompactionFloor = 64;
 
 // The session settings that make this the read path: read-only, and UTF8
 // (pq_result.h wraps results as UTF8). In the startup packet, so they cost
@@ -24,6 +27,33 @@ std::string ReadOnlyConninfo(const std::string& conninfo) {
 
 }  // namespace
 
+namespace async_read_internal {
+
+InlineAnswers::State& InlineAnswers::ThisThread() {
+  thread_local State state;
+  return state;
+}
+
+void InlineAnswers::Run(std::function<void()> task) {
+  Run([](std::function<void()> run) { run(); }, std::move(task));
+}
+
+InlineAnswers::Answering::~Answering() {
+  struct Clear {
+    State& state;
+    ~Clear() { state.answering = false; }
+  } clear{state_};
+  while (!state_.queued.empty()) {
+    std::function<void()> next = std::move(state_.queued.front());
+    state_.queued.pop_front();
+    next();
+  }
+}
+
+}  // namespace async_read_internal
+
+using async_read_internal::InlineAnswers;
+
 AsyncReadPool::AsyncReadPool(AsyncReadPoolOptions options)
     : options_(std::move(options)), loop_(options_.name) {
   connection_options_.conninfo = ReadOnlyConninfo(options_.conninfo);
@@ -32,6 +62,8 @@ AsyncReadPool::AsyncReadPool(AsyncReadPoolOptions options)
       std::make_shared<const std::vector<PreparedStatement>>(options_.prepared);
   connection_options_.connect_timeout = options_.connect_timeout;
   connection_options_.max_depth = options_.pipeline_depth;
+  connect_failure_ =
+      absl::UnavailableError(absl::StrCat("database unavailable (", options_.name, ")"));
 }
 
 AsyncReadPool::~AsyncReadPool() { Stop(); }
@@ -47,7 +79,7 @@ void AsyncReadPool::Stop() {
 void AsyncReadPool::RunOnLoop(std::function<void()> task) {
   // Refused only once the loop is stopping: the task then answers
   // UNAVAILABLE itself, here (see the contract in the header).
-  if (!loop_.Post(std::move(task))) task();
+  if (!loop_.Post(std::move(task))) InlineAnswers::Run(std::move(task));
 }
 
 absl::Status AsyncReadPool::Admit() {
@@ -65,7 +97,7 @@ absl::Status AsyncReadPool::Admit() {
 void AsyncReadPool::Query(const std::string& name, std::vector<std::optional<std::string>> params,
                           absl::Time deadline, QueryDone done) {
   if (absl::Status admitted = Admit(); !admitted.ok()) {
-    RunOnLoop([done = std::move(done), admitted] { done(admitted); });
+    InlineAnswers::Run(std::move(done), absl::StatusOr<pqxx::result>(admitted));
     return;
   }
   RunOnLoop([this, name, params = std::move(params), deadline, done = std::move(done)]() mutable {
@@ -74,7 +106,8 @@ void AsyncReadPool::Query(const std::string& name, std::vector<std::optional<std
       done(std::move(result));
     };
     if (stopping_) {
-      answer(absl::UnavailableError(absl::StrCat(options_.name, " is stopped")));
+      InlineAnswers::Run(std::move(answer), absl::StatusOr<pqxx::result>(absl::UnavailableError(
+                                                absl::StrCat(options_.name, " is stopped"))));
       return;
     }
     Enqueue(PendingStatement{name, std::move(params), deadline, std::move(answer)});
@@ -87,23 +120,25 @@ void AsyncReadPool::Lookup(const CoalescedLookup& lookup, std::string key, absl:
   absl::StatusOr<std::string> canonical = CanonicalLookupKey(lookup.key_form, key);
   absl::Status admitted = canonical.ok() ? Admit() : canonical.status();
   if (!admitted.ok()) {
-    RunOnLoop([done = std::move(done), admitted] { done(admitted); });
+    InlineAnswers::Run(std::move(done), absl::StatusOr<std::optional<pqxx::row>>(admitted));
     return;
   }
   ++counters_.lookups;
-  RunOnLoop(
-      [this, lookup, key = std::move(*canonical), deadline, done = std::move(done)]() mutable {
-        LookupDone answer = [this,
-                             done = std::move(done)](absl::StatusOr<std::optional<pqxx::row>> row) {
-          --pending_calls_;
-          done(std::move(row));
-        };
-        if (stopping_) {
-          answer(absl::UnavailableError(absl::StrCat(options_.name, " is stopped")));
-          return;
-        }
-        AddLookup(lookup, std::move(key), deadline, std::move(answer));
-      });
+  RunOnLoop([this, lookup, key = std::move(*canonical), deadline,
+             done = std::move(done)]() mutable {
+    LookupDone answer = [this,
+                         done = std::move(done)](absl::StatusOr<std::optional<pqxx::row>> row) {
+      --pending_calls_;
+      done(std::move(row));
+    };
+    if (stopping_) {
+      InlineAnswers::Run(std::move(answer),
+                         absl::StatusOr<std::optional<pqxx::row>>(
+                             absl::UnavailableError(absl::StrCat(options_.name, " is stopped"))));
+      return;
+    }
+    AddLookup(lookup, std::move(key), deadline, std::move(answer));
+  });
 }
 
 AsyncReadStats AsyncReadPool::Stats() const {
@@ -118,12 +153,13 @@ AsyncReadStats AsyncReadPool::Stats() const {
   stats.deadline_exceeded = counters_.deadline_exceeded;
   stats.connects = counters_.connects;
   stats.open_connections = counters_.open_connections;
+  stats.queued_entries = counters_.queued_entries;
   return stats;
 }
 
 // ---- Statements: queue, dispatch, answers (loop thread) ----
 
-void AsyncReadPool::Enqueue(PendingStatement statement) {
+uint64_t AsyncReadPool::Enqueue(PendingStatement statement) {
   const uint64_t id = next_id_++;
   if (statement.deadline != absl::InfiniteFuture()) {
     statement.deadline_timer = loop_.RunAt(statement.deadline, [this, id] {
@@ -138,6 +174,27 @@ void AsyncReadPool::Enqueue(PendingStatement statement) {
   }
   statements_.emplace(id, std::move(statement));
   waiting_.push_back(id);
+  CompactWaiting();
+  return id;
+}
+
+void AsyncReadPool::CompactWaiting() {
+  // An id answered while it waits (its deadline) leaves waiting_ only when
+  // it reaches the front, and a live call there (no slot free) holds back
+  // any number behind it.
+  if (waiting_.size() <= 2 * statements_.size() + kCompactionFloor) return;
+  waiting_.erase(std::remove_if(waiting_.begin(), waiting_.end(),
+                                [&](uint64_t id) {
+                                  auto found = statements_.find(id);
+                                  return found == statements_.end() || found->second.on_wire;
+                                }),
+                 waiting_.end());
+}
+
+void AsyncReadPool::UpdateQueuedEntries() {
+  uint64_t entries = waiting_.size();
+  for (const auto& [statement, queue] : lookup_queues_) entries += queue.waiter_entries;
+  counters_.queued_entries = entries;
 }
 
 void AsyncReadPool::Complete(uint64_t id, absl::StatusOr<pqxx::result> result) {
@@ -145,8 +202,13 @@ void AsyncReadPool::Complete(uint64_t id, absl::StatusOr<pqxx::result> result) {
   if (found == statements_.end()) return;
   if (found->second.deadline_timer != 0) loop_.Cancel(found->second.deadline_timer);
   QueryDone done = std::move(found->second.done);
+  const bool internal = found->second.internal;
   statements_.erase(found);
-  done(std::move(result));
+  if (internal) {
+    done(std::move(result));
+  } else {
+    InlineAnswers::Run(std::move(done), std::move(result));
+  }
 }
 
 PipelinedConnection* AsyncReadPool::LeastBusyConnection() {
@@ -163,6 +225,11 @@ PipelinedConnection* AsyncReadPool::LeastBusyConnection() {
 void AsyncReadPool::Dispatch() {
   if (stopping_) return;
   if (!waiting_.empty()) EnsureConnections();
+  if (!waiting_.empty() && connected_.empty() && connecting_ == 0) {
+    // Backing off after failed connects (EnsureConnections opened none):
+    // waiting could only end at the deadlines.
+    FailWaiting(connect_failure_);
+  }
   while (!waiting_.empty()) {
     const uint64_t id = waiting_.front();
     auto found = statements_.find(id);
@@ -171,7 +238,7 @@ void AsyncReadPool::Dispatch() {
       continue;
     }
     PipelinedConnection* connection = LeastBusyConnection();
-    if (connection == nullptr) return;  // Sent when a slot frees or a connection opens.
+    if (connection == nullptr) break;  // Sent when a slot frees or a connection opens.
     waiting_.pop_front();
     PendingStatement& statement = found->second;
     if (statement.deadline <= absl::Now()) {
@@ -181,11 +248,16 @@ void AsyncReadPool::Dispatch() {
                        "read on ", options_.name, ": deadline exceeded before it was sent")));
       continue;
     }
+    absl::Status sent = connection->Send(id, statement.statement, statement.params);
+    if (!sent.ok()) {
+      Complete(id, std::move(sent));  // libpq refused it: the same anywhere.
+      continue;
+    }
     statement.on_wire = true;
     if (++statement.sends > 1) ++counters_.retried;
     ++counters_.statements_sent;
-    connection->Send(id, statement.statement, statement.params);
   }
+  UpdateQueuedEntries();
 }
 
 void AsyncReadPool::Requeue(uint64_t id, const absl::Status& why) {
@@ -213,17 +285,20 @@ void AsyncReadPool::FailWaiting(const absl::Status& why) {
 
 void AsyncReadPool::EnsureConnections() {
   warm_ = true;
+  // Backing off after a failed connect: only the reconnect timer tries
+  // again. A call that started one itself would cost the node a fork and an
+  // authentication per call while it fails fast (refused, starting up, too
+  // many connections); such calls are answered UNAVAILABLE (Dispatch).
+  if (absl::Now() < connect_not_before_) return;
   int live = 0;
   for (const std::unique_ptr<PipelinedConnection>& connection : connections_) {
     if (!connection->closed()) ++live;
   }
   int wanted = options_.connections;
-  if (absl::Now() < connect_not_before_) {
-    // Backing off after a failed connect: the reconnect timer tries again.
-    // Only a call that finds nothing connected or connecting tries one
-    // connection now, so a node back up is used at once, while a node still
-    // down costs one attempt per such call rather than a busy loop.
-    if (!connected_.empty() || connecting_ > 0) return;
+  if (reconnect_backoff_ > absl::ZeroDuration()) {
+    // The last connect failed: probe with one; the rest follow once it
+    // succeeds (OnConnected clears the backoff).
+    if (connecting_ > 0) return;
     wanted = std::min(wanted, live + 1);
   }
   while (live < wanted && !stopping_) {
@@ -247,6 +322,7 @@ bool AsyncReadPool::OpenConnection() {
 
 void AsyncReadPool::OnConnectFailed(const absl::Status& why) {
   spdlog::warn("{}: cannot connect: {}", options_.name, std::string(why.message()));
+  connect_failure_ = why;
   reconnect_backoff_ =
       std::min(kMaxReconnectBackoff, std::max(kFirstReconnectBackoff, reconnect_backoff_ * 2));
   connect_not_before_ = absl::Now() + reconnect_backoff_;

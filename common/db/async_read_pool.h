@@ -20,9 +20,16 @@
 //
 // Guarantees:
 // - Query/Lookup are thread-safe and never block the caller. `done` runs
-//   exactly once, on the loop thread, and must not block (hand heavy work
-//   elsewhere). Only after Stop() has returned does `done` run at once on
-//   the calling thread (with UNAVAILABLE).
+//   exactly once and must not block (hand heavy work elsewhere). For a call
+//   accepted it runs on the loop thread. A call refused before any work
+//   (RESOURCE_EXHAUSTED past max_pending, INVALID_ARGUMENT for a malformed
+//   lookup key, UNAVAILABLE once Stop() has begun) is answered at once on
+//   the calling thread, inside Query/Lookup: so the caller must not hold a
+//   lock its `done` takes. Refusals cost no queue: overload cannot grow
+//   the loop's backlog. A call made from inside a `done` is answered only
+//   after that `done` returns, never nested in it, so a `done` that calls
+//   again on a refusal does not deepen the stack (one that does so without
+//   limit still never ends: retry UNAVAILABLE with a backoff, elsewhere).
 // - Bounded: at most `connections` connections (opened on first use, then
 //   kept and replaced in the background), at most `pipeline_depth`
 //   statements out per connection, and at most `max_pending` calls accepted
@@ -38,14 +45,23 @@
 //   already or with no connection to be had, gets UNAVAILABLE. The
 //   connection is replaced with non-blocking connects bounded by
 //   `connect_timeout`; while none can be made, calls get UNAVAILABLE within
-//   that timeout instead of waiting.
+//   that timeout instead of waiting. After a failed connect only a timer
+//   tries again (one connect at a time, backing off from 100 ms to 5 s);
+//   meanwhile a call that finds no connection open or opening gets
+//   UNAVAILABLE at once, whatever the number of calls.
+// - A statement that fails without ending the session (SQL errors, libpq
+//   refusing it, e.g. past 65535 parameters) is that call's answer, never
+//   retried, and leaves the connection as it was.
 // - Errors follow db_error.h (UNAVAILABLE, DEADLINE_EXCEEDED for 57014,
 //   FAILED_PRECONDITION for a write on the read-only session, INTERNAL with
 //   the detail in the log, ...).
 // - Coalescing (Lookup): the calls of one CoalescedLookup that wait while
 //   its statement is out go together in the next statement (no timer), at
 //   most `max_lookup_batch` distinct keys each; a key asked twice shares one
-//   row. Each caller gets its own row, or nullopt for its own miss.
+//   row. Each caller gets its own row, or nullopt for its own miss. A batch
+//   stops holding the next ones back once all its callers are answered
+//   (e.g. by their deadlines), and is out at most `lookup_timeout` whatever
+//   its callers' deadlines (DEADLINE_EXCEEDED for them past it).
 #ifndef QS_COMMON_DB_ASYNC_READ_POOL_H_
 #define QS_COMMON_DB_ASYNC_READ_POOL_H_
 
@@ -72,7 +88,10 @@
 namespace qs::db {
 
 struct AsyncReadPoolOptions {
-  // libpq connection string of the read node (holds the password).
+  // libpq connection string of the read node (holds the password). Name
+  // the host by address where you can: a host name is resolved with a
+  // blocking lookup on the loop thread at every connect
+  // (pipelined_connection.h).
   std::string conninfo;
   // application_name of its sessions, and the name in statuses and logs.
   std::string name;
@@ -82,6 +101,10 @@ struct AsyncReadPoolOptions {
   int pipeline_depth = 32;
   int max_pending = 4096;
   int max_lookup_batch = 256;
+  // The longest a batch of lookups is out: the bound for callers without
+  // a deadline (InfiniteFuture, or gRPC's time_point::max) on a peer that
+  // stopped answering.
+  absl::Duration lookup_timeout = absl::Seconds(5);
   absl::Duration connect_timeout = absl::Seconds(20);
 };
 
@@ -97,6 +120,10 @@ struct AsyncReadStats {
   uint64_t deadline_exceeded = 0;
   uint64_t connects = 0;     // Connections opened (successfully).
   int open_connections = 0;  // Connected now.
+  // Entries the loop holds for calls not yet sent (statement ids and lookup
+  // waiters in its queues), stale ones of calls answered meanwhile
+  // included: compacted, so at most about twice the calls waiting.
+  uint64_t queued_entries = 0;
 };
 
 class AsyncReadPool final : private PipelinedConnectionListener {
@@ -117,11 +144,12 @@ class AsyncReadPool final : private PipelinedConnectionListener {
 
   // Looks `key` up through `lookup`, coalesced with concurrent lookups of
   // the same statement. `key` must be in the form `lookup.key_form` states;
-  // a malformed uuid gets INVALID_ARGUMENT ("key: ...") and is never sent.
+  // a malformed one gets INVALID_ARGUMENT ("key: ...") and is never sent.
   void Lookup(const CoalescedLookup& lookup, std::string key, absl::Time deadline, LookupDone done);
 
   // Answers everything not yet answered with UNAVAILABLE, closes the
-  // connections and joins the loop thread. Idempotent; not from `done`.
+  // connections and joins the loop thread. Idempotent, and a concurrent
+  // second Stop returns only once the first has joined; not from `done`.
   void Stop();
 
   AsyncReadStats Stats() const;
@@ -134,21 +162,37 @@ class AsyncReadPool final : private PipelinedConnectionListener {
     std::vector<std::optional<std::string>> params;
     absl::Time deadline;
     QueryDone done;
+    // `done` is the pool's own (a lookup batch's), not a caller's: called
+    // directly, so each caller's answer inside it is the outermost one.
+    bool internal = false;
     int sends = 0;
     bool on_wire = false;
     EventLoop::TimerId deadline_timer = 0;
   };
+  struct LookupBatch;
   struct LookupWaiter {
     LookupDone done;
     absl::Time deadline;
     EventLoop::TimerId deadline_timer = 0;
+    std::shared_ptr<LookupBatch> batch;  // Once sent.
   };
   // The lookups of one CoalescedLookup.
   struct LookupQueue {
     CoalescedLookup lookup;
     std::deque<std::string> keys;  // Distinct keys waiting, in arrival order.
     std::unordered_map<std::string, std::vector<uint64_t>> waiters_by_key;
+    size_t waiter_entries = 0;  // In waiters_by_key, answered ones included.
     int batches_out = 0;
+  };
+  // One statement of lookups.
+  struct LookupBatch {
+    LookupQueue* queue;
+    uint64_t statement_id = 0;
+    std::unordered_map<std::string, std::vector<uint64_t>> waiters_by_key;
+    size_t unanswered = 0;
+    // No longer counted in queue->batches_out: answered, or all its
+    // waiters were (their deadlines) before it.
+    bool released = false;
   };
 
   // Caller's thread: OK, or why the call is refused before any work
@@ -158,7 +202,8 @@ class AsyncReadPool final : private PipelinedConnectionListener {
   void RunOnLoop(std::function<void()> task);
 
   // Loop thread only.
-  void Enqueue(PendingStatement statement);
+  // Returns the statement's id.
+  uint64_t Enqueue(PendingStatement statement);
   void Dispatch();
   void Requeue(uint64_t id, const absl::Status& why);
   void Complete(uint64_t id, absl::StatusOr<pqxx::result> result);
@@ -172,7 +217,14 @@ class AsyncReadPool final : private PipelinedConnectionListener {
   void AddLookup(const CoalescedLookup& lookup, std::string key, absl::Time deadline,
                  LookupDone done);
   void SendBatches(LookupQueue& queue);
+  void AnswerBatch(LookupBatch& batch, const absl::StatusOr<pqxx::result>& rows);
+  void ReleaseBatch(LookupBatch& batch);
   void AnswerLookup(uint64_t waiter_id, absl::StatusOr<std::optional<pqxx::row>> answer);
+  // Drops the ids of answered calls from waiting_ / a lookup queue once
+  // they outnumber the live ones (amortised: memory stays ~2x live).
+  void CompactWaiting();
+  void CompactLookupQueue(LookupQueue& queue);
+  void UpdateQueuedEntries();
   void StopOnLoop();
 
   // PipelinedConnectionListener.
@@ -194,6 +246,7 @@ class AsyncReadPool final : private PipelinedConnectionListener {
     std::atomic<uint64_t> calls{0}, statements_sent{0}, lookups{0}, lookup_batches{0},
         lookup_keys_sent{0}, retried{0}, rejected{0}, deadline_exceeded{0}, connects{0};
     std::atomic<int> open_connections{0};
+    std::atomic<uint64_t> queued_entries{0};
   };
   Counters counters_;
 
@@ -206,6 +259,8 @@ class AsyncReadPool final : private PipelinedConnectionListener {
   std::unordered_set<PipelinedConnection*> connected_;
   int connecting_ = 0;
   absl::Duration reconnect_backoff_ = absl::ZeroDuration();
+  // Why the last connect failed: the answer while backing off.
+  absl::Status connect_failure_;
   // After a failed connect, none before this (see EnsureConnections).
   absl::Time connect_not_before_ = absl::InfinitePast();
   EventLoop::TimerId reconnect_timer_ = 0;

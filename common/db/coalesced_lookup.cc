@@ -1,12 +1,41 @@
 #include "common/db/coalesced_lookup.h"
 
+#include <algorithm>
+#include <cstdint>
+
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "common/api/validation.h"
 
 namespace qs::db {
 
+namespace {
+
+absl::StatusOr<std::string> CanonicalInt64(absl::string_view key) {
+  absl::string_view digits = absl::StripPrefix(key, "-");
+  int64_t value = 0;
+  // SimpleAtoi alone would take spaces and '+': PostgreSQL's form has none.
+  if (digits.empty() || !std::all_of(digits.begin(), digits.end(), absl::ascii_isdigit) ||
+      !absl::SimpleAtoi(key, &value)) {
+    return absl::InvalidArgumentError("key: must be a 64-bit integer (decimal digits)");
+  }
+  return absl::StrCat(value);
+}
+
+}  // namespace
+
 absl::StatusOr<std::string> CanonicalLookupKey(LookupKeyForm form, absl::string_view key) {
-  if (form == LookupKeyForm::kExact) return std::string(key);
+  switch (form) {
+    case LookupKeyForm::kExact:
+      if (absl::Status valid = api::RequireValidUtf8("key", key); !valid.ok()) return valid;
+      return std::string(key);
+    case LookupKeyForm::kInt64:
+      return CanonicalInt64(key);
+    case LookupKeyForm::kUuid:
+      break;
+  }
   bool valid = key.size() == 36;
   for (size_t i = 0; valid && i < key.size(); ++i) {
     const bool hyphen_position = i == 8 || i == 13 || i == 18 || i == 23;

@@ -27,17 +27,24 @@
 
 namespace qs::db {
 
-// How keys are compared. A row's key is read back as PostgreSQL prints it;
-// a caller's key is brought to the same form first.
+// How keys are compared and checked. A row's key is read back as PostgreSQL
+// prints it; a caller's key is brought to the same form first. A key that
+// the column's type would refuse is refused here (INVALID_ARGUMENT), before
+// it could fail the whole batch, everyone else's keys with it.
 enum class LookupKeyForm {
   // uuid: the caller passes 36 characters, 8-4-4-4-12 hex digits, any case;
   // it is matched lowercase (PostgreSQL's output form). Anything else is
   // refused with INVALID_ARGUMENT before it can fail the whole batch.
   kUuid,
-  // Any other key (text, bigint): matched byte for byte, so the caller must
-  // pass PostgreSQL's output form (e.g. "42", not "042"), and the statement
-  // must accept it in an array literal of that column's type.
+  // A text key: matched byte for byte. It must be valid UTF-8 without NUL
+  // bytes (PostgreSQL text holds neither). Only for text columns: any other
+  // type (bigint, date, ...) could refuse a key and fail the batch.
   kExact,
+  // A bigint (or int/smallint) key: an optional '-' and decimal digits
+  // within int64, matched in PostgreSQL's output form ("042" as "42"). A
+  // narrower column still refuses a key past its range: declare int
+  // columns' lookups only with keys checked by the caller, or use bigint.
+  kInt64,
 };
 
 struct CoalescedLookup {

@@ -4,8 +4,10 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 #include "absl/time/clock.h"
 #include "spdlog/spdlog.h"
@@ -57,47 +59,78 @@ bool EventLoop::Post(std::function<void()>&& task) {
 }
 
 void EventLoop::Stop() {
+  std::lock_guard<std::mutex> stop_lock(stop_mutex_);
+  if (stopped_) return;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (stopped_) return;
-    stopped_ = true;
     stopping_ = true;
   }
   uint64_t one = 1;
   (void)!write(wake_fd_, &one, sizeof(one));
   if (thread_.joinable()) thread_.join();
+  stopped_ = true;
 }
 
-void EventLoop::Watch(int fd, uint32_t events, std::function<void(uint32_t)> on_ready) {
-  const uint64_t id = next_watch_id_++;
+EventLoop::WatchId EventLoop::Watch(int fd, uint32_t events,
+                                    std::function<void(uint32_t)> on_ready) {
+  const WatchId id = next_watch_id_++;
   epoll_event event{};
   event.events = events;
   event.data.u64 = id;
   if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
-    spdlog::error("event loop {}: cannot watch fd {}: {}", name_, fd, std::strerror(errno));
-    return;
+    // EEXIST: this very socket is registered under an older watch (its
+    // owner watches it afresh); the registration passes to the new id.
+    if (errno != EEXIST || epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event) != 0) {
+      spdlog::error("event loop {}: cannot watch fd {}: {}", name_, fd, std::strerror(errno));
+      return 0;
+    }
   }
   watchers_[id] = Watcher{fd, std::move(on_ready)};
-  watch_id_by_fd_[fd] = id;
+  registered_by_fd_[fd] = id;
+  return id;
 }
 
-void EventLoop::Modify(int fd, uint32_t events) {
-  auto found = watch_id_by_fd_.find(fd);
-  if (found == watch_id_by_fd_.end()) return;
+bool EventLoop::Modify(WatchId id, uint32_t events) {
+  auto found = watchers_.find(id);
+  if (found == watchers_.end()) return false;
+  const int fd = found->second.fd;
+  auto registered = registered_by_fd_.find(fd);
+  if (registered != registered_by_fd_.end() && registered->second != id) {
+    // The number belongs to a newer watch now: this watch's socket is gone.
+    return false;
+  }
   epoll_event event{};
   event.events = events;
-  event.data.u64 = found->second;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event);
+  event.data.u64 = id;
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event) == 0) {
+    registered_by_fd_[fd] = id;
+    return true;
+  }
+  // ENOENT: the socket that had this number was closed (which removed it
+  // from epoll) and a new one took the number: register that one.
+  if (errno != ENOENT || epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
+    spdlog::error("event loop {}: cannot watch fd {}: {}", name_, fd, std::strerror(errno));
+    return false;
+  }
+  registered_by_fd_[fd] = id;
+  return true;
 }
 
-void EventLoop::Unwatch(int fd) {
-  auto found = watch_id_by_fd_.find(fd);
-  if (found == watch_id_by_fd_.end()) return;
+void EventLoop::Unwatch(WatchId id) {
+  auto found = watchers_.find(id);
+  if (found == watchers_.end()) return;
+  const int fd = found->second.fd;
+  watchers_.erase(found);
+  auto registered = registered_by_fd_.find(fd);
+  if (registered == registered_by_fd_.end() || registered->second != id) {
+    // A newer watch holds the number (the old socket was closed and the
+    // number reused): deleting by number would remove that one instead.
+    return;
+  }
+  registered_by_fd_.erase(registered);
   // The fd may already be closed (libpq closes it on failure): epoll then
   // dropped it by itself, and the error is harmless.
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-  watchers_.erase(found->second);
-  watch_id_by_fd_.erase(found);
 }
 
 EventLoop::TimerId EventLoop::RunAt(absl::Time when, std::function<void()> fn) {
@@ -113,13 +146,16 @@ void EventLoop::Cancel(TimerId id) {
   timer_by_id_.erase(found);
 }
 
+int EpollTimeoutFor(absl::Duration wait) {
+  if (wait <= absl::ZeroDuration()) return 0;
+  const int64_t milliseconds =
+      absl::ToInt64Milliseconds(wait + absl::Milliseconds(1) - absl::Nanoseconds(1));
+  return static_cast<int>(std::min<int64_t>(milliseconds, std::numeric_limits<int>::max()));
+}
+
 int EventLoop::MillisecondsUntilNextTimer() const {
   if (timers_.empty()) return -1;
-  absl::Duration wait = timers_.begin()->first - absl::Now();
-  if (wait <= absl::ZeroDuration()) return 0;
-  // Rounded up: waking before the timer is due would spin.
-  return static_cast<int>(
-      absl::ToInt64Milliseconds(wait + absl::Milliseconds(1) - absl::Nanoseconds(1)));
+  return EpollTimeoutFor(timers_.begin()->first - absl::Now());
 }
 
 void EventLoop::RunPostedTasks() {

@@ -3,7 +3,7 @@
 //
 //   EventLoop loop("quest-read-async");
 //   loop.Post([&] {                       // from any thread
-//     loop.Watch(fd, EPOLLIN, [](uint32_t events) { ... });
+//     EventLoop::WatchId watch = loop.Watch(fd, EPOLLIN, [](uint32_t events) { ... });
 //     loop.RunAt(absl::Now() + absl::Seconds(1), [] { ... });
 //   });
 //   loop.Stop();                          // runs what was posted, then joins
@@ -15,6 +15,12 @@
 //   (call them from a callback, or from a posted task).
 // - A watcher removed with Unwatch is never called again, even for events
 //   epoll had already returned in the same batch; so is a cancelled timer.
+// - Watchers are named by the id Watch returns, never by fd number: a
+//   socket closed by someone else (libpq, while connecting or on failure)
+//   leaves epoll by itself, and its number may come back at once for a new
+//   socket, of the same owner or another. Unwatching the old id never
+//   removes the new socket's registration, and Modify re-registers a new
+//   socket that took over the watched number.
 // - Post is thread-safe and never blocks on the loop's work. A task posted
 //   after Stop() began is refused (Post returns false) and never runs.
 #ifndef QS_COMMON_DB_EVENT_LOOP_H_
@@ -37,6 +43,8 @@ namespace qs::db {
 class EventLoop {
  public:
   using TimerId = uint64_t;
+  // 0 is never a watch (Watch's answer when epoll refused the fd).
+  using WatchId = uint64_t;
 
   // Starts the thread. `name` shows in logs.
   explicit EventLoop(std::string name);
@@ -50,16 +58,22 @@ class EventLoop {
   bool Post(std::function<void()>&& task);
 
   // Runs the tasks already posted, then ends the thread and joins it.
-  // Must not be called from the loop thread.
+  // Returns only once the thread has ended, also when another thread's
+  // Stop is under way. Must not be called from the loop thread.
   void Stop();
 
   bool InLoopThread() const { return std::this_thread::get_id() == thread_.get_id(); }
 
   // Loop thread only. `events` are EPOLLIN/EPOLLOUT bits; `on_ready` gets
-  // what epoll reported (EPOLLERR/EPOLLHUP included).
-  void Watch(int fd, uint32_t events, std::function<void(uint32_t)> on_ready);
-  void Modify(int fd, uint32_t events);
-  void Unwatch(int fd);
+  // what epoll reported (EPOLLERR/EPOLLHUP included). 0 (logged) when epoll
+  // refuses `fd`, e.g. it is not open.
+  WatchId Watch(int fd, uint32_t events, std::function<void(uint32_t)> on_ready);
+  // New `events` for the watch, registering its fd again if the socket
+  // there now is a new one. False when epoll refuses it (logged), or when
+  // a newer watch holds its fd number (this watch's socket is gone).
+  bool Modify(WatchId id, uint32_t events);
+  // 0 and unknown ids are ignored.
+  void Unwatch(WatchId id);
 
   // Loop thread only. `fn` runs once at or soon after `when`.
   TimerId RunAt(absl::Time when, std::function<void()> fn);
@@ -84,16 +98,21 @@ class EventLoop {
   const int epoll_fd_;
   const int wake_fd_;
 
+  // Held through the whole of Stop, join included: a second Stop waits.
+  std::mutex stop_mutex_;
+  bool stopped_ = false;  // Guarded by stop_mutex_: Stop has joined.
+
   std::mutex mutex_;
   std::vector<std::function<void()>> posted_;  // Guarded by mutex_.
   bool stopping_ = false;                      // Guarded by mutex_.
-  bool stopped_ = false;                       // Whether Stop has joined.
 
   // Loop thread only. Watchers are found by a fresh id per Watch (epoll's
   // user data), never by fd: a closed fd number may be reused at once.
-  uint64_t next_watch_id_ = 1;
-  std::unordered_map<uint64_t, Watcher> watchers_;
-  std::unordered_map<int, uint64_t> watch_id_by_fd_;
+  // `registered_by_fd_` names the watch whose registration an fd number
+  // holds now: only that one may remove it (EPOLL_CTL_DEL goes by number).
+  WatchId next_watch_id_ = 1;
+  std::unordered_map<WatchId, Watcher> watchers_;
+  std::unordered_map<int, WatchId> registered_by_fd_;
   TimerId next_timer_id_ = 1;
   std::multimap<absl::Time, Timer> timers_;
   std::unordered_map<TimerId, std::multimap<absl::Time, Timer>::iterator> timer_by_id_;
@@ -101,6 +120,12 @@ class EventLoop {
   // Last: started once the state above exists.
   std::thread thread_;
 };
+
+// The epoll_wait timeout for the next timer, due in `wait`: 0 when due,
+// else rounded up to whole milliseconds (waking early would spin), at most
+// INT_MAX (epoll takes an int: a far deadline must not wrap into a short,
+// negative or infinite wait).
+int EpollTimeoutFor(absl::Duration wait);
 
 }  // namespace qs::db
 

@@ -25,8 +25,9 @@ PipelinedConnection::PipelinedConnection(EventLoop& loop, const PipelinedConnect
     : loop_(loop), options_(options), listener_(listener) {}
 
 PipelinedConnection::~PipelinedConnection() {
-  if (watched_fd_ >= 0) loop_.Unwatch(watched_fd_);
+  loop_.Unwatch(watch_id_);
   if (connect_timer_ != 0) loop_.Cancel(connect_timer_);
+  if (close_timer_ != 0) loop_.Cancel(close_timer_);
   if (conn_ != nullptr) PQfinish(conn_);
 }
 
@@ -56,18 +57,48 @@ absl::Status PipelinedConnection::Connect() {
 
 void PipelinedConnection::WatchSocket(uint32_t events) {
   const int fd = PQsocket(conn_);
-  if (fd != watched_fd_) {
-    // libpq opens a new socket per address it tries.
-    if (watched_fd_ >= 0) loop_.Unwatch(watched_fd_);
-    watched_fd_ = fd;
-    watched_events_ = events;
-    if (fd >= 0) loop_.Watch(fd, events, [this](uint32_t ready) { OnEvents(ready); });
+  if (fd < 0) {
+    // libpq dropped the socket (a send or read met the end of the
+    // session): no event will ever come for it.
+    loop_.Unwatch(watch_id_);
+    watch_id_ = 0;
+    watched_fd_ = -1;
+    MarkBroken();
     return;
   }
-  if (events != watched_events_ && fd >= 0) {
+  if (watch_id_ == 0 || fd != watched_fd_) {
+    // libpq opens a new socket per address it tries.
+    loop_.Unwatch(watch_id_);
+    watched_fd_ = fd;
     watched_events_ = events;
-    loop_.Modify(fd, events);
+    watch_id_ = loop_.Watch(fd, events, [this](uint32_t ready) { OnEvents(ready); });
+    if (watch_id_ == 0) MarkBroken();
+    return;
   }
+  // While connecting the number may be a new socket's (the old one closed,
+  // so out of epoll): Modify registers it again.
+  if (events != watched_events_ || state_ == State::kConnecting) {
+    watched_events_ = events;
+    if (!loop_.Modify(watch_id_, events)) MarkBroken();
+  }
+}
+
+void PipelinedConnection::MarkBroken() {
+  broken_ = true;
+  CloseSoon();
+}
+
+void PipelinedConnection::CloseSoon() {
+  if (close_timer_ != 0 || state_ == State::kClosed) return;
+  close_timer_ = loop_.RunAt(absl::Now(), [this] {
+    close_timer_ = 0;
+    if (state_ == State::kConnecting) {
+      Close(absl::UnavailableError(
+          absl::StrCat("database unavailable (", options_.name, "): ", LibpqError(conn_))));
+    } else {
+      Close(LostStatus());
+    }
+  });
 }
 
 void PipelinedConnection::OnEvents(uint32_t events) {
@@ -93,7 +124,9 @@ void PipelinedConnection::OnEvents(uint32_t events) {
     if (state_ != State::kReady) return;
   }
   if ((events & EPOLLOUT) != 0) Flush();
-  if (state_ == State::kReady && PQstatus(conn_) == CONNECTION_BAD) Close(LostStatus());
+  if (state_ == State::kReady && (PQstatus(conn_) == CONNECTION_BAD || PQsocket(conn_) < 0)) {
+    Close(LostStatus());
+  }
 }
 
 absl::Status PipelinedConnection::LostStatus() const {
@@ -145,33 +178,39 @@ void PipelinedConnection::OnConnectionMade() {
   if (state_ == State::kReady) listener_.OnConnected(*this);
 }
 
-void PipelinedConnection::Send(uint64_t token, const std::string& statement,
-                               const std::vector<std::optional<std::string>>& params) {
+absl::Status PipelinedConnection::Send(uint64_t token, const std::string& statement,
+                                       const std::vector<std::optional<std::string>>& params) {
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const std::optional<std::string>& param : params) {
     values.push_back(param.has_value() ? param->c_str() : nullptr);
   }
+  if (PQsendQueryPrepared(conn_, statement.c_str(), static_cast<int>(values.size()), values.data(),
+                          nullptr, nullptr, 0) != 1 &&
+      PQstatus(conn_) != CONNECTION_BAD) {
+    // Refused by libpq itself, the session untouched (nothing queued):
+    // the statement's fault, not the connection's.
+    absl::Status refused = absl::InternalError(absl::StrCat(
+        "read on ", options_.name, ": libpq refused the statement: ", LibpqError(conn_)));
+    spdlog::error("{}", std::string(refused.message()));
+    return refused;
+  }
   pipeline_.push_back(Expected{token, /*is_prepare=*/false});
   ++queries_in_flight_;
-  if (PQsendQueryPrepared(conn_, statement.c_str(), static_cast<int>(values.size()), values.data(),
-                          nullptr, nullptr, 0) != 1 ||
-      PQpipelineSync(conn_) != 1) {
-    // Answered as lost when the loop sees the socket next (writable or
-    // failed: immediately), with everything else still out.
-    broken_ = true;
-    WatchSocket(EPOLLIN | EPOLLOUT);
-    return;
+  if (PQstatus(conn_) == CONNECTION_BAD || PQpipelineSync(conn_) != 1) {
+    // Answered as lost when the close timer runs, with everything else out.
+    MarkBroken();
+    return absl::OkStatus();
   }
   Flush();
+  return absl::OkStatus();
 }
 
 void PipelinedConnection::Flush() {
   if (broken_) return;
   const int pending = PQflush(conn_);
   if (pending < 0) {
-    broken_ = true;
-    WatchSocket(EPOLLIN | EPOLLOUT);
+    MarkBroken();
     return;
   }
   // Wait for writability only while libpq holds unsent bytes.
@@ -210,12 +249,11 @@ void PipelinedConnection::ReadResults() {
       continue;
     }
     front.got_result = true;
-    if (status == PGRES_FATAL_ERROR && PqResultLostConnection(res)) {
+    if (status == PGRES_FATAL_ERROR && PqResultLostConnection(conn_, res)) {
       front.connection_lost = true;
-      broken_ = true;  // The FATAL ends the session: send nothing more here.
-      WatchSocket(EPOLLIN | EPOLLOUT);
+      MarkBroken();  // The session ends: send nothing more here.
     }
-    front.outcome = ResultFromPq(res, absl::StrCat("read on ", options_.name));
+    front.outcome = ResultFromPq(conn_, res, absl::StrCat("read on ", options_.name));
     if (front.connection_lost) end_of_session_ = front.outcome->status();
   }
 }
@@ -242,7 +280,10 @@ void PipelinedConnection::Close(absl::Status why) {
   state_ = State::kClosed;
   if (connect_timer_ != 0) loop_.Cancel(connect_timer_);
   connect_timer_ = 0;
-  if (watched_fd_ >= 0) loop_.Unwatch(watched_fd_);
+  if (close_timer_ != 0) loop_.Cancel(close_timer_);
+  close_timer_ = 0;
+  loop_.Unwatch(watch_id_);
+  watch_id_ = 0;
   watched_fd_ = -1;
   if (conn_ != nullptr) PQfinish(conn_);
   conn_ = nullptr;

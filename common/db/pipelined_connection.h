@@ -5,7 +5,10 @@
 //   PipelinedConnection connection(loop, options, listener);
 //   absl::Status started = connection.Connect();   // loop thread
 //   ...listener.OnConnected(connection)...
-//   if (connection.HasCapacity()) connection.Send(token, "puzzle_by_id", {id});
+//   if (connection.HasCapacity()) {
+//     absl::Status sent = connection.Send(token, "puzzle_by_id", {id});
+//     // !sent.ok(): libpq refused it (never sent); no OnQueryDone follows.
+//   }
 //   ...listener.OnQueryDone(connection, token, rows, lost)...
 //
 // Each query is followed by its own sync point, so one failing query does
@@ -17,6 +20,17 @@
 // may call Send again; it must not destroy the connection while being
 // called (the pool defers that with EventLoop::Post). After OnClosed the
 // connection answers nothing more and only waits to be destroyed.
+//
+// A session found broken (a failed send or read, PQsocket() gone, the
+// server's FATAL) is closed from a zero-delay timer, never left to an epoll
+// event that may not come: libpq closes the socket itself when a send meets
+// the peer's end, so nothing would ever be reported for it.
+//
+// Known limit: libpq resolves host names with a blocking getaddrinfo inside
+// PQconnectStart/PQconnectPoll, on the loop thread, and the connect timer
+// cannot interrupt it. With `host` a numeric address (or `hostaddr` set) no
+// lookup happens; with a name, a slow resolver stalls every connection of
+// the loop for as long as the lookup takes, at each (re)connect.
 #ifndef QS_COMMON_DB_PIPELINED_CONNECTION_H_
 #define QS_COMMON_DB_PIPELINED_CONNECTION_H_
 
@@ -89,8 +103,13 @@ class PipelinedConnection {
 
   // Sends prepared statement `statement` with text parameters (nullopt is
   // NULL). Only when HasCapacity(). Its answer comes as OnQueryDone(token).
-  void Send(uint64_t token, const std::string& statement,
-            const std::vector<std::optional<std::string>>& params);
+  // INTERNAL when libpq refuses the statement itself (e.g. more than 65535
+  // parameters, out of memory) on a healthy session: it was not sent, no
+  // OnQueryDone follows, and the connection stays as it was (a retry
+  // elsewhere would fail the same way). A send that fails because the
+  // session is gone is OK here and answered as lost.
+  absl::Status Send(uint64_t token, const std::string& statement,
+                    const std::vector<std::optional<std::string>>& params);
 
  private:
   enum class State { kConnecting, kReady, kClosed };
@@ -109,7 +128,14 @@ class PipelinedConnection {
   void ReadResults();
   void Deliver(Expected finished);
   void Flush();
+  // Watches libpq's current socket for `events`. While connecting it
+  // registers again after every PQconnectPoll: libpq may have closed the
+  // socket and opened a new one under the same number.
   void WatchSocket(uint32_t events);
+  // Sends nothing more, and closes from a zero-delay timer.
+  void MarkBroken();
+  // Close(why) from a zero-delay timer (not inside Connect or Send).
+  void CloseSoon();
   // Why the session ended, for the queries it leaves unanswered.
   absl::Status LostStatus() const;
   void Close(absl::Status why);
@@ -119,11 +145,13 @@ class PipelinedConnection {
   PipelinedConnectionListener& listener_;
   PGconn* conn_ = nullptr;
   State state_ = State::kConnecting;
+  EventLoop::WatchId watch_id_ = 0;
   int watched_fd_ = -1;
   uint32_t watched_events_ = 0;
-  // A send failed, or the server said the session ends: closed at the next
-  // event (never inside Send), and sent nothing more meanwhile.
+  // A send failed, or the server said the session ends: closed by
+  // close_timer_ (never inside Send), and sent nothing more meanwhile.
   bool broken_ = false;
+  EventLoop::TimerId close_timer_ = 0;
   // What the server said when it ended the session (e.g. 57P01), if it did.
   absl::Status end_of_session_;
   EventLoop::TimerId connect_timer_ = 0;

@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/db/db_error.h"
 #include "pqxx/connection_base"
 #include "pqxx/internal/encoding_group.hxx"
@@ -38,13 +39,14 @@ const std::string& NoQueryText() {
 
 }  // namespace
 
-bool PqResultLostConnection(const PGresult* res) {
-  if (res == nullptr) return true;
+bool PqResultLostConnection(const PGconn* conn, const PGresult* res) {
+  if (conn == nullptr || PQstatus(conn) == CONNECTION_BAD) return true;
+  if (res == nullptr) return false;
   const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-  return state == nullptr || IsConnectionLostSqlState(state);
+  return state != nullptr && IsConnectionLostSqlState(state);
 }
 
-absl::Status StatusOfPq(const PGresult* res, absl::string_view where) {
+absl::Status StatusOfPq(const PGconn* conn, const PGresult* res, absl::string_view where) {
   if (res == nullptr) return absl::ResourceExhaustedError(absl::StrCat(where, ": out of memory"));
   switch (PQresultStatus(res)) {
     case PGRES_TUPLES_OK:
@@ -55,8 +57,17 @@ absl::Status StatusOfPq(const PGresult* res, absl::string_view where) {
       break;
   }
   const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-  absl::Status status =
-      StatusFromSqlState(state == nullptr ? "" : state, PQresultErrorMessage(res), where);
+  absl::Status status;
+  if (state == nullptr && !PqResultLostConnection(conn, res)) {
+    // libpq's own error on a live session (db_error.h reads a missing
+    // SQLSTATE as a lost connection, which holds only when it is gone).
+    const absl::string_view message = PQresultErrorMessage(res);
+    status = absl::InternalError(absl::StrCat(where, ": ", PQresStatus(PQresultStatus(res)),
+                                              message.empty() ? "" : ": ",
+                                              absl::StripTrailingAsciiWhitespace(message)));
+  } else {
+    status = StatusFromSqlState(state == nullptr ? "" : state, PQresultErrorMessage(res), where);
+  }
   if (status.code() == absl::StatusCode::kInternal) {
     // The caller's status says only that it failed; the operator needs why.
     spdlog::error("{}", std::string(status.message()));
@@ -64,8 +75,9 @@ absl::Status StatusOfPq(const PGresult* res, absl::string_view where) {
   return status;
 }
 
-absl::StatusOr<pqxx::result> ResultFromPq(PGresult* res, absl::string_view where) {
-  absl::Status status = StatusOfPq(res, where);
+absl::StatusOr<pqxx::result> ResultFromPq(const PGconn* conn, PGresult* res,
+                                          absl::string_view where) {
+  absl::Status status = StatusOfPq(conn, res, where);
   if (!status.ok()) {
     PQclear(res);
     return status;

@@ -1,7 +1,7 @@
 // A libpq PGresult as the pqxx::result the stores' row-mapping code reads,
 // and a failed one as an absl::Status (the db_error.h table).
 //
-//   absl::StatusOr<pqxx::result> rows = ResultFromPq(res, "read on quest-read-async");
+//   absl::StatusOr<pqxx::result> rows = ResultFromPq(conn, res, "read on quest-read-async");
 //
 // libpqxx 6.4 builds a result from a PGresult only inside its own classes
 // (pqxx::internal::gate::result_creation, whose friends are connection_base
@@ -20,18 +20,24 @@
 
 namespace qs::db {
 
-// Takes ownership of `res` (it may be null: libpq's out-of-memory). A
-// result with rows or a command status becomes a pqxx::result; an error
-// becomes its status, and INTERNAL ones are logged with their detail.
-// The connection must use client_encoding UTF8 (AsyncReadPool sets it).
-absl::StatusOr<pqxx::result> ResultFromPq(PGresult* res, absl::string_view where);
+// Takes ownership of `res`, a result of `conn` (it may be null: libpq's
+// out-of-memory). A result with rows or a command status becomes a
+// pqxx::result; an error becomes its status, and INTERNAL ones are logged
+// with their detail. The connection must use client_encoding UTF8
+// (AsyncReadPool sets it).
+absl::StatusOr<pqxx::result> ResultFromPq(const PGconn* conn, PGresult* res,
+                                          absl::string_view where);
 
 // The status of a failed `res` (not taking ownership); OK when it succeeded.
-absl::Status StatusOfPq(const PGresult* res, absl::string_view where);
+// A failure without SQLSTATE (libpq's own: pipeline aborted, out of memory
+// for a large result, an unexpected message) is UNAVAILABLE only when
+// `conn` is CONNECTION_BAD, else INTERNAL: the session is still usable.
+absl::Status StatusOfPq(const PGconn* conn, const PGresult* res, absl::string_view where);
 
-// True when the failure in `res` means the session is gone (08xxx, 57P0x,
-// or an error libpq raised itself without SQLSTATE).
-bool PqResultLostConnection(const PGresult* res);
+// True when the failure in `res` means the session is gone: `conn` is
+// CONNECTION_BAD, or SQLSTATE 08xxx / 57P0x. Only then may the statement be
+// sent again elsewhere; any other failure is the statement's own answer.
+bool PqResultLostConnection(const PGconn* conn, const PGresult* res);
 
 }  // namespace qs::db
 

@@ -3,7 +3,9 @@
 // exclusive): restarting the primary would disturb every other test. The
 // pool reads from the primary here (DB_READ_HOST = DB_HOST, as in
 // development): the test's replica is not restarted.
+#include <chrono>
 #include <cstdlib>
+#include <iostream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -56,10 +58,21 @@ TEST(AsyncReadPoolRestartTest, CallersGetAClearStatusAndTheNextCallsSucceed) {
   EXPECT_EQ(ok + unavailable, kInFlight);
   std::cout << "during the restart: " << ok << " ok, " << unavailable << " unavailable\n";
 
-  // The node is back (the command waits for it): the next calls succeed,
-  // on new sessions.
-  absl::StatusOr<pqxx::result> after = QueryAndWait(pool, "backend", {});
+  // The node is back (the command waits for it). The pool's connects failed
+  // while it was down, so it backs off (at most 5 s between probes) and
+  // answers UNAVAILABLE at once until a probe succeeds; then the calls
+  // succeed, on new sessions.
+  const absl::Time back = absl::Now();
+  absl::StatusOr<pqxx::result> after = absl::UnavailableError("not yet called");
+  while (absl::Now() - back < absl::Seconds(8)) {
+    after = QueryAndWait(pool, "backend", {});
+    if (after.ok()) break;
+    EXPECT_EQ(after.status().code(), absl::StatusCode::kUnavailable) << after.status();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   ASSERT_TRUE(after.ok()) << after.status();
+  std::cout << "first success " << absl::FormatDuration(absl::Now() - back)
+            << " after the node was back\n";
   EXPECT_NE((*after)[0][0].as<int>(), (*before)[0][0].as<int>());
   for (int i = 0; i < 50; ++i) {
     absl::StatusOr<pqxx::result> again = QueryAndWait(pool, "sleep_then", {"0", "1"});

@@ -4,6 +4,12 @@
 #ifndef QS_TESTS_COMMON_DB_ASYNC_READ_SUPPORT_H_
 #define QS_TESTS_COMMON_DB_ASYNC_READ_SUPPORT_H_
 
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <future>
@@ -167,6 +173,49 @@ inline int TerminateBackendsOn(int port, const std::string& application_name) {
           application_name)[0]
       .as<int>();
 }
+
+// A loopback TCP port that accepts each connection and closes it at once,
+// counting them: a "database" that fails every connect fast, after the TCP
+// connect succeeded (so inside a later PQconnectPoll, not PQconnectStart).
+class ClosingListener {
+ public:
+  ClosingListener() : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+        listen(fd_, 64) != 0 ||
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+      throw std::runtime_error("ClosingListener: cannot listen");
+    }
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] {
+      while (!stop_) {
+        pollfd ready{fd_, POLLIN, 0};
+        if (poll(&ready, 1, 20) <= 0) continue;
+        int accepted = accept(fd_, nullptr, nullptr);
+        if (accepted < 0) continue;
+        ++accepted_;
+        close(accepted);
+      }
+    });
+  }
+  ~ClosingListener() {
+    stop_ = true;
+    thread_.join();
+    close(fd_);
+  }
+  int port() const { return port_; }
+  int accepted() const { return accepted_; }
+
+ private:
+  const int fd_;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> accepted_{0};
+  std::thread thread_;
+};
 
 }  // namespace qs::db::testing
 

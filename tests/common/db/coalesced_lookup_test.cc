@@ -29,6 +29,40 @@ TEST(CoalescedLookupTest, AMalformedUuidIsRefusedNamingTheKey) {
 
 TEST(CoalescedLookupTest, ExactKeysAreKeptAsGiven) {
   EXPECT_EQ(*CanonicalLookupKey(LookupKeyForm::kExact, "Row-1"), "Row-1");
+  EXPECT_EQ(*CanonicalLookupKey(LookupKeyForm::kExact, "ü ✓ \"{,}\""), "ü ✓ \"{,}\"");
+}
+
+// Text PostgreSQL cannot hold would fail the whole batch (a NUL even cuts
+// the array literal short: libpq sends C strings).
+TEST(CoalescedLookupTest, AnExactKeyWithANulOrInvalidUtf8IsRefusedNamingTheKey) {
+  for (const std::string& bad : {std::string("row\0-1", 6), std::string("\xff"),
+                                 std::string("\xc3"), std::string("\xed\xa0\x80")}) {
+    absl::StatusOr<std::string> key = CanonicalLookupKey(LookupKeyForm::kExact, bad);
+    ASSERT_FALSE(key.ok()) << bad;
+    EXPECT_EQ(key.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(key.status().message().substr(0, 4), "key:");
+  }
+}
+
+TEST(CoalescedLookupTest, Int64KeysAreMatchedInPostgresOutputForm) {
+  EXPECT_EQ(*CanonicalLookupKey(LookupKeyForm::kInt64, "42"), "42");
+  EXPECT_EQ(*CanonicalLookupKey(LookupKeyForm::kInt64, "042"), "42");
+  EXPECT_EQ(*CanonicalLookupKey(LookupKeyForm::kInt64, "-7"), "-7");
+  EXPECT_EQ(*CanonicalLookupKey(LookupKeyForm::kInt64, "-0"), "0");
+  EXPECT_EQ(*CanonicalLookupKey(LookupKeyForm::kInt64, "9223372036854775807"),
+            "9223372036854775807");
+  EXPECT_EQ(*CanonicalLookupKey(LookupKeyForm::kInt64, "-9223372036854775808"),
+            "-9223372036854775808");
+}
+
+TEST(CoalescedLookupTest, AnythingButAnInt64IsRefusedNamingTheKey) {
+  for (const char* bad : {"", "-", "abc", "1.5", "1e3", " 1", "1 ", "+1", "--1", "0x10",
+                          "9223372036854775808", "-9223372036854775809"}) {
+    absl::StatusOr<std::string> key = CanonicalLookupKey(LookupKeyForm::kInt64, bad);
+    ASSERT_FALSE(key.ok()) << bad;
+    EXPECT_EQ(key.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(key.status().message().substr(0, 4), "key:");
+  }
 }
 
 TEST(CoalescedLookupTest, TheArrayLiteralQuotesAndEscapesEveryKey) {
