@@ -30,11 +30,13 @@ transport_of() { [[ $1 == /* ]] && echo "Unix socket $1" || echo "TCP to $1"; }
 
 # How the running quest server's connections reach the read node, as the
 # replica sees them (client_addr is NULL for a Unix socket): whatever the
-# server does with DB_READ_HOST, this is what it used.
+# server does with DB_READ_HOST, this is what it used. Client backends only:
+# a parallel query's workers carry the user's name and no client address.
 service_read_transport() {
   local addresses
   addresses=$(psql_replica -At -c "SELECT string_agg(DISTINCT coalesce(host(client_addr),
-      'unix'), ' ') FROM pg_stat_activity WHERE usename = 'quest_svc'")
+      'unix'), ' ') FROM pg_stat_activity WHERE usename = 'quest_svc'
+      AND backend_type = 'client backend'")
   case "$addresses" in
     unix) echo "Unix socket" ;;
     "") echo "unknown (no connection seen)" ;;

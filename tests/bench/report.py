@@ -125,18 +125,17 @@ SERVICES = ("quest", "social", "notification")
 # Why a target can be missed; shown only for missed targets. No figures here.
 WHY_MISSED = {
     "throughput_vs_pgbench": (
-        "the service, not PostgreSQL, is the bottleneck: a profile of it under this load "
-        "(perf) spends most of its CPU in the kernel switching threads, because gRPC's "
-        "synchronous server hands every call from a polling thread to a handler thread "
-        "that then blocks on its database round trip; add protobuf and HTTP/2 work, one "
-        "log line per call, and a load generator sharing the same two cores, none of which "
-        "pgbench's C client pays. Moving the handlers to gRPC's callback API with a small "
-        "database worker pool is the next step"),
+        "the service, not PostgreSQL, is the bottleneck: per call it spends more CPU than "
+        "PostgreSQL does (see the serving-engine section's CPU table), in gRPC core's HTTP/2 "
+        "work and allocations (its instructions table) and in the kernel, where each call "
+        "crosses from a serving thread to the read path's loop thread and back; the load "
+        "generator takes its share of the same two cores, which pgbench's C client does "
+        "not pay"),
     "p99_vs_pgbench": (
-        "a call waits in more queues than pgbench's query does: the gRPC poller, the "
-        "handler thread and the connection pool; when the load generator, the service and "
-        "PostgreSQL compete for the same two cores, any of them being descheduled lands in "
-        "the tail"),
+        "a call waits in more queues than pgbench's query does: the completion queue, the "
+        "read path's loop and its coalesced statement; when the load generator, the service "
+        "and PostgreSQL compete for the same two cores, any of them being descheduled lands "
+        "in the tail"),
     "leaderboard_top_p99": (
         "the top page reads the first entries of the board's index; when those pages are "
         "not in shared buffers, or the replica is replaying a burst of score updates, the "
