@@ -164,6 +164,8 @@ inline int TerminateBackendsOn(int port, const std::string& application_name) {
   const qs::testing::TestInfra& infra = qs::testing::TestInfra::Get();
   pqxx::connection admin(infra.AdminConnectionString(port, "postgres"));
   pqxx::nontransaction tx(admin);
+  // MATERIALIZED: the filter must run before the terminations, never the
+  // planner's choice of order (which could end every backend of the node).
   return tx
       .exec_params1(
           "WITH targets AS MATERIALIZED ("

@@ -7,10 +7,13 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
+#include "tests/common/db/async_read_support.h"
 #include "tests/support/test_infra.h"
 
 namespace qs::db {
 namespace {
+
+using qs::db::testing::TerminateBackendsOn;
 
 using qs::testing::TestInfra;
 
@@ -49,25 +52,6 @@ class DatabaseTest : public ::testing::Test {
   Database db_{TestInfra::Get().ServiceDbConfig("quest"), "router-test"};
   std::string table_;
 };
-
-// Terminates every backend named `application_name` on the node at `port`
-// (the admin role may end any backend) and waits until they have exited.
-// Returns how many there were.
-int TerminateBackends(int port, const std::string& application_name) {
-  const TestInfra& infra = TestInfra::Get();
-  pqxx::connection admin(infra.AdminConnectionString(port, "postgres"));
-  pqxx::nontransaction tx(admin);
-  // MATERIALIZED: the filter must run before the terminations, never the
-  // planner's choice of order (which could end every backend of the node).
-  return tx
-      .exec_params1(
-          "WITH targets AS MATERIALIZED ("
-          "  SELECT pid FROM pg_stat_activity"
-          "  WHERE application_name = $1 AND pid <> pg_backend_pid()) "
-          "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) FROM targets",
-          application_name)[0]
-      .as<int>();
-}
 
 absl::StatusOr<bool> InRecovery(ReadTx& tx) {
   return tx.Query("SELECT pg_is_in_recovery()")[0][0].as<bool>();
@@ -186,7 +170,7 @@ TEST_F(DatabaseTest, AReadRetriesOnceWhenItsConnectionIsLost) {
   ASSERT_TRUE(before.ok()) << before.status();
 
   // Idle connections the server closed are replaced before they are lent.
-  ASSERT_GE(TerminateBackends(infra.replica_port, service + "-read"), 1);
+  ASSERT_GE(TerminateBackendsOn(infra.replica_port, service + "-read"), 1);
   absl::StatusOr<int> after_idle_kill = db.Read(backend_pid);
   ASSERT_TRUE(after_idle_kill.ok()) << after_idle_kill.status();
   EXPECT_NE(*after_idle_kill, *before);
@@ -200,7 +184,7 @@ TEST_F(DatabaseTest, AReadRetriesOnceWhenItsConnectionIsLost) {
     ++calls;
     pids.push_back(tx.Query("SELECT pg_backend_pid()")[0][0].as<int>());
     if (calls == 1) {
-      EXPECT_GE(TerminateBackends(infra.replica_port, service + "-read"), 1);
+      EXPECT_GE(TerminateBackendsOn(infra.replica_port, service + "-read"), 1);
     }
     return tx.Query("SELECT pg_is_in_recovery()")[0][0].as<bool>();
   });
@@ -215,7 +199,7 @@ TEST_F(DatabaseTest, AReadRetriesOnceWhenItsConnectionIsLost) {
   absl::Status always_lost = db.Read([&](ReadTx& tx) -> absl::Status {
     ++calls;
     tx.Query("SELECT 1");
-    EXPECT_GE(TerminateBackends(infra.replica_port, service + "-read"), 1);
+    EXPECT_GE(TerminateBackendsOn(infra.replica_port, service + "-read"), 1);
     tx.Query("SELECT 1");
     return absl::OkStatus();
   });
@@ -248,7 +232,7 @@ TEST_F(DatabaseTest, AWriteIsNotRetriedWhenItsConnectionIsLost) {
     tx.Query("SELECT 1");
     if (calls == 1) {
       // Every backend of the write pool, the one lent to us included.
-      EXPECT_GE(TerminateBackends(infra.primary_port, service + "-write"), 1);
+      EXPECT_GE(TerminateBackendsOn(infra.primary_port, service + "-write"), 1);
     }
     tx.Query("UPDATE " + table_ + " SET counter = counter + 1 WHERE name = 'counter'");
     return absl::OkStatus();
