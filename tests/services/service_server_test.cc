@@ -52,6 +52,31 @@ class ServiceServerTest : public ::testing::Test {
     return context;
   }
 
+  // The pg_sleep backends of Probe calls on the read node, in `database`:
+  // a scratch database of the test's own, because other test targets run
+  // pg_sleep probes under the same application_name at the same time.
+  static std::set<int> SleepingBackends(const std::string& database) {
+    const TestInfra& infra = TestInfra::Get();
+    pqxx::connection replica(infra.AdminConnectionString(infra.replica_port, "postgres"));
+    std::set<int> pids;
+    for (const auto& row : pqxx::nontransaction(replica).exec_params(
+             "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = $2 "
+             "AND state = 'active' AND query LIKE '%pg_sleep%'",
+             Service() + "-read", database)) {
+      pids.insert(row[0].as<int>());
+    }
+    return pids;
+  }
+  // Waits (up to 10 s) until a Probe call is held on the database.
+  static std::set<int> WaitForSleepingBackends(const std::string& database) {
+    std::set<int> held;
+    const absl::Time seen_by = absl::Now() + absl::Seconds(10);
+    while (absl::Now() < seen_by && (held = SleepingBackends(database)).empty()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return held;
+  }
+
   std::map<std::string, std::string> env_;
   std::shared_ptr<grpc::Channel> channel_;
 };
@@ -195,9 +220,16 @@ TEST_F(ServiceServerTest, BadArgumentGetsInvalidArgumentNamingTheField) {
   grpc::Status status = stub->Probe(Context().get(), request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(status.error_message().find("hold_ms"), std::string::npos);
-  // And every call is logged with method, status and duration.
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  std::string log = process->Log();
+  // And every call is logged with method, status and duration (the log
+  // line may be written just after the answer).
+  const absl::Time logged_by = absl::Now() + absl::Seconds(5);
+  std::string log;
+  while ((log = process->Log())
+                 .find("rpc method=/ops.v1.Diagnostics/Probe "
+                       "status=INVALID_ARGUMENT duration_ms=") == std::string::npos &&
+         absl::Now() < logged_by) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   EXPECT_NE(log.find("rpc method=/ops.v1.Diagnostics/Probe status=INVALID_ARGUMENT "
                      "duration_ms="),
             std::string::npos)
@@ -227,6 +259,8 @@ TEST_F(ServiceServerTest, CallersCanLoadTheDocumentedServiceConfig) {
 }
 
 TEST_F(ServiceServerTest, SigtermDrainsInFlightCallsThenExitsZero) {
+  ScratchDatabase scratch(Service());
+  env_["DB_NAME"] = scratch.name();
   auto process = StartServing();
   auto stub = ::ops::v1::Diagnostics::NewStub(channel_);
   // A call held on the database for 1.5 s is in flight when SIGTERM comes.
@@ -236,7 +270,9 @@ TEST_F(ServiceServerTest, SigtermDrainsInFlightCallsThenExitsZero) {
     ::ops::v1::ProbeResponse response;
     return stub->Probe(Context().get(), request, &response);
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  // SIGTERM once the call is accepted and running (one not yet accepted
+  // would be answered UNAVAILABLE, which another test covers).
+  ASSERT_FALSE(WaitForSleepingBackends(scratch.name()).empty()) << process->Log();
   absl::Time signalled = absl::Now();
   process->Signal(SIGTERM);
 
@@ -296,6 +332,8 @@ TEST_F(ServiceServerTest, OverloadIsRefusedWithResourceExhaustedAndPasses) {
 }
 
 TEST_F(ServiceServerTest, DrainDeadlineCutsOffCallsThatRunTooLong) {
+  ScratchDatabase scratch(Service());
+  env_["DB_NAME"] = scratch.name();
   env_["GRPC_DRAIN_TIMEOUT_MS"] = "300";
   auto process = StartServing();
   auto stub = ::ops::v1::Diagnostics::NewStub(channel_);
@@ -308,23 +346,7 @@ TEST_F(ServiceServerTest, DrainDeadlineCutsOffCallsThatRunTooLong) {
   // The held query runs on the read node as a pg_sleep backend of the
   // service's read pool. PostgreSQL does not notice a client that went
   // away during pg_sleep: only a cancel ends that backend before 10 s.
-  const TestInfra& infra = TestInfra::Get();
-  auto sleeping = [&] {
-    pqxx::connection replica(infra.AdminConnectionString(infra.replica_port, "postgres"));
-    std::set<int> pids;
-    for (const auto& row : pqxx::nontransaction(replica).exec_params(
-             "SELECT pid FROM pg_stat_activity WHERE application_name = $1 "
-             "AND state = 'active' AND query LIKE '%pg_sleep%'",
-             Service() + "-read")) {
-      pids.insert(row[0].as<int>());
-    }
-    return pids;
-  };
-  std::set<int> held;
-  absl::Time seen_by = absl::Now() + absl::Seconds(5);
-  while (absl::Now() < seen_by && (held = sleeping()).empty()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  const std::set<int> held = WaitForSleepingBackends(scratch.name());
   ASSERT_FALSE(held.empty()) << "the held query never showed in pg_stat_activity";
   absl::Time signalled = absl::Now();
   process->Signal(SIGINT);
@@ -340,7 +362,7 @@ TEST_F(ServiceServerTest, DrainDeadlineCutsOffCallsThatRunTooLong) {
   // And on the database: the query itself is gone, not only the process.
   auto still_held = [&] {
     std::set<int> left;
-    for (int pid : sleeping()) {
+    for (int pid : SleepingBackends(scratch.name())) {
       if (held.count(pid)) left.insert(pid);
     }
     return left;

@@ -41,6 +41,7 @@
 #include "google/protobuf/stubs/logging.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
+#include "pqxx/pqxx"
 #include "proto/notification/v1/inbox.pb.h"
 #include "proto/notification/v1/preferences.pb.h"
 #include "proto/notification/v1/push_tokens.pb.h"
@@ -55,6 +56,7 @@
 #include "tests/common/grpc/raw_call.h"
 #include "tests/support/async_calls.h"
 #include "tests/support/service_fixture.h"
+#include "tests/support/test_infra.h"
 
 namespace qs::testing {
 namespace {
@@ -154,23 +156,25 @@ TEST_F(ServingEngineTest, AHundredBlockingCallsWaitForWorkersAndAllSucceed) {
   EXPECT_EQ(CountByCode(results)[grpc::StatusCode::OK], 100) << Summary(results);
 }
 
-// 2 workers and 4 places in the queue: of 24 calls held 700 ms each, 6 are
-// served and 18 refused, each refusal at once instead of after a wait.
+// 2 workers and 4 places in the queue: of 24 calls held 2 s each, 6 are
+// served and 18 refused, each refusal at once instead of after a wait. (The
+// hold is long so that all 24 arrive before a worker frees, even on a
+// loaded machine.)
 TEST_F(ServingEngineTest, PastTheQueueBoundCallsAreRefusedAtOnce) {
   Start({{"GRPC_WORKER_THREADS", "2"}, {"GRPC_MAX_QUEUED_CALLS", "4"}});
   std::vector<CallResult> results = CallAllAtOnce(
-      {channel_}, kProbe, std::vector<std::string>(24, ProbeHolding(absl::Milliseconds(700))), {},
-      absl::Seconds(10));
+      {channel_}, kProbe, std::vector<std::string>(24, ProbeHolding(absl::Seconds(2))), {},
+      absl::Seconds(20));
   std::map<grpc::StatusCode, int> counts = CountByCode(results);
   EXPECT_EQ(counts[grpc::StatusCode::OK], 6) << Summary(results);
   EXPECT_EQ(counts[grpc::StatusCode::RESOURCE_EXHAUSTED], 18) << Summary(results);
   for (const CallResult& result : results) {
     if (result.status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
-      EXPECT_LT(result.latency, absl::Milliseconds(300))
+      EXPECT_LT(result.latency, absl::Seconds(1))
           << "a refusal waited: " << result.status.error_message();
       EXPECT_FALSE(result.status.error_message().empty());
     } else if (result.status.ok()) {
-      EXPECT_GE(result.latency, absl::Milliseconds(700));
+      EXPECT_GE(result.latency, absl::Seconds(2));
     }
   }
   // The overload passes: the server answers again.
@@ -179,14 +183,14 @@ TEST_F(ServingEngineTest, PastTheQueueBoundCallsAreRefusedAtOnce) {
   EXPECT_TRUE(CallWithRawRequest(channel_, *context, kProbe, "").ok());
 }
 
-// SIGTERM with GRPC_SHUTDOWN_GRACE_MS=800: health says NOT_SERVING at once,
+// SIGTERM with GRPC_SHUTDOWN_GRACE_MS=2000: health says NOT_SERVING at once,
 // so load balancers stop sending, yet calls (on a connection made before or
 // during the grace) are served until it ends; then the port refuses, and the
 // process exits 0 within the grace plus the drain deadline.
 TEST_F(ServingEngineTest, DuringTheShutdownGraceHealthIsNotServingAndCallsAreServed) {
-  constexpr absl::Duration kGrace = absl::Milliseconds(800);
+  constexpr absl::Duration kGrace = absl::Seconds(2);
   constexpr absl::Duration kDrainTimeout = absl::Seconds(2);
-  Start({{"GRPC_SHUTDOWN_GRACE_MS", "800"}, {"GRPC_DRAIN_TIMEOUT_MS", "2000"}});
+  Start({{"GRPC_SHUTDOWN_GRACE_MS", "2000"}, {"GRPC_DRAIN_TIMEOUT_MS", "2000"}});
   auto stub = ::ops::v1::Diagnostics::NewStub(channel_);
   ::ops::v1::ProbeResponse response;
   ASSERT_TRUE(stub->Probe(As("").get(), ::ops::v1::ProbeRequest(), &response).ok());
@@ -194,11 +198,11 @@ TEST_F(ServingEngineTest, DuringTheShutdownGraceHealthIsNotServingAndCallsAreSer
   const absl::Time signalled = absl::Now();
   process_->Signal(SIGTERM);
   std::string health;
-  while (absl::Now() - signalled < absl::Milliseconds(400) &&
+  while (absl::Now() - signalled < absl::Seconds(1) &&
          (health = CheckHealth(channel_)) != "NOT_SERVING") {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  EXPECT_EQ(health, "NOT_SERVING") << "health did not turn NOT_SERVING within 400 ms";
+  EXPECT_EQ(health, "NOT_SERVING") << "health did not turn NOT_SERVING within 1 s";
 
   grpc::Status existing = stub->Probe(As("").get(), ::ops::v1::ProbeRequest(), &response);
   EXPECT_TRUE(existing.ok()) << "a call during the grace on an open connection: "
@@ -371,6 +375,11 @@ TEST_F(ServingEngineTest, MalformedRequestsAreInvalidArgumentNamingTheType) {
 class QuestServingEngineTest : public ServingEngineTest {
  protected:
   void SetUp() override { ASSERT_EQ(Service(), "quest") << "a quest-only test"; }
+  // The server stops before its scratch database is dropped.
+  void TearDown() override {
+    ServingEngineTest::TearDown();
+    process_.reset();
+  }
 
   static ::quest::v1::CreatePuzzleRequest NewPuzzle(const std::string& title, bool publish) {
     ::quest::v1::CreatePuzzleRequest request;
@@ -384,24 +393,43 @@ class QuestServingEngineTest : public ServingEngineTest {
     return request;
   }
 
+  // Starts the server on a scratch database of this test's own, so that
+  // what it sees in pg_stat_activity there is its own server's.
+  void StartOnScratch(std::map<std::string, std::string> env) {
+    scratch_ = std::make_unique<ScratchDatabase>("quest");
+    database_ = scratch_->name();
+    env["DB_NAME"] = database_;
+    Start(env);
+  }
+
   // The titles of `author`'s puzzles, read on the primary.
-  static std::set<std::string> TitlesBy(const std::string& author) {
+  std::set<std::string> TitlesBy(const std::string& author) const {
     std::set<std::string> titles;
     for (const auto& row :
-         QueryPrimary("quest_db", "SELECT title FROM puzzles WHERE author_id = $1", author)) {
+         QueryPrimary(database_, "SELECT title FROM puzzles WHERE author_id = $1", author)) {
       titles.insert(row[0].as<std::string>());
     }
     return titles;
   }
 
-  // Holds the only worker (GRPC_WORKER_THREADS=1) with a Probe of `hold`,
-  // started 300 ms before the call returns so that it has the worker.
+  // Holds the only worker (GRPC_WORKER_THREADS=1, StartOnScratch) with a
+  // Probe of `hold`, returning once the Probe's pg_sleep runs on the read
+  // node: from then on the worker is taken.
   std::future<grpc::Status> HoldTheWorker(absl::Duration hold) {
     auto held = std::async(std::launch::async, [this, hold] {
-      auto context = As("", absl::Seconds(10));
+      auto context = As("", absl::Seconds(30));
       return CallWithRawRequest(channel_, *context, kProbe, ProbeHolding(hold));
     });
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const TestInfra& infra = TestInfra::Get();
+    EXPECT_TRUE(Eventually([&] {
+      pqxx::connection replica(infra.AdminConnectionString(infra.replica_port, "postgres"));
+      return pqxx::nontransaction(replica)
+                 .exec_params(
+                     "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 "
+                     "AND state = 'active' AND query LIKE '%pg_sleep%'",
+                     database_)[0][0]
+                 .as<int>() > 0;
+    })) << "the holding Probe never reached the database";
     return held;
   }
 
@@ -415,6 +443,9 @@ class QuestServingEngineTest : public ServingEngineTest {
         puzzles->CreatePuzzle(As(author).get(), NewPuzzle(title, false), &created);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
+
+  std::unique_ptr<ScratchDatabase> scratch_;
+  std::string database_ = "quest_db";
 };
 
 struct WriteOutcome {
@@ -555,10 +586,10 @@ TEST_F(QuestServingEngineTest, AHundredConcurrentWritesAllCommit) {
 // A call that waits in the queue past its deadline is answered
 // DEADLINE_EXCEEDED and its handler never runs: no row.
 TEST_F(QuestServingEngineTest, AQueuedCallPastItsDeadlineNeverRuns) {
-  Start({{"GRPC_WORKER_THREADS", "1"}});
+  StartOnScratch({{"GRPC_WORKER_THREADS", "1"}});
   const std::string author = api::NewUuidV4();
   auto puzzles = ::quest::v1::PuzzleService::NewStub(channel_);
-  std::future<grpc::Status> held = HoldTheWorker(absl::Seconds(1));
+  std::future<grpc::Status> held = HoldTheWorker(absl::Seconds(3));
   std::vector<std::future<grpc::Status>> late;
   for (int i = 0; i < 3; ++i) {
     late.push_back(std::async(std::launch::async, [&, i] {
@@ -579,10 +610,10 @@ TEST_F(QuestServingEngineTest, AQueuedCallPastItsDeadlineNeverRuns) {
 
 // A call its client cancels while it waits for a worker never runs.
 TEST_F(QuestServingEngineTest, ACancelledQueuedCallNeverRuns) {
-  Start({{"GRPC_WORKER_THREADS", "1"}});
+  StartOnScratch({{"GRPC_WORKER_THREADS", "1"}});
   const std::string author = api::NewUuidV4();
   auto puzzles = ::quest::v1::PuzzleService::NewStub(channel_);
-  std::future<grpc::Status> held = HoldTheWorker(absl::Seconds(1));
+  std::future<grpc::Status> held = HoldTheWorker(absl::Seconds(3));
   std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
   for (int i = 0; i < 3; ++i) contexts.push_back(As(author));
   std::vector<std::future<grpc::Status>> cancelled;

@@ -167,9 +167,11 @@ TEST_F(RelayTest, ACommitWakesTheRelayLongBeforeThePoll) {
     latencies.push_back(absl::Now() - committed_before);
   }
   std::sort(latencies.begin(), latencies.end());
-  // The poll is 60 s: only the NOTIFY can explain these.
-  EXPECT_LT(latencies[latencies.size() / 2], absl::Milliseconds(100));
-  EXPECT_LT(latencies.back(), absl::Milliseconds(250)) << "slowest of 10";
+  // The poll is 60 s: only the NOTIFY can explain these. (The bounds leave
+  // room for a commit's fsync stalling on a loaded CI machine: what they
+  // rule out is a minute.)
+  EXPECT_LT(latencies[latencies.size() / 2], absl::Seconds(1));
+  EXPECT_LT(latencies.back(), absl::Seconds(2)) << "slowest of 10";
   EXPECT_EQ(StreamMessages().size(), 11u);
 }
 
@@ -186,10 +188,9 @@ TEST_F(RelayTest, TheListenConnectionIsReopenedAfterTheServerDropsIt) {
   pqxx::connection admin(qs::testing::TestInfra::Get().AdminConnectionString(
       qs::testing::TestInfra::Get().primary_port, scratch_.name()));
   pqxx::nontransaction(admin).exec_params(
-      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+      "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE application_name = $1",
       listener);
-  // Gone, then back (the listener retries every second).
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Gone (waited for above), then back: the listener retries every second.
   const absl::Time back_deadline = absl::Now() + absl::Seconds(5);
   while (qs::testing::CountBackends(listener) != 1 && absl::Now() < back_deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -199,7 +200,7 @@ TEST_F(RelayTest, TheListenConnectionIsReopenedAfterTheServerDropsIt) {
   // The poll is 60 s: a prompt publish means the new connection listens.
   const absl::Time committed = absl::Now();
   ASSERT_TRUE(PublishedWithin(Append(api::NewUuidV4(), "after").id(), absl::Seconds(5)));
-  EXPECT_LT(absl::Now() - committed, absl::Milliseconds(250));
+  EXPECT_LT(absl::Now() - committed, absl::Seconds(2));
 }
 
 TEST_F(RelayTest, TwoRelaysKeepPerAggregateOrderAndPublishEveryEventOnce) {
