@@ -25,6 +25,7 @@ def service_binaries(service, deps = []):
             "//common/service:service_main",
             "//migrations:%s_embedded" % service,
             "//proto/%s/v1:%s" % (service, service),
+            "//third_party:tcmalloc",
         ] + deps,
     )
     cc_binary(

@@ -12,6 +12,8 @@ packages=(
   libpqxx-dev libpq-dev libabsl-dev libspdlog-dev libfmt-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libnats-dev uuid-dev
   libcurl4-openssl-dev
+  # the servers' allocator (third_party:tcmalloc)
+  libtcmalloc-minimal4
   # servers and tools used by the scripts and tests
   postgresql-15 postgresql-contrib nats-server openssl procps iproute2 curl
   # benchmark report and pgbench log summaries; test-case counts of tests/run_all.sh

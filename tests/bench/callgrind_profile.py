@@ -16,8 +16,9 @@ their sum is the dump's total.
 
 Parts: the program's own code (the binary named by --program: our code and
 everything linked statically into it), gRPC core (libgrpc, libgpr, upb,
-address_sorting), gRPC C++, protobuf, malloc/free (libc's allocator and
-libstdc++'s operator new/delete), the rest of libc, libpq, libpqxx, Abseil,
+address_sorting), gRPC C++, protobuf, malloc/free (the allocator: libc's or
+tcmalloc, which the servers link, and libstdc++'s operator new/delete), the
+rest of libc, libpq, libpqxx, Abseil,
 the C++ standard library, logging (spdlog, fmt), OpenSSL, the dynamic
 loader, and anything else.
 """
@@ -32,6 +33,9 @@ ALLOCATOR_FUNCTION = re.compile(
     r"__libc_(malloc|free|calloc|realloc|memalign)|_int_(malloc|free|realloc|memalign)|"
     r"malloc_consolidate|sysmalloc|unlink_chunk|tcache_\w+|_?_?malloc_\w+|"
     r"operator new|operator delete)")
+
+# A replacement allocator: all of it is malloc/free.
+ALLOCATOR_LIBRARY = re.compile(r"^lib(tcmalloc|jemalloc)")
 
 # (part, pattern of the object's file name), first match wins.
 OBJECT_PARTS = (
@@ -61,6 +65,8 @@ class DumpError(Exception):
 
 def part_of(object_path, function, program):
     name = os.path.basename(object_path)
+    if ALLOCATOR_LIBRARY.search(name):
+        return "malloc/free"
     # libstdc++'s operator new/delete are thin wrappers around malloc/free.
     if ALLOCATOR_FUNCTION.match(function) and (name.startswith("libc") or
                                                name.startswith("libstdc++")):

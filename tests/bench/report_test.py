@@ -927,6 +927,15 @@ class CallgrindProfileTest(ReportTestCase):
         self.assertEqual(parts["gRPC core"], 430)
         self.assertEqual(functions[0], ("grpc_call_start_batch", "gRPC core", 430))
 
+    def test_a_replacement_allocator_is_all_malloc_free(self):
+        dump = CALLGRIND_DUMP.replace(
+            "ob=(4) /usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30\nfn=(5) operator new(unsigned long)",
+            "ob=(4) /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4.5.10\n"
+            "fn=(5) tcmalloc::ThreadCache::FetchFromCentralCache(unsigned int, int, void* (*)(unsigned long))")
+        _, parts, _ = callgrind_profile.profile(self.write_dump(dump), "quest_server")
+        self.assertEqual(parts["malloc/free"], 200)  # libc's malloc and tcmalloc's internals
+        self.assertEqual(parts["other"], 0)
+
     def test_a_dump_whose_costs_do_not_add_up_is_refused(self):
         path = self.write_dump(CALLGRIND_DUMP.replace("totals: 1000", "totals: 999"))
         with self.assertRaises(callgrind_profile.DumpError):
