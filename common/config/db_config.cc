@@ -127,6 +127,17 @@ absl::StatusOr<DbConfig> LoadDbConfig(const EnvLookup& env) {
         "DB_MIN_CONNECTIONS: must not exceed DB_MAX_CONNECTIONS (", *max, "), got ", *min));
   }
   config.min_connections = static_cast<int>(std::min(*min, *max));
+  // Bounded like the minimum: explicit above DB_MAX_CONNECTIONS is an error,
+  // the default 4 shrinks to a smaller max (the budget DB_MAX_CONNECTIONS
+  // sets per pool holds for this path too).
+  absl::StatusOr<int64_t> async_reads = ReadInt(env, "DB_ASYNC_READ_CONNECTIONS", 4, 1, 1000);
+  if (!async_reads.ok()) return async_reads.status();
+  if (env("DB_ASYNC_READ_CONNECTIONS").has_value() && *async_reads > *max) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("DB_ASYNC_READ_CONNECTIONS: must not exceed DB_MAX_CONNECTIONS (", *max,
+                     "), got ", *async_reads));
+  }
+  config.async_read_connections = static_cast<int>(std::min(*async_reads, *max));
 
   absl::StatusOr<absl::Duration> idle =
       ReadMillis(env, "DB_IDLE_TIMEOUT_MS", 30000, 100, 86'400'000);

@@ -55,11 +55,12 @@ InlineAnswers::Answering::~Answering() {
 using async_read_internal::InlineAnswers;
 
 AsyncReadPool::AsyncReadPool(AsyncReadPoolOptions options)
-    : options_(std::move(options)), loop_(options_.name) {
+    : options_(std::move(options)),
+      registry_(std::make_shared<const StatementRegistry>(options_.prepared)),
+      loop_(options_.name) {
   connection_options_.conninfo = ReadOnlyConninfo(options_.conninfo);
   connection_options_.name = options_.name;
-  connection_options_.prepared =
-      std::make_shared<const std::vector<PreparedStatement>>(options_.prepared);
+  connection_options_.statements = registry_;
   connection_options_.connect_timeout = options_.connect_timeout;
   connection_options_.max_depth = options_.pipeline_depth;
   connect_failure_ =
@@ -96,35 +97,43 @@ absl::Status AsyncReadPool::Admit() {
 
 void AsyncReadPool::Query(const std::string& name, std::vector<std::optional<std::string>> params,
                           absl::Time deadline, QueryDone done) {
-  if (absl::Status admitted = Admit(); !admitted.ok()) {
+  // Resolved here, once: a retry on another connection reuses it.
+  const PreparedStatement* statement = registry_->Find(name);
+  absl::Status admitted =
+      statement != nullptr ? Admit() : StatementRegistry::NotRegistered(name, options_.name);
+  if (!admitted.ok()) {
     InlineAnswers::Run(std::move(done), absl::StatusOr<pqxx::result>(admitted));
     return;
   }
-  RunOnLoop([this, name, params = std::move(params), deadline, done = std::move(done)]() mutable {
-    QueryDone answer = [this, done = std::move(done)](absl::StatusOr<pqxx::result> result) {
-      --pending_calls_;  // First: `done` may issue the next call.
-      done(std::move(result));
-    };
-    if (stopping_) {
-      InlineAnswers::Run(std::move(answer), absl::StatusOr<pqxx::result>(absl::UnavailableError(
-                                                absl::StrCat(options_.name, " is stopped"))));
-      return;
-    }
-    Enqueue(PendingStatement{name, std::move(params), deadline, std::move(answer)});
-    Dispatch();
-  });
+  RunOnLoop(
+      [this, statement, params = std::move(params), deadline, done = std::move(done)]() mutable {
+        QueryDone answer = [this, done = std::move(done)](absl::StatusOr<pqxx::result> result) {
+          --pending_calls_;  // First: `done` may issue the next call.
+          done(std::move(result));
+        };
+        if (stopping_) {
+          InlineAnswers::Run(std::move(answer), absl::StatusOr<pqxx::result>(absl::UnavailableError(
+                                                    absl::StrCat(options_.name, " is stopped"))));
+          return;
+        }
+        Enqueue(PendingStatement{statement, std::move(params), deadline, std::move(answer)});
+        Dispatch();
+      });
 }
 
 void AsyncReadPool::Lookup(const CoalescedLookup& lookup, std::string key, absl::Time deadline,
                            LookupDone done) {
-  absl::StatusOr<std::string> canonical = CanonicalLookupKey(lookup.key_form, key);
+  const PreparedStatement* statement = registry_->Find(lookup.statement);
+  absl::StatusOr<std::string> canonical =
+      statement != nullptr ? CanonicalLookupKey(lookup.key_form, key)
+                           : StatementRegistry::NotRegistered(lookup.statement, options_.name);
   absl::Status admitted = canonical.ok() ? Admit() : canonical.status();
   if (!admitted.ok()) {
     InlineAnswers::Run(std::move(done), absl::StatusOr<std::optional<pqxx::row>>(admitted));
     return;
   }
   ++counters_.lookups;
-  RunOnLoop([this, lookup, key = std::move(*canonical), deadline,
+  RunOnLoop([this, lookup, statement, key = std::move(*canonical), deadline,
              done = std::move(done)]() mutable {
     LookupDone answer = [this,
                          done = std::move(done)](absl::StatusOr<std::optional<pqxx::row>> row) {
@@ -137,7 +146,7 @@ void AsyncReadPool::Lookup(const CoalescedLookup& lookup, std::string key, absl:
                              absl::UnavailableError(absl::StrCat(options_.name, " is stopped"))));
       return;
     }
-    AddLookup(lookup, std::move(key), deadline, std::move(answer));
+    AddLookup(lookup, *statement, std::move(key), deadline, std::move(answer));
   });
 }
 
@@ -248,7 +257,7 @@ void AsyncReadPool::Dispatch() {
                        "read on ", options_.name, ": deadline exceeded before it was sent")));
       continue;
     }
-    absl::Status sent = connection->Send(id, statement.statement, statement.params);
+    absl::Status sent = connection->Send(id, *statement.statement, statement.params);
     if (!sent.ok()) {
       Complete(id, std::move(sent));  // libpq refused it: the same anywhere.
       continue;

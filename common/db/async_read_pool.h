@@ -15,14 +15,19 @@
 // a write statement fails with FAILED_PRECONDITION) and named
 // `application_name` = options.name (Database uses "<service>-read-async").
 // It takes statement names only: the statements are the PreparedStatement
-// list, prepared on every connection before its first query. There is no
-// WriteTx here and no way to run SQL text.
+// list (statement_registry.h), looked up once per call in a map built once
+// per pool. A kPrepared statement is prepared on every connection before its
+// first query and runs by name; a kPerCall one is never prepared and goes
+// with its registered text on every call (PQsendQueryParams), so PostgreSQL
+// plans it for that call's values. There is no WriteTx here and no way to
+// run SQL text a caller passes: the text is the service's, registered.
 //
 // Guarantees:
 // - Query/Lookup are thread-safe and never block the caller. `done` runs
 //   exactly once and must not block (hand heavy work elsewhere). For a call
 //   accepted it runs on the loop thread. A call refused before any work
-//   (RESOURCE_EXHAUSTED past max_pending, INVALID_ARGUMENT for a malformed
+//   (INTERNAL for a statement name that is not registered, naming it;
+//   RESOURCE_EXHAUSTED past max_pending, INVALID_ARGUMENT for a malformed
 //   lookup key, UNAVAILABLE once Stop() has begun) is answered at once on
 //   the calling thread, inside Query/Lookup: so the caller must not hold a
 //   lock its `done` takes. Refusals cost no queue: overload cannot grow
@@ -82,6 +87,7 @@
 #include "common/db/event_loop.h"
 #include "common/db/pipelined_connection.h"
 #include "common/db/prepared_statement.h"
+#include "common/db/statement_registry.h"
 #include "pqxx/result"
 #include "pqxx/row"
 
@@ -95,8 +101,10 @@ struct AsyncReadPoolOptions {
   std::string conninfo;
   // application_name of its sessions, and the name in statuses and logs.
   std::string name;
+  // The statements callers may name (kPrepared and kPerCall).
   std::vector<PreparedStatement> prepared;
-  // Connections to the read node (see database.cc for the measured choice).
+  // Connections to the read node (DB_ASYNC_READ_CONNECTIONS for Database;
+  // db_config.h has the measured default).
   int connections = 4;
   int pipeline_depth = 32;
   int max_pending = 4096;
@@ -138,13 +146,17 @@ class AsyncReadPool final : private PipelinedConnectionListener {
   AsyncReadPool(const AsyncReadPool&) = delete;
   AsyncReadPool& operator=(const AsyncReadPool&) = delete;
 
-  // Runs prepared statement `name` with text parameters (nullopt = NULL).
+  // Runs registered statement `name` with text parameters (nullopt =
+  // NULL). A name not in options.prepared gets INTERNAL at once ("statement
+  // \"<name>\" is not registered"), and nothing is sent: it is the
+  // service's bug, not the caller's input (statement_registry.h).
   void Query(const std::string& name, std::vector<std::optional<std::string>> params,
              absl::Time deadline, QueryDone done);
 
   // Looks `key` up through `lookup`, coalesced with concurrent lookups of
   // the same statement. `key` must be in the form `lookup.key_form` states;
   // a malformed one gets INVALID_ARGUMENT ("key: ...") and is never sent.
+  // `lookup.statement` not registered: INTERNAL at once, as for Query.
   void Lookup(const CoalescedLookup& lookup, std::string key, absl::Time deadline, LookupDone done);
 
   // Answers everything not yet answered with UNAVAILABLE, closes the
@@ -158,7 +170,7 @@ class AsyncReadPool final : private PipelinedConnectionListener {
  private:
   // A statement waiting for, or out on, a connection.
   struct PendingStatement {
-    std::string statement;
+    const PreparedStatement* statement;  // In registry_.
     std::vector<std::optional<std::string>> params;
     absl::Time deadline;
     QueryDone done;
@@ -179,7 +191,8 @@ class AsyncReadPool final : private PipelinedConnectionListener {
   // The lookups of one CoalescedLookup.
   struct LookupQueue {
     CoalescedLookup lookup;
-    std::deque<std::string> keys;  // Distinct keys waiting, in arrival order.
+    const PreparedStatement* statement = nullptr;  // lookup.statement, in registry_.
+    std::deque<std::string> keys;                  // Distinct keys waiting, in arrival order.
     std::unordered_map<std::string, std::vector<uint64_t>> waiters_by_key;
     size_t waiter_entries = 0;  // In waiters_by_key, answered ones included.
     int batches_out = 0;
@@ -214,8 +227,8 @@ class AsyncReadPool final : private PipelinedConnectionListener {
   void OnConnectFailed(const absl::Status& why);
   void ScheduleReconnect(absl::Duration delay);
   void RemoveLater(PipelinedConnection& connection);
-  void AddLookup(const CoalescedLookup& lookup, std::string key, absl::Time deadline,
-                 LookupDone done);
+  void AddLookup(const CoalescedLookup& lookup, const PreparedStatement& statement, std::string key,
+                 absl::Time deadline, LookupDone done);
   void SendBatches(LookupQueue& queue);
   void AnswerBatch(LookupBatch& batch, const absl::StatusOr<pqxx::result>& rows);
   void ReleaseBatch(LookupBatch& batch);
@@ -235,6 +248,9 @@ class AsyncReadPool final : private PipelinedConnectionListener {
                 std::vector<uint64_t> unanswered) override;
 
   const AsyncReadPoolOptions options_;
+  // Built once from options_.prepared, read by callers' threads (Query,
+  // Lookup) and shared by every connection.
+  const std::shared_ptr<const StatementRegistry> registry_;
   // Before the state it serves: connections unwatch their sockets from it
   // when destroyed (on the loop thread, in Stop).
   EventLoop loop_;

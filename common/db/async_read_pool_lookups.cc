@@ -18,8 +18,8 @@ constexpr size_t kLookupCompactionFloor = 64;
 
 }  // namespace
 
-void AsyncReadPool::AddLookup(const CoalescedLookup& lookup, std::string key, absl::Time deadline,
-                              LookupDone done) {
+void AsyncReadPool::AddLookup(const CoalescedLookup& lookup, const PreparedStatement& statement,
+                              std::string key, absl::Time deadline, LookupDone done) {
   const uint64_t id = next_id_++;
   LookupWaiter waiter{std::move(done), deadline};
   if (deadline != absl::InfiniteFuture()) {
@@ -34,7 +34,10 @@ void AsyncReadPool::AddLookup(const CoalescedLookup& lookup, std::string key, ab
   }
   lookup_waiters_.emplace(id, std::move(waiter));
   auto [queue, created] = lookup_queues_.try_emplace(lookup.statement);
-  if (created) queue->second.lookup = lookup;
+  if (created) {
+    queue->second.lookup = lookup;
+    queue->second.statement = &statement;
+  }
   auto [waiters, first_for_key] = queue->second.waiters_by_key.try_emplace(key);
   if (first_for_key) queue->second.keys.push_back(std::move(key));
   waiters->second.push_back(id);
@@ -100,7 +103,7 @@ void AsyncReadPool::SendBatches(LookupQueue& queue) {
     // the ones behind it for longer than lookup_timeout.
     deadline = std::min(deadline, absl::Now() + options_.lookup_timeout);
     batch->statement_id = Enqueue(PendingStatement{
-        queue.lookup.statement,
+        queue.statement,
         {ArrayLiteral(keys)},
         deadline,
         [this, batch](absl::StatusOr<pqxx::result> rows) { AnswerBatch(*batch, rows); },

@@ -1,7 +1,10 @@
 #include "common/db/database.h"
 
 #include <algorithm>
+#include <memory>
+#include <utility>
 
+#include "common/db/statement_registry.h"
 #include "pqxx/nontransaction"
 
 namespace qs::db {
@@ -9,7 +12,7 @@ namespace {
 
 PoolOptions PoolFor(const config::DbConfig& config, const std::string& host, int port,
                     const std::string& pool_name, bool read_only,
-                    const std::vector<PreparedStatement>& prepared) {
+                    std::shared_ptr<const StatementRegistry> statements) {
   PoolOptions options;
   options.conninfo = config.ConnectionString(host, port, pool_name);
   options.name = pool_name;
@@ -17,23 +20,20 @@ PoolOptions PoolFor(const config::DbConfig& config, const std::string& host, int
   options.max_connections = config.max_connections;
   options.idle_timeout = config.idle_timeout;
   options.acquire_timeout = config.connect_timeout;
-  options.on_connect = [prepared, read_only](pqxx::connection& connection) {
+  options.on_connect = [statements = std::move(statements),
+                        read_only](pqxx::connection& connection) {
     // Read connections refuse writes at the session level, since their
     // statements run without an enclosing READ ONLY transaction (ReadTx).
     if (read_only) pqxx::nontransaction(connection).exec("SET default_transaction_read_only = on");
-    for (const PreparedStatement& statement : prepared) {
-      connection.prepare(statement.name, statement.sql);
+    // Only the kPrepared statements (libpqxx prepares each on its first
+    // use): a store runs a kPerCall one's text with Query, so each call is
+    // planned for its values (prepared_statement.h).
+    for (const PreparedStatement* statement : statements->to_prepare()) {
+      connection.prepare(statement->name, statement->sql);
     }
   };
   return options;
 }
-
-// Measured with tests/common/db/async_read_pool_bench on 2 cores (the
-// replica on the same cores): 2 and 4 connections serve 20-100 calls in
-// flight within noise of each other, 1 about half as much, 8 less than 4
-// (more server processes competing for the same cores). 4 keeps headroom
-// for a database host with more cores.
-constexpr int kAsyncReadConnections = 4;
 
 AsyncReadPoolOptions AsyncReadsFor(const config::DbConfig& config, const std::string& service,
                                    const std::vector<PreparedStatement>& prepared) {
@@ -41,7 +41,10 @@ AsyncReadPoolOptions AsyncReadsFor(const config::DbConfig& config, const std::st
   options.name = service + "-read-async";
   options.conninfo = config.ConnectionString(config.read_host, config.read_port, options.name);
   options.prepared = prepared;
-  options.connections = std::min(kAsyncReadConnections, config.max_connections);
+  // LoadDbConfig keeps it within DB_MAX_CONNECTIONS; a config built in code
+  // that lowers max_connections alone keeps that bound too.
+  options.connections =
+      std::max(1, std::min(config.async_read_connections, config.max_connections));
   options.connect_timeout = config.connect_timeout;
   return options;
 }
@@ -50,10 +53,12 @@ AsyncReadPoolOptions AsyncReadsFor(const config::DbConfig& config, const std::st
 
 Database::Database(const config::DbConfig& config, const std::string& service,
                    std::vector<PreparedStatement> prepared) {
-  write_pool_ = std::make_unique<ConnectionPool>(
-      PoolFor(config, config.host, config.port, service + "-write", /*read_only=*/false, prepared));
-  read_pool_ = std::make_unique<ConnectionPool>(PoolFor(
-      config, config.read_host, config.read_port, service + "-read", /*read_only=*/true, prepared));
+  auto statements = std::make_shared<const StatementRegistry>(prepared);
+  write_pool_ = std::make_unique<ConnectionPool>(PoolFor(
+      config, config.host, config.port, service + "-write", /*read_only=*/false, statements));
+  read_pool_ =
+      std::make_unique<ConnectionPool>(PoolFor(config, config.read_host, config.read_port,
+                                               service + "-read", /*read_only=*/true, statements));
   async_reads_ = std::make_unique<AsyncReadPool>(AsyncReadsFor(config, service, prepared));
 }
 

@@ -41,7 +41,9 @@ namespace qs::db {
 class Database {
  public:
   // `service` names the pools ("<service>-write", "<service>-read") in logs
-  // and in pg_stat_activity.application_name.
+  // and in pg_stat_activity.application_name. `prepared`: the statements
+  // every connection knows by name; the blocking pools prepare only the
+  // kPrepared ones (run a kPerCall one's text with Query).
   Database(const config::DbConfig& config, const std::string& service,
            std::vector<PreparedStatement> prepared = {});
 
@@ -76,8 +78,8 @@ class Database {
   ConnectionPool& read_pool() { return *read_pool_; }
 
   // The non-blocking read path (async_read_pool.h) on the read node, with
-  // the same prepared statements, as "<service>-read-async" in
-  // pg_stat_activity: min(4, DB_MAX_CONNECTIONS) connections of its own, in
+  // the same registered statements, as "<service>-read-async" in
+  // pg_stat_activity: DB_ASYNC_READ_CONNECTIONS connections of its own, in
   // addition to the read pool's, opened on its first use.
   AsyncReadPool& async_reads() { return *async_reads_; }
 

@@ -163,8 +163,10 @@ void PipelinedConnection::OnConnectionMade() {
   }
   // The statements go first in the pipeline; queries sent behind them run
   // after them on the server, so there is no need to wait for them.
-  for (const PreparedStatement& statement : *options_.prepared) {
-    if (PQsendPrepare(conn_, statement.name.c_str(), statement.sql.c_str(), 0, nullptr) != 1 ||
+  // Only kPrepared ones: a kPerCall statement is never prepared (it goes
+  // with its text on every call, Send).
+  for (const PreparedStatement* statement : options_.statements->to_prepare()) {
+    if (PQsendPrepare(conn_, statement->name.c_str(), statement->sql.c_str(), 0, nullptr) != 1 ||
         PQpipelineSync(conn_) != 1) {
       Close(absl::UnavailableError(
           absl::StrCat(options_.name, ": connection lost: ", LibpqError(conn_))));
@@ -178,20 +180,29 @@ void PipelinedConnection::OnConnectionMade() {
   if (state_ == State::kReady) listener_.OnConnected(*this);
 }
 
-absl::Status PipelinedConnection::Send(uint64_t token, const std::string& statement,
+absl::Status PipelinedConnection::Send(uint64_t token, const PreparedStatement& statement,
                                        const std::vector<std::optional<std::string>>& params) {
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const std::optional<std::string>& param : params) {
     values.push_back(param.has_value() ? param->c_str() : nullptr);
   }
-  if (PQsendQueryPrepared(conn_, statement.c_str(), static_cast<int>(values.size()), values.data(),
-                          nullptr, nullptr, 0) != 1 &&
-      PQstatus(conn_) != CONNECTION_BAD) {
+  const int count = static_cast<int>(values.size());
+  // kPerCall: the unnamed statement (Parse + Bind + Execute in one go), which
+  // PostgreSQL plans at Bind with this call's values and never caches, like
+  // the blocking path's unprepared Query. Parameter types are left to the
+  // server to infer, as the blocking path leaves them.
+  const int queued = statement.planning == Planning::kPerCall
+                         ? PQsendQueryParams(conn_, statement.sql.c_str(), count, nullptr,
+                                             values.data(), nullptr, nullptr, 0)
+                         : PQsendQueryPrepared(conn_, statement.name.c_str(), count, values.data(),
+                                               nullptr, nullptr, 0);
+  if (queued != 1 && PQstatus(conn_) != CONNECTION_BAD) {
     // Refused by libpq itself, the session untouched (nothing queued):
     // the statement's fault, not the connection's.
-    absl::Status refused = absl::InternalError(absl::StrCat(
-        "read on ", options_.name, ": libpq refused the statement: ", LibpqError(conn_)));
+    absl::Status refused =
+        absl::InternalError(absl::StrCat("read on ", options_.name, ": libpq refused statement \"",
+                                         statement.name, "\": ", LibpqError(conn_)));
     spdlog::error("{}", std::string(refused.message()));
     return refused;
   }

@@ -1,12 +1,16 @@
 // One libpq connection in pipeline mode, driven by an EventLoop: connects
-// without blocking (PQconnectStart/PQconnectPoll), prepares its statements,
-// then takes prepared-statement queries while earlier ones are still out.
+// without blocking (PQconnectStart/PQconnectPoll), prepares the registry's
+// kPrepared statements, then takes registered statements while earlier ones
+// are still out: a kPrepared one runs by name (PQsendQueryPrepared), a
+// kPerCall one with its registered text (PQsendQueryParams, the unnamed
+// statement, so PostgreSQL plans it for that call's values).
 //
 //   PipelinedConnection connection(loop, options, listener);
 //   absl::Status started = connection.Connect();   // loop thread
 //   ...listener.OnConnected(connection)...
 //   if (connection.HasCapacity()) {
-//     absl::Status sent = connection.Send(token, "puzzle_by_id", {id});
+//     const PreparedStatement* by_id = options.statements->Find("puzzle_by_id");
+//     absl::Status sent = connection.Send(token, *by_id, {id});
 //     // !sent.ok(): libpq refused it (never sent); no OnQueryDone follows.
 //   }
 //   ...listener.OnQueryDone(connection, token, rows, lost)...
@@ -48,6 +52,7 @@
 #include "absl/time/time.h"
 #include "common/db/event_loop.h"
 #include "common/db/prepared_statement.h"
+#include "common/db/statement_registry.h"
 #include "pqxx/result"
 
 namespace qs::db {
@@ -75,7 +80,9 @@ struct PipelinedConnectionOptions {
   std::string conninfo;
   // Names the connection in statuses and logs, e.g. "quest-read-async".
   std::string name;
-  std::shared_ptr<const std::vector<PreparedStatement>> prepared;
+  // Shared by every connection of a pool; its kPrepared statements are
+  // prepared on each connection as it opens.
+  std::shared_ptr<const StatementRegistry> statements;
   absl::Duration connect_timeout = absl::Seconds(20);
   // Queries out at once (sent, not yet answered).
   int max_depth = 32;
@@ -101,14 +108,15 @@ class PipelinedConnection {
   int in_flight() const { return queries_in_flight_; }
   bool HasCapacity() const { return ready() && !broken_ && in_flight() < options_.max_depth; }
 
-  // Sends prepared statement `statement` with text parameters (nullopt is
-  // NULL). Only when HasCapacity(). Its answer comes as OnQueryDone(token).
+  // Sends `statement` (one of options.statements: a kPrepared one is
+  // prepared here) with text parameters (nullopt is NULL). Only when
+  // HasCapacity(). Its answer comes as OnQueryDone(token).
   // INTERNAL when libpq refuses the statement itself (e.g. more than 65535
   // parameters, out of memory) on a healthy session: it was not sent, no
   // OnQueryDone follows, and the connection stays as it was (a retry
   // elsewhere would fail the same way). A send that fails because the
   // session is gone is OK here and answered as lost.
-  absl::Status Send(uint64_t token, const std::string& statement,
+  absl::Status Send(uint64_t token, const PreparedStatement& statement,
                     const std::vector<std::optional<std::string>>& params);
 
  private:

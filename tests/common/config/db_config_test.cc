@@ -37,6 +37,7 @@ TEST(DbConfigTest, DefaultsMatchTheDesign) {
   EXPECT_EQ(config->min_connections, 5);
   EXPECT_EQ(config->idle_timeout, absl::Milliseconds(30000));
   EXPECT_EQ(config->connect_timeout, absl::Milliseconds(20000));
+  EXPECT_EQ(config->async_read_connections, 4);
 }
 
 TEST(DbConfigTest, ReadsEveryVariable) {
@@ -48,7 +49,8 @@ TEST(DbConfigTest, ReadsEveryVariable) {
                                               {"DB_MAX_CONNECTIONS", "50"},
                                               {"DB_MIN_CONNECTIONS", "10"},
                                               {"DB_IDLE_TIMEOUT_MS", "1500"},
-                                              {"DB_CONNECT_TIMEOUT_MS", "2500"}});
+                                              {"DB_CONNECT_TIMEOUT_MS", "2500"},
+                                              {"DB_ASYNC_READ_CONNECTIONS", "7"}});
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->host, "db-primary.internal");
   EXPECT_EQ(config->port, 6432);
@@ -61,6 +63,7 @@ TEST(DbConfigTest, ReadsEveryVariable) {
   EXPECT_EQ(config->min_connections, 10);
   EXPECT_EQ(config->idle_timeout, absl::Milliseconds(1500));
   EXPECT_EQ(config->connect_timeout, absl::Milliseconds(2500));
+  EXPECT_EQ(config->async_read_connections, 7);
 }
 
 TEST(DbConfigTest, ReadHostAndPortDefaultToTheWriteNode) {
@@ -77,6 +80,8 @@ TEST(DbConfigTest, RejectsNonNumbers) {
   ExpectRejected("DB_MIN_CONNECTIONS", "-");
   ExpectRejected("DB_IDLE_TIMEOUT_MS", "30s");
   ExpectRejected("DB_CONNECT_TIMEOUT_MS", "soon");
+  ExpectRejected("DB_ASYNC_READ_CONNECTIONS", "four");
+  ExpectRejected("DB_ASYNC_READ_CONNECTIONS", "2.5");
 }
 
 TEST(DbConfigTest, RejectsOutOfRangeValues) {
@@ -88,6 +93,28 @@ TEST(DbConfigTest, RejectsOutOfRangeValues) {
   ExpectRejected("DB_MIN_CONNECTIONS", "-1");
   ExpectRejected("DB_IDLE_TIMEOUT_MS", "0");
   ExpectRejected("DB_CONNECT_TIMEOUT_MS", "0");
+  ExpectRejected("DB_ASYNC_READ_CONNECTIONS", "0");
+  ExpectRejected("DB_ASYNC_READ_CONNECTIONS", "-1");
+}
+
+TEST(DbConfigTest, AsyncReadConnectionsStayWithinMaxConnections) {
+  absl::StatusOr<DbConfig> above =
+      LoadWith({{"DB_MAX_CONNECTIONS", "4"}, {"DB_ASYNC_READ_CONNECTIONS", "5"}});
+  ASSERT_FALSE(above.ok());
+  EXPECT_EQ(above.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(above.status().message(),
+            "DB_ASYNC_READ_CONNECTIONS: must not exceed DB_MAX_CONNECTIONS (4), got 5");
+  absl::StatusOr<DbConfig> equal =
+      LoadWith({{"DB_MAX_CONNECTIONS", "4"}, {"DB_ASYNC_READ_CONNECTIONS", "4"}});
+  ASSERT_TRUE(equal.ok()) << equal.status();
+  EXPECT_EQ(equal->async_read_connections, 4);
+  absl::StatusOr<DbConfig> one = LoadWith({{"DB_ASYNC_READ_CONNECTIONS", "1"}});
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_EQ(one->async_read_connections, 1);
+  // The default 4 shrinks to a smaller explicit max instead.
+  absl::StatusOr<DbConfig> small = LoadWith({{"DB_MAX_CONNECTIONS", "2"}});
+  ASSERT_TRUE(small.ok()) << small.status();
+  EXPECT_EQ(small->async_read_connections, 2);
 }
 
 TEST(DbConfigTest, RejectsMinAboveMax) {

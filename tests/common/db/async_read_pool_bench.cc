@@ -8,6 +8,8 @@
 // connections, closed loop:
 // - blocking: Database::Read from 20 threads (the read pool capped at N);
 // - async Query at 20 and 100 in flight (each answer sends the next);
+// - the same statement registered kPerCall (text sent, parsed and planned
+//   on every call) at 20 and 100 in flight: what per-call planning costs;
 // - coalesced Lookup at 20 and 100 in flight.
 // Prints calls/s, p50/p99 latency, and µs of this process's CPU per call
 // (getrusage, user + system, every thread: callers included).
@@ -168,6 +170,8 @@ int Main(int argc, char** argv) {
   std::vector<PreparedStatement> statements = {
       {"by_id", "SELECT " + columns + " FROM " + table.name() + " WHERE id = $1"},
       {"by_ids", "SELECT " + columns + " FROM " + table.name() + " WHERE id = ANY($1::uuid[])"},
+      {"by_id_per_call", "SELECT " + columns + " FROM " + table.name() + " WHERE id = $1",
+       Planning::kPerCall},
   };
   config::DbConfig config = qs::testing::TestInfra::Get().ServiceDbConfig("quest");
   config.min_connections = settings.connections;
@@ -202,6 +206,13 @@ int Main(int argc, char** argv) {
     ClosedLoop("async Query", in_flight, settings, [&](size_t i, auto done) {
       pool.Query(
           "by_id", {ids[(i * 7919) % ids.size()]}, absl::Now() + absl::Seconds(10),
+          [done](absl::StatusOr<pqxx::result> rows) { done(rows.ok() && rows->size() == 1); });
+    });
+  }
+  for (int in_flight : {20, 100}) {
+    ClosedLoop("async per-call", in_flight, settings, [&](size_t i, auto done) {
+      pool.Query(
+          "by_id_per_call", {ids[(i * 7919) % ids.size()]}, absl::Now() + absl::Seconds(10),
           [done](absl::StatusOr<pqxx::result> rows) { done(rows.ok() && rows->size() == 1); });
     });
   }

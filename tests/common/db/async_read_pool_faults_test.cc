@@ -41,6 +41,7 @@ class AsyncReadPoolFaultsTest : public ::testing::Test {
         {"sleep_then", "SELECT pg_sleep($1::float8), $2::int AS n"},
         {"backend", "SELECT pg_backend_pid() AS pid"},
         {"in_recovery", "SELECT pg_is_in_recovery()"},
+        {"by_ids", "SELECT id FROM " + table_->name() + " WHERE id = ANY($1::uuid[])"},
     };
   }
 

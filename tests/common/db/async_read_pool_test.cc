@@ -507,13 +507,16 @@ TEST_F(AsyncReadPoolTest, StopAnswersEverythingPendingWithUnavailable) {
 
 TEST_F(AsyncReadPoolTest, DatabaseExposesItOnTheReadNodeWithTheSameStatements) {
   config::DbConfig config = TestInfra::Get().ServiceDbConfig("quest");
+  // DB_ASYNC_READ_CONNECTIONS, not the default 4 nor DB_MAX_CONNECTIONS.
+  config.async_read_connections = 3;
+  ASSERT_GT(config.max_connections, 3);
   const std::string service = "async-db-" + qs::testing::UniqueSuffix();
   Database db(config, service, Statements());
   EXPECT_EQ(db.async_reads().name(), service + "-read-async");
   absl::StatusOr<pqxx::result> on_replica = QueryAndWait(db.async_reads(), "types", {"1", "x"});
   ASSERT_TRUE(on_replica.ok()) << on_replica.status();
   // All its connections open on first use; none on the primary.
-  const int expected = std::min(4, config.max_connections);
+  const int expected = 3;
   const absl::Time deadline = absl::Now() + absl::Seconds(5);
   while (CountBackendsOn(TestInfra::Get().replica_port, service + "-read-async") != expected &&
          absl::Now() < deadline) {

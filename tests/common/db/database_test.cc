@@ -3,6 +3,7 @@
 
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
@@ -156,6 +157,49 @@ TEST_F(DatabaseTest, PingChecksBothNodes) {
   Database no_replica(broken, "router-test-no-replica");
   absl::Status ping = no_replica.Ping();
   EXPECT_EQ(ping.code(), absl::StatusCode::kUnavailable) << ping;
+}
+
+// The blocking pools prepare only kPrepared statements: a kPerCall one is
+// unknown by name on their connections (a store runs its text with Query),
+// and one whose text could not be prepared does not hold their connections
+// back.
+TEST_F(DatabaseTest, TheBlockingPoolsDoNotPrepareKPerCallStatements) {
+  const std::string service = "per-call-" + qs::testing::UniqueSuffix();
+  Database db(
+      TestInfra::Get().ServiceDbConfig("quest"), service,
+      {{"one", "SELECT 1 AS one"},
+       {"per_call_one", "SELECT 1 AS one", Planning::kPerCall},
+       {"per_call_broken", "SELECT count(*) FROM no_such_table_" + table_, Planning::kPerCall}});
+  EXPECT_TRUE(db.Ping().ok());
+  for (bool primary : {false, true}) {
+    SCOPED_TRACE(primary ? "write node" : "read node");
+    auto run = [&](auto&& fn) { return primary ? db.ReadFromPrimary(fn) : db.Read(fn); };
+    absl::StatusOr<int> prepared = run(
+        [](ReadTx& tx) -> absl::StatusOr<int> { return tx.QueryPrepared("one")[0][0].as<int>(); });
+    ASSERT_TRUE(prepared.ok()) << prepared.status();
+    EXPECT_EQ(*prepared, 1);
+    absl::StatusOr<int> by_name = run([](ReadTx& tx) -> absl::StatusOr<int> {
+      return tx.QueryPrepared("per_call_one")[0][0].as<int>();
+    });
+    ASSERT_FALSE(by_name.ok()) << "a kPerCall statement was prepared";
+    EXPECT_TRUE(absl::StrContains(by_name.status().message(), "per_call_one")) << by_name.status();
+    absl::StatusOr<int> by_text = run([](ReadTx& tx) -> absl::StatusOr<int> {
+      return tx.Query("SELECT 1 AS one")[0][0].as<int>();
+    });
+    EXPECT_TRUE(by_text.ok()) << by_text.status();
+    // The session holds the statement it prepared (on use), nothing else.
+    absl::StatusOr<std::vector<std::string>> session =
+        run([](ReadTx& tx) -> absl::StatusOr<std::vector<std::string>> {
+          tx.QueryPrepared("one");
+          std::vector<std::string> names;
+          for (const pqxx::row& row : tx.Query("SELECT name FROM pg_prepared_statements")) {
+            names.push_back(row[0].c_str());
+          }
+          return names;
+        });
+    ASSERT_TRUE(session.ok()) << session.status();
+    EXPECT_EQ(*session, std::vector<std::string>{"one"});
+  }
 }
 
 // A read whose connection is lost runs again on a fresh connection, once.
