@@ -37,9 +37,36 @@ absl::StatusOr<Puzzle> VisibleOrNotFound(absl::StatusOr<StoredPuzzle> found,
   return std::move(found->puzzle);
 }
 
+// The feed a valid ListPuzzles request asks for, before its page.
+absl::StatusOr<FeedQuery> FeedQueryOf(const v1::ListPuzzlesRequest& request,
+                                      const std::string& user) {
+  QS_RETURN_IF_ERROR(ValidateList(request));
+  const auto status = request.status() == v1::PUZZLE_STATUS_UNSPECIFIED
+                          ? v1::PUZZLE_STATUS_PUBLISHED
+                          : request.status();
+  FeedQuery query;
+  query.status = StatusCode(status);
+  // Only the author's own drafts are listable.
+  if (status == v1::PUZZLE_STATUS_DRAFT) query.author_id = user;
+  query.min_rating = request.min_rating();
+  query.max_rating = request.max_rating();
+  query.theme = request.theme();
+  return query;
+}
+
 std::string FeedScope(const v1::ListPuzzlesRequest& request, const FeedQuery& query) {
   return absl::StrCat("quest.v1.PuzzleService/ListPuzzles|", query.status, "|", query.author_id,
                       "|", request.min_rating(), "|", request.max_rating(), "|", request.theme());
+}
+
+// `rows` fetched for `page` (one look-ahead row more) as the response.
+v1::ListPuzzlesResponse FeedPage(const api::KeysetPage& page, std::vector<Puzzle> rows) {
+  v1::ListPuzzlesResponse response;
+  response.set_next_page_token(page.Close(rows, [](const Puzzle& last) {
+    return api::KeysetPosition{db::TimestampMicros(last.created_at()), last.id()};
+  }));
+  for (Puzzle& puzzle : rows) *response.add_puzzles() = std::move(puzzle);
+  return response;
 }
 
 }  // namespace
@@ -82,6 +109,11 @@ void PuzzleHandler::ServeAsyncMethods(grpc_util::MethodTable& methods) {
               reply.Offload([this, id, user] { return GetFromPrimary(id, user); });
             });
       });
+  // A feed page is one statement on the replica: no worker either.
+  grpc_util::ServeAsyncAsUser(
+      methods, &v1::PuzzleService::Service::ListPuzzles,
+      [this](const v1::ListPuzzlesRequest& request, const std::string& user,
+             ListPuzzlesReply reply) { ListPuzzlesAsync(request, user, std::move(reply)); });
 }
 
 absl::StatusOr<Puzzle> PuzzleHandler::GetFromPrimary(const std::string& id,
@@ -140,36 +172,20 @@ grpc::Status PuzzleHandler::ArchivePuzzle(grpc::ServerContext* context,
   });
 }
 
-grpc::Status PuzzleHandler::ListPuzzles(grpc::ServerContext* context,
-                                        const v1::ListPuzzlesRequest* request,
-                                        v1::ListPuzzlesResponse* response) {
-  return HandleAsUser(*context, response, [&](const std::string& user) -> absl::Status {
-    QS_RETURN_IF_ERROR(ValidateList(*request));
-    const auto status = request->status() == v1::PUZZLE_STATUS_UNSPECIFIED
-                            ? v1::PUZZLE_STATUS_PUBLISHED
-                            : request->status();
-    FeedQuery query;
-    query.status = StatusCode(status);
-    // Only the author's own drafts are listable.
-    if (status == v1::PUZZLE_STATUS_DRAFT) query.author_id = user;
-    query.min_rating = request->min_rating();
-    query.max_rating = request->max_rating();
-    query.theme = request->theme();
-    QS_ASSIGN_OR_RETURN(api::KeysetPage page,
-                        api::KeysetPage::Open(page_tokens_, FeedScope(*request, query),
-                                              request->page_size(), request->page_token()));
-    query.after = page.after();
-    query.limit = page.fetch_limit();
-    QS_ASSIGN_OR_RETURN(std::vector<Puzzle> puzzles,
-                        database_.Read([&](db::ReadTx& tx) -> absl::StatusOr<std::vector<Puzzle>> {
-                          return store_.List(tx, query);
-                        }));
-    response->set_next_page_token(page.Close(puzzles, [](const Puzzle& last) {
-      return api::KeysetPosition{db::TimestampMicros(last.created_at()), last.id()};
-    }));
-    for (Puzzle& puzzle : puzzles) *response->add_puzzles() = std::move(puzzle);
-    return absl::OkStatus();
-  });
+void PuzzleHandler::ListPuzzlesAsync(const v1::ListPuzzlesRequest& request, const std::string& user,
+                                     ListPuzzlesReply reply) {
+  absl::StatusOr<FeedQuery> query = FeedQueryOf(request, user);
+  QS_REPLY_IF_ERROR(reply, query.status());
+  absl::StatusOr<api::KeysetPage> page = api::KeysetPage::Open(
+      page_tokens_, FeedScope(request, *query), request.page_size(), request.page_token());
+  QS_REPLY_IF_ERROR(reply, page.status());
+  query->after = page->after();
+  query->limit = page->fetch_limit();
+  PuzzleStore::ListAsync(database_.async_reads(), *query, reply.deadline(),
+                         [page = *page, reply](absl::StatusOr<std::vector<Puzzle>> rows) {
+                           if (!rows.ok()) return reply(rows.status());
+                           reply(FeedPage(page, *std::move(rows)));
+                         });
 }
 
 grpc::Status PuzzleHandler::GetDailyPuzzle(grpc::ServerContext* context,

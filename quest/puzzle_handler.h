@@ -6,6 +6,7 @@
 
 #include "common/api/page_token.h"
 #include "common/db/database.h"
+#include "common/grpc/async_handler.h"
 #include "common/grpc/method_table.h"
 #include "proto/quest/v1/puzzles.grpc.pb.h"
 #include "quest/puzzle_store.h"
@@ -19,7 +20,8 @@ class PuzzleHandler final : public v1::PuzzleService::Service {
   PuzzleHandler(db::Database& database, api::PageTokenCodec page_tokens)
       : database_(database), page_tokens_(std::move(page_tokens)) {}
 
-  // GetPuzzle runs here, non-blocking (common/grpc/method_table.h).
+  // GetPuzzle and ListPuzzles run here, non-blocking
+  // (common/grpc/method_table.h).
   void ServeAsyncMethods(grpc_util::MethodTable& methods);
 
   grpc::Status CreatePuzzle(grpc::ServerContext* context, const v1::CreatePuzzleRequest* request,
@@ -28,8 +30,6 @@ class PuzzleHandler final : public v1::PuzzleService::Service {
                             v1::Puzzle* response) override;
   grpc::Status ArchivePuzzle(grpc::ServerContext* context, const v1::ArchivePuzzleRequest* request,
                              v1::Puzzle* response) override;
-  grpc::Status ListPuzzles(grpc::ServerContext* context, const v1::ListPuzzlesRequest* request,
-                           v1::ListPuzzlesResponse* response) override;
   grpc::Status GetDailyPuzzle(grpc::ServerContext* context,
                               const v1::GetDailyPuzzleRequest* request,
                               v1::DailyPuzzle* response) override;
@@ -37,6 +37,13 @@ class PuzzleHandler final : public v1::PuzzleService::Service {
                              v1::Puzzle* response) override;
 
  private:
+  using ListPuzzlesReply = grpc_util::Reply<v1::ListPuzzlesRequest, v1::ListPuzzlesResponse>;
+
+  // ListPuzzles: validates and opens the page here, answers from the
+  // read path's callback.
+  void ListPuzzlesAsync(const v1::ListPuzzlesRequest& request, const std::string& user,
+                        ListPuzzlesReply reply);
+
   // GetPuzzle's confirmation of a replica miss; blocks (a worker runs it).
   absl::StatusOr<v1::Puzzle> GetFromPrimary(const std::string& id, const std::string& user);
 

@@ -9,9 +9,10 @@
 namespace qs::quest {
 namespace {
 
-// Hot reads, prepared on every connection (PreparedStatements).
+// Hot reads, registered on every connection (PreparedStatements).
 constexpr char kGet[] = "quest_puzzle_get";
 constexpr char kGetMany[] = "quest_puzzle_get_many";
+constexpr char kFeed[] = "quest_puzzle_feed";
 
 const std::string& Columns() {
   static const std::string* columns = new std::string(
@@ -19,6 +20,25 @@ const std::string& Columns() {
                    "content, solution, status, version, ",
                    db::MicrosSql("created_at"), ", ", db::MicrosSql("updated_at")));
   return *columns;
+}
+
+// One statement for every filter combination: unused filters compare
+// against their neutral value. Planned per call (Planning::kPerCall): a
+// generic plan would have to keep every filter, a custom one drops the
+// unused ones and stays on the feed indexes.
+const std::string& FeedSql() {
+  static const std::string* sql =
+      new std::string(absl::StrCat("SELECT ", Columns(),
+                                   " FROM puzzles "
+                                   "WHERE status = $1 "
+                                   "AND ($2 = '' OR author_id = $2::uuid) "
+                                   "AND ($3 = 0 OR rating >= $3) AND ($4 = 0 OR rating <= $4) "
+                                   "AND ($5 = '' OR themes @> ARRAY[$5]) "
+                                   "AND ($6 = '' OR (created_at, id) < (",
+                                   db::TimestampSql("$7"),
+                                   ", $6::uuid)) "
+                                   "ORDER BY created_at DESC, puzzles.id DESC LIMIT $8"));
+  return *sql;
 }
 
 StoredPuzzle FromRow(const pqxx::row& row) {
@@ -78,7 +98,8 @@ StoredPuzzle PuzzleStore::Create(db::WriteTx& tx, const StoredPuzzle& stored) {
 std::vector<db::PreparedStatement> PuzzleStore::PreparedStatements() {
   return {
       {kGet, absl::StrCat("SELECT ", Columns(), " FROM puzzles WHERE id = $1")},
-      {kGetMany, absl::StrCat("SELECT ", Columns(), " FROM puzzles WHERE id = ANY($1::uuid[])")}};
+      {kGetMany, absl::StrCat("SELECT ", Columns(), " FROM puzzles WHERE id = ANY($1::uuid[])")},
+      {kFeed, FeedSql(), db::Planning::kPerCall}};
 }
 
 absl::StatusOr<StoredPuzzle> PuzzleStore::Get(db::ReadTx& tx, const std::string& id) {
@@ -125,27 +146,14 @@ StoredPuzzle PuzzleStore::Update(db::WriteTx& tx, const StoredPuzzle& stored) {
                p.content(), stored.solution, StatusCode(p.status()))[0]);
 }
 
-std::vector<v1::Puzzle> PuzzleStore::List(db::ReadTx& tx, const FeedQuery& query) {
-  // One statement for every filter combination: unused filters compare
-  // against their neutral value, so the plan stays on the feed indexes.
-  pqxx::result rows =
-      tx.Query(absl::StrCat("SELECT ", Columns(),
-                            " FROM puzzles "
-                            "WHERE status = $1 "
-                            "AND ($2 = '' OR author_id = $2::uuid) "
-                            "AND ($3 = 0 OR rating >= $3) AND ($4 = 0 OR rating <= $4) "
-                            "AND ($5 = '' OR themes @> ARRAY[$5]) "
-                            "AND ($6 = '' OR (created_at, id) < (",
-                            db::TimestampSql("$7"),
-                            ", $6::uuid)) "
-                            "ORDER BY created_at DESC, puzzles.id DESC LIMIT $8"),
-               query.status, query.author_id, query.min_rating, query.max_rating, query.theme,
-               query.after ? query.after->id : std::string(),
-               query.after ? query.after->key : int64_t{0}, query.limit);
-  std::vector<v1::Puzzle> puzzles;
-  puzzles.reserve(rows.size());
-  for (const pqxx::row& row : rows) puzzles.push_back(FromRow(row).puzzle);
-  return puzzles;
+void PuzzleStore::ListAsync(db::AsyncReadPool& reads, const FeedQuery& query, absl::Time deadline,
+                            db::RowsDone<v1::Puzzle> done) {
+  db::QueryRows<v1::Puzzle>(
+      reads, kFeed,
+      db::AsyncParams(query.status, query.author_id, query.min_rating, query.max_rating,
+                      query.theme, query.after ? query.after->id : std::string(),
+                      query.after ? query.after->key : int64_t{0}, query.limit),
+      deadline, [](const pqxx::row& row) { return FromRow(row).puzzle; }, std::move(done));
 }
 
 absl::StatusOr<v1::Puzzle> PuzzleStore::DailyPuzzle(db::ReadTx& tx, const std::string& day) {

@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "common/api/keyset_position.h"
 #include "common/db/async_read_pool.h"
+#include "common/db/async_rows.h"
 #include "common/db/database.h"
 #include "common/db/transaction.h"
 #include "proto/quest/v1/puzzles.pb.h"
@@ -57,7 +58,8 @@ struct FeedQuery {
 
 class PuzzleStore {
  public:
-  // Get, prepared once per connection (see ServiceDefinition).
+  // The hot reads (Get, GetAsync, ListAsync), registered once per
+  // connection (see ServiceDefinition).
   static std::vector<db::PreparedStatement> PreparedStatements();
 
   // Inserts `puzzle` (id, version and timestamps are assigned) and returns it.
@@ -76,7 +78,11 @@ class PuzzleStore {
   // Writes the editable fields, bumps version, returns the new state.
   StoredPuzzle Update(db::WriteTx& tx, const StoredPuzzle& puzzle);
 
-  std::vector<v1::Puzzle> List(db::ReadTx& tx, const FeedQuery& query);
+  // The feed page `query` asks for, newest first (created_at, then id,
+  // descending), on the async read path. `done` runs on the read path's
+  // loop thread and must not block.
+  static void ListAsync(db::AsyncReadPool& reads, const FeedQuery& query, absl::Time deadline,
+                        db::RowsDone<v1::Puzzle> done);
 
   // The puzzle chosen for `day` ("YYYY-MM-DD"); NOT_FOUND while none is.
   absl::StatusOr<v1::Puzzle> DailyPuzzle(db::ReadTx& tx, const std::string& day);

@@ -14,20 +14,23 @@ RankCounter::RankCounter(db::Database& database, Options options)
       options_(std::move(options)),
       refresher_(options_.refresh, [this] { RefreshAll(); }) {}
 
-RankCounter::Counts RankCounter::CountAbove(db::ReadTx& tx, const std::string& period,
-                                            int64_t score) {
-  const int64_t near = store_.CountAboveBounded(tx, period, score, options_.exact_limit);
-  if (near < options_.exact_limit) {
-    return {near, near + store_.CountTies(tx, period, score), false};
+void RankCounter::CountAbove(const std::string& period, int64_t score, const NearCounts& near,
+                             absl::Time deadline, CountsDone done) {
+  if (near.ties && near.above < options_.exact_limit) {
+    return done(Counts{near.above, near.above + *near.ties, false});
   }
   if (std::shared_ptr<const ScoreHistogram> histogram = HistogramFor(period)) {
     auto [above, at_or_above] = histogram->CountAbove(score);
     // Never above the exact region, even if the snapshot is older than it.
     const int64_t at_least = std::max(above, options_.exact_limit);
-    return {at_least, at_least + (at_or_above - above), true};
+    return done(Counts{at_least, at_least + (at_or_above - above), true});
   }
-  auto [above, at_or_above] = store_.CountAbove(tx, period, score);
-  return {above, at_or_above, false};
+  LeaderboardStore::CountAboveAsync(
+      database_.async_reads(), period, score, deadline,
+      [done = std::move(done)](absl::StatusOr<std::pair<int64_t, int64_t>> counted) {
+        if (!counted.ok()) return done(counted.status());
+        done(Counts{counted->first, counted->second, false});
+      });
 }
 
 bool RankCounter::Ready(const std::string& period) {

@@ -10,9 +10,16 @@
 // Until a period's first histogram is read, deep counts are exact; the
 // current periods are read from start-up on (Options::current_periods).
 //
+// The exact counts come with the rows they rank: a slice's own statement
+// counts up to exact_limit() rows above its first row (NearCounts,
+// leaderboard_store.h), and CountAbove turns that into Counts.
+//
 //   RankCounter ranks(database, options);
 //   ranks.refresher().Start();  // a service: context.RunInBackground(ranks.refresher())
-//   RankCounter::Counts counts = ranks.CountAbove(tx, "all", score);
+//   LeaderboardStore::PageAsync(reads, "all", std::nullopt, 20, ranks.exact_limit(), deadline,
+//       [&](absl::StatusOr<BoardSlice> slice) {
+//         ranks.CountAbove("all", slice->rows[0].score, slice->near, deadline, done);
+//       });
 //
 // The refresher reads nothing until it is started; CountAbove counts exactly
 // meanwhile. Thread-safe.
@@ -26,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/base/periodic_loop.h"
 #include "common/db/database.h"
@@ -56,7 +64,19 @@ class RankCounter {
   RankCounter(const RankCounter&) = delete;
   RankCounter& operator=(const RankCounter&) = delete;
 
-  Counts CountAbove(db::ReadTx& tx, const std::string& period, int64_t score);
+  using CountsDone = std::function<void(absl::StatusOr<Counts>)>;
+
+  // The Counts of a row scoring `score`, whose statement counted `near` up
+  // to exact_limit(): exact from `near` when fewer rows score above;
+  // estimated from the histogram when there is one; else (a deep row
+  // before its period's first histogram) all counted by one more statement
+  // on the async read path. `done` runs on the read path's loop thread or
+  // here, and must not block; so CountAbove may be called from a `done`.
+  void CountAbove(const std::string& period, int64_t score, const NearCounts& near,
+                  absl::Time deadline, CountsDone done);
+
+  // The bound of the near count (Options::exact_limit).
+  int64_t exact_limit() const { return options_.exact_limit; }
 
   // Whether a histogram of `period` has been read.
   bool Ready(const std::string& period);

@@ -53,6 +53,7 @@ class AttemptServiceTest : public QuestServerFixture {
 };
 
 TEST_F(AttemptServiceTest, CorrectAnswerScoresAndRatesUserAndPuzzle) {
+  AwayFromMidnightUtc();  // Both solves below must fall on one day of the streak.
   Puzzle puzzle = Published(1800);
   Attempt attempt = Start(puzzle.id(), player_);
   EXPECT_EQ(attempt.verdict(), VERDICT_UNSPECIFIED);

@@ -1,7 +1,9 @@
 // LeaderboardStore against a scratch quest database (primary + replica),
 // not through the RPCs: points in several periods, pages in rank order
-// (score DESC, user_id ASC) and after a position, the neighbours above and
-// below an entry, and every count checked against SQL of its own.
+// (score DESC, user_id ASC) and after a position, the neighbourhood of an
+// entry, and every count (a slice's NearCounts, the full count, the
+// histogram's) checked against SQL of its own. The reads go through the
+// async read path, as the service runs them.
 #include "quest/leaderboard_store.h"
 
 #include <algorithm>
@@ -34,8 +36,31 @@ class LeaderboardStoreTest : public testing::QuestStoreTest {
     InWrite([&](db::WriteTx& tx) { store_.AddPoints(tx, user, points, periods); });
   }
 
+  // A generous bound: NearCounts stay exact on these small boards.
+  static constexpr int64_t kBound = 1000;
+
+  BoardSlice Around(const std::string& period, const std::string& user, int radius,
+                    int64_t bound = kBound) {
+    return OnAsyncPath<BoardSlice>([&](auto done) {
+      LeaderboardStore::AroundAsync(database().async_reads(), period, user, radius, bound,
+                                    Deadline(), std::move(done));
+    });
+  }
+  BoardSlice PageSlice(const std::string& period, const std::optional<api::KeysetPosition>& after,
+                       int limit, int64_t bound = kBound) {
+    return OnAsyncPath<BoardSlice>([&](auto done) {
+      LeaderboardStore::PageAsync(database().async_reads(), period, after, limit, bound, Deadline(),
+                                  std::move(done));
+    });
+  }
+
+  // The user's score: the row of a neighbourhood of radius 0.
   std::optional<int64_t> ScoreOf(const std::string& period, const std::string& user) {
-    return OnReplica([&](db::ReadTx& tx) { return store_.ScoreOf(tx, period, user); });
+    BoardSlice slice = Around(period, user, 0);
+    EXPECT_LE(slice.rows.size(), 1u);
+    if (slice.rows.empty()) return std::nullopt;
+    EXPECT_EQ(slice.rows[0].user_id, user);
+    return slice.rows[0].score;
   }
 
   // Seeds `scores` in `period` for fresh users; returns the board in rank
@@ -68,8 +93,7 @@ class LeaderboardStoreTest : public testing::QuestStoreTest {
 
   std::vector<Entry> Page(const std::string& period,
                           const std::optional<api::KeysetPosition>& after, int limit) {
-    return Entries(
-        OnReplica([&](db::ReadTx& tx) { return store_.Page(tx, period, after, limit); }));
+    return Entries(PageSlice(period, after, limit).rows);
   }
 
   LeaderboardStore store_;
@@ -141,69 +165,85 @@ TEST_F(LeaderboardStoreTest, PagesFollowRankOrderAndResumeAfterAPosition) {
   EXPECT_TRUE(Page("d2000-01-01", std::nullopt, 10).empty());
 }
 
-TEST_F(LeaderboardStoreTest, AboveAndBelowAreTheNeighboursInRankOrder) {
+TEST_F(LeaderboardStoreTest, AroundIsTheNeighbourhoodInRankOrder) {
   const std::vector<Entry> board = Seed(kAll, {90, 70, 70, 70, 70, 50, 30, 30, 10});
   Seed(kWeek, {80, 70, 60});
   WaitForReplica();
-  auto above = [&](int64_t score, const std::string& user, int limit) {
-    return Entries(
-        OnReplica([&](db::ReadTx& tx) { return store_.Above(tx, kAll, score, user, limit); }));
-  };
-  auto below = [&](int64_t score, const std::string& user, int limit) {
-    return Entries(
-        OnReplica([&](db::ReadTx& tx) { return store_.Below(tx, kAll, score, user, limit); }));
-  };
   const int n = board.size();
   for (int i = 0; i < n; ++i) {
-    const auto& [user, score] = board[i];
-    for (int limit : {1, 2, 3, 20}) {
-      EXPECT_THAT(above(score, user, limit), ElementsAreArray(Slice(board, i - limit, i)))
-          << "above #" << i << " limit " << limit;
-      EXPECT_THAT(below(score, user, limit), ElementsAreArray(Slice(board, i + 1, i + 1 + limit)))
-          << "below #" << i << " limit " << limit;
+    const std::string& user = board[i].first;
+    for (int radius : {0, 1, 2, 3, 20}) {
+      EXPECT_THAT(Entries(Around(kAll, user, radius).rows),
+                  ElementsAreArray(Slice(board, i - radius, i + radius + 1)))
+          << "around #" << i << " radius " << radius;
     }
   }
-  // A position that is no entry: between the 50 and the first 30.
-  EXPECT_THAT(above(40, NewUser(), 2), ElementsAreArray(Slice(board, 4, 6)));
-  EXPECT_THAT(below(40, NewUser(), 2), ElementsAreArray(Slice(board, 6, 8)));
-  // Inside a tie, the user id decides: the smallest possible id is above
-  // every 70, the largest below them all.
-  EXPECT_THAT(above(70, "00000000-0000-0000-0000-000000000000", 10),
-              ElementsAreArray(Slice(board, 0, 1)));
-  EXPECT_THAT(below(70, "ffffffff-ffff-ffff-ffff-ffffffffffff", 10),
+  // Rows ranked below a position that is no entry: between the 50 and the
+  // first 30; inside a tie the user id decides (the largest possible id is
+  // below every 70).
+  EXPECT_THAT(Page(kAll, api::KeysetPosition{40, NewUser()}, 2),
+              ElementsAreArray(Slice(board, 6, 8)));
+  EXPECT_THAT(Page(kAll, api::KeysetPosition{70, "ffffffff-ffff-ffff-ffff-ffffffffffff"}, 10),
               ElementsAreArray(Slice(board, 5, 9)));
+  EXPECT_THAT(Page(kAll, api::KeysetPosition{70, "00000000-0000-0000-0000-000000000000"}, 10),
+              ElementsAreArray(Slice(board, 1, 9)));
+  EXPECT_TRUE(Around(kAll, NewUser(), 5).rows.empty()) << "no score, no neighbourhood";
 }
 
 TEST_F(LeaderboardStoreTest, CountsMatchCountsMadeInSql) {
   std::vector<int64_t> scores;
   for (int i = 0; i < 240; ++i) scores.push_back((i * 37) % 23 + (i % 7 == 0 ? 100 : 0));
-  Seed(kAll, scores);
-  Seed(kWeek, {5, 5, 12, 300});
+  const std::vector<Entry> board = Seed(kAll, scores);
+  const std::vector<Entry> week = Seed(kWeek, {5, 5, 12, 300});
   WaitForReplica();
   auto sql_count = [&](const std::string& period, const std::string& condition, int64_t score) {
     return Scalar<int64_t>(
         "SELECT count(*) FROM leaderboard_scores WHERE period = $1 AND " + condition, period,
         score);
   };
+  // A slice's NearCounts are of its first row: around a user that is the
+  // row `radius` above it (or the top).
+  for (const auto& [period, entries] : {std::make_pair(kAll, board), std::make_pair(kWeek, week)}) {
+    for (int i = 0; i < static_cast<int>(entries.size()); i += 3) {
+      for (int radius : {0, 2}) {
+        const int64_t first_score = entries[std::max(0, i - radius)].second;
+        const int64_t above = sql_count(period, "score > $2", first_score);
+        const int64_t ties = sql_count(period, "score = $2", first_score);
+        for (int64_t bound : {int64_t{1}, int64_t{17}, kBound}) {
+          SCOPED_TRACE(::testing::Message()
+                       << period << " #" << i << " radius " << radius << " bound " << bound);
+          const BoardSlice slice = Around(period, entries[i].first, radius, bound);
+          ASSERT_FALSE(slice.rows.empty());
+          EXPECT_EQ(slice.rows.front().score, first_score);
+          EXPECT_EQ(slice.near.above, std::min(above, bound));
+          if (above < bound) {
+            EXPECT_THAT(slice.near.ties, Optional(ties));
+          } else {
+            EXPECT_EQ(slice.near.ties, std::nullopt) << "ties counted past the bound";
+          }
+        }
+      }
+    }
+  }
+  // A page after a position: of its first row too; an empty one is zero.
+  const BoardSlice page =
+      PageSlice(kAll, api::KeysetPosition{board[40].second, board[40].first}, 5);
+  ASSERT_FALSE(page.rows.empty());
+  EXPECT_EQ(page.rows.front().user_id, board[41].first);
+  EXPECT_EQ(page.near.above, sql_count(kAll, "score > $2", board[41].second));
+  EXPECT_THAT(page.near.ties, Optional(sql_count(kAll, "score = $2", board[41].second)));
+  const BoardSlice none = PageSlice("d2000-01-01", std::nullopt, 5);
+  EXPECT_TRUE(none.rows.empty());
+  EXPECT_EQ(none.near.above, 0);
+
   for (const std::string period : {kAll, kWeek}) {
     for (int64_t score = -1; score <= 125; ++score) {
-      const int64_t above = sql_count(period, "score > $2", score);
-      const int64_t at_or_above = sql_count(period, "score >= $2", score);
-      const int64_t ties = sql_count(period, "score = $2", score);
-      const auto counted =
-          OnReplica([&](db::ReadTx& tx) { return store_.CountAbove(tx, period, score); });
-      EXPECT_EQ(counted.first, above) << period << " " << score;
-      EXPECT_EQ(counted.second, at_or_above) << period << " " << score;
-      EXPECT_EQ(OnReplica([&](db::ReadTx& tx) { return store_.CountTies(tx, period, score); }),
-                ties)
-          << period << " " << score;
-      for (int64_t limit : {0, 1, 17, 1000}) {
-        EXPECT_EQ(OnReplica([&](db::ReadTx& tx) {
-                    return store_.CountAboveBounded(tx, period, score, limit);
-                  }),
-                  std::min(above, limit))
-            << period << " " << score << " limit " << limit;
-      }
+      const auto counted = OnAsyncPath<std::pair<int64_t, int64_t>>([&](auto done) {
+        LeaderboardStore::CountAboveAsync(database().async_reads(), period, score, Deadline(),
+                                          std::move(done));
+      });
+      EXPECT_EQ(counted.first, sql_count(period, "score > $2", score)) << period << " " << score;
+      EXPECT_EQ(counted.second, sql_count(period, "score >= $2", score)) << period << " " << score;
     }
     std::vector<std::pair<int64_t, int64_t>> expected;
     for (const pqxx::row& row :
@@ -217,8 +257,11 @@ TEST_F(LeaderboardStoreTest, CountsMatchCountsMadeInSql) {
   }
   EXPECT_TRUE(
       OnReplica([&](db::ReadTx& tx) { return store_.ScoreCounts(tx, "d2000-01-01"); }).empty());
-  EXPECT_EQ(OnReplica([&](db::ReadTx& tx) { return store_.CountAbove(tx, "d2000-01-01", 0); }),
-            std::make_pair(int64_t{0}, int64_t{0}));
+  const auto nothing = OnAsyncPath<std::pair<int64_t, int64_t>>([&](auto done) {
+    LeaderboardStore::CountAboveAsync(database().async_reads(), "d2000-01-01", 0, Deadline(),
+                                      std::move(done));
+  });
+  EXPECT_EQ(nothing, std::make_pair(int64_t{0}, int64_t{0}));
 }
 
 }  // namespace

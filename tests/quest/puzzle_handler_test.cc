@@ -2,6 +2,7 @@
 // binary, on the real primary + replica.
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
@@ -141,6 +142,74 @@ TEST_F(PuzzleServiceTest, ActingUserIsRequired) {
             grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(puzzles_->CreatePuzzle(As("not-a-uuid").get(), NewPuzzle(), &out).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
+  // The non-blocking reads check it before any work as well.
+  ListPuzzlesResponse page;
+  for (const std::string& user : {std::string(), std::string("not-a-uuid")}) {
+    EXPECT_EQ(puzzles_->ListPuzzles(As(user).get(), ListPuzzlesRequest(), &page).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED)
+        << "'" << user << "'";
+    EXPECT_EQ(GetPuzzle(api::NewUuidV4(), user, &out).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+  }
+}
+
+TEST_F(PuzzleServiceTest, BadListRequestsAreInvalidArgumentNamingTheField) {
+  struct Case {
+    std::function<void(ListPuzzlesRequest&)> mutate;
+    std::string field;
+  };
+  std::vector<Case> cases = {
+      {[](auto& r) { r.set_status(static_cast<PuzzleStatus>(42)); }, "status"},
+      {[](auto& r) { r.set_min_rating(-5); }, "min_rating"},
+      {[](auto& r) { r.set_max_rating(1000000); }, "max_rating"},
+      {[](auto& r) { r.set_theme(std::string(1000, 'a')); }, "theme"},
+      {[](auto& r) { r.set_page_size(-1); }, "page_size"},
+      {[](auto& r) { r.set_page_token("not a token"); }, "page_token"},
+  };
+  for (const Case& bad : cases) {
+    ListPuzzlesRequest request;
+    request.set_theme(theme_);
+    bad.mutate(request);
+    ListPuzzlesResponse out;
+    grpc::Status status = puzzles_->ListPuzzles(As(player_).get(), request, &out);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad.field;
+    EXPECT_EQ(status.error_message().rfind(bad.field + ":", 0), 0u) << status.error_message();
+    EXPECT_EQ(out.puzzles_size(), 0);
+  }
+}
+
+// Drafts are listed to their author only; the other filters combine.
+TEST_F(PuzzleServiceTest, ListFiltersCombineAndDraftsAreTheCallersOwn) {
+  auto titles = [&](ListPuzzlesRequest request, const std::string& user) {
+    request.set_theme(theme_);
+    std::set<std::string> found;
+    for (const Puzzle& puzzle : AllPages(request, user)) found.insert(puzzle.title());
+    return found;
+  };
+  for (auto [title, rating, publish] :
+       {std::make_tuple("low", 900, true), std::make_tuple("mid", 1500, true),
+        std::make_tuple("high", 2100, true), std::make_tuple("draft", 1500, false)}) {
+    CreatePuzzleRequest request = NewPuzzle(title);
+    request.set_rating(rating);
+    request.set_publish(publish);
+    Create(request, author_);
+  }
+  ListPuzzlesRequest drafts;
+  drafts.set_status(PUZZLE_STATUS_DRAFT);
+  ASSERT_TRUE(Eventually([&] { return titles(drafts, author_).size() == 1; }));
+  ListPuzzlesRequest published;
+  ASSERT_TRUE(Eventually([&] { return titles(published, player_).size() == 3; }));
+  EXPECT_EQ(titles(drafts, author_), std::set<std::string>{"draft"});
+  EXPECT_TRUE(titles(drafts, player_).empty()) << "someone else's drafts";
+  ListPuzzlesRequest range;
+  range.set_min_rating(1000);
+  EXPECT_EQ(titles(range, player_), (std::set<std::string>{"mid", "high"}));
+  range.set_max_rating(2000);
+  EXPECT_EQ(titles(range, player_), std::set<std::string>{"mid"});
+  range.set_status(PUZZLE_STATUS_DRAFT);
+  EXPECT_EQ(titles(range, author_), std::set<std::string>{"draft"});
+  range.set_min_rating(1600);
+  EXPECT_TRUE(titles(range, author_).empty());
 }
 
 TEST_F(PuzzleServiceTest, BadInputIsInvalidArgumentAndChangesNothing) {

@@ -68,7 +68,9 @@ class PuzzleStoreTest : public testing::QuestStoreTest {
   }
 
   std::vector<v1::Puzzle> List(const FeedQuery& query) {
-    return OnReplica([&](db::ReadTx& tx) { return store_.List(tx, query); });
+    return OnAsyncPath<std::vector<v1::Puzzle>>([&](auto done) {
+      PuzzleStore::ListAsync(database().async_reads(), query, Deadline(), std::move(done));
+    });
   }
 
   static std::vector<std::string> Ids(const std::vector<v1::Puzzle>& puzzles) {

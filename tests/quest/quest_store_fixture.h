@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <functional>
+#include <future>
 #include <memory>
 #include <string>
 #include <thread>
@@ -93,6 +94,26 @@ class QuestStoreTest : public ::testing::Test {
   auto OnPrimary(Fn&& fn) {
     return ReadOn(/*primary=*/true, std::forward<Fn>(fn));
   }
+
+  // A read on the async read path (the replica): `start(done)` sends it
+  // with a callback of absl::StatusOr<T>; this waits for the answer.
+  // AsyncRead returns it as it came, OnAsyncPath unwraps it like OnReplica.
+  //   OnAsyncPath<std::vector<v1::Puzzle>>([&](auto done) {
+  //     PuzzleStore::ListAsync(database().async_reads(), query, Deadline(), done);
+  //   });
+  template <typename T, typename Start>
+  absl::StatusOr<T> AsyncRead(Start&& start) {
+    auto answer = std::make_shared<std::promise<absl::StatusOr<T>>>();
+    start(std::function<void(absl::StatusOr<T>)>(
+        [answer](absl::StatusOr<T> result) { answer->set_value(std::move(result)); }));
+    return answer->get_future().get();
+  }
+  template <typename T, typename Start>
+  T OnAsyncPath(Start&& start) {
+    return ValueOf(AsyncRead<T>(std::forward<Start>(start)));
+  }
+  // A deadline no healthy read comes near.
+  static absl::Time Deadline() { return absl::Now() + absl::Seconds(10); }
 
   // Waits until the replica has replayed everything the primary has
   // written so far (its WAL position now), so a read there sees it.

@@ -1,9 +1,12 @@
 // RankCounter on a scratch quest database (primary + replica): exact counts
-// near the top, estimates from the refreshed histogram deeper down, and the
-// estimate catching up with new rows after a refresh.
+// near the top, estimates from the refreshed histogram deeper down, the
+// estimate catching up with new rows after a refresh, and the full count on
+// the async read path before a period's first histogram.
 #include "quest/rank_counter.h"
 
+#include <algorithm>
 #include <functional>
+#include <future>
 #include <thread>
 
 #include "absl/time/clock.h"
@@ -42,11 +45,35 @@ class RankCounterTest : public ::testing::Test {
     pqxx::nontransaction(connection).exec(sql);
   }
 
+  // What a slice statement counts near the top for a row scoring `score`
+  // (NearCounts, leaderboard_store.h), counted here in SQL of the test's own.
+  NearCounts Near(int64_t score, int64_t bound) {
+    absl::StatusOr<NearCounts> near =
+        database_.Read([&](db::ReadTx& tx) -> absl::StatusOr<NearCounts> {
+          pqxx::row row = tx.Query(
+              "SELECT count(*) FILTER (WHERE score > $1), count(*) FILTER (WHERE score = $1) "
+              "FROM leaderboard_scores WHERE period = 'all'",
+              score)[0];
+          NearCounts counts{std::min(row[0].as<int64_t>(), bound)};
+          if (counts.above < bound) counts.ties = row[1].as<int64_t>();
+          return counts;
+        });
+    EXPECT_TRUE(near.ok()) << near.status();
+    return near.ok() ? *near : NearCounts{};
+  }
+
+  absl::StatusOr<RankCounter::Counts> CountBy(RankCounter& counter, int64_t score,
+                                              absl::Time deadline) {
+    std::promise<absl::StatusOr<RankCounter::Counts>> answer;
+    counter.CountAbove(
+        "all", score, Near(score, counter.exact_limit()), deadline,
+        [&](absl::StatusOr<RankCounter::Counts> counts) { answer.set_value(counts); });
+    return answer.get_future().get();
+  }
+
   RankCounter::Counts Count(RankCounter& counter, int64_t score) {
     absl::StatusOr<RankCounter::Counts> counts =
-        database_.Read([&](db::ReadTx& tx) -> absl::StatusOr<RankCounter::Counts> {
-          return counter.CountAbove(tx, "all", score);
-        });
+        CountBy(counter, score, absl::Now() + absl::Seconds(10));
     EXPECT_TRUE(counts.ok()) << counts.status();
     return counts.ok() ? *counts : RankCounter::Counts{};
   }
@@ -119,7 +146,10 @@ TEST_F(RankCounterTest, AFirstDeepRequestWakesTheRefresherEarly) {
   // request lands during the refresh that Start() runs at once.
   RankCounter counter(database_, {.exact_limit = 10, .refresh = absl::Hours(1)});
   counter.refresher().Start();
-  EXPECT_FALSE(Count(counter, 50).estimated) << "exact until the histogram is read";
+  RankCounter::Counts counted = Count(counter, 50);
+  EXPECT_FALSE(counted.estimated) << "exact until the histogram is read";
+  EXPECT_EQ(counted.above, 50);
+  EXPECT_EQ(counted.at_or_above, 53);
   ASSERT_TRUE(Eventually([&] { return counter.Ready("all"); })) << "the wake-up was lost";
   RankCounter::Counts deep = Count(counter, 50);
   EXPECT_TRUE(deep.estimated);
@@ -133,6 +163,22 @@ TEST_F(RankCounterTest, AnExactLimitAboveTheBoardAlwaysCounts) {
   ASSERT_TRUE(Eventually([&] { return (deep = Count(counter, 1)).at_or_above == 102; }));
   EXPECT_EQ(deep.above, 101);
   EXPECT_FALSE(deep.estimated);
+}
+
+// Without a histogram a deep count is a statement of its own on the async
+// read path, bound by the caller's deadline; a near one needs none.
+TEST_F(RankCounterTest, AFullCountKeepsTheDeadlineANearOneSendsNothing) {
+  RankCounter counter(database_, {.exact_limit = 10});  // refresher not started: no histogram
+  const absl::Time passed = absl::Now() - absl::Seconds(1);
+  absl::StatusOr<RankCounter::Counts> deep = CountBy(counter, 50, passed);
+  EXPECT_EQ(deep.status().code(), absl::StatusCode::kDeadlineExceeded) << deep.status();
+  const uint64_t sent = database_.async_reads().Stats().statements_sent;
+  absl::StatusOr<RankCounter::Counts> near = CountBy(counter, 95, passed);
+  ASSERT_TRUE(near.ok()) << near.status();
+  EXPECT_EQ(near->above, 5);
+  EXPECT_EQ(near->at_or_above, 6);
+  EXPECT_EQ(database_.async_reads().Stats().statements_sent, sent);
+  EXPECT_FALSE(counter.Ready("all"));
 }
 
 }  // namespace
