@@ -460,6 +460,7 @@ TEST_F(FlowsTest, MatchFinishedTellsEachParticipantTheirRank) {
 }
 
 TEST_F(FlowsTest, AStreakMilestoneIsAnnouncedOnceOnTheSolveThatReachesIt) {
+  AwayFromMidnightUtc();  // "yesterday" below and quest's day of the solve must agree.
   const std::string player = NewUser();
   RegisterToken(player);
   // Six days in a row up to yesterday (UTC, quest's day): today's first

@@ -356,8 +356,9 @@ TEST_F(ServiceServerTest, DrainDeadlineCutsOffCallsThatRunTooLong) {
   ASSERT_TRUE(exit_code.has_value());
   EXPECT_EQ(*exit_code, 0);
   // The query held on the database is cancelled at the deadline, so the
-  // process does not wait out the 5 s query.
-  EXPECT_LT(absl::Now() - signalled, absl::Seconds(2)) << process->Log();
+  // process does not wait out the 10 s query (the bound leaves room for a
+  // loaded machine; the drain deadline is 300 ms).
+  EXPECT_LT(absl::Now() - signalled, absl::Seconds(4)) << process->Log();
   EXPECT_NE(process->Log().find("cancelled running queries"), std::string::npos);
   // And on the database: the query itself is gone, not only the process.
   auto still_held = [&] {

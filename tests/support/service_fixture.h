@@ -89,6 +89,16 @@ class ServiceFixture : public ::testing::Test {
     return context;
   }
 
+  // For a test whose writes and reads must fall on one UTC day (daily and
+  // weekly leaderboards, streaks): waits past midnight when it is closer
+  // than `margin`, so that the test does not straddle it.
+  static void AwayFromMidnightUtc(absl::Duration margin = absl::Seconds(30)) {
+    const absl::Time now = absl::Now();
+    const absl::Time midnight =
+        absl::FromCivil(absl::ToCivilDay(now, absl::UTCTimeZone()) + 1, absl::UTCTimeZone());
+    if (midnight - now < margin) absl::SleepFor(midnight - now + absl::Seconds(1));
+  }
+
   // Reads from the replica trail the primary a little: polls until
   // `predicate` holds (or `timeout` passes); returns its last value.
   static bool Eventually(const std::function<bool()>& predicate,
