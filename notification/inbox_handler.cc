@@ -10,8 +10,10 @@
 #include "common/api/keyset_page.h"
 #include "common/base/status_macros.h"
 #include "common/db/row_mapping.h"
+#include "common/grpc/async_handler.h"
 #include "common/grpc/handler.h"
 #include "notification/inbox_rules.h"
+#include "proto/notification/v1/notification_methods.h"
 
 namespace qs::notification {
 
@@ -44,51 +46,54 @@ grpc::Status InboxHandler::SendNotification(grpc::ServerContext* context,
       });
 }
 
-grpc::Status InboxHandler::ListNotifications(grpc::ServerContext* context,
-                                             const v1::ListNotificationsRequest* request,
-                                             v1::ListNotificationsResponse* response) {
-  return HandleAsUser(*context, response, [&](const std::string& user) -> absl::Status {
-    QS_RETURN_IF_ERROR(ValidateFilter(request->filter()));
-    const v1::InboxFilter filter = request->filter() == v1::INBOX_FILTER_UNSPECIFIED
-                                       ? v1::INBOX_FILTER_ALL
-                                       : request->filter();
-    QS_ASSIGN_OR_RETURN(
-        api::KeysetPage page,
-        api::KeysetPage::Open(page_tokens_,
-                              absl::StrCat(kService, "ListNotifications|", user, "|", filter),
-                              request->page_size(), request->page_token()));
-    QS_ASSIGN_OR_RETURN(
-        std::vector<v1::Notification> listed,
-        database_.Read([&](db::ReadTx& tx) -> absl::StatusOr<std::vector<v1::Notification>> {
-          return inbox_.List(tx, user, filter, page.after(), page.fetch_limit());
-        }));
-    response->set_next_page_token(page.Close(listed, [](const v1::Notification& last) {
-      return api::KeysetPosition{db::TimestampMicros(last.created_at()), last.id()};
-    }));
-    for (v1::Notification& notification : listed) {
-      *response->add_notifications() = std::move(notification);
-    }
-    return absl::OkStatus();
-  });
-}
-
-grpc::Status InboxHandler::GetUnreadCount(grpc::ServerContext* context,
-                                          const v1::GetUnreadCountRequest* /*request*/,
-                                          v1::GetUnreadCountResponse* response) {
-  return HandleAsUser(*context, response, [&](const std::string& user) -> absl::Status {
-    using Counts = std::map<std::string, int64_t>;
-    QS_ASSIGN_OR_RETURN(Counts counts,
-                        database_.Read([&](db::ReadTx& tx) -> absl::StatusOr<Counts> {
-                          return inbox_.UnreadByCategory(tx, user);
-                        }));
-    int64_t total = 0;
-    for (const auto& [category, count] : counts) {
-      (*response->mutable_by_category())[category] = count;
-      total += count;
-    }
-    response->set_total(total);
-    return absl::OkStatus();
-  });
+void InboxHandler::ServeAsyncMethods(grpc_util::MethodTable& methods) {
+  // The inbox's reads, the most frequent calls: one statement each on the
+  // replica, answered from the read path's callback without a worker.
+  grpc_util::ServeAsyncAsUser(
+      methods, &v1::InboxService::Service::ListNotifications,
+      [this](const v1::ListNotificationsRequest& request, const std::string& user,
+             grpc_util::Reply<v1::ListNotificationsRequest, v1::ListNotificationsResponse> reply) {
+        QS_REPLY_IF_ERROR(reply, ValidateFilter(request.filter()));
+        const v1::InboxFilter filter = request.filter() == v1::INBOX_FILTER_UNSPECIFIED
+                                           ? v1::INBOX_FILTER_ALL
+                                           : request.filter();
+        absl::StatusOr<api::KeysetPage> page = api::KeysetPage::Open(
+            page_tokens_, absl::StrCat(kService, "ListNotifications|", user, "|", filter),
+            request.page_size(), request.page_token());
+        QS_REPLY_IF_ERROR(reply, page.status());
+        InboxStore::ListAsync(
+            database_.async_reads(), user, filter, page->after(), page->fetch_limit(),
+            reply.deadline(),
+            [reply, page = *page](absl::StatusOr<std::vector<v1::Notification>> listed) {
+              if (!listed.ok()) return reply(listed.status());
+              v1::ListNotificationsResponse response;
+              response.set_next_page_token(page.Close(*listed, [](const v1::Notification& last) {
+                return api::KeysetPosition{db::TimestampMicros(last.created_at()), last.id()};
+              }));
+              for (v1::Notification& notification : *listed) {
+                *response.add_notifications() = std::move(notification);
+              }
+              reply(std::move(response));
+            });
+      });
+  grpc_util::ServeAsyncAsUser(
+      methods, &v1::InboxService::Service::GetUnreadCount,
+      [this](const v1::GetUnreadCountRequest& /*request*/, const std::string& user,
+             grpc_util::Reply<v1::GetUnreadCountRequest, v1::GetUnreadCountResponse> reply) {
+        InboxStore::UnreadByCategoryAsync(
+            database_.async_reads(), user, reply.deadline(),
+            [reply](absl::StatusOr<std::map<std::string, int64_t>> counts) {
+              if (!counts.ok()) return reply(counts.status());
+              v1::GetUnreadCountResponse response;
+              int64_t total = 0;
+              for (const auto& [category, count] : *counts) {
+                (*response.mutable_by_category())[category] = count;
+                total += count;
+              }
+              response.set_total(total);
+              reply(std::move(response));
+            });
+      });
 }
 
 grpc::Status InboxHandler::MarkAndReturn(grpc::ServerContext& context,

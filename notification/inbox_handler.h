@@ -2,12 +2,14 @@
 // validate, plan from the recipients' preferences and tokens, write); the
 // inbox reads and marks. SendNotification and the marks write the primary
 // (a mark returns the rows after it, read in the same transaction);
-// ListNotifications and GetUnreadCount read the replica.
+// ListNotifications and GetUnreadCount read the replica, non-blocking
+// (ServeAsyncMethods).
 #ifndef QS_NOTIFICATION_INBOX_HANDLER_H_
 #define QS_NOTIFICATION_INBOX_HANDLER_H_
 
 #include "common/api/page_token.h"
 #include "common/db/database.h"
+#include "common/grpc/method_table.h"
 #include "notification/inbox_store.h"
 #include "notification/notification_settings.h"
 #include "notification/send_path.h"
@@ -20,15 +22,13 @@ class InboxHandler final : public v1::InboxService::Service {
   InboxHandler(db::Database& database, api::PageTokenCodec page_tokens,
                NotificationSettings settings);
 
+  // ListNotifications and GetUnreadCount run here, non-blocking
+  // (common/grpc/method_table.h).
+  void ServeAsyncMethods(grpc_util::MethodTable& methods);
+
   grpc::Status SendNotification(grpc::ServerContext* context,
                                 const v1::SendNotificationRequest* request,
                                 v1::SendNotificationResponse* response) override;
-  grpc::Status ListNotifications(grpc::ServerContext* context,
-                                 const v1::ListNotificationsRequest* request,
-                                 v1::ListNotificationsResponse* response) override;
-  grpc::Status GetUnreadCount(grpc::ServerContext* context,
-                              const v1::GetUnreadCountRequest* request,
-                              v1::GetUnreadCountResponse* response) override;
   grpc::Status MarkSeen(grpc::ServerContext* context, const v1::MarkNotificationsRequest* request,
                         v1::MarkNotificationsResponse* response) override;
   grpc::Status MarkRead(grpc::ServerContext* context, const v1::MarkNotificationsRequest* request,

@@ -115,7 +115,54 @@ const char* MarkAssignment(InboxMark mark) {
   return "";
 }
 
+// The inbox reads on the async read path (PreparedStatements): one listing
+// per filter, so that each keeps its partial index's predicate.
+constexpr char kListAll[] = "notification_inbox_list_all";
+constexpr char kListUnread[] = "notification_inbox_list_unread";
+constexpr char kListUnseen[] = "notification_inbox_list_unseen";
+constexpr char kListArchived[] = "notification_inbox_list_archived";
+constexpr char kUnreadByCategory[] = "notification_inbox_unread_by_category";
+
+const char* ListStatement(v1::InboxFilter filter) {
+  switch (filter) {
+    case v1::INBOX_FILTER_UNREAD:
+      return kListUnread;
+    case v1::INBOX_FILTER_UNSEEN:
+      return kListUnseen;
+    case v1::INBOX_FILTER_ARCHIVED:
+      return kListArchived;
+    default:
+      return kListAll;
+  }
+}
+
+// $1 user, $2/$3 the keyset position (id, created_at micros; "" = first
+// page), $4 the limit.
+std::string ListSql(v1::InboxFilter filter) {
+  return absl::StrCat(NotificationSelect(), "WHERE l.user_id = $1 AND ", kInInbox,
+                      FilterCondition(filter), " AND ($2 = '' OR (l.created_at, l.id) < (",
+                      db::TimestampSql("$3"),
+                      ", nullif($2, '')::uuid)) ORDER BY l.created_at DESC, l.id DESC LIMIT $4");
+}
+
 }  // namespace
+
+std::vector<db::PreparedStatement> InboxStore::PreparedStatements() {
+  std::vector<db::PreparedStatement> statements;
+  for (v1::InboxFilter filter : {v1::INBOX_FILTER_ALL, v1::INBOX_FILTER_UNREAD,
+                                 v1::INBOX_FILTER_UNSEEN, v1::INBOX_FILTER_ARCHIVED}) {
+    // The optional position decides between an index seek and a scan from
+    // the top: planned per call.
+    statements.push_back({ListStatement(filter), ListSql(filter), db::Planning::kPerCall});
+  }
+  // By user only: one plan fits every call (the unread partial index).
+  statements.push_back(
+      {kUnreadByCategory,
+       absl::StrCat(
+           "SELECT l.category, count(*) FROM notification_logs l WHERE l.user_id = $1 AND ",
+           kInInbox, FilterCondition(v1::INBOX_FILTER_UNREAD), " GROUP BY l.category")});
+  return statements;
+}
 
 void InboxStore::InsertSend(db::WriteTx& tx, const std::string& sender,
                             const v1::SendNotificationRequest& request, const SendPlan& plan) {
@@ -163,22 +210,13 @@ void InboxStore::InsertSend(db::WriteTx& tx, const std::string& sender,
       db::ArrayLiteral(states), db::ArrayLiteral(due));
 }
 
-std::vector<v1::Notification> InboxStore::List(db::ReadTx& tx, const std::string& user,
-                                               v1::InboxFilter filter,
-                                               const std::optional<api::KeysetPosition>& after,
-                                               int limit) {
-  std::string sql = absl::StrCat(NotificationSelect(), "WHERE l.user_id = $1 AND ", kInInbox,
-                                 FilterCondition(filter));
-  if (after) {
-    absl::StrAppend(&sql, " AND (l.created_at, l.id) < (", db::TimestampSql("$2"), ", $3::uuid)");
-  }
-  absl::StrAppend(&sql, " ORDER BY l.created_at DESC, l.id DESC LIMIT ", after ? "$4" : "$2");
-  pqxx::result rows =
-      after ? tx.Query(sql, user, after->key, after->id, limit) : tx.Query(sql, user, limit);
-  std::vector<v1::Notification> notifications;
-  notifications.reserve(rows.size());
-  for (const pqxx::row& row : rows) notifications.push_back(NotificationFrom(row));
-  return notifications;
+void InboxStore::ListAsync(db::AsyncReadPool& reads, const std::string& user,
+                           v1::InboxFilter filter, const std::optional<api::KeysetPosition>& after,
+                           int limit, absl::Time deadline, db::RowsDone<v1::Notification> done) {
+  db::QueryRows<v1::Notification>(reads, ListStatement(filter),
+                                  db::AsyncParams(user, after ? after->id : std::string(),
+                                                  after ? after->key : int64_t{0}, limit),
+                                  deadline, NotificationFrom, std::move(done));
 }
 
 absl::StatusOr<std::vector<v1::Notification>> InboxStore::Mark(db::WriteTx& tx,
@@ -228,17 +266,18 @@ int64_t InboxStore::MarkAllRead(db::WriteTx& tx, const std::string& user,
       .affected_rows();
 }
 
-std::map<std::string, int64_t> InboxStore::UnreadByCategory(db::ReadTx& tx,
-                                                            const std::string& user) {
-  std::map<std::string, int64_t> counts;
-  for (const pqxx::row& row : tx.Query(
-           absl::StrCat("SELECT l.category, count(*) FROM notification_logs l "
-                        "WHERE l.user_id = $1 AND ",
-                        kInInbox, FilterCondition(v1::INBOX_FILTER_UNREAD), " GROUP BY l.category"),
-           user)) {
-    counts[row[0].as<std::string>()] = row[1].as<int64_t>();
-  }
-  return counts;
+void InboxStore::UnreadByCategoryAsync(db::AsyncReadPool& reads, const std::string& user,
+                                       absl::Time deadline, UnreadCountsDone done) {
+  using CategoryCount = std::pair<std::string, int64_t>;
+  db::QueryRows<CategoryCount>(
+      reads, kUnreadByCategory, db::AsyncParams(user), deadline,
+      [](const pqxx::row& row) {
+        return CategoryCount{row[0].as<std::string>(), row[1].as<int64_t>()};
+      },
+      [done = std::move(done)](absl::StatusOr<std::vector<CategoryCount>> rows) {
+        if (!rows.ok()) return done(rows.status());
+        done(std::map<std::string, int64_t>(rows->begin(), rows->end()));
+      });
 }
 
 int InboxStore::PruneOld(db::WriteTx& tx, absl::Duration retention, int limit) {

@@ -1,10 +1,12 @@
 // All SQL of the inbox tables: notification_logs (one row per recipient of
 // a send) and deliveries (one row per push; after the insert the delivery
 // worker owns their state, see the migration). libpqxx exceptions propagate
-// to Database::Read/Write.
+// to Database::Read/Write. The inbox reads run on the async read path
+// (common/db/async_rows.h): their callbacks run on its loop thread.
 #ifndef QS_NOTIFICATION_INBOX_STORE_H_
 #define QS_NOTIFICATION_INBOX_STORE_H_
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -14,6 +16,9 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/api/keyset_position.h"
+#include "common/db/async_read_pool.h"
+#include "common/db/async_rows.h"
+#include "common/db/prepared_statement.h"
 #include "common/db/transaction.h"
 #include "notification/inbox_rules.h"
 #include "proto/notification/v1/inbox.pb.h"
@@ -25,6 +30,11 @@ enum class InboxMark { kSeen, kRead, kUnread, kArchive, kDelete };
 
 class InboxStore {
  public:
+  using UnreadCountsDone = std::function<void(absl::StatusOr<std::map<std::string, int64_t>>)>;
+
+  // The inbox reads' statements, registered on every connection.
+  static std::vector<db::PreparedStatement> PreparedStatements();
+
   // Writes a send's plan: every notification in one INSERT, every delivery
   // in another (set-based: a 1,000-recipient send is two statements).
   // `sender` "" = the system.
@@ -34,9 +44,10 @@ class InboxStore {
   // The caller's inbox (in_inbox, not deleted) under `filter`, newest first
   // by (created_at, id), after the keyset position `after` (key = created_at
   // in microseconds, id = notification id); each with its delivery summary.
-  std::vector<v1::Notification> List(db::ReadTx& tx, const std::string& user,
-                                     v1::InboxFilter filter,
-                                     const std::optional<api::KeysetPosition>& after, int limit);
+  // Read on the replica by `deadline`.
+  static void ListAsync(db::AsyncReadPool& reads, const std::string& user, v1::InboxFilter filter,
+                        const std::optional<api::KeysetPosition>& after, int limit,
+                        absl::Time deadline, db::RowsDone<v1::Notification> done);
 
   // Applies `mark` to `user`'s notifications `ids` (distinct) and returns
   // them after it in the order of `ids` (none for kDelete). NOT_FOUND naming
@@ -50,8 +61,10 @@ class InboxStore {
   // seen; returns how many.
   int64_t MarkAllRead(db::WriteTx& tx, const std::string& user, const std::string& category);
 
-  // Unread (not read, archived or deleted, in the inbox) by category.
-  std::map<std::string, int64_t> UnreadByCategory(db::ReadTx& tx, const std::string& user);
+  // Unread (not read, archived or deleted, in the inbox) by category, read
+  // on the replica by `deadline`.
+  static void UnreadByCategoryAsync(db::AsyncReadPool& reads, const std::string& user,
+                                    absl::Time deadline, UnreadCountsDone done);
 
   // Deletes up to `limit` notifications older than `retention` whose
   // deliveries have all finished, with those deliveries; returns how many.

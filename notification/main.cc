@@ -14,10 +14,12 @@
 #include "notification/event_notice_handlers.h"
 #include "notification/event_settings.h"
 #include "notification/inbox_handler.h"
+#include "notification/inbox_store.h"
 #include "notification/notification_settings.h"
 #include "notification/preference_handler.h"
 #include "notification/prune_job.h"
 #include "notification/token_handler.h"
+#include "notification/token_store.h"
 #include "notification/user_eraser.h"
 #include "proto/notification/v1/notification_methods.h"
 
@@ -48,6 +50,8 @@ int main() {
             event_settings, qs::notification::LoadEventNoticeSettings)(env));
         return absl::OkStatus();
       },
+      .prepared_statements = {qs::notification::InboxStore::PreparedStatements(),
+                              qs::notification::TokenStore::PreparedStatements()},
       .add_services =
           [&](qs::service::ServiceContext& context) {
             // PAGE_TOKEN_KEY was checked (>= 16 bytes) with the config.

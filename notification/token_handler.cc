@@ -5,8 +5,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/base/status_macros.h"
+#include "common/grpc/async_handler.h"
 #include "common/grpc/handler.h"
 #include "notification/token_rules.h"
+#include "proto/notification/v1/notification_methods.h"
 
 namespace qs::notification {
 
@@ -47,18 +49,22 @@ grpc::Status TokenHandler::UnregisterPushToken(grpc::ServerContext* context,
       });
 }
 
-grpc::Status TokenHandler::ListPushTokens(grpc::ServerContext* context,
-                                          const v1::ListPushTokensRequest* /*request*/,
-                                          v1::ListPushTokensResponse* response) {
-  return HandleAsUser(*context, response, [&](const std::string& user) -> absl::Status {
-    QS_ASSIGN_OR_RETURN(
-        std::vector<v1::PushToken> tokens,
-        database_.Read([&](db::ReadTx& tx) -> absl::StatusOr<std::vector<v1::PushToken>> {
-          return store_.List(tx, user, kMaxListedTokens);
-        }));
-    for (v1::PushToken& token : tokens) *response->add_push_tokens() = std::move(token);
-    return absl::OkStatus();
-  });
+void TokenHandler::ServeAsyncMethods(grpc_util::MethodTable& methods) {
+  // One statement on the replica: answered from the read path's callback.
+  grpc_util::ServeAsyncAsUser(
+      methods, &v1::PushTokenService::Service::ListPushTokens,
+      [this](const v1::ListPushTokensRequest& /*request*/, const std::string& user,
+             grpc_util::Reply<v1::ListPushTokensRequest, v1::ListPushTokensResponse> reply) {
+        TokenStore::ListAsync(database_.async_reads(), user, kMaxListedTokens, reply.deadline(),
+                              [reply](absl::StatusOr<std::vector<v1::PushToken>> tokens) {
+                                if (!tokens.ok()) return reply(tokens.status());
+                                v1::ListPushTokensResponse response;
+                                for (v1::PushToken& token : *tokens) {
+                                  *response.add_push_tokens() = std::move(token);
+                                }
+                                reply(std::move(response));
+                              });
+      });
 }
 
 }  // namespace qs::notification

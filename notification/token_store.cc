@@ -13,6 +13,9 @@ namespace {
 // key)): the notification service's only advisory lock.
 constexpr int32_t kTokenLockClass = 0x4e544b31;  // "NTK1"
 
+// ListPushTokens' read, on the async read path (PreparedStatements).
+constexpr char kList[] = "notification_token_list";
+
 const std::string& TokenColumns() {
   static const std::string* columns = new std::string(absl::StrCat(
       "id::text, user_id::text, device_id, app_id, platform, token, app_version, locale, "
@@ -42,6 +45,13 @@ v1::PushToken TokenFrom(const pqxx::row& row) {
 }
 
 }  // namespace
+
+std::vector<db::PreparedStatement> TokenStore::PreparedStatements() {
+  // By user only (the (user_id, last_seen_at) index): one plan for every call.
+  return {{kList, absl::StrCat("SELECT ", TokenColumns(),
+                               " FROM push_tokens WHERE user_id = $1 "
+                               "ORDER BY last_seen_at DESC, id DESC LIMIT $2")}};
+}
 
 absl::StatusOr<v1::PushToken> TokenStore::Register(db::WriteTx& tx, const std::string& user,
                                                    const v1::RegisterPushTokenRequest& request) {
@@ -110,15 +120,10 @@ std::optional<std::string> TokenStore::Unregister(db::WriteTx& tx, const std::st
   return id;
 }
 
-std::vector<v1::PushToken> TokenStore::List(db::ReadTx& tx, const std::string& user, int limit) {
-  pqxx::result rows = tx.Query(absl::StrCat("SELECT ", TokenColumns(),
-                                            " FROM push_tokens WHERE user_id = $1 "
-                                            "ORDER BY last_seen_at DESC, id DESC LIMIT $2"),
-                               user, limit);
-  std::vector<v1::PushToken> tokens;
-  tokens.reserve(rows.size());
-  for (const pqxx::row& row : rows) tokens.push_back(TokenFrom(row));
-  return tokens;
+void TokenStore::ListAsync(db::AsyncReadPool& reads, const std::string& user, int limit,
+                           absl::Time deadline, db::RowsDone<v1::PushToken> done) {
+  db::QueryRows<v1::PushToken>(reads, kList, db::AsyncParams(user, limit), deadline, TokenFrom,
+                               std::move(done));
 }
 
 std::vector<ActiveToken> TokenStore::ActiveTokensOf(db::WriteTx& tx,

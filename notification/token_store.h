@@ -2,7 +2,8 @@
 // makes to deliveries: when a registration goes away or changes hands, its
 // QUEUED deliveries finish as invalid_token in the same transaction (the
 // worker never sends a user's push to the device's next owner). libpqxx
-// exceptions propagate to Database::Read/Write.
+// exceptions propagate to Database::Read/Write. ListAsync runs on the async
+// read path (common/db/async_rows.h).
 #ifndef QS_NOTIFICATION_TOKEN_STORE_H_
 #define QS_NOTIFICATION_TOKEN_STORE_H_
 
@@ -12,6 +13,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/db/async_read_pool.h"
+#include "common/db/async_rows.h"
+#include "common/db/prepared_statement.h"
 #include "common/db/transaction.h"
 #include "notification/inbox_rules.h"
 #include "proto/notification/v1/push_tokens.pb.h"
@@ -20,6 +24,9 @@ namespace qs::notification {
 
 class TokenStore {
  public:
+  // ListAsync's statement, registered on every connection.
+  static std::vector<db::PreparedStatement> PreparedStatements();
+
   // Upserts `user`'s registration of the request's installation (validated)
   // and returns it. Serialised per token by an advisory lock, so two
   // installations registering one token at once cannot both keep it: the
@@ -36,8 +43,10 @@ class TokenStore {
   std::optional<std::string> Unregister(db::WriteTx& tx, const std::string& user,
                                         const std::string& app_id, const std::string& device_id);
 
-  // `user`'s registrations, most recently seen first, at most `limit`.
-  std::vector<v1::PushToken> List(db::ReadTx& tx, const std::string& user, int limit);
+  // `user`'s registrations, most recently seen first, at most `limit`,
+  // read on the replica by `deadline`.
+  static void ListAsync(db::AsyncReadPool& reads, const std::string& user, int limit,
+                        absl::Time deadline, db::RowsDone<v1::PushToken> done);
 
   // The active (not invalidated) tokens of `users`, share-locked until the
   // transaction ends.

@@ -11,7 +11,9 @@
 #include "common/api/validation.h"
 #include "common/base/status_macros.h"
 #include "common/db/row_mapping.h"
+#include "common/grpc/async_handler.h"
 #include "common/grpc/handler.h"
+#include "proto/social/v1/social_methods.h"
 
 namespace qs::social {
 namespace {
@@ -267,25 +269,31 @@ grpc::Status ChatHandler::MarkChannelRead(grpc::ServerContext* context,
       });
 }
 
-grpc::Status ChatHandler::ListChannels(grpc::ServerContext* context,
-                                       const v1::ListChannelsRequest* request,
-                                       v1::ListChannelsResponse* response) {
-  return HandleAsUser(*context, response, [&](const std::string& user) -> absl::Status {
-    QS_ASSIGN_OR_RETURN(api::KeysetPage page,
-                        api::KeysetPage::Open(
-                            page_tokens_, absl::StrCat("social.v1.ChatService/ListChannels|", user),
-                            request->page_size(), request->page_token()));
-    QS_ASSIGN_OR_RETURN(
-        std::vector<ChannelListEntry> entries,
-        database_.Read([&](db::ReadTx& tx) -> absl::StatusOr<std::vector<ChannelListEntry>> {
-          return store_.ListChannels(tx, user, page.after(), page.fetch_limit());
-        }));
-    response->set_next_page_token(page.Close(entries, [](const ChannelListEntry& e) {
-      return api::KeysetPosition{e.last_message_at_micros, e.channel.id()};
-    }));
-    for (ChannelListEntry& e : entries) *response->add_channels() = std::move(e.channel);
-    return absl::OkStatus();
-  });
+void ChatHandler::ServeAsyncMethods(grpc_util::MethodTable& methods) {
+  // One statement on the replica, answered from the read path's callback
+  // without a worker. (ListMessages and ListMessageEdits check the channel
+  // and the caller's access first and confirm a miss on the primary: they
+  // stay blocking.)
+  grpc_util::ServeAsyncAsUser(
+      methods, &v1::ChatService::Service::ListChannels,
+      [this](const v1::ListChannelsRequest& request, const std::string& user,
+             grpc_util::Reply<v1::ListChannelsRequest, v1::ListChannelsResponse> reply) {
+        absl::StatusOr<api::KeysetPage> page = api::KeysetPage::Open(
+            page_tokens_, absl::StrCat("social.v1.ChatService/ListChannels|", user),
+            request.page_size(), request.page_token());
+        QS_REPLY_IF_ERROR(reply, page.status());
+        ChatStore::ListChannelsAsync(
+            database_.async_reads(), user, page->after(), page->fetch_limit(), reply.deadline(),
+            [reply, page = *page](absl::StatusOr<std::vector<ChannelListEntry>> entries) {
+              if (!entries.ok()) return reply(entries.status());
+              v1::ListChannelsResponse response;
+              response.set_next_page_token(page.Close(*entries, [](const ChannelListEntry& e) {
+                return api::KeysetPosition{e.last_message_at_micros, e.channel.id()};
+              }));
+              for (ChannelListEntry& e : *entries) *response.add_channels() = std::move(e.channel);
+              reply(std::move(response));
+            });
+      });
 }
 
 grpc::Status ChatHandler::ListMessageEdits(grpc::ServerContext* context,

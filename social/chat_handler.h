@@ -4,7 +4,8 @@
 // the primary in one transaction; ListMessages, ListMessageEdits and
 // ListChannels read the replica (ListMessages and ListMessageEdits confirm a
 // channel or message the replica does not know yet on the primary, so one
-// created by the caller a moment ago is never NOT_FOUND).
+// created by the caller a moment ago is never NOT_FOUND); ListChannels runs
+// non-blocking (ServeAsyncMethods).
 #ifndef QS_SOCIAL_CHAT_HANDLER_H_
 #define QS_SOCIAL_CHAT_HANDLER_H_
 
@@ -13,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "common/api/page_token.h"
 #include "common/db/database.h"
+#include "common/grpc/method_table.h"
 #include "proto/social/v1/chat.grpc.pb.h"
 #include "social/chat_rules.h"
 #include "social/chat_settings.h"
@@ -25,6 +27,9 @@ class ChatHandler final : public v1::ChatService::Service {
   ChatHandler(db::Database& database, api::PageTokenCodec page_tokens, ChatSettings settings)
       : database_(database), page_tokens_(std::move(page_tokens)), settings_(settings) {}
 
+  // ListChannels runs here, non-blocking (common/grpc/method_table.h).
+  void ServeAsyncMethods(grpc_util::MethodTable& methods);
+
   grpc::Status SendMessage(grpc::ServerContext* context, const v1::SendMessageRequest* request,
                            v1::SendMessageResponse* response) override;
   grpc::Status ListMessages(grpc::ServerContext* context, const v1::ListMessagesRequest* request,
@@ -36,8 +41,6 @@ class ChatHandler final : public v1::ChatService::Service {
   grpc::Status MarkChannelRead(grpc::ServerContext* context,
                                const v1::MarkChannelReadRequest* request,
                                v1::MarkChannelReadResponse* response) override;
-  grpc::Status ListChannels(grpc::ServerContext* context, const v1::ListChannelsRequest* request,
-                            v1::ListChannelsResponse* response) override;
   grpc::Status ListMessageEdits(grpc::ServerContext* context,
                                 const v1::ListMessageEditsRequest* request,
                                 v1::ListMessageEditsResponse* response) override;

@@ -16,6 +16,9 @@ constexpr char kGetMessage[] = "social_chat_message_get";
 constexpr char kGetChannelForUser[] = "social_chat_channel_for_user";
 constexpr char kListMessagesForward[] = "social_chat_messages_forward";
 constexpr char kListMessagesBackward[] = "social_chat_messages_backward";
+// ListChannels' read, on the async read path; planned per call (the
+// optional keyset position, $2 = '' on a first page).
+constexpr char kListChannels[] = "social_chat_channels_of_user";
 
 constexpr char kChannelColumns[] =
     "id::text, kind, coalesce(user_low_id::text, ''), coalesce(user_high_id::text, ''), "
@@ -94,6 +97,38 @@ std::vector<std::string> Recipients(db::WriteTx& tx, const StoredChannel& channe
   return recipients;
 }
 
+// $1 the user, $2/$3 the position (channel id, last_message_at micros;
+// "" = first page), $4 the limit.
+std::string ListChannelsSql() {
+  // Each of the three ways a user takes part is its own index range, read
+  // in page order and cut at the page size before they are merged: one
+  // statement with OR over them was planned as scans of whole tables
+  // (1.2 s per call at 10k users in tests/bench/run.sh --service=social).
+  const std::string after_clause =
+      absl::StrCat(" AND ($2 = '' OR (c.last_message_at, c.id) < (", db::TimestampSql("$3"),
+                   ", nullif($2, '')::uuid)) ORDER BY c.last_message_at DESC, c.id DESC LIMIT $4");
+  return absl::StrCat(
+      "WITH page AS (SELECT * FROM ("
+      "  (SELECT c.* FROM chat_channels c WHERE c.user_low_id = $1::uuid",
+      after_clause,
+      ") UNION ALL "
+      "  (SELECT c.* FROM chat_channels c WHERE c.user_high_id = $1::uuid",
+      after_clause,
+      ") UNION ALL "
+      "  (SELECT c.* FROM guild_members g JOIN chat_channels c ON c.guild_id = g.guild_id "
+      "   WHERE g.user_id = $1::uuid AND g.state = 'member'",
+      after_clause,
+      ")) c ORDER BY c.last_message_at DESC, c.id DESC LIMIT $4) "
+      "SELECT c.id::text, c.kind, coalesce(c.user_low_id::text, ''), "
+      "coalesce(c.user_high_id::text, ''), coalesce(c.guild_id::text, ''), c.last_sequence, ",
+      db::MicrosSql("c.last_message_at"), ", ", db::MicrosSql("c.created_at"),
+      ", coalesce(r.last_read_sequence, 0), m.id IS NOT NULL, ", MessageColumns("m"),
+      " FROM page c "
+      "LEFT JOIN channel_read_marks r ON r.channel_id = c.id AND r.user_id = $1::uuid "
+      "LEFT JOIN chat_messages m ON m.channel_id = c.id AND m.sequence = c.last_sequence "
+      "ORDER BY c.last_message_at DESC, c.id DESC");
+}
+
 }  // namespace
 
 std::vector<db::PreparedStatement> ChatStore::PreparedStatements() {
@@ -128,6 +163,7 @@ std::vector<db::PreparedStatement> ChatStore::PreparedStatements() {
        absl::StrCat("SELECT ", Columns(),
                     " FROM chat_messages WHERE channel_id = $1 AND sequence <= $2"
                     " ORDER BY sequence DESC LIMIT $3")},
+      {kListChannels, ListChannelsSql(), db::Planning::kPerCall},
   };
 }
 
@@ -385,60 +421,34 @@ int64_t ChatStore::MarkRead(db::WriteTx& tx, const std::string& channel_id,
       .as<int64_t>();
 }
 
-std::vector<ChannelListEntry> ChatStore::ListChannels(
-    db::ReadTx& tx, const std::string& user_id, const std::optional<api::KeysetPosition>& after,
-    int limit) {
-  // Each of the three ways a user takes part is its own index range, read
-  // in page order and cut at the page size before they are merged: one
-  // statement with OR over them was planned as scans of whole tables
-  // (1.2 s per call at 10k users in tests/bench/run.sh --service=social).
-  const std::string after_clause =
-      absl::StrCat(" AND ($2 = '' OR (c.last_message_at, c.id) < (", db::TimestampSql("$3"),
-                   ", nullif($2, '')::uuid)) ORDER BY c.last_message_at DESC, c.id DESC LIMIT $4");
-  pqxx::result rows = tx.Query(
-      absl::StrCat(
-          "WITH page AS (SELECT * FROM ("
-          "  (SELECT c.* FROM chat_channels c WHERE c.user_low_id = $1::uuid",
-          after_clause,
-          ") UNION ALL "
-          "  (SELECT c.* FROM chat_channels c WHERE c.user_high_id = $1::uuid",
-          after_clause,
-          ") UNION ALL "
-          "  (SELECT c.* FROM guild_members g JOIN chat_channels c ON c.guild_id = g.guild_id "
-          "   WHERE g.user_id = $1::uuid AND g.state = 'member'",
-          after_clause,
-          ")) c ORDER BY c.last_message_at DESC, c.id DESC LIMIT $4) "
-          "SELECT c.id::text, c.kind, coalesce(c.user_low_id::text, ''), "
-          "coalesce(c.user_high_id::text, ''), coalesce(c.guild_id::text, ''), c.last_sequence, ",
-          db::MicrosSql("c.last_message_at"), ", ", db::MicrosSql("c.created_at"),
-          ", coalesce(r.last_read_sequence, 0), m.id IS NOT NULL, ", MessageColumns("m"),
-          " FROM page c "
-          "LEFT JOIN channel_read_marks r ON r.channel_id = c.id AND r.user_id = $1::uuid "
-          "LEFT JOIN chat_messages m ON m.channel_id = c.id AND m.sequence = c.last_sequence "
-          "ORDER BY c.last_message_at DESC, c.id DESC"),
-      user_id, after ? after->id : std::string(), after ? after->key : int64_t{0}, limit);
-  std::vector<ChannelListEntry> entries;
-  entries.reserve(rows.size());
-  for (const pqxx::row& row : rows) {
-    ChannelListEntry entry;
-    v1::Channel& c = entry.channel;
-    c.set_id(row[0].as<std::string>());
-    c.set_kind(ChannelKindCodes().FromCode(row[1].as<std::string>()));
-    if (c.kind() == v1::CHANNEL_KIND_DIRECT) {
-      const std::string low = row[2].as<std::string>();
-      c.set_peer_user_id(low == user_id ? row[3].as<std::string>() : low);
-    }
-    c.set_guild_id(row[4].as<std::string>());
-    c.set_last_sequence(row[5].as<int64_t>());
-    entry.last_message_at_micros = row[6].as<int64_t>();
-    db::SetTimestamp(entry.last_message_at_micros, c.mutable_last_message_at());
-    db::SetTimestamp(row[7].as<int64_t>(), c.mutable_created_at());
-    c.set_last_read_sequence(row[8].as<int64_t>());
-    c.set_unread_count(UnreadCount(c.last_sequence(), c.last_read_sequence()));
-    if (row[9].as<bool>()) *c.mutable_last_message() = MessageFromRow(row, 10);
-    entries.push_back(std::move(entry));
-  }
-  return entries;
+void ChatStore::ListChannelsAsync(db::AsyncReadPool& reads, const std::string& user_id,
+                                  const std::optional<api::KeysetPosition>& after, int limit,
+                                  absl::Time deadline, db::RowsDone<ChannelListEntry> done) {
+  db::QueryRows<ChannelListEntry>(
+      reads, kListChannels,
+      db::AsyncParams(user_id, after ? after->id : std::string(), after ? after->key : int64_t{0},
+                      limit),
+      deadline,
+      [user_id](const pqxx::row& row) {
+        ChannelListEntry entry;
+        v1::Channel& c = entry.channel;
+        c.set_id(row[0].as<std::string>());
+        c.set_kind(ChannelKindCodes().FromCode(row[1].as<std::string>()));
+        if (c.kind() == v1::CHANNEL_KIND_DIRECT) {
+          const std::string low = row[2].as<std::string>();
+          c.set_peer_user_id(low == user_id ? row[3].as<std::string>() : low);
+        }
+        c.set_guild_id(row[4].as<std::string>());
+        c.set_last_sequence(row[5].as<int64_t>());
+        entry.last_message_at_micros = row[6].as<int64_t>();
+        db::SetTimestamp(entry.last_message_at_micros, c.mutable_last_message_at());
+        db::SetTimestamp(row[7].as<int64_t>(), c.mutable_created_at());
+        c.set_last_read_sequence(row[8].as<int64_t>());
+        c.set_unread_count(UnreadCount(c.last_sequence(), c.last_read_sequence()));
+        if (row[9].as<bool>()) *c.mutable_last_message() = MessageFromRow(row, 10);
+        return entry;
+      },
+      std::move(done));
 }
 
 }  // namespace qs::social

@@ -21,7 +21,8 @@
 //     return absl::OkStatus();
 //   });
 //
-// libpqxx exceptions propagate to Database::Read/Write. Stateless: one
+// libpqxx exceptions propagate to Database::Read/Write. ListChannelsAsync
+// runs on the async read path (common/db/async_rows.h). Stateless: one
 // instance may be shared by every thread.
 #ifndef QS_SOCIAL_CHAT_STORE_H_
 #define QS_SOCIAL_CHAT_STORE_H_
@@ -33,7 +34,10 @@
 
 #include "absl/status/statusor.h"
 #include "common/api/keyset_position.h"
+#include "common/db/async_read_pool.h"
+#include "common/db/async_rows.h"
 #include "common/db/database.h"
+#include "common/db/prepared_statement.h"
 #include "common/db/transaction.h"
 #include "proto/social/v1/chat.pb.h"
 
@@ -179,10 +183,11 @@ class ChatStore {
                    int64_t sequence);
 
   // The user's direct channels and the channels of the guilds they are a
-  // member of, by (last_message_at, id) descending, after `after`.
-  std::vector<ChannelListEntry> ListChannels(db::ReadTx& tx, const std::string& user_id,
-                                             const std::optional<api::KeysetPosition>& after,
-                                             int limit);
+  // member of, by (last_message_at, id) descending, after `after`. On the
+  // replica, by `deadline`.
+  static void ListChannelsAsync(db::AsyncReadPool& reads, const std::string& user_id,
+                                const std::optional<api::KeysetPosition>& after, int limit,
+                                absl::Time deadline, db::RowsDone<ChannelListEntry> done);
 };
 
 }  // namespace qs::social

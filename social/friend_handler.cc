@@ -11,8 +11,10 @@
 #include "common/base/status_macros.h"
 #include "common/db/row_mapping.h"
 #include "common/events/outbox.h"
+#include "common/grpc/async_handler.h"
 #include "common/grpc/handler.h"
 #include "proto/social/v1/events.pb.h"
+#include "proto/social/v1/social_methods.h"
 #include "spdlog/spdlog.h"
 
 namespace qs::social {
@@ -208,29 +210,6 @@ grpc::Status FriendHandler::GetFriendship(grpc::ServerContext* context,
       });
 }
 
-grpc::Status FriendHandler::ListFriends(grpc::ServerContext* context,
-                                        const v1::ListFriendsRequest* request,
-                                        v1::ListFriendsResponse* response) {
-  return HandleAsUser(*context, response, [&](const std::string& user) -> absl::Status {
-    QS_RETURN_IF_ERROR(ValidateListState(request->state()));
-    QS_ASSIGN_OR_RETURN(
-        api::KeysetPage page,
-        api::KeysetPage::Open(page_tokens_,
-                              absl::StrCat(kService, "ListFriends|", user, "|", request->state()),
-                              request->page_size(), request->page_token()));
-    QS_ASSIGN_OR_RETURN(
-        std::vector<v1::Friendship> listed,
-        database_.Read([&](db::ReadTx& tx) -> absl::StatusOr<std::vector<v1::Friendship>> {
-          return store_.List(tx, user, request->state(), page.after(), page.fetch_limit());
-        }));
-    response->set_next_page_token(page.Close(listed, [](const v1::Friendship& last) {
-      return api::KeysetPosition{db::TimestampMicros(last.since()), last.user_id()};
-    }));
-    for (v1::Friendship& friendship : listed) *response->add_friendships() = std::move(friendship);
-    return absl::OkStatus();
-  });
-}
-
 grpc::Status FriendHandler::ListMutualFriends(grpc::ServerContext* context,
                                               const v1::ListMutualFriendsRequest* request,
                                               v1::ListMutualFriendsResponse* response) {
@@ -261,55 +240,89 @@ grpc::Status FriendHandler::ListMutualFriends(grpc::ServerContext* context,
   });
 }
 
-grpc::Status FriendHandler::SuggestFriends(grpc::ServerContext* context,
-                                           const v1::SuggestFriendsRequest* request,
-                                           v1::SuggestFriendsResponse* response) {
-  return HandleAsUser(*context, response, [&](const std::string& user) -> absl::Status {
-    QS_ASSIGN_OR_RETURN(
-        api::KeysetPage page,
-        api::KeysetPage::Open(page_tokens_, absl::StrCat(kService, "SuggestFriends|", user),
-                              request->page_size(), request->page_token()));
-    QS_ASSIGN_OR_RETURN(
-        std::vector<v1::FriendSuggestion> suggestions,
-        database_.Read([&](db::ReadTx& tx) -> absl::StatusOr<std::vector<v1::FriendSuggestion>> {
-          return suggestions_.Suggest(tx, user, page.after(), page.fetch_limit(),
-                                      settings_.suggestion_list_size);
-        }));
-    response->set_next_page_token(page.Close(suggestions, [](const v1::FriendSuggestion& last) {
-      return api::KeysetPosition{last.mutual_friend_count(), last.user_id()};
-    }));
-    for (v1::FriendSuggestion& suggestion : suggestions) {
-      *response->add_suggestions() = std::move(suggestion);
-    }
-    return absl::OkStatus();
-  });
-}
-
-grpc::Status FriendHandler::ListFriendHistory(grpc::ServerContext* context,
-                                              const v1::ListFriendHistoryRequest* request,
-                                              v1::ListFriendHistoryResponse* response) {
-  return HandleAsUser(*context, response, [&](const std::string& user) -> absl::Status {
-    std::optional<std::string> other;
-    if (!request->other_user_id().empty()) {
-      QS_RETURN_IF_ERROR(ValidateOtherUser("other_user_id", user, request->other_user_id()));
-      other = absl::AsciiStrToLower(request->other_user_id());
-    }
-    QS_ASSIGN_OR_RETURN(api::KeysetPage page,
-                        api::KeysetPage::Open(page_tokens_,
-                                              absl::StrCat(kService, "ListFriendHistory|", user,
-                                                           "|", other.value_or("")),
-                                              request->page_size(), request->page_token()));
-    QS_ASSIGN_OR_RETURN(
-        std::vector<v1::FriendHistoryEntry> entries,
-        database_.Read([&](db::ReadTx& tx) -> absl::StatusOr<std::vector<v1::FriendHistoryEntry>> {
-          return store_.ListHistory(tx, user, other, page.after(), page.fetch_limit());
-        }));
-    response->set_next_page_token(page.Close(entries, [](const v1::FriendHistoryEntry& last) {
-      return api::KeysetPosition{db::TimestampMicros(last.created_at()), last.id()};
-    }));
-    for (v1::FriendHistoryEntry& entry : entries) *response->add_entries() = std::move(entry);
-    return absl::OkStatus();
-  });
+void FriendHandler::ServeAsyncMethods(grpc_util::MethodTable& methods) {
+  // The listings: one statement each on the replica, answered from the read
+  // path's callback without a worker. (ListMutualFriends reads the pair
+  // first and stays blocking.)
+  grpc_util::ServeAsyncAsUser(
+      methods, &v1::FriendService::Service::ListFriends,
+      [this](const v1::ListFriendsRequest& request, const std::string& user,
+             grpc_util::Reply<v1::ListFriendsRequest, v1::ListFriendsResponse> reply) {
+        QS_REPLY_IF_ERROR(reply, ValidateListState(request.state()));
+        absl::StatusOr<api::KeysetPage> page = api::KeysetPage::Open(
+            page_tokens_, absl::StrCat(kService, "ListFriends|", user, "|", request.state()),
+            request.page_size(), request.page_token());
+        QS_REPLY_IF_ERROR(reply, page.status());
+        FriendStore::ListAsync(
+            database_.async_reads(), user, request.state(), page->after(), page->fetch_limit(),
+            reply.deadline(),
+            [reply, page = *page](absl::StatusOr<std::vector<v1::Friendship>> listed) {
+              if (!listed.ok()) return reply(listed.status());
+              v1::ListFriendsResponse response;
+              response.set_next_page_token(page.Close(*listed, [](const v1::Friendship& last) {
+                return api::KeysetPosition{db::TimestampMicros(last.since()), last.user_id()};
+              }));
+              for (v1::Friendship& friendship : *listed) {
+                *response.add_friendships() = std::move(friendship);
+              }
+              reply(std::move(response));
+            });
+      });
+  grpc_util::ServeAsyncAsUser(
+      methods, &v1::FriendService::Service::SuggestFriends,
+      [this](const v1::SuggestFriendsRequest& request, const std::string& user,
+             grpc_util::Reply<v1::SuggestFriendsRequest, v1::SuggestFriendsResponse> reply) {
+        absl::StatusOr<api::KeysetPage> page =
+            api::KeysetPage::Open(page_tokens_, absl::StrCat(kService, "SuggestFriends|", user),
+                                  request.page_size(), request.page_token());
+        QS_REPLY_IF_ERROR(reply, page.status());
+        SuggestionStore::SuggestAsync(
+            database_.async_reads(), user, page->after(), page->fetch_limit(),
+            settings_.suggestion_list_size, reply.deadline(),
+            [reply, page = *page](absl::StatusOr<std::vector<v1::FriendSuggestion>> suggestions) {
+              if (!suggestions.ok()) return reply(suggestions.status());
+              v1::SuggestFriendsResponse response;
+              response.set_next_page_token(
+                  page.Close(*suggestions, [](const v1::FriendSuggestion& last) {
+                    return api::KeysetPosition{last.mutual_friend_count(), last.user_id()};
+                  }));
+              for (v1::FriendSuggestion& suggestion : *suggestions) {
+                *response.add_suggestions() = std::move(suggestion);
+              }
+              reply(std::move(response));
+            });
+      });
+  grpc_util::ServeAsyncAsUser(
+      methods, &v1::FriendService::Service::ListFriendHistory,
+      [this](const v1::ListFriendHistoryRequest& request, const std::string& user,
+             grpc_util::Reply<v1::ListFriendHistoryRequest, v1::ListFriendHistoryResponse> reply) {
+        std::optional<std::string> other;
+        if (!request.other_user_id().empty()) {
+          QS_REPLY_IF_ERROR(reply,
+                            ValidateOtherUser("other_user_id", user, request.other_user_id()));
+          other = absl::AsciiStrToLower(request.other_user_id());
+        }
+        absl::StatusOr<api::KeysetPage> page = api::KeysetPage::Open(
+            page_tokens_,
+            absl::StrCat(kService, "ListFriendHistory|", user, "|", other.value_or("")),
+            request.page_size(), request.page_token());
+        QS_REPLY_IF_ERROR(reply, page.status());
+        FriendStore::ListHistoryAsync(
+            database_.async_reads(), user, other, page->after(), page->fetch_limit(),
+            reply.deadline(),
+            [reply, page = *page](absl::StatusOr<std::vector<v1::FriendHistoryEntry>> entries) {
+              if (!entries.ok()) return reply(entries.status());
+              v1::ListFriendHistoryResponse response;
+              response.set_next_page_token(
+                  page.Close(*entries, [](const v1::FriendHistoryEntry& last) {
+                    return api::KeysetPosition{db::TimestampMicros(last.created_at()), last.id()};
+                  }));
+              for (v1::FriendHistoryEntry& entry : *entries) {
+                *response.add_entries() = std::move(entry);
+              }
+              reply(std::move(response));
+            });
+      });
 }
 
 void FriendHandler::SweepExpired() {

@@ -7,7 +7,8 @@
 // the per-user FRIEND_LIMIT count, are serialised without deadlocks: two
 // users sending each other a request at once become friends exactly once.
 // GetFriendship reads the primary; the listings (ListFriendHistory too)
-// read the replica.
+// read the replica, all but ListMutualFriends non-blocking
+// (ServeAsyncMethods).
 #ifndef QS_SOCIAL_FRIEND_HANDLER_H_
 #define QS_SOCIAL_FRIEND_HANDLER_H_
 
@@ -20,6 +21,7 @@
 #include "common/api/page_token.h"
 #include "common/base/periodic_loop.h"
 #include "common/db/database.h"
+#include "common/grpc/method_table.h"
 #include "proto/social/v1/friends.grpc.pb.h"
 #include "social/friend_rules.h"
 #include "social/friend_settings.h"
@@ -32,6 +34,10 @@ namespace qs::social {
 class FriendHandler final : public v1::FriendService::Service {
  public:
   FriendHandler(db::Database& database, api::PageTokenCodec page_tokens, FriendSettings settings);
+
+  // ListFriends, SuggestFriends and ListFriendHistory run here,
+  // non-blocking (common/grpc/method_table.h).
+  void ServeAsyncMethods(grpc_util::MethodTable& methods);
 
   grpc::Status SendFriendRequest(grpc::ServerContext* context,
                                  const v1::SendFriendRequestRequest* request,
@@ -53,17 +59,9 @@ class FriendHandler final : public v1::FriendService::Service {
                            v1::Friendship* response) override;
   grpc::Status GetFriendship(grpc::ServerContext* context, const v1::GetFriendshipRequest* request,
                              v1::Friendship* response) override;
-  grpc::Status ListFriends(grpc::ServerContext* context, const v1::ListFriendsRequest* request,
-                           v1::ListFriendsResponse* response) override;
   grpc::Status ListMutualFriends(grpc::ServerContext* context,
                                  const v1::ListMutualFriendsRequest* request,
                                  v1::ListMutualFriendsResponse* response) override;
-  grpc::Status SuggestFriends(grpc::ServerContext* context,
-                              const v1::SuggestFriendsRequest* request,
-                              v1::SuggestFriendsResponse* response) override;
-  grpc::Status ListFriendHistory(grpc::ServerContext* context,
-                                 const v1::ListFriendHistoryRequest* request,
-                                 v1::ListFriendHistoryResponse* response) override;
 
   // Deletes expired requests every FRIEND_EXPIRY_SWEEP_MS, in batches,
   // recording `expired`; for ServiceContext::RunInBackground.
@@ -93,7 +91,6 @@ class FriendHandler final : public v1::FriendService::Service {
   api::PageTokenCodec page_tokens_;
   const FriendSettings settings_;
   FriendStore store_;
-  SuggestionStore suggestions_;
   SuggestionRefresher suggestion_refresher_;
   base::PeriodicLoop expiry_sweeper_;  // last: stopped before the state above goes
 };

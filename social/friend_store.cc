@@ -11,6 +11,16 @@ namespace {
 // one round trip for the five kinds of row a pair may have.
 constexpr char kLoadPair[] = "social_friend_load_pair";
 
+// The listings, on the async read path: one statement per state and per
+// history form, each planned per call (an optional keyset position decides
+// between an index seek and a scan from the top).
+constexpr char kListFriends[] = "social_friend_list_friends";
+constexpr char kListSent[] = "social_friend_list_sent";
+constexpr char kListReceived[] = "social_friend_list_received";
+constexpr char kListBlocked[] = "social_friend_list_blocked";
+constexpr char kHistoryOfPair[] = "social_friend_history_of_pair";
+constexpr char kHistoryOfUser[] = "social_friend_history_of_user";
+
 const std::string& LoadPairSql() {
   static const std::string* sql = new std::string(
       absl::StrCat("SELECT 'friends', '', ", db::MicrosSql("created_at"),
@@ -51,18 +61,98 @@ PairFacts FactsFrom(const pqxx::result& rows) {
   return facts;
 }
 
-// The keyset condition of a newest-first listing over (created_at, other).
-std::string AfterCondition(const std::optional<api::KeysetPosition>& after,
-                           absl::string_view created, absl::string_view other) {
-  if (!after) return "";
-  return absl::StrCat(" AND (", created, ", ", other, ") < (", db::TimestampSql("$2"),
-                      ", $3::uuid)");
+// The keyset condition of a newest-first listing over (created_at, other):
+// $2/$3 the position (other's id, created_at micros; "" = first page).
+std::string AfterCondition(absl::string_view created, absl::string_view other) {
+  return absl::StrCat(" AND ($2 = '' OR (", created, ", ", other, ") < (", db::TimestampSql("$3"),
+                      ", nullif($2, '')::uuid))");
+}
+
+const char* ListStatement(v1::FriendshipState state) {
+  switch (state) {
+    case v1::FRIENDSHIP_STATE_FRIENDS:
+      return kListFriends;
+    case v1::FRIENDSHIP_STATE_REQUEST_SENT:
+      return kListSent;
+    case v1::FRIENDSHIP_STATE_REQUEST_RECEIVED:
+      return kListReceived;
+    default:  // BLOCKED
+      return kListBlocked;
+  }
+}
+
+// Each listing: (other user, since, expires or 0, blocked_by_other) from
+// one index range that seeks to the keyset position; $1 the user, $4 the
+// limit.
+std::string ListSql(v1::FriendshipState state) {
+  switch (state) {
+    case v1::FRIENDSHIP_STATE_FRIENDS:
+      return absl::StrCat("SELECT friend_id::text, ", db::MicrosSql("created_at"),
+                          ", 0::bigint, false FROM friendships WHERE user_id = $1",
+                          AfterCondition("created_at", "friend_id"),
+                          " ORDER BY created_at DESC, friend_id DESC LIMIT $4");
+    case v1::FRIENDSHIP_STATE_REQUEST_SENT:
+      return absl::StrCat("SELECT recipient_id::text, ", db::MicrosSql("created_at"), ", ",
+                          db::MicrosSql("expires_at"),
+                          ", false FROM friend_requests WHERE requester_id = $1 "
+                          "AND expires_at > clock_timestamp()",
+                          AfterCondition("created_at", "recipient_id"),
+                          " ORDER BY created_at DESC, recipient_id DESC LIMIT $4");
+    case v1::FRIENDSHIP_STATE_REQUEST_RECEIVED:
+      return absl::StrCat("SELECT requester_id::text, ", db::MicrosSql("created_at"), ", ",
+                          db::MicrosSql("expires_at"),
+                          ", false FROM friend_requests WHERE recipient_id = $1 "
+                          "AND expires_at > clock_timestamp()",
+                          AfterCondition("created_at", "requester_id"),
+                          " ORDER BY created_at DESC, requester_id DESC LIMIT $4");
+    default:  // BLOCKED
+      return absl::StrCat(
+          "SELECT b.blocked_id::text, ", db::MicrosSql("b.created_at"),
+          ", 0::bigint, EXISTS (SELECT 1 FROM user_blocks r WHERE r.blocker_id = b.blocked_id "
+          "AND r.blocked_id = b.blocker_id) FROM user_blocks b WHERE b.blocker_id = $1",
+          AfterCondition("b.created_at", "b.blocked_id"),
+          " ORDER BY b.created_at DESC, b.blocked_id DESC LIMIT $4");
+  }
+}
+
+// $1 the pair or the user, $2/$3 the position (id, micros; "" = first
+// page), $4 the limit. One range per index, each cut at the limit before
+// the merge: an OR of actor and subject would not seek on either index.
+std::string HistorySql(bool of_pair) {
+  const std::string after_clause =
+      absl::StrCat(" AND ($2 = '' OR (created_at, id) < (", db::TimestampSql("$3"),
+                   ", nullif($2, '')::uuid)) ORDER BY created_at DESC, id DESC LIMIT $4");
+  const std::string ranges =
+      of_pair
+          ? absl::StrCat("SELECT * FROM friendship_events WHERE pair_id = $1::uuid", after_clause)
+          : absl::StrCat("(SELECT * FROM friendship_events WHERE actor_id = $1::uuid", after_clause,
+                         ") UNION ALL (SELECT * FROM friendship_events WHERE subject_id = $1::uuid",
+                         after_clause, ")");
+  return absl::StrCat(
+      "SELECT e.id::text, e.pair_id::text, e.actor_id::text, e.subject_id::text, e.action, ",
+      db::MicrosSql("e.created_at"), " FROM (", ranges,
+      ") e ORDER BY e.created_at DESC, e.id DESC LIMIT $4");
+}
+
+// The position parameters ($2 id, $3 key) of the listings above.
+db::AsyncParamList ListParams(const std::string& subject,
+                              const std::optional<api::KeysetPosition>& after, int limit) {
+  return db::AsyncParams(subject, after ? after->id : std::string(),
+                         after ? after->key : int64_t{0}, limit);
 }
 
 }  // namespace
 
 std::vector<db::PreparedStatement> FriendStore::PreparedStatements() {
-  return {{kLoadPair, LoadPairSql()}};
+  std::vector<db::PreparedStatement> statements = {{kLoadPair, LoadPairSql()}};
+  for (v1::FriendshipState state :
+       {v1::FRIENDSHIP_STATE_FRIENDS, v1::FRIENDSHIP_STATE_REQUEST_SENT,
+        v1::FRIENDSHIP_STATE_REQUEST_RECEIVED, v1::FRIENDSHIP_STATE_BLOCKED}) {
+    statements.push_back({ListStatement(state), ListSql(state), db::Planning::kPerCall});
+  }
+  statements.push_back({kHistoryOfPair, HistorySql(true), db::Planning::kPerCall});
+  statements.push_back({kHistoryOfUser, HistorySql(false), db::Planning::kPerCall});
+  return statements;
 }
 
 void FriendStore::LockPair(db::WriteTx& tx, const std::string& a, const std::string& b) {
@@ -168,41 +258,25 @@ void FriendStore::RecordHistory(db::WriteTx& tx, const std::string& actor,
       PairId(actor, subject), actor, subject, ActionCode(action));
 }
 
-std::vector<v1::FriendHistoryEntry> FriendStore::ListHistory(
-    db::ReadTx& tx, const std::string& user, const std::optional<std::string>& other,
-    const std::optional<api::KeysetPosition>& after, int limit) {
-  // $1 the pair or the user, $2/$3 the position (id, micros; "" = first
-  // page), $4 the limit. One range per index, each cut at the limit before
-  // the merge: an OR of actor and subject would not seek on either index.
-  const std::string after_clause =
-      absl::StrCat(" AND ($2 = '' OR (created_at, id) < (", db::TimestampSql("$3"),
-                   ", nullif($2, '')::uuid)) ORDER BY created_at DESC, id DESC LIMIT $4");
-  const std::string ranges =
-      other
-          ? absl::StrCat("SELECT * FROM friendship_events WHERE pair_id = $1::uuid", after_clause)
-          : absl::StrCat("(SELECT * FROM friendship_events WHERE actor_id = $1::uuid", after_clause,
-                         ") UNION ALL (SELECT * FROM friendship_events WHERE subject_id = $1::uuid",
-                         after_clause, ")");
-  pqxx::result rows = tx.Query(
-      absl::StrCat("SELECT e.id::text, e.pair_id::text, e.actor_id::text, e.subject_id::text, "
-                   "e.action, ",
-                   db::MicrosSql("e.created_at"), " FROM (", ranges,
-                   ") e ORDER BY e.created_at DESC, e.id DESC LIMIT $4"),
-      other ? PairId(user, *other) : user, after ? after->id : std::string(),
-      after ? after->key : int64_t{0}, limit);
-  std::vector<v1::FriendHistoryEntry> entries;
-  entries.reserve(rows.size());
-  for (const pqxx::row& row : rows) {
-    v1::FriendHistoryEntry& entry = entries.emplace_back();
-    entry.set_id(row[0].as<std::string>());
-    entry.set_pair_id(row[1].as<std::string>());
-    entry.set_actor_id(row[2].as<std::string>());
-    const std::string subject = row[3].as<std::string>();
-    entry.set_other_user_id(entry.actor_id() == user ? subject : entry.actor_id());
-    entry.set_action(FriendActionFromCode(row[4].as<std::string>()));
-    db::SetTimestamp(row[5].as<int64_t>(), entry.mutable_created_at());
-  }
-  return entries;
+void FriendStore::ListHistoryAsync(db::AsyncReadPool& reads, const std::string& user,
+                                   const std::optional<std::string>& other,
+                                   const std::optional<api::KeysetPosition>& after, int limit,
+                                   absl::Time deadline, db::RowsDone<v1::FriendHistoryEntry> done) {
+  db::QueryRows<v1::FriendHistoryEntry>(
+      reads, other ? kHistoryOfPair : kHistoryOfUser,
+      ListParams(other ? PairId(user, *other) : user, after, limit), deadline,
+      [user](const pqxx::row& row) {
+        v1::FriendHistoryEntry entry;
+        entry.set_id(row[0].as<std::string>());
+        entry.set_pair_id(row[1].as<std::string>());
+        entry.set_actor_id(row[2].as<std::string>());
+        const std::string subject = row[3].as<std::string>();
+        entry.set_other_user_id(entry.actor_id() == user ? subject : entry.actor_id());
+        entry.set_action(FriendActionFromCode(row[4].as<std::string>()));
+        db::SetTimestamp(row[5].as<int64_t>(), entry.mutable_created_at());
+        return entry;
+      },
+      std::move(done));
 }
 
 std::vector<ExpiredRequest> FriendStore::DeleteExpired(db::WriteTx& tx, int limit) {
@@ -221,60 +295,24 @@ std::vector<ExpiredRequest> FriendStore::DeleteExpired(db::WriteTx& tx, int limi
   return expired;
 }
 
-std::vector<v1::Friendship> FriendStore::List(db::ReadTx& tx, const std::string& user,
-                                              v1::FriendshipState state,
-                                              const std::optional<api::KeysetPosition>& after,
-                                              int limit) {
-  // Each listing: (other user, since, expires or 0, blocked_by_other) from
-  // one index range that seeks to the keyset position.
-  std::string sql;
-  switch (state) {
-    case v1::FRIENDSHIP_STATE_FRIENDS:
-      sql = absl::StrCat("SELECT friend_id::text, ", db::MicrosSql("created_at"),
-                         ", 0::bigint, false FROM friendships WHERE user_id = $1",
-                         AfterCondition(after, "created_at", "friend_id"),
-                         " ORDER BY created_at DESC, friend_id DESC");
-      break;
-    case v1::FRIENDSHIP_STATE_REQUEST_SENT:
-      sql = absl::StrCat("SELECT recipient_id::text, ", db::MicrosSql("created_at"), ", ",
-                         db::MicrosSql("expires_at"),
-                         ", false FROM friend_requests WHERE requester_id = $1 "
-                         "AND expires_at > clock_timestamp()",
-                         AfterCondition(after, "created_at", "recipient_id"),
-                         " ORDER BY created_at DESC, recipient_id DESC");
-      break;
-    case v1::FRIENDSHIP_STATE_REQUEST_RECEIVED:
-      sql = absl::StrCat("SELECT requester_id::text, ", db::MicrosSql("created_at"), ", ",
-                         db::MicrosSql("expires_at"),
-                         ", false FROM friend_requests WHERE recipient_id = $1 "
-                         "AND expires_at > clock_timestamp()",
-                         AfterCondition(after, "created_at", "requester_id"),
-                         " ORDER BY created_at DESC, requester_id DESC");
-      break;
-    default:  // BLOCKED
-      sql = absl::StrCat(
-          "SELECT b.blocked_id::text, ", db::MicrosSql("b.created_at"),
-          ", 0::bigint, EXISTS (SELECT 1 FROM user_blocks r WHERE r.blocker_id = b.blocked_id "
-          "AND r.blocked_id = b.blocker_id) FROM user_blocks b WHERE b.blocker_id = $1",
-          AfterCondition(after, "b.created_at", "b.blocked_id"),
-          " ORDER BY b.created_at DESC, b.blocked_id DESC");
-      break;
-  }
-  absl::StrAppend(&sql, after ? " LIMIT $4" : " LIMIT $2");
-  pqxx::result rows =
-      after ? tx.Query(sql, user, after->key, after->id, limit) : tx.Query(sql, user, limit);
-  std::vector<v1::Friendship> listed;
-  listed.reserve(rows.size());
-  for (const pqxx::row& row : rows) {
-    v1::Friendship& friendship = listed.emplace_back();
-    friendship.set_user_id(row[0].as<std::string>());
-    friendship.set_state(state);
-    friendship.set_pair_id(PairId(user, friendship.user_id()));
-    db::SetTimestamp(row[1].as<int64_t>(), friendship.mutable_since());
-    db::SetTimestampIfSet(row[2].as<int64_t>(), friendship, &v1::Friendship::mutable_expires_at);
-    friendship.set_blocked_by_other(row[3].as<bool>());
-  }
-  return listed;
+void FriendStore::ListAsync(db::AsyncReadPool& reads, const std::string& user,
+                            v1::FriendshipState state,
+                            const std::optional<api::KeysetPosition>& after, int limit,
+                            absl::Time deadline, db::RowsDone<v1::Friendship> done) {
+  db::QueryRows<v1::Friendship>(
+      reads, ListStatement(state), ListParams(user, after, limit), deadline,
+      [user, state](const pqxx::row& row) {
+        v1::Friendship friendship;
+        friendship.set_user_id(row[0].as<std::string>());
+        friendship.set_state(state);
+        friendship.set_pair_id(PairId(user, friendship.user_id()));
+        db::SetTimestamp(row[1].as<int64_t>(), friendship.mutable_since());
+        db::SetTimestampIfSet(row[2].as<int64_t>(), friendship,
+                              &v1::Friendship::mutable_expires_at);
+        friendship.set_blocked_by_other(row[3].as<bool>());
+        return friendship;
+      },
+      std::move(done));
 }
 
 std::vector<std::string> FriendStore::ListMutual(db::ReadTx& tx, const std::string& a,

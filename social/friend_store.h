@@ -1,7 +1,9 @@
 // All SQL of the friend graph's tables: friend_requests, friendships (one
 // row per direction), user_blocks and friendship_events. libpqxx exceptions
-// propagate to Database::Read/Write. Every change of a pair runs in a
-// WriteTx that took LockPair first (see PairLockKeys in friend_rules.h).
+// propagate to Database::Read/Write; the listings run on the async read
+// path (common/db/async_rows.h), their callbacks on its loop thread. Every
+// change of a pair runs in a WriteTx that took LockPair first (see
+// PairLockKeys in friend_rules.h).
 #ifndef QS_SOCIAL_FRIEND_STORE_H_
 #define QS_SOCIAL_FRIEND_STORE_H_
 
@@ -13,7 +15,10 @@
 
 #include "absl/time/time.h"
 #include "common/api/keyset_position.h"
+#include "common/db/async_read_pool.h"
+#include "common/db/async_rows.h"
 #include "common/db/database.h"
+#include "common/db/prepared_statement.h"
 #include "common/db/transaction.h"
 #include "proto/social/v1/friends.pb.h"
 #include "social/friend_rules.h"
@@ -71,11 +76,12 @@ class FriendStore {
   // belongs to (as actor or subject). A position's key is created_at in
   // microseconds, its id the entry id. Each form reads index ranges that
   // seek to the position (friendship_events' pair, actor and subject
-  // indexes), so a page costs the same at any depth.
-  std::vector<v1::FriendHistoryEntry> ListHistory(db::ReadTx& tx, const std::string& user,
-                                                  const std::optional<std::string>& other,
-                                                  const std::optional<api::KeysetPosition>& after,
-                                                  int limit);
+  // indexes), so a page costs the same at any depth. On the replica, by
+  // `deadline`.
+  static void ListHistoryAsync(db::AsyncReadPool& reads, const std::string& user,
+                               const std::optional<std::string>& other,
+                               const std::optional<api::KeysetPosition>& after, int limit,
+                               absl::Time deadline, db::RowsDone<v1::FriendHistoryEntry> done);
 
   // Deletes up to `limit` expired requests (oldest expiry first), recording
   // `expired` for each; returns what it deleted.
@@ -83,10 +89,10 @@ class FriendStore {
 
   // ListFriends for one state (FRIENDS, REQUEST_SENT, REQUEST_RECEIVED,
   // BLOCKED), newest first. A position's key is Friendship.since in
-  // microseconds, its id the other user.
-  std::vector<v1::Friendship> List(db::ReadTx& tx, const std::string& user,
-                                   v1::FriendshipState state,
-                                   const std::optional<api::KeysetPosition>& after, int limit);
+  // microseconds, its id the other user. On the replica, by `deadline`.
+  static void ListAsync(db::AsyncReadPool& reads, const std::string& user,
+                        v1::FriendshipState state, const std::optional<api::KeysetPosition>& after,
+                        int limit, absl::Time deadline, db::RowsDone<v1::Friendship> done);
 
   // Friends of both, by user id ascending (a position's id; key unused).
   std::vector<std::string> ListMutual(db::ReadTx& tx, const std::string& a, const std::string& b,

@@ -12,8 +12,10 @@
 #include "common/base/status_macros.h"
 #include "common/db/row_mapping.h"
 #include "common/events/outbox.h"
+#include "common/grpc/async_handler.h"
 #include "common/grpc/handler.h"
 #include "proto/social/v1/events.pb.h"
+#include "proto/social/v1/social_methods.h"
 
 namespace qs::social {
 namespace {
@@ -183,50 +185,57 @@ grpc::Status GuildHandler::DeleteGuild(grpc::ServerContext* context,
       });
 }
 
-grpc::Status GuildHandler::SearchGuilds(grpc::ServerContext* context,
-                                        const v1::SearchGuildsRequest* request,
-                                        v1::SearchGuildsResponse* response) {
-  return HandleAsUser(*context, response, [&](const std::string&) -> absl::Status {
-    QS_RETURN_IF_ERROR(ValidateNamePrefix(request->name_prefix()));
-    QS_ASSIGN_OR_RETURN(api::KeysetPage page,
-                        api::KeysetPage::Open(page_tokens_,
-                                              absl::StrCat("social.v1.GuildService/SearchGuilds|",
-                                                           request->name_prefix()),
-                                              request->page_size(), request->page_token()));
-    using Page = std::vector<std::pair<v1::Guild, std::string>>;
-    QS_ASSIGN_OR_RETURN(Page guilds, database_.Read([&](db::ReadTx& tx) -> absl::StatusOr<Page> {
-      return store_.Search(tx, request->name_prefix(), page.after(), page.fetch_limit());
-    }));
-    response->set_next_page_token(page.Close(guilds, [](const auto& last) {
-      return api::KeysetPosition{0, last.first.id(), last.second};
-    }));
-    for (auto& [guild, name_key] : guilds) *response->add_guilds() = std::move(guild);
-    return absl::OkStatus();
-  });
-}
-
-grpc::Status GuildHandler::ListUserGuilds(grpc::ServerContext* context,
-                                          const v1::ListUserGuildsRequest* request,
-                                          v1::ListUserGuildsResponse* response) {
-  return HandleAsUser(*context, response, [&](const std::string& user) -> absl::Status {
-    std::string target = request->user_id().empty() ? user : request->user_id();
-    QS_RETURN_IF_ERROR(api::RequireUuid("user_id", target));
-    target = absl::AsciiStrToLower(target);
-    QS_ASSIGN_OR_RETURN(
-        api::KeysetPage page,
-        api::KeysetPage::Open(page_tokens_,
-                              absl::StrCat("social.v1.GuildService/ListUserGuilds|", target),
-                              request->page_size(), request->page_token()));
-    using Page = std::vector<v1::UserGuild>;
-    QS_ASSIGN_OR_RETURN(Page guilds, database_.Read([&](db::ReadTx& tx) -> absl::StatusOr<Page> {
-      return store_.ListUserGuilds(tx, target, page.after(), page.fetch_limit());
-    }));
-    response->set_next_page_token(page.Close(guilds, [](const v1::UserGuild& last) {
-      return api::KeysetPosition{db::TimestampMicros(last.member().joined_at()), last.guild().id()};
-    }));
-    for (v1::UserGuild& guild : guilds) *response->add_guilds() = std::move(guild);
-    return absl::OkStatus();
-  });
+void GuildHandler::ServeAsyncMethods(grpc_util::MethodTable& methods) {
+  // The guild listings: one statement each on the replica, answered from
+  // the read path's callback without a worker. (The member and audit
+  // listings check the guild and the caller's role first, and confirm a
+  // miss on the primary: they stay blocking.)
+  grpc_util::ServeAsyncAsUser(
+      methods, &v1::GuildService::Service::SearchGuilds,
+      [this](const v1::SearchGuildsRequest& request, const std::string& /*user*/,
+             grpc_util::Reply<v1::SearchGuildsRequest, v1::SearchGuildsResponse> reply) {
+        QS_REPLY_IF_ERROR(reply, ValidateNamePrefix(request.name_prefix()));
+        absl::StatusOr<api::KeysetPage> page = api::KeysetPage::Open(
+            page_tokens_,
+            absl::StrCat("social.v1.GuildService/SearchGuilds|", request.name_prefix()),
+            request.page_size(), request.page_token());
+        QS_REPLY_IF_ERROR(reply, page.status());
+        GuildStore::SearchAsync(
+            database_.async_reads(), request.name_prefix(), page->after(), page->fetch_limit(),
+            reply.deadline(), [reply, page = *page](absl::StatusOr<std::vector<NamedGuild>> found) {
+              if (!found.ok()) return reply(found.status());
+              v1::SearchGuildsResponse response;
+              response.set_next_page_token(page.Close(*found, [](const NamedGuild& last) {
+                return api::KeysetPosition{0, last.guild.id(), last.name_key};
+              }));
+              for (NamedGuild& named : *found) *response.add_guilds() = std::move(named.guild);
+              reply(std::move(response));
+            });
+      });
+  grpc_util::ServeAsyncAsUser(
+      methods, &v1::GuildService::Service::ListUserGuilds,
+      [this](const v1::ListUserGuildsRequest& request, const std::string& user,
+             grpc_util::Reply<v1::ListUserGuildsRequest, v1::ListUserGuildsResponse> reply) {
+        std::string target = request.user_id().empty() ? user : request.user_id();
+        QS_REPLY_IF_ERROR(reply, api::RequireUuid("user_id", target));
+        target = absl::AsciiStrToLower(target);
+        absl::StatusOr<api::KeysetPage> page = api::KeysetPage::Open(
+            page_tokens_, absl::StrCat("social.v1.GuildService/ListUserGuilds|", target),
+            request.page_size(), request.page_token());
+        QS_REPLY_IF_ERROR(reply, page.status());
+        GuildStore::ListUserGuildsAsync(
+            database_.async_reads(), target, page->after(), page->fetch_limit(), reply.deadline(),
+            [reply, page = *page](absl::StatusOr<std::vector<v1::UserGuild>> guilds) {
+              if (!guilds.ok()) return reply(guilds.status());
+              v1::ListUserGuildsResponse response;
+              response.set_next_page_token(page.Close(*guilds, [](const v1::UserGuild& last) {
+                return api::KeysetPosition{db::TimestampMicros(last.member().joined_at()),
+                                           last.guild().id()};
+              }));
+              for (v1::UserGuild& guild : *guilds) *response.add_guilds() = std::move(guild);
+              reply(std::move(response));
+            });
+      });
 }
 
 grpc::Status GuildHandler::JoinGuild(grpc::ServerContext* context,

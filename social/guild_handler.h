@@ -7,6 +7,8 @@
 // membership change, a system message in the guild channel, all in the
 // change's transaction. A guild's end (DeleteGuild, or the last member
 // leaving) writes GuildDeleted instead: audit trail and channel go with it.
+// SearchGuilds and ListUserGuilds read the replica non-blocking
+// (ServeAsyncMethods).
 #ifndef QS_SOCIAL_GUILD_HANDLER_H_
 #define QS_SOCIAL_GUILD_HANDLER_H_
 
@@ -16,6 +18,7 @@
 
 #include "common/api/page_token.h"
 #include "common/db/database.h"
+#include "common/grpc/method_table.h"
 #include "proto/social/v1/events.pb.h"
 #include "proto/social/v1/guilds.grpc.pb.h"
 #include "social/chat_store.h"
@@ -29,6 +32,10 @@ class GuildHandler final : public v1::GuildService::Service {
   GuildHandler(db::Database& database, api::PageTokenCodec page_tokens)
       : database_(database), page_tokens_(std::move(page_tokens)) {}
 
+  // SearchGuilds and ListUserGuilds run here, non-blocking
+  // (common/grpc/method_table.h).
+  void ServeAsyncMethods(grpc_util::MethodTable& methods);
+
   grpc::Status CreateGuild(grpc::ServerContext* context, const v1::CreateGuildRequest* request,
                            v1::Guild* response) override;
   grpc::Status GetGuild(grpc::ServerContext* context, const v1::GetGuildRequest* request,
@@ -37,11 +44,6 @@ class GuildHandler final : public v1::GuildService::Service {
                            v1::Guild* response) override;
   grpc::Status DeleteGuild(grpc::ServerContext* context, const v1::DeleteGuildRequest* request,
                            v1::DeleteGuildResponse* response) override;
-  grpc::Status SearchGuilds(grpc::ServerContext* context, const v1::SearchGuildsRequest* request,
-                            v1::SearchGuildsResponse* response) override;
-  grpc::Status ListUserGuilds(grpc::ServerContext* context,
-                              const v1::ListUserGuildsRequest* request,
-                              v1::ListUserGuildsResponse* response) override;
   grpc::Status JoinGuild(grpc::ServerContext* context, const v1::JoinGuildRequest* request,
                          v1::MembershipResponse* response) override;
   grpc::Status LeaveGuild(grpc::ServerContext* context, const v1::LeaveGuildRequest* request,

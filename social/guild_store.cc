@@ -11,6 +11,11 @@ namespace {
 // Hot statements, prepared on every connection (PreparedStatements).
 constexpr char kLockGuild[] = "social_guild_lock";
 constexpr char kGetMember[] = "social_guild_member_get";
+// The guild listings, on the async read path. Planned per call: the
+// optional keyset position ($2 = '' on a first page) decides between an
+// index seek and a scan from the top.
+constexpr char kSearch[] = "social_guild_search";
+constexpr char kListUserGuilds[] = "social_guild_list_of_user";
 
 const std::string& GuildColumns() {
   static const std::string* columns = new std::string(
@@ -89,6 +94,27 @@ std::vector<db::PreparedStatement> GuildStore::PreparedStatements() {
                                 "FOR UPDATE")},
       {kGetMember, absl::StrCat("SELECT ", MemberColumns(),
                                 " FROM guild_members m WHERE m.guild_id = $1 AND m.user_id = $2")},
+      // COLLATE "C" throughout: the order, the keyset comparison and LIKE
+      // all use the byte order of guilds_name_key_c_idx, one index range
+      // scan. $1 the escaped prefix, $2/$3 the position (id, name_key).
+      {kSearch,
+       absl::StrCat(
+           "SELECT ", GuildColumns(),
+           ", g.name_key FROM guilds g WHERE g.name_key COLLATE \"C\" LIKE lower($1) || '%' "
+           "AND ($2 = '' OR (g.name_key COLLATE \"C\", g.id) > "
+           "($3::text COLLATE \"C\", nullif($2, '')::uuid)) "
+           "ORDER BY g.name_key COLLATE \"C\", g.id LIMIT $4"),
+       db::Planning::kPerCall},
+      // $1 the user, $2/$3 the position (guild id, joined_at micros).
+      {kListUserGuilds,
+       absl::StrCat("SELECT ", GuildColumns(), ", ", MemberColumns(),
+                    " FROM guild_members m JOIN guilds g ON g.id = m.guild_id "
+                    "WHERE m.user_id = $1 AND m.state = 'member' "
+                    "AND ($2 = '' OR (m.joined_at, m.guild_id) < (",
+                    db::TimestampSql("$3"),
+                    ", nullif($2, '')::uuid)) "
+                    "ORDER BY m.joined_at DESC, m.guild_id DESC LIMIT $4"),
+       db::Planning::kPerCall},
   };
 }
 
@@ -243,46 +269,35 @@ void GuildStore::Audit(db::WriteTx& tx, const std::string& guild_id, const std::
       guild_id, actor_id, action, target_id, details);
 }
 
-std::vector<std::pair<v1::Guild, std::string>> GuildStore::Search(
-    db::ReadTx& tx, const std::string& prefix, const std::optional<api::KeysetPosition>& after,
-    int limit) {
-  // COLLATE "C" throughout: the order, the keyset comparison and LIKE all
-  // use the byte order of guilds_name_key_c_idx, one index range scan.
-  pqxx::result rows = tx.Query(
-      absl::StrCat(
-          "SELECT ", GuildColumns(),
-          ", g.name_key FROM guilds g WHERE g.name_key COLLATE \"C\" LIKE lower($1) || '%' "
-          "AND ($2 = '' OR (g.name_key COLLATE \"C\", g.id) > "
-          "($3::text COLLATE \"C\", nullif($2, '')::uuid)) "
-          "ORDER BY g.name_key COLLATE \"C\", g.id LIMIT $4"),
-      EscapeLikePattern(prefix), after ? after->id : std::string(),
-      after ? after->text : std::string(), limit);
-  std::vector<std::pair<v1::Guild, std::string>> guilds;
-  for (const pqxx::row& row : rows) {
-    guilds.emplace_back(GuildFromRow(row), row[kGuildColumnCount].as<std::string>());
-  }
-  return guilds;
+void GuildStore::SearchAsync(db::AsyncReadPool& reads, const std::string& prefix,
+                             const std::optional<api::KeysetPosition>& after, int limit,
+                             absl::Time deadline, db::RowsDone<NamedGuild> done) {
+  db::QueryRows<NamedGuild>(
+      reads, kSearch,
+      db::AsyncParams(EscapeLikePattern(prefix), after ? after->id : std::string(),
+                      after ? after->text : std::string(), limit),
+      deadline,
+      [](const pqxx::row& row) {
+        return NamedGuild{GuildFromRow(row), row[kGuildColumnCount].as<std::string>()};
+      },
+      std::move(done));
 }
 
-std::vector<v1::UserGuild> GuildStore::ListUserGuilds(
-    db::ReadTx& tx, const std::string& user_id, const std::optional<api::KeysetPosition>& after,
-    int limit) {
-  pqxx::result rows =
-      tx.Query(absl::StrCat("SELECT ", GuildColumns(), ", ", MemberColumns(),
-                            " FROM guild_members m JOIN guilds g ON g.id = m.guild_id "
-                            "WHERE m.user_id = $1 AND m.state = 'member' "
-                            "AND ($2 = '' OR (m.joined_at, m.guild_id) < (",
-                            db::TimestampSql("$3"),
-                            ", nullif($2, '')::uuid)) "
-                            "ORDER BY m.joined_at DESC, m.guild_id DESC LIMIT $4"),
-               user_id, after ? after->id : std::string(), after ? after->key : int64_t{0}, limit);
-  std::vector<v1::UserGuild> guilds;
-  for (const pqxx::row& row : rows) {
-    v1::UserGuild& entry = guilds.emplace_back();
-    *entry.mutable_guild() = GuildFromRow(row);
-    *entry.mutable_member() = MemberFromRow(row, kGuildColumnCount).member;
-  }
-  return guilds;
+void GuildStore::ListUserGuildsAsync(db::AsyncReadPool& reads, const std::string& user_id,
+                                     const std::optional<api::KeysetPosition>& after, int limit,
+                                     absl::Time deadline, db::RowsDone<v1::UserGuild> done) {
+  db::QueryRows<v1::UserGuild>(
+      reads, kListUserGuilds,
+      db::AsyncParams(user_id, after ? after->id : std::string(), after ? after->key : int64_t{0},
+                      limit),
+      deadline,
+      [](const pqxx::row& row) {
+        v1::UserGuild entry;
+        *entry.mutable_guild() = GuildFromRow(row);
+        *entry.mutable_member() = MemberFromRow(row, kGuildColumnCount).member;
+        return entry;
+      },
+      std::move(done));
 }
 
 std::vector<v1::GuildMember> GuildStore::ListMembers(

@@ -1,6 +1,7 @@
 // All SQL of `guilds`, `guild_members` and `guild_audit_log`: the one place
 // where their columns map to social.v1 guild messages. libpqxx exceptions
-// propagate to Database::Read/Write.
+// propagate to Database::Read/Write. SearchAsync and ListUserGuildsAsync
+// run on the async read path (common/db/async_rows.h).
 //
 // Concurrency contract: every membership change runs in a WriteTx that
 // first takes the guild row with Lock (SELECT ... FOR UPDATE), and changes
@@ -19,7 +20,10 @@
 
 #include "absl/status/statusor.h"
 #include "common/api/keyset_position.h"
+#include "common/db/async_read_pool.h"
+#include "common/db/async_rows.h"
 #include "common/db/database.h"
+#include "common/db/prepared_statement.h"
 #include "common/db/transaction.h"
 #include "proto/social/v1/guilds.pb.h"
 
@@ -32,6 +36,12 @@ namespace v1 = ::social::v1;
 struct StoredMember {
   v1::GuildMember member;
   bool ban_expired = false;
+};
+
+// A guild found by SearchGuilds, with its name_key (the page position).
+struct NamedGuild {
+  v1::Guild guild;
+  std::string name_key;
 };
 
 // The changes of UpdateGuild; nullopt leaves a column as it is.
@@ -98,16 +108,17 @@ class GuildStore {
              const std::string& action, const std::string& target_id, const std::string& details);
 
   // Guilds whose name_key starts with `prefix` (lowered by the database),
-  // by name_key then id, after `after` (its `text` is the name_key); each
-  // with its name_key.
-  std::vector<std::pair<v1::Guild, std::string>> Search(
-      db::ReadTx& tx, const std::string& prefix, const std::optional<api::KeysetPosition>& after,
-      int limit);
+  // by name_key then id, after `after` (its `text` is the name_key). On the
+  // replica, by `deadline`.
+  static void SearchAsync(db::AsyncReadPool& reads, const std::string& prefix,
+                          const std::optional<api::KeysetPosition>& after, int limit,
+                          absl::Time deadline, db::RowsDone<NamedGuild> done);
   // The user's memberships (state MEMBER), newest first; the position key
-  // is joined_at in microseconds, its id the guild id.
-  std::vector<v1::UserGuild> ListUserGuilds(db::ReadTx& tx, const std::string& user_id,
-                                            const std::optional<api::KeysetPosition>& after,
-                                            int limit);
+  // is joined_at in microseconds, its id the guild id. On the replica, by
+  // `deadline`.
+  static void ListUserGuildsAsync(db::AsyncReadPool& reads, const std::string& user_id,
+                                  const std::optional<api::KeysetPosition>& after, int limit,
+                                  absl::Time deadline, db::RowsDone<v1::UserGuild> done);
   // Rows of the guild in `states`, oldest first; key joined_at, id user_id.
   std::vector<v1::GuildMember> ListMembers(db::ReadTx& tx, const std::string& guild_id,
                                            const std::vector<v1::GuildMemberState>& states,

@@ -71,20 +71,25 @@ std::string SuggestionStore::MarkStaleFrom(absl::string_view users_cte) {
       " SET stale_since = coalesce(friend_suggestion_lists.stale_since, excluded.stale_since)");
 }
 
-std::vector<v1::FriendSuggestion> SuggestionStore::Suggest(
-    db::ReadTx& tx, const std::string& user, const std::optional<api::KeysetPosition>& after,
-    int limit, int list_size) {
-  pqxx::result rows =
-      after ? tx.QueryPrepared(kSuggestAfter, user, list_size, after->key, after->id, limit)
-            : tx.QueryPrepared(kSuggestFirst, user, list_size, limit);
-  std::vector<v1::FriendSuggestion> suggestions;
-  suggestions.reserve(rows.size());
-  for (const pqxx::row& row : rows) {
-    v1::FriendSuggestion& suggestion = suggestions.emplace_back();
+void SuggestionStore::SuggestAsync(db::AsyncReadPool& reads, const std::string& user,
+                                   const std::optional<api::KeysetPosition>& after, int limit,
+                                   int list_size, absl::Time deadline,
+                                   db::RowsDone<v1::FriendSuggestion> done) {
+  auto suggestion_from = [](const pqxx::row& row) {
+    v1::FriendSuggestion suggestion;
     suggestion.set_user_id(row[0].as<std::string>());
     suggestion.set_mutual_friend_count(row[1].as<int>());
+    return suggestion;
+  };
+  if (after) {
+    db::QueryRows<v1::FriendSuggestion>(
+        reads, kSuggestAfter, db::AsyncParams(user, list_size, after->key, after->id, limit),
+        deadline, suggestion_from, std::move(done));
+  } else {
+    db::QueryRows<v1::FriendSuggestion>(reads, kSuggestFirst,
+                                        db::AsyncParams(user, list_size, limit), deadline,
+                                        suggestion_from, std::move(done));
   }
-  return suggestions;
 }
 
 std::vector<std::string> SuggestionStore::ClaimDue(db::WriteTx& tx, int limit,

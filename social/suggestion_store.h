@@ -1,6 +1,7 @@
 // All SQL of friend_suggestion_lists: each user's best friends of friends,
 // precomputed, and the live computation it stands in for. libpqxx
-// exceptions propagate to Database::Read/Write.
+// exceptions propagate to Database::Read/Write; SuggestAsync runs on the
+// async read path (common/db/async_rows.h).
 //
 // Why precomputed: ranking friends of friends reads every friend's friend
 // list (friends² index entries: about 2,500 at 50 friends), which
@@ -17,6 +18,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/api/keyset_position.h"
+#include "common/db/async_read_pool.h"
+#include "common/db/async_rows.h"
 #include "common/db/database.h"
 #include "common/db/transaction.h"
 #include "proto/social/v1/friends.pb.h"
@@ -40,9 +43,11 @@ class SuggestionStore {
   // first: from the user's list while it is fresh, else computed live; both
   // exclude current friends, blocks either way and pending requests either
   // way, and both rank at most `list_size` candidates (before exclusion).
-  std::vector<v1::FriendSuggestion> Suggest(db::ReadTx& tx, const std::string& user,
-                                            const std::optional<api::KeysetPosition>& after,
-                                            int limit, int list_size);
+  // One statement on the replica, by `deadline`.
+  static void SuggestAsync(db::AsyncReadPool& reads, const std::string& user,
+                           const std::optional<api::KeysetPosition>& after, int limit,
+                           int list_size, absl::Time deadline,
+                           db::RowsDone<v1::FriendSuggestion> done);
 
   // Locks (FOR UPDATE SKIP LOCKED) up to `limit` lists due for a refresh:
   // stale ones first, oldest change first, then those computed before

@@ -117,7 +117,7 @@ TEST_F(NotificationSchemaTest, UnreadCountByCategoryIsAnIndexOnlyScan) {
   // category INCLUDEd, no heap row is needed (the old index gave a plain
   // Index Scan).
   tx.exec("SET enable_bitmapscan = off");
-  // The statement of InboxStore::UnreadByCategory.
+  // The statement of InboxStore::UnreadByCategoryAsync.
   std::string plan;
   for (const pqxx::row& row :
        tx.exec("EXPLAIN SELECT l.category, count(*) FROM notification_logs l "
