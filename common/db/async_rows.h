@@ -25,6 +25,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/db/async_read_pool.h"
 #include "common/db/db_error.h"
@@ -37,15 +38,29 @@ using AsyncParamList = std::vector<std::optional<std::string>>;
 
 namespace async_rows_internal {
 
+// Exactly these types convert; anything else (double, an enum, a pointer)
+// does not compile, instead of turning into "true" through bool.
 inline std::optional<std::string> AsParam(std::string value) { return value; }
-inline std::optional<std::string> AsParam(const char* value) { return std::string(value); }
-inline std::optional<std::string> AsParam(bool value) { return value ? "true" : "false"; }
+inline std::optional<std::string> AsParam(absl::string_view value) { return std::string(value); }
+inline std::optional<std::string> AsParam(const char* value) {
+  if (value == nullptr) return std::nullopt;  // SQL NULL
+  return std::string(value);
+}
 inline std::optional<std::string> AsParam(std::nullopt_t) { return std::nullopt; }  // NULL
-template <typename Int, typename = std::enable_if_t<std::is_integral_v<Int>>>
+template <typename T, std::enable_if_t<std::is_same_v<T, bool>, int> = 0>
+std::optional<std::string> AsParam(T value) {
+  return value ? "true" : "false";
+}
+template <typename Int, std::enable_if_t<std::is_integral_v<Int> && !std::is_same_v<Int, bool> &&
+                                             !std::is_same_v<Int, char>,
+                                         int> = 0>
 std::optional<std::string> AsParam(Int value) {
   return absl::StrCat(value);
 }
-template <typename T>
+// Say how: StrCat keeps only 6 significant digits. (An enum lands here too.)
+std::optional<std::string> AsParam(double) = delete;
+std::optional<std::string> AsParam(float) = delete;
+template <typename T, typename = decltype(AsParam(std::declval<T>()))>
 std::optional<std::string> AsParam(std::optional<T> value) {
   if (!value) return std::nullopt;  // SQL NULL
   return AsParam(*std::move(value));
@@ -83,6 +98,9 @@ void QueryRows(AsyncReadPool& reads, const std::string& statement, AsyncParamLis
                   mapped = std::move(values);
                 } catch (const std::exception& e) {  // A column that does not convert.
                   mapped = StatusFromDbException(e, statement);
+                } catch (...) {  // Never let it reach the loop thread.
+                  mapped = absl::InternalError(
+                      absl::StrCat(statement, ": mapping a row threw a non-standard exception"));
                 }
                 done(std::move(mapped));
               });

@@ -1,5 +1,6 @@
 #include "common/db/pq_result.h"
 
+#include <cstring>
 #include <string>
 
 #include "absl/status/status.h"
@@ -43,7 +44,14 @@ bool PqResultLostConnection(const PGconn* conn, const PGresult* res) {
   if (conn == nullptr || PQstatus(conn) == CONNECTION_BAD) return true;
   if (res == nullptr) return false;
   const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-  return state != nullptr && IsConnectionLostSqlState(state);
+  if (state == nullptr || !IsConnectionLostSqlState(state)) return false;
+  // A server that ends the session says so with FATAL (57P01 after
+  // pg_terminate_backend, 57P02/57P03, 08xxx at start-up). The same class at
+  // severity ERROR leaves the session alive: 08P01 "bind message supplies 1
+  // parameters, but prepared statement requires 2" is the statement's own
+  // fault, and re-sending it elsewhere would only fail there too.
+  const char* severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+  return severity == nullptr || std::strcmp(severity, "ERROR") != 0;
 }
 
 absl::Status StatusOfPq(const PGconn* conn, const PGresult* res, absl::string_view where) {
@@ -58,9 +66,10 @@ absl::Status StatusOfPq(const PGconn* conn, const PGresult* res, absl::string_vi
   }
   const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
   absl::Status status;
-  if (state == nullptr && !PqResultLostConnection(conn, res)) {
-    // libpq's own error on a live session (db_error.h reads a missing
-    // SQLSTATE as a lost connection, which holds only when it is gone).
+  if ((state == nullptr || IsConnectionLostSqlState(state)) && !PqResultLostConnection(conn, res)) {
+    // libpq's own error, or a connection-class SQLSTATE at severity ERROR,
+    // on a live session (db_error.h reads both as a lost connection, which
+    // holds only when it is gone): the statement's fault, INTERNAL.
     const absl::string_view message = PQresultErrorMessage(res);
     status = absl::InternalError(absl::StrCat(where, ": ", PQresStatus(PQresultStatus(res)),
                                               message.empty() ? "" : ": ",

@@ -10,6 +10,12 @@ StatementRegistry::StatementRegistry(const std::vector<PreparedStatement>& state
   // statements_ is never resized from here on: the pointers into it hold.
   by_name_.reserve(statements_.size());
   for (const PreparedStatement& statement : statements_) {
+    if (statement.name.empty()) {
+      // libpq's unnamed statement, which every kPerCall send overwrites:
+      // a call by this name could run another statement's text.
+      spdlog::error("a statement without a name is registered, and ignored: {}", statement.sql);
+      continue;
+    }
     if (!by_name_.emplace(statement.name, &statement).second) {
       spdlog::error("statement \"{}\" is registered twice: the first one is kept", statement.name);
       continue;

@@ -3,6 +3,7 @@
 // for each call's values, never prepared) next to kPrepared ones, a name
 // that is not registered, and QueryRows' mapping (async_rows.h).
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -278,6 +279,59 @@ TEST_F(AsyncReadPoolPerCallTest, AColumnThatDoesNotMapBecomesAStatusAndThePoolGo
   EXPECT_EQ(*notes, (std::vector<std::optional<std::string>>{std::nullopt, "even 2", std::nullopt,
                                                              "even 4"}));
   EXPECT_EQ(pool.Stats().connects, 1u);
+}
+
+// A statement sent with the wrong number of parameters fails with SQLSTATE
+// 08P01 at severity ERROR: the session lives on. It is that call's INTERNAL,
+// never a lost connection: not re-sent, and the calls pipelined with it on
+// the same connections are answered as if it had not been there.
+TEST_F(AsyncReadPoolPerCallTest, AWrongParameterCountFailsOnlyItsOwnCall) {
+  std::vector<PreparedStatement> statements = Statements();
+  statements.push_back({"two_params", "SELECT $1::text || $2::text", Planning::kPerCall});
+  statements.push_back({"two_params_prepared", "SELECT $1::text || $2::text"});
+  statements.push_back(
+      {"slow_count", "SELECT count(*) FROM " + table_->name() + ", pg_sleep(0.2)"});
+  AsyncReadPoolOptions options = PoolOptions("per-call-params", statements);
+  options.connections = 2;
+  AsyncReadPool pool(options);
+  ASSERT_TRUE(QueryAndWait(pool, "count_rows", {}).ok());  // warm: both connections open
+  const absl::Time connected_by = absl::Now() + absl::Seconds(10);
+  while (pool.Stats().open_connections < 2 && absl::Now() < connected_by) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(pool.Stats().open_connections, 2);
+  const AsyncReadStats before = pool.Stats();
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  std::vector<std::unique_ptr<Answer<pqxx::result>>> innocent;
+  std::vector<std::unique_ptr<Answer<pqxx::result>>> wrong;
+  for (const char* statement : {"two_params", "two_params_prepared"}) {
+    // Innocent calls out before and after it, on both connections.
+    for (int i = 0; i < 3; ++i) {
+      innocent.push_back(std::make_unique<Answer<pqxx::result>>());
+      pool.Query("slow_count", {}, deadline, innocent.back()->Callback());
+    }
+    wrong.push_back(std::make_unique<Answer<pqxx::result>>());
+    pool.Query(statement, {std::string("only one")}, deadline, wrong.back()->Callback());
+    for (int i = 0; i < 3; ++i) {
+      innocent.push_back(std::make_unique<Answer<pqxx::result>>());
+      pool.Query("slow_count", {}, deadline, innocent.back()->Callback());
+    }
+  }
+  for (auto& answer : wrong) {
+    std::optional<absl::StatusOr<pqxx::result>> got = answer->Wait(absl::Seconds(15));
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->status().code(), absl::StatusCode::kInternal) << got->status();
+  }
+  for (auto& answer : innocent) {
+    std::optional<absl::StatusOr<pqxx::result>> got = answer->Wait(absl::Seconds(15));
+    ASSERT_TRUE(got.has_value());
+    ASSERT_TRUE(got->ok()) << got->status();
+    EXPECT_EQ((**got)[0][0].as<int>(), kRows);
+  }
+  const AsyncReadStats after = pool.Stats();
+  EXPECT_EQ(after.retried, before.retried);
+  EXPECT_EQ(after.connects, before.connects);
+  EXPECT_EQ(after.open_connections, 2);
 }
 
 }  // namespace

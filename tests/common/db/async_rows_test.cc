@@ -6,6 +6,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include "gtest/gtest.h"
 
@@ -50,6 +51,39 @@ TEST(AsyncParamsTest, KeepsTheOrderAndCountOfItsArguments) {
   EXPECT_TRUE(AsyncParams().empty());
   EXPECT_EQ(AsyncParams("a", 1, true, std::optional<std::string>()),
             (AsyncParamList{"a", "1", "true", std::nullopt}));
+}
+
+TEST(AsyncParamsTest, NullptrAndBareNulloptAreNullAndStringViewsText) {
+  const char* no_text = nullptr;
+  AsyncParamList params = AsyncParams(std::nullopt, no_text, absl::string_view("view"));
+  ASSERT_EQ(params.size(), 3u);
+  EXPECT_FALSE(params[0].has_value());
+  EXPECT_FALSE(params[1].has_value());
+  EXPECT_EQ(params[2], "view");
+}
+
+// Whether AsyncParams takes a T at all.
+template <typename T, typename = void>
+struct Converts : std::false_type {};
+template <typename T>
+struct Converts<T, std::void_t<decltype(async_rows_internal::AsParam(std::declval<T>()))>>
+    : std::true_type {};
+
+enum UnscopedColour { kRed, kGreen };  // As a protobuf enum is.
+
+TEST(AsyncParamsTest, TypesThatWouldConvertThroughBoolDoNotCompile) {
+  // Each of these once became "true" or "false".
+  static_assert(!Converts<double>::value);
+  static_assert(!Converts<float>::value);
+  static_assert(!Converts<UnscopedColour>::value);
+  static_assert(!Converts<int*>::value);
+  static_assert(!Converts<std::optional<double>>::value);
+  static_assert(!Converts<char>::value);
+  // And the supported ones still do.
+  static_assert(Converts<int>::value && Converts<bool>::value && Converts<int64_t>::value);
+  static_assert(Converts<std::string>::value && Converts<const char*>::value);
+  static_assert(Converts<std::optional<int>>::value && Converts<std::nullopt_t>::value);
+  SUCCEED();
 }
 
 }  // namespace
