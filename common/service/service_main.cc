@@ -68,15 +68,20 @@ std::optional<int> MigrateBeforeServing(const config::DbConfig& db, const std::s
   }
 }
 
-// Every store's statements in one list, as each connection prepares them. A
-// name used twice would make every connection fail to prepare (libpqxx
-// refuses a redefinition), so it stops start-up instead.
+// Every store's statements in one list, as each connection registers them.
+// A name used twice would mean two texts for one name, and an empty name is
+// libpq's unnamed statement, which every kPerCall statement overwrites: both
+// stop start-up instead.
 absl::StatusOr<std::vector<db::PreparedStatement>> AllPreparedStatements(
     const std::vector<std::vector<db::PreparedStatement>>& per_store) {
   std::vector<db::PreparedStatement> all;
   std::set<std::string> names;
   for (const std::vector<db::PreparedStatement>& statements : per_store) {
     for (const db::PreparedStatement& statement : statements) {
+      if (statement.name.empty()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("a statement without a name is registered: ", statement.sql));
+      }
       if (!names.insert(statement.name).second) {
         return absl::FailedPreconditionError(
             absl::StrCat("prepared statement ", statement.name, " is registered twice"));
@@ -213,11 +218,18 @@ int RunService(const ServiceDefinition& definition) {
   // After the handlers exist (consumers run them); NATS may still be down.
   event_stream.Start();
   ReadinessProbe readiness(database, /*wait_for_schema=*/server_config->migrate_on_start);
+  auto on_drain_deadline = [&database] {
+    database.CancelRunningQueries();
+    // Reads still out on the async path are answered UNAVAILABLE (safe to
+    // retry elsewhere) now, while the serving core they answer through
+    // exists: an answer after it is gone would use freed calls.
+    database.async_reads().Stop();
+  };
   const int exit_code = grpc_util::ServeUntilTerminated(
       *server_config, {.service_name = definition.name,
                        .services = context.hosted_,
                        .readiness_probe = [&readiness] { return readiness(); },
-                       .on_drain_deadline = [&database] { database.CancelRunningQueries(); }});
+                       .on_drain_deadline = on_drain_deadline});
   // Drained: no call runs any more. The event stream and the workers stop
   // before the handlers they use are destroyed with `context`.
   event_stream.Stop();

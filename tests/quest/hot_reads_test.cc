@@ -3,8 +3,11 @@
 // server of its own with a single worker thread, on a scratch database. They
 // answer while that worker is held, and a ListPuzzles stuck on the replica
 // ends at its caller's deadline (or cancellation) without taking the worker.
+#include <signal.h>
+
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -67,6 +70,31 @@ class QuestHotReadsTest : public ServiceFixture {
     if (HasFailure()) std::cerr << "---- quest server log ----\n" << server_->Log();
   }
 
+  // Takes an ACCESS EXCLUSIVE lock on puzzles on the primary, held until
+  // the returned transaction ends, and waits until the replica replays it:
+  // from then on every read of puzzles there waits. nullptr (with a
+  // failure) when the lock never reaches the replica.
+  std::unique_ptr<pqxx::work> LockPuzzlesOnTheReplica(pqxx::connection& locker) {
+    auto lock = std::make_unique<pqxx::work>(locker);
+    lock->exec("LOCK TABLE puzzles IN ACCESS EXCLUSIVE MODE");
+    // The lock's WAL record is only sent once flushed: a commit elsewhere
+    // flushes it (the background writer flushes only whole pages).
+    Sql("INSERT INTO leaderboard_scores (period, user_id, score) VALUES ('d2000-01-01', $1, 1)",
+        api::NewUuidV4());
+    const TestInfra& infra = TestInfra::Get();
+    pqxx::connection replica(infra.AdminConnectionString(infra.replica_port, scratch_.name()));
+    const bool replayed = Eventually([&] {
+      return pqxx::nontransaction(replica)
+                 .exec1(
+                     "SELECT count(*) FROM pg_locks WHERE locktype = 'relation' "
+                     "AND mode = 'AccessExclusiveLock' "
+                     "AND relation = (SELECT oid FROM pg_class WHERE relname = 'puzzles')")[0]
+                 .as<int>() > 0;
+    });
+    EXPECT_TRUE(replayed) << "the lock never reached the replica";
+    return replayed ? std::move(lock) : nullptr;
+  }
+
   template <typename... Args>
   pqxx::result Sql(const std::string& sql, Args&&... args) {
     pqxx::connection connection(scratch_.Conninfo());
@@ -89,6 +117,18 @@ class QuestHotReadsTest : public ServiceFixture {
     return diagnostics_->Probe(As("", timeout).get(), request, &response);
   }
 
+  // Statements sleeping in `database` on the read node (the Probe's pg_sleep).
+  static int SleepingOnReplica(const std::string& database) {
+    const TestInfra& infra = TestInfra::Get();
+    pqxx::connection replica(infra.AdminConnectionString(infra.replica_port, "postgres"));
+    return pqxx::nontransaction(replica)
+        .exec_params(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 "
+            "AND state = 'active' AND query LIKE '%pg_sleep%'",
+            database)[0][0]
+        .as<int>();
+  }
+
   ScratchDatabase scratch_{"quest"};
   std::unique_ptr<ServiceProcess> server_;
   std::unique_ptr<PuzzleService::Stub> puzzles_;
@@ -102,7 +142,10 @@ class QuestHotReadsTest : public ServiceFixture {
 TEST_F(QuestHotReadsTest, HotReadsAnswerWhileTheOnlyWorkerIsHeld) {
   auto held =
       std::async(std::launch::async, [&] { return Probe(absl::Seconds(3), absl::Seconds(10)); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the probe has the worker
+  // The probe has the worker once its pg_sleep runs (this test's own
+  // scratch database: no other server's).
+  ASSERT_TRUE(Eventually([&] { return SleepingOnReplica(scratch_.name()) > 0; }))
+      << "the holding probe never reached the database";
   // The control: a blocking call waits for the worker past its deadline.
   EXPECT_EQ(Probe(absl::ZeroDuration(), absl::Milliseconds(500)).error_code(),
             grpc::StatusCode::DEADLINE_EXCEEDED)
@@ -147,22 +190,8 @@ TEST_F(QuestHotReadsTest, HotReadsAnswerWhileTheOnlyWorkerIsHeld) {
 // statement is out and does not come back.
 TEST_F(QuestHotReadsTest, AStuckListEndsAtItsDeadlineOrCancelWithoutTakingTheWorker) {
   pqxx::connection locker(scratch_.Conninfo());
-  auto lock = std::make_unique<pqxx::work>(locker);
-  lock->exec("LOCK TABLE puzzles IN ACCESS EXCLUSIVE MODE");
-  // The lock's WAL record is only sent once flushed: a commit elsewhere
-  // flushes it (the background writer flushes only whole pages).
-  Sql("INSERT INTO leaderboard_scores (period, user_id, score) VALUES ('d2000-01-01', $1, 1)",
-      api::NewUuidV4());
-  const TestInfra& infra = TestInfra::Get();
-  pqxx::connection replica(infra.AdminConnectionString(infra.replica_port, scratch_.name()));
-  ASSERT_TRUE(Eventually([&] {
-    return pqxx::nontransaction(replica)
-               .exec1(
-                   "SELECT count(*) FROM pg_locks WHERE locktype = 'relation' "
-                   "AND mode = 'AccessExclusiveLock' "
-                   "AND relation = (SELECT oid FROM pg_class WHERE relname = 'puzzles')")[0]
-               .as<int>() > 0;
-  })) << "the lock never reached the replica";
+  auto lock = LockPuzzlesOnTheReplica(locker);
+  ASSERT_NE(lock, nullptr);
 
   const absl::Time start = absl::Now();
   ListPuzzlesResponse page;
@@ -189,6 +218,46 @@ TEST_F(QuestHotReadsTest, AStuckListEndsAtItsDeadlineOrCancelWithoutTakingTheWor
     page.Clear();
     return ListPuzzles(absl::Seconds(1), &page).ok() && page.puzzles_size() == 1;
   })) << "the feed did not come back once the lock was gone";
+}
+
+// A read still out on the async path when the drain deadline passes is
+// answered UNAVAILABLE (reads are safe to retry elsewhere) while the serving
+// core still exists, and the process exits 0: its answer never arrives
+// after the handlers and the core are gone.
+TEST_F(QuestHotReadsTest, AReadStuckPastTheDrainDeadlineIsAnsweredUnavailable) {
+  auto draining =
+      StartService("quest", {{"DB_NAME", scratch_.name()}, {"GRPC_DRAIN_TIMEOUT_MS", "300"}});
+  auto puzzles = PuzzleService::NewStub(ChannelTo(*draining));
+  pqxx::connection locker(scratch_.Conninfo());
+  auto lock = LockPuzzlesOnTheReplica(locker);
+  ASSERT_NE(lock, nullptr);
+  auto stuck = std::async(std::launch::async, [&] {
+    ListPuzzlesResponse ignored;
+    return puzzles->ListPuzzles(As(player_, absl::Seconds(20)).get(), ListPuzzlesRequest(),
+                                &ignored);
+  });
+  // The feed statement waits for the lock on the replica.
+  const TestInfra& infra = TestInfra::Get();
+  pqxx::connection replica(infra.AdminConnectionString(infra.replica_port, "postgres"));
+  ASSERT_TRUE(Eventually([&] {
+    return pqxx::nontransaction(replica)
+               .exec_params1(
+                   "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 "
+                   "AND application_name = 'quest-read-async' "
+                   "AND wait_event_type = 'Lock'",
+                   scratch_.name())[0]
+               .as<int>() > 0;
+  })) << "the list never waited on the replica";
+
+  const absl::Time signalled = absl::Now();
+  draining->Signal(SIGTERM);
+  grpc::Status answered = stuck.get();
+  EXPECT_EQ(answered.error_code(), grpc::StatusCode::UNAVAILABLE) << answered.error_message();
+  std::optional<int> exit_code = draining->WaitForExit(absl::Seconds(10));
+  ASSERT_TRUE(exit_code.has_value()) << draining->Log();
+  EXPECT_EQ(*exit_code, 0) << draining->Log();
+  EXPECT_LT(absl::Now() - signalled, absl::Seconds(5)) << draining->Log();
+  lock->abort();
 }
 
 }  // namespace
