@@ -21,11 +21,17 @@ constexpr char kScoreCounts[] = "quest_board_score_counts";
 // The end of a slice statement: `slice` (user_id, score) in rank order with
 // the NearCounts of its first (highest) row on every row. A CASE runs its
 // subquery only when the branch is taken, so the ties of a deep row are
-// never counted.
+// never counted. The bounded count orders by the index: the top score is
+// known only at run time, so the planner guesses a third of the board
+// scores above it and, with the LIMIT, may choose a sequential scan that
+// near the top of the board never reaches its LIMIT and reads every
+// period's rows (tens of ms at 200k rows, on a board whose updates leave
+// pages not all-visible); the ORDER BY keeps it an index range scan.
 constexpr char kRankedSlice[] =
     ", top AS (SELECT max(score) AS score FROM slice), "
     "near AS (SELECT count(*) AS above FROM (SELECT 1 FROM leaderboard_scores "
-    "         WHERE period = $1 AND score > (SELECT score FROM top) LIMIT $2) counted) "
+    "         WHERE period = $1 AND score > (SELECT score FROM top) "
+    "         ORDER BY score DESC LIMIT $2) counted) "
     "SELECT s.user_id::text, s.score, near.above, "
     "       CASE WHEN near.above < $2 THEN (SELECT count(*) FROM leaderboard_scores "
     "            WHERE period = $1 AND score = (SELECT score FROM top)) END "

@@ -17,7 +17,10 @@
 //   RankCounter ranks(database, options);
 //   ranks.refresher().Start();  // a service: context.RunInBackground(ranks.refresher())
 //   LeaderboardStore::PageAsync(reads, "all", std::nullopt, 20, ranks.exact_limit(), deadline,
-//       [&](absl::StatusOr<BoardSlice> slice) {
+//       // Runs later, on the loop thread: capture by value (ranks outlives it).
+//       [&ranks, deadline, done](absl::StatusOr<BoardSlice> slice) {
+//         if (!slice.ok()) return done(slice.status());
+//         if (slice->rows.empty()) return done(RankCounter::Counts{});
 //         ranks.CountAbove("all", slice->rows[0].score, slice->near, deadline, done);
 //       });
 //
