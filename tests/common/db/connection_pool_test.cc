@@ -55,7 +55,11 @@ int BackendPid(PooledConnection& lease) {
 TEST(ConnectionPoolTest, KeepsMinConnectionsWarm) {
   const std::string name = UniqueName("min");
   ConnectionPool pool(OptionsFor(name, 3, 10));
-  EXPECT_TRUE(Eventually([&] { return CountBackends(name) == 3; }, absl::Seconds(5)));
+  // A backend shows in pg_stat_activity a moment before its connection
+  // joins the idle list: wait for both.
+  EXPECT_TRUE(Eventually([&] { return CountBackends(name) == 3 && pool.Stats().idle == 3; },
+                         absl::Seconds(5)));
+  EXPECT_EQ(CountBackends(name), 3);
   EXPECT_EQ(pool.Stats().idle, 3);
   EXPECT_EQ(pool.Stats().in_use, 0);
 }
