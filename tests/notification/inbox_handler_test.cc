@@ -506,10 +506,11 @@ TEST_F(InboxHandlerTest, QuietHoursHoldThePushUntilTheyEndInTheUsersZone) {
   const std::string user = NewUser();
   Register(user, "phone", NewFcmToken());
   // Kolkata is UTC+5:30: were the window read in UTC, now would be outside.
+  // `before` is read first: the window's minute is then never before its.
+  const absl::Time before = absl::Now();
   v1::SetPreferencesRequest preferences;
   *preferences.mutable_quiet_hours() = WindowAroundNow("Asia/Kolkata", "Asia/Kolkata", 30, 90);
   SetPreferences(user, preferences);
-  const absl::Time before = absl::Now();
   v1::SendNotificationResponse sent = Send(kSystem, {user}, "quest");
   EXPECT_EQ(sent.notifications(0).deliveries_held_for_quiet_hours(), 1);
   EXPECT_EQ(sent.notifications(0).deliveries_queued(), 0);
@@ -603,27 +604,29 @@ TEST_F(InboxHandlerTest, OnlyTheSystemMaySendInACriticalCategory) {
   EXPECT_EQ(Only(Send(kSystem, {user}, "security")).size(), 36u);
 }
 
-// A server of its own that prunes every 200 ms.
+// A server of its own, on a database of its own, that prunes every 200 ms.
 class RetentionTest : public InboxHandlerTest {};
 
 TEST_F(RetentionTest, OldNotificationsArePrunedWithTheirFinishedDeliveries) {
-  std::unique_ptr<ServiceProcess> pruning =
-      StartService("notification", {{"NOTIFICATION_PRUNE_INTERVAL_MS", "200"}});
+  const std::map<std::string, std::string> prune_often = {
+      {"NOTIFICATION_PRUNE_INTERVAL_MS", "200"}};
+  OwnServer own(prune_often);
+  ServiceProcess* pruning = &own.process();
   const std::string user = NewUser();
   Register(user, "phone", NewFcmToken());
   const std::string finished = Only(Send(kSystem, {user}, "news", "finished"));
   const std::string unfinished = Only(Send(kSystem, {user}, "news", "unfinished"));
   const std::string recent = Only(Send(kSystem, {user}, "news", "recent"));
-  QueryPrimary(kDatabase,
+  QueryPrimary(database(),
                "UPDATE deliveries SET state = 'sent', finished_at = now() "
                "WHERE notification_log_id = $1",
                finished);
   // 91 days old (RETENTION_DAYS is 90 by default), and 89.
-  QueryPrimary(kDatabase,
+  QueryPrimary(database(),
                "UPDATE notification_logs SET created_at = now() - interval '91 days' "
                "WHERE id = $1 OR id = $2",
                finished, unfinished);
-  QueryPrimary(kDatabase,
+  QueryPrimary(database(),
                "UPDATE notification_logs SET created_at = now() - interval '89 days' WHERE id = $1",
                recent);
   ASSERT_TRUE(Eventually([&] {

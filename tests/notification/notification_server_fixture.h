@@ -5,6 +5,7 @@
 #ifndef QS_TESTS_NOTIFICATION_NOTIFICATION_SERVER_FIXTURE_H_
 #define QS_TESTS_NOTIFICATION_NOTIFICATION_SERVER_FIXTURE_H_
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,9 +26,7 @@ class NotificationServerFixture : public ServiceFixture {
 
   static void SetUpTestSuite() {
     StartSharedServer("notification", {{"NOTIFICATION_CRITICAL_CATEGORIES", "security,account"}});
-    tokens_ = ::notification::v1::PushTokenService::NewStub(channel());
-    inbox_ = ::notification::v1::InboxService::NewStub(channel());
-    preferences_ = ::notification::v1::PreferenceService::NewStub(channel());
+    UseServer(channel(), kDatabase);
   }
   static void TearDownTestSuite() {
     tokens_.reset();
@@ -35,6 +34,31 @@ class NotificationServerFixture : public ServiceFixture {
     preferences_.reset();
     StopSharedServer();
   }
+
+  // A server of the test's own, on a scratch database: the helpers below
+  // (Register, Send, Count, the stubs, database()) talk to it while it
+  // lives, then to the shared server again. For a test of what a server
+  // does to the whole database (pruning): on notification_db every other
+  // test target's server does it too.
+  class OwnServer {
+   public:
+    explicit OwnServer(std::map<std::string, std::string> env) {
+      env["DB_NAME"] = scratch_.name();
+      process_ = StartService("notification", env);
+      UseServer(ChannelTo(*process_), scratch_.name());
+    }
+    ~OwnServer() { UseServer(channel(), kDatabase); }
+    OwnServer(const OwnServer&) = delete;
+    OwnServer& operator=(const OwnServer&) = delete;
+    ServiceProcess& process() { return *process_; }
+
+   private:
+    ScratchDatabase scratch_{"notification"};  // Outlives the server.
+    std::unique_ptr<ServiceProcess> process_;
+  };
+
+  // The database the helpers read: notification_db, or an OwnServer's.
+  static const std::string& database() { return database_; }
 
   static std::string NewUser() { return api::NewUuidV4(); }
 
@@ -91,7 +115,7 @@ class NotificationServerFixture : public ServiceFixture {
   // primary.
   static std::vector<std::string> DeliveryStates(const std::string& notification_id) {
     std::vector<std::string> states;
-    for (const auto& row : QueryPrimary(kDatabase,
+    for (const auto& row : QueryPrimary(database_,
                                         "SELECT state FROM deliveries "
                                         "WHERE notification_log_id = $1 ORDER BY state",
                                         notification_id)) {
@@ -101,9 +125,18 @@ class NotificationServerFixture : public ServiceFixture {
   }
 
   static int64_t Count(const std::string& sql, const std::string& parameter) {
-    return QueryPrimary(kDatabase, sql, parameter)[0][0].as<int64_t>();
+    return QueryPrimary(database_, sql, parameter)[0][0].as<int64_t>();
   }
 
+  static void UseServer(const std::shared_ptr<grpc::Channel>& channel,
+                        const std::string& database) {
+    tokens_ = ::notification::v1::PushTokenService::NewStub(channel);
+    inbox_ = ::notification::v1::InboxService::NewStub(channel);
+    preferences_ = ::notification::v1::PreferenceService::NewStub(channel);
+    database_ = database;
+  }
+
+  inline static std::string database_ = kDatabase;
   inline static std::unique_ptr<::notification::v1::PushTokenService::Stub> tokens_;
   inline static std::unique_ptr<::notification::v1::InboxService::Stub> inbox_;
   inline static std::unique_ptr<::notification::v1::PreferenceService::Stub> preferences_;

@@ -2,6 +2,7 @@
 // upsert, one token per installation, a token moving between users, the
 // provider's invalidation surviving a re-register of the same token, the
 // stale prune, bad input, and tokens never leaving whole (responses, log).
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -203,8 +204,19 @@ TEST_F(TokenHandlerTest, AUniqueViolationNeverEchoesTheToken) {
       "INSERT INTO push_tokens (user_id, app_id, device_id, platform, token) "
       "VALUES ($1, 'com.example.game', 'device-elsewhere', 'fcm', $2)",
       NewUser(), token);
+  // Committed once the registration waits on the held row (not after a
+  // fixed time: a registration that came later would see the row committed
+  // and, rightly, take another path).
+  const int holder = other.backendpid();
   std::thread commit([&] {
-    absl::SleepFor(absl::Milliseconds(700));
+    const bool blocked = Eventually([&] {
+      return QueryPrimary(kDatabase,
+                          "SELECT count(*) FROM pg_stat_activity "
+                          "WHERE $1 = ANY(pg_blocking_pids(pid))",
+                          holder)[0][0]
+                 .as<int>() > 0;
+    });
+    EXPECT_TRUE(blocked) << "the registration never waited on the held row";
     held.commit();
   });
   const std::string user = NewUser();
@@ -282,22 +294,24 @@ TEST_F(TokenHandlerTest, ConcurrentRegistrationsOfOneTokenLeaveItWithExactlyOneI
   EXPECT_EQ(Count("SELECT count(*) FROM push_tokens WHERE token = $1", token), 1);
 }
 
-// A server of its own that prunes every 200 ms.
+// A server of its own, on a database of its own, that prunes every 200 ms.
 class TokenPruneTest : public TokenHandlerTest {};
 
 TEST_F(TokenPruneTest, RegistrationsUnseenForTheStalePeriodArePrunedInBatches) {
-  std::unique_ptr<ServiceProcess> pruning =
-      StartService("notification", {{"NOTIFICATION_PRUNE_INTERVAL_MS", "200"}});
+  const std::map<std::string, std::string> prune_often = {
+      {"NOTIFICATION_PRUNE_INTERVAL_MS", "200"}};
+  OwnServer own(prune_often);
+  ServiceProcess* pruning = &own.process();
   const std::string user = NewUser();
   const std::string stale_token = NewFcmToken();
   v1::PushToken stale = Register(user, "old-phone", stale_token);
   v1::PushToken fresh = Register(user, "new-phone", NewFcmToken());
   v1::SendNotificationResponse sent = Send(kSystem, {user}, "news");
   // Seen 271 days ago (the default TOKEN_STALE_DAYS is 270), and 269.
-  QueryPrimary(kDatabase,
+  QueryPrimary(database(),
                "UPDATE push_tokens SET last_seen_at = now() - interval '271 days' WHERE id = $1",
                stale.id());
-  QueryPrimary(kDatabase,
+  QueryPrimary(database(),
                "UPDATE push_tokens SET last_seen_at = now() - interval '269 days' WHERE id = $1",
                fresh.id());
   ASSERT_TRUE(Eventually(
@@ -305,7 +319,7 @@ TEST_F(TokenPruneTest, RegistrationsUnseenForTheStalePeriodArePrunedInBatches) {
   EXPECT_EQ(Count("SELECT count(*) FROM push_tokens WHERE id = $1", fresh.id()), 1);
   // The stale token's queued push finished; the fresh one's is still queued.
   pqxx::result deliveries = QueryPrimary(
-      kDatabase,
+      database(),
       "SELECT state, coalesce(last_error, '') FROM deliveries WHERE notification_log_id = $1 "
       "ORDER BY state",
       sent.notifications(0).notification_id());

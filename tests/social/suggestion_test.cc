@@ -29,10 +29,12 @@ std::string NewUser() { return api::NewUuidV4(); }
 
 class SuggestionTest : public ServiceFixture {
  protected:
-  static constexpr char kDatabase[] = "social_db";
-
-  // A server of its own: `env` sets the refresher's pace.
-  void Start(const std::map<std::string, std::string>& env) {
+  // A server of its own on a database of its own: `env` sets the refresher's
+  // pace. (Every social server refreshes its database's stale lists each
+  // second by default: on the shared social_db another test target's server
+  // would refresh a list this test expects to find stale.)
+  void Start(std::map<std::string, std::string> env) {
+    env["DB_NAME"] = scratch_.name();
     server_ = StartService("social", env);
     stub_ = v1::FriendService::NewStub(ChannelTo(*server_));
   }
@@ -63,8 +65,8 @@ class SuggestionTest : public ServiceFixture {
   }
 
   // "fresh", "stale" or "none": the state of `user`'s list on the primary.
-  static std::string ListState(const std::string& user) {
-    pqxx::result rows = QueryPrimary(kDatabase,
+  std::string ListState(const std::string& user) const {
+    pqxx::result rows = QueryPrimary(scratch_.name(),
                                      "SELECT CASE WHEN stale_since IS NOT NULL THEN 'stale' "
                                      "WHEN computed_at IS NULL THEN 'unset' ELSE 'fresh' END "
                                      "FROM friend_suggestion_lists WHERE user_id = $1",
@@ -73,9 +75,9 @@ class SuggestionTest : public ServiceFixture {
   }
 
   // The stored list, as (candidate, mutual) pairs in order.
-  static Ranking StoredList(const std::string& user) {
+  Ranking StoredList(const std::string& user) const {
     Ranking list;
-    for (const auto& row : QueryPrimary(kDatabase,
+    for (const auto& row : QueryPrimary(scratch_.name(),
                                         "SELECT c::text, n FROM friend_suggestion_lists, "
                                         "unnest(candidate_ids, mutual_friend_counts) AS x(c, n) "
                                         "WHERE user_id = $1",
@@ -87,10 +89,10 @@ class SuggestionTest : public ServiceFixture {
 
   // The test's own oracle: friends of friends who are not friends, ranked
   // as the service documents it, from the raw rows.
-  static Ranking RankingFromRows(const std::string& user) {
+  Ranking RankingFromRows(const std::string& user) const {
     Ranking ranking;
     for (const auto& row : QueryPrimary(
-             kDatabase,
+             scratch_.name(),
              "SELECT f2.friend_id::text, count(*) FROM friendships f1 "
              "JOIN friendships f2 ON f2.user_id = f1.friend_id "
              "WHERE f1.user_id = $1 AND f2.friend_id <> $1 "
@@ -102,6 +104,7 @@ class SuggestionTest : public ServiceFixture {
     return ranking;
   }
 
+  ScratchDatabase scratch_{"social"};  // Outlives the server below.
   std::unique_ptr<ServiceProcess> server_;
   std::unique_ptr<v1::FriendService::Stub> stub_;
 };
@@ -121,7 +124,7 @@ TEST_F(SuggestionTest, AFreshListIsServedAndCurrentEdgesAreStillExcluded) {
   // A list that the ranking could not produce (y is nobody's friend): if it
   // is served, the answer came from the list.
   const std::string y = NewUser(), z = NewUser();
-  QueryPrimary(kDatabase,
+  QueryPrimary(scratch_.name(),
                "UPDATE friend_suggestion_lists SET candidate_ids = ARRAY[$2, $3]::uuid[], "
                "mutual_friend_counts = '{7,5}', computed_at = now(), stale_since = NULL "
                "WHERE user_id = $1",
@@ -224,7 +227,7 @@ TEST_F(SuggestionTest, ConcurrentChangesNeverLeaveAListFreshButBehindOwnChanges)
   for (const std::string& user : users) {
     candidates += static_cast<int>(StoredList(user).size());
     EXPECT_EQ(
-        QueryPrimary(kDatabase,
+        QueryPrimary(scratch_.name(),
                      "SELECT count(*) FROM friend_suggestion_lists l, unnest(l.candidate_ids) "
                      "AS c JOIN friendships f ON f.friend_id = c WHERE l.user_id = $1 "
                      "AND f.user_id = $1",
