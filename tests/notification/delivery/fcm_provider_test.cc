@@ -167,13 +167,14 @@ TEST_F(FcmProviderTest, ConcurrentSendersShareOneAccessTokenAndAConnectionEach) 
 }
 
 TEST_F(FcmProviderTest, FetchesANewTokenShortlyBeforeExpiry) {
-  fake_->Configure(R"({"expires_in": 3})");
-  // Refresh 2 s before the 3 s lifetime: the token is reused for about 1 s.
-  std::unique_ptr<FcmProvider> provider = MakeProvider(absl::Seconds(2));
+  fake_->Configure(R"({"expires_in": 6})");
+  // Refresh 3 s before the 6 s lifetime: the token is reused for about 3 s
+  // (room for two sends to a slow fake on a loaded machine), then renewed.
+  std::unique_ptr<FcmProvider> provider = MakeProvider(absl::Seconds(3));
   ASSERT_TRUE(std::holds_alternative<Delivered>(provider->Send(Message()).action));
   ASSERT_TRUE(std::holds_alternative<Delivered>(provider->Send(Message()).action));
   EXPECT_EQ(fake_->Counter("oauth_calls"), 1);
-  absl::SleepFor(absl::Milliseconds(1200));
+  absl::SleepFor(absl::Milliseconds(3200));
   ASSERT_TRUE(std::holds_alternative<Delivered>(provider->Send(Message()).action));
   EXPECT_EQ(fake_->Counter("oauth_calls"), 2);
   std::vector<Struct> sends = Sends();
