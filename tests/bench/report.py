@@ -906,7 +906,10 @@ def explain_section(results):
     heading = "## Query plans"
     if not results.explains:
         return f"{heading}\n\n{NOT_MEASURED}"
-    parts = [heading]
+    parts = [heading,
+             "The statements quest registers, as the service sends them, prepared on the replica "
+             "and run under EXPLAIN (ANALYZE, BUFFERS) with the values of a median or top user "
+             "(run.sh's explain_top_queries; GetNextPuzzle's unregistered SQL is mirrored there)."]
     for record in results.explains:
         parts += [f"### {record['label']} ({format_users(record['users'])} users)",
                   code_block(record["sql"], "sql"), code_block(record["plan"])]

@@ -153,7 +153,7 @@ log "building (-c opt)"
 targets=()
 # BENCH_QUEST_BINARY measures a quest server built elsewhere instead of
 # this checkout's (e.g. while the checkout does not build).
-measures quest && targets+=(//quest:seed //tests/bench:quest_bench)
+measures quest && targets+=(//quest:seed //tests/bench:quest_bench //tests/bench:quest_statements)
 measures quest && [[ -z ${BENCH_QUEST_BINARY:-} ]] && targets+=(//quest:quest_server)
 measures social && targets+=(//social:social_server //social:seed //tests/bench:social_bench)
 measures notification && targets+=(//notification:notification_server //notification:seed
@@ -326,25 +326,38 @@ PY
 }
 
 # --- query plans ----------------------------------------------------------------
-# The SQL mirrors quest/puzzle_store.cc and quest/leaderboard_store.cc with
-# the parameters of a median user filled in.
+# The statements quest registers (tests/bench:quest_statements prints them),
+# prepared on the replica and EXPLAIN ANALYZEd with the values of a median
+# (or top) user: the plans of the SQL the service runs. GetNextPuzzle runs
+# unregistered SQL, mirrored here.
 explain() {  # explain LABEL SQL: EXPLAIN ANALYZE on the replica
   local plan
   plan=$(psql_replica -At -c "EXPLAIN (ANALYZE, BUFFERS) $2")
   python3 -c 'import json,sys; print(json.dumps({"kind":"explain","label":sys.argv[1],"users":int(sys.argv[2]),"sql":sys.argv[3],"plan":sys.argv[4]}))' \
     "$1" "$largest" "$2" "$plan" >>"$results"
 }
+explain_statement() {  # explain_statement LABEL NAME ARGUMENTS: a registered statement
+  local sql plan
+  sql=$("$bin/tests/bench/quest_statements" | awk -F '\t' -v name="$2" '$1 == name {print $2}')
+  [[ -n $sql ]] || { echo "run.sh: quest registers no statement $2" >&2; exit 1; }
+  plan=$(psql_replica -At -c "PREPARE statement AS $sql; EXPLAIN (ANALYZE, BUFFERS) EXECUTE statement($3)")
+  python3 -c 'import json,sys; print(json.dumps({"kind":"explain","label":sys.argv[1],"users":int(sys.argv[2]),"sql":sys.argv[3],"plan":sys.argv[4]}))' \
+    "$1" "$largest" "$sql -- EXECUTE ($3)" "$plan" >>"$results"
+}
 explain_top_queries() {
-  local user puzzle score
+  local user puzzle score top_user bound=1000  # LEADERBOARD_EXACT_RANK_LIMIT's default
   user=$(psql_replica -At -c "SELECT user_id FROM leaderboard_scores WHERE period = 'all' ORDER BY score DESC OFFSET (SELECT count(*) / 2 FROM leaderboard_scores WHERE period = 'all') LIMIT 1")
   score=$(psql_replica -At -c "SELECT score FROM leaderboard_scores WHERE period = 'all' AND user_id = '$user'")
+  top_user=$(psql_replica -At -c "SELECT user_id FROM leaderboard_scores WHERE period = 'all' ORDER BY score DESC, user_id OFFSET 9 LIMIT 1")
   puzzle=$(psql_replica -At -c "SELECT id FROM puzzles LIMIT 1")
-  explain "GetPuzzle" "SELECT id, title, rating, play_count, content FROM puzzles WHERE id = '$puzzle'"
-  explain "ListPuzzles: first feed page" "SELECT id, title, rating FROM puzzles WHERE status = 'published' ORDER BY created_at DESC, id DESC LIMIT 21"
-  explain "GetLeaderboard: top 100" "SELECT user_id::text, score FROM leaderboard_scores WHERE period = 'all' ORDER BY score DESC, leaderboard_scores.user_id LIMIT 101"
-  explain "GetLeaderboardAroundUser: entries below a median user" "SELECT user_id::text, score FROM leaderboard_scores WHERE period = 'all' AND score <= $score AND (score < $score OR (score = $score AND user_id > '$user'::uuid)) ORDER BY score DESC, leaderboard_scores.user_id LIMIT 10"
-  explain "Ranks: bounded exact count (LEADERBOARD_EXACT_RANK_LIMIT)" "SELECT count(*) FROM (SELECT 1 FROM leaderboard_scores WHERE period = 'all' AND score > $score LIMIT 1000) above"
-  explain "Ranks: score histogram refresh (background, once a minute per period)" "SELECT score, count(*) FROM leaderboard_scores WHERE period = 'all' GROUP BY score"
+  explain_statement "GetPuzzle (coalesced lookup)" quest_puzzle_get_many "'{$puzzle}'"
+  explain_statement "ListPuzzles: first feed page" quest_puzzle_feed "'published', '', 0, 0, '', '', 0, 21"
+  explain_statement "GetLeaderboard: top 100, ranked" quest_board_first_page "'all', $bound, 101"
+  explain_statement "GetLeaderboard: the page after a median user" quest_board_page_after "'all', $bound, $score, '$user', 21"
+  explain_statement "GetLeaderboardAroundUser: a median user" quest_board_around_user "'all', $bound, '$user', 5"
+  explain_statement "GetLeaderboardAroundUser: a top-10 user" quest_board_around_user "'all', $bound, '$top_user', 5"
+  explain_statement "Ranks: exact count past the bound (no histogram yet)" quest_board_count_above "'all', $score"
+  explain_statement "Ranks: score histogram refresh (background, once a minute per period)" quest_board_score_counts "'all'"
   explain "GetNextPuzzle: nearest unseen puzzle around a median user's rating" "WITH me AS (SELECT round(coalesce((SELECT rating FROM user_progress WHERE user_id = '$user'::uuid), 1500))::int AS r), up AS (SELECT * FROM puzzles p WHERE p.status = 'published' AND NOT EXISTS (SELECT 1 FROM puzzle_attempts a WHERE a.user_id = '$user'::uuid AND a.puzzle_id = p.id) AND p.rating >= (SELECT r FROM me) AND p.rating <= (SELECT r + 150 FROM me) ORDER BY p.rating, p.id LIMIT 1), down AS (SELECT * FROM puzzles p WHERE p.status = 'published' AND NOT EXISTS (SELECT 1 FROM puzzle_attempts a WHERE a.user_id = '$user'::uuid AND a.puzzle_id = p.id) AND p.rating < (SELECT r FROM me) AND p.rating >= (SELECT r - 150 FROM me) ORDER BY p.rating DESC, p.id LIMIT 1) SELECT id FROM (SELECT * FROM up UNION ALL SELECT * FROM down) p ORDER BY abs(p.rating - (SELECT r FROM me)), p.id LIMIT 1"
 }
 
