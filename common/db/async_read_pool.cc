@@ -57,7 +57,9 @@ using async_read_internal::InlineAnswers;
 AsyncReadPool::AsyncReadPool(AsyncReadPoolOptions options)
     : options_(std::move(options)),
       registry_(std::make_shared<const StatementRegistry>(options_.prepared)),
-      loop_(options_.name) {
+      loop_(options_.name),
+      // Each connection has at most one cancel request out (StartCancel).
+      canceller_(options_.name, static_cast<size_t>(ConnectionCap())) {
   connection_options_.conninfo = ReadOnlyConninfo(options_.conninfo);
   connection_options_.name = options_.name;
   connection_options_.statements = registry_;
@@ -75,6 +77,7 @@ void AsyncReadPool::Stop() {
   std::function<void()> stop = [this] { StopOnLoop(); };
   (void)loop_.Post(std::move(stop));
   loop_.Stop();
+  canceller_.Stop();
 }
 
 void AsyncReadPool::RunOnLoop(std::function<void()> task) {
@@ -162,6 +165,10 @@ AsyncReadStats AsyncReadPool::Stats() const {
   stats.deadline_exceeded = counters_.deadline_exceeded;
   stats.connects = counters_.connects;
   stats.open_connections = counters_.open_connections;
+  stats.stalls = counters_.stalls;
+  stats.cancels = counters_.cancels;
+  stats.abandoned = counters_.abandoned;
+  stats.idle_closed = counters_.idle_closed;
   stats.queued_entries = counters_.queued_entries;
   return stats;
 }
@@ -223,7 +230,8 @@ void AsyncReadPool::Complete(uint64_t id, absl::StatusOr<pqxx::result> result) {
 PipelinedConnection* AsyncReadPool::LeastBusyConnection() {
   PipelinedConnection* best = nullptr;
   for (const std::unique_ptr<PipelinedConnection>& connection : connections_) {
-    if (connection->HasCapacity() &&
+    // A stalled one would hold the statement behind its stuck one.
+    if (connection->HasCapacity() && !connection->stalled() &&
         (best == nullptr || connection->in_flight() < best->in_flight())) {
       best = connection.get();
     }
@@ -239,6 +247,7 @@ void AsyncReadPool::Dispatch() {
     // waiting could only end at the deadlines.
     FailWaiting(connect_failure_);
   }
+  bool sent_any = false;
   while (!waiting_.empty()) {
     const uint64_t id = waiting_.front();
     auto found = statements_.find(id);
@@ -263,9 +272,11 @@ void AsyncReadPool::Dispatch() {
       continue;
     }
     statement.on_wire = true;
+    sent_any = true;
     if (++statement.sends > 1) ++counters_.retried;
     ++counters_.statements_sent;
   }
+  if (sent_any) WatchProgress();
   UpdateQueuedEntries();
 }
 
@@ -300,10 +311,15 @@ void AsyncReadPool::EnsureConnections() {
   // many connections); such calls are answered UNAVAILABLE (Dispatch).
   if (absl::Now() < connect_not_before_) return;
   int live = 0;
+  int stalled = 0;
   for (const std::unique_ptr<PipelinedConnection>& connection : connections_) {
-    if (!connection->closed()) ++live;
+    if (connection->closed()) continue;
+    ++live;
+    if (connection->ready() && connection->stalled()) ++stalled;
   }
-  int wanted = options_.connections;
+  // A stalled connection serves nobody new: another stands in for it, up
+  // to the cap (stalled ones count against it: they hold a backend).
+  int wanted = std::min(ConnectionCap(), options_.connections + stalled);
   if (reconnect_backoff_ > absl::ZeroDuration()) {
     // The last connect failed: probe with one; the rest follow once it
     // succeeds (OnConnected clears the backoff).
@@ -374,18 +390,19 @@ void AsyncReadPool::OnConnected(PipelinedConnection& connection) {
   ++counters_.open_connections;
   reconnect_backoff_ = absl::ZeroDuration();
   connect_not_before_ = absl::InfinitePast();
+  WatchProgress();
   Dispatch();
 }
 
 void AsyncReadPool::OnQueryDone(PipelinedConnection& /*connection*/, uint64_t token,
-                                absl::StatusOr<pqxx::result> result, bool connection_lost) {
-  if (connection_lost) {
+                                absl::StatusOr<pqxx::result> result, QueryEnd end) {
+  auto found = statements_.find(token);
+  if (end == QueryEnd::kConnectionLost) {
     Requeue(token, result.status());
-  } else {
-    auto found = statements_.find(token);
-    if (found != statements_.end()) Complete(token, std::move(result));
-    // Else its deadline answered it already: the late answer is dropped.
+  } else if (found != statements_.end()) {
+    Complete(token, std::move(result));
   }
+  // Else its deadline answered it already: the late answer is dropped.
   Dispatch();
 }
 
@@ -412,6 +429,8 @@ void AsyncReadPool::StopOnLoop() {
   const absl::Status why = absl::UnavailableError(absl::StrCat(options_.name, " is stopping"));
   if (reconnect_timer_ != 0) loop_.Cancel(reconnect_timer_);
   reconnect_timer_ = 0;
+  if (progress_timer_ != 0) loop_.Cancel(progress_timer_);
+  progress_timer_ = 0;
   std::vector<uint64_t> statement_ids;
   for (const auto& [id, statement] : statements_) statement_ids.push_back(id);
   for (uint64_t id : statement_ids) Complete(id, why);  // Batches answer their lookups.

@@ -35,15 +35,40 @@
 //   after that `done` returns, never nested in it, so a `done` that calls
 //   again on a refusal does not deepen the stack (one that does so without
 //   limit still never ends: retry UNAVAILABLE with a backoff, elsewhere).
-// - Bounded: at most `connections` connections (opened on first use, then
-//   kept and replaced in the background), at most `pipeline_depth`
+// - Bounded: `connections` connections (opened on first use, then kept and
+//   replaced in the background), more only in place of stalled ones and
+//   never more than `max_connections` open or opening; at most `pipeline_depth`
 //   statements out per connection, and at most `max_pending` calls accepted
 //   and not yet answered; past that a call gets RESOURCE_EXHAUSTED at once,
 //   before any work. Calls wait in arrival order for a pipeline slot.
 // - Deadlines: a call not sent by its deadline is never sent
 //   (DEADLINE_EXCEEDED); one out on the wire gets DEADLINE_EXCEEDED at its
-//   deadline and its late answer is dropped. (The statement itself still
-//   runs to its end on the server; statements here are meant to be short.)
+//   deadline and its late answer is dropped.
+// - Stalls: PostgreSQL answers a pipeline in order, so a statement that
+//   does not come back (waiting on a lock replayed from the primary, or
+//   slow) holds every statement behind it on its connection. A connection
+//   whose head statement has gone unanswered `stall_after` (100 ms; seen
+//   within a quarter of that, pipeline_progress.h) takes no new statement;
+//   the calls go to the other connections, or wait for one. In place of
+//   each stalled connection the pool opens another, up to
+//   `max_connections` (Database: 2 x `connections`); connections beyond
+//   `connections` close once idle `extra_idle_timeout` (never while that
+//   would leave fewer than `connections` unstalled ones). Statements already
+//   behind a stuck one stay there while it has callers (they may be stuck on
+//   the same lock: sent elsewhere they would stall that connection too). A new connection
+//   prepares under a 50 ms lock_timeout, so a locked table cannot hold it
+//   either (pipelined_connection.h).
+// - Giving up a stuck statement: a stalled connection whose head statement's
+//   callers were all answered (deadline; for a lookup batch, all its
+//   lookups) is abandoned: closed as if lost, so the statements behind it
+//   are sent again on another connection (counted as their one retry), and
+//   only then is its backend sent a cancel (PQcancel, on
+//   StatementCanceller's one helper thread, never on the loop) to end the
+//   stuck statement on the server. Cancelling first would not do:
+//   PostgreSQL signals a backend twice per cancel request, so a cancel that
+//   ends the dead statement can also end the live one behind it. A dead
+//   head that still moves (not stalled) is left to finish: its late answer
+//   is dropped.
 // - A lost connection (restart, pg_terminate_backend): each of its
 //   unanswered calls is sent once more on another connection (reads are
 //   idempotent; the blocking read path retries once too) or, sent twice
@@ -87,6 +112,7 @@
 #include "common/db/event_loop.h"
 #include "common/db/pipelined_connection.h"
 #include "common/db/prepared_statement.h"
+#include "common/db/statement_canceller.h"
 #include "common/db/statement_registry.h"
 #include "pqxx/result"
 #include "pqxx/row"
@@ -106,6 +132,23 @@ struct AsyncReadPoolOptions {
   // Connections to the read node (DB_ASYNC_READ_CONNECTIONS for Database;
   // db_config.h has the measured default).
   int connections = 4;
+  // The hard cap on open and opening connections, stalled ones included.
+  // Up to it the pool opens a connection in place of each stalled one; 0
+  // (the default) means `connections`: no extra connection. Database sets
+  // 2 x `connections`: each stalled connection replaced once, and a bound
+  // the read node's max_connections can be planned with.
+  int max_connections = 0;
+  // A connection whose head statement (the one the server is on) has gone
+  // unanswered this long is stalled: it takes no new statement while it
+  // stays so. 100 ms: the hot reads take well under a millisecond at the
+  // median and a few at p99 (async_read_pool_bench), so a healthy statement
+  // is not taken for stuck; yet it is a tenth of the usual 1 s call
+  // deadline, so the calls steered away still have most of theirs. (The
+  // head's own time counts, not the queue's: a deep pipeline that keeps
+  // answering is load, not a stall.)
+  absl::Duration stall_after = absl::Milliseconds(100);
+  // A connection beyond `connections` closes once idle this long.
+  absl::Duration extra_idle_timeout = absl::Seconds(10);
   int pipeline_depth = 32;
   int max_pending = 4096;
   int max_lookup_batch = 256;
@@ -128,6 +171,10 @@ struct AsyncReadStats {
   uint64_t deadline_exceeded = 0;
   uint64_t connects = 0;     // Connections opened (successfully).
   int open_connections = 0;  // Connected now.
+  uint64_t stalls = 0;       // Times a connection was found stalled.
+  uint64_t cancels = 0;      // Cancel requests the server took.
+  uint64_t abandoned = 0;    // Stalled connections given up for a dead head.
+  uint64_t idle_closed = 0;  // Connections beyond `connections` closed when idle.
   // Entries the loop holds for calls not yet sent (statement ids and lookup
   // waiters in its queues), stale ones of calls answered meanwhile
   // included: compacted, so at most about twice the calls waiting.
@@ -239,11 +286,22 @@ class AsyncReadPool final : private PipelinedConnectionListener {
   void CompactLookupQueue(LookupQueue& queue);
   void UpdateQueuedEntries();
   void StopOnLoop();
+  // Stall avoidance (async_read_pool_stalls.cc).
+  int ConnectionCap() const;
+  // Keeps the progress timer running while there is anything to watch.
+  void WatchProgress();
+  void OnProgressTick();
+  // Gives up `connection` (stalled) when its head statement has no callers
+  // any more, then cancels that statement's backend; true if it did.
+  bool AbandonDeadHead(PipelinedConnection& connection);
+  void OnCancelSent(const absl::Status& sent);
+  void CloseIdleExtras(absl::Time now);
+  void Remove(PipelinedConnection& connection);
 
   // PipelinedConnectionListener.
   void OnConnected(PipelinedConnection& connection) override;
   void OnQueryDone(PipelinedConnection& connection, uint64_t token,
-                   absl::StatusOr<pqxx::result> result, bool connection_lost) override;
+                   absl::StatusOr<pqxx::result> result, QueryEnd end) override;
   void OnClosed(PipelinedConnection& connection, absl::Status why,
                 std::vector<uint64_t> unanswered) override;
 
@@ -260,7 +318,8 @@ class AsyncReadPool final : private PipelinedConnectionListener {
   std::atomic<bool> stopping_{false};
   struct Counters {
     std::atomic<uint64_t> calls{0}, statements_sent{0}, lookups{0}, lookup_batches{0},
-        lookup_keys_sent{0}, retried{0}, rejected{0}, deadline_exceeded{0}, connects{0};
+        lookup_keys_sent{0}, retried{0}, rejected{0}, deadline_exceeded{0}, connects{0}, stalls{0},
+        cancels{0}, abandoned{0}, idle_closed{0};
     std::atomic<int> open_connections{0};
     std::atomic<uint64_t> queued_entries{0};
   };
@@ -282,6 +341,13 @@ class AsyncReadPool final : private PipelinedConnectionListener {
   EventLoop::TimerId reconnect_timer_ = 0;
   std::unordered_map<std::string, LookupQueue> lookup_queues_;
   std::unordered_map<uint64_t, LookupWaiter> lookup_waiters_;
+  // Samples the connections' progress while any has statements out, a
+  // cancel in progress, or there are more than `connections`.
+  EventLoop::TimerId progress_timer_ = 0;
+
+  // After the loop: destroyed (joined) first, and its callbacks post to the
+  // loop, which refuses them once stopped.
+  StatementCanceller canceller_;
 };
 
 }  // namespace qs::db

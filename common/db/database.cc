@@ -45,6 +45,8 @@ AsyncReadPoolOptions AsyncReadsFor(const config::DbConfig& config, const std::st
   // that lowers max_connections alone keeps that bound too.
   options.connections =
       std::max(1, std::min(config.async_read_connections, config.max_connections));
+  // One more in place of each stalled connection (async_read_pool.h).
+  options.max_connections = 2 * options.connections;
   options.connect_timeout = config.connect_timeout;
   return options;
 }

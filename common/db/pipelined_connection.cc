@@ -2,6 +2,9 @@
 
 #include <sys/epoll.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -13,6 +16,11 @@
 namespace qs::db {
 namespace {
 
+std::atomic<uint64_t> next_serial{1};
+
+// Preparing waits this long at most for a lock on the statement's tables.
+constexpr char kSetPrepareLockTimeout[] = "SET lock_timeout = '50ms'";
+
 std::string LibpqError(const PGconn* conn) {
   if (conn == nullptr) return "out of memory";
   return std::string(absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn)));
@@ -22,7 +30,7 @@ std::string LibpqError(const PGconn* conn) {
 
 PipelinedConnection::PipelinedConnection(EventLoop& loop, const PipelinedConnectionOptions& options,
                                          PipelinedConnectionListener& listener)
-    : loop_(loop), options_(options), listener_(listener) {}
+    : loop_(loop), options_(options), listener_(listener), serial_(next_serial++) {}
 
 PipelinedConnection::~PipelinedConnection() {
   loop_.Unwatch(watch_id_);
@@ -45,7 +53,7 @@ absl::Status PipelinedConnection::Connect() {
   // loop does, with a timer.
   connect_timer_ = loop_.RunAt(absl::Now() + options_.connect_timeout, [this] {
     connect_timer_ = 0;
-    if (state_ != State::kConnecting) return;
+    if (state_ != State::kConnecting && state_ != State::kPreparing) return;
     Close(absl::UnavailableError(absl::StrCat("database unavailable (", options_.name,
                                               "): no connection within ",
                                               absl::FormatDuration(options_.connect_timeout))));
@@ -106,7 +114,7 @@ void PipelinedConnection::OnEvents(uint32_t events) {
     ContinueConnect();
     return;
   }
-  if (state_ != State::kReady) return;
+  if (!serving()) return;
   if (broken_) {
     Close(LostStatus());
     return;
@@ -115,16 +123,16 @@ void PipelinedConnection::OnEvents(uint32_t events) {
     if (PQconsumeInput(conn_) == 0) {
       // What did arrive (e.g. a FATAL naming the cause) is still answered.
       ReadResults();
-      if (state_ == State::kReady) {
+      if (serving()) {
         Close(LostStatus());
       }
       return;
     }
     ReadResults();
-    if (state_ != State::kReady) return;
+    if (!serving()) return;
   }
   if ((events & EPOLLOUT) != 0) Flush();
-  if (state_ == State::kReady && (PQstatus(conn_) == CONNECTION_BAD || PQsocket(conn_) < 0)) {
+  if (serving() && (PQstatus(conn_) == CONNECTION_BAD || PQsocket(conn_) < 0)) {
     Close(LostStatus());
   }
 }
@@ -153,31 +161,51 @@ void PipelinedConnection::ContinueConnect() {
   }
 }
 
+bool PipelinedConnection::SendSetup(const char* sql, const PreparedStatement* prepares) {
+  const int queued =
+      prepares != nullptr
+          ? PQsendPrepare(conn_, prepares->name.c_str(), prepares->sql.c_str(), 0, nullptr)
+          : PQsendQueryParams(conn_, sql, 0, nullptr, nullptr, nullptr, nullptr, 0);
+  if (queued != 1 || PQpipelineSync(conn_) != 1) {
+    Close(absl::UnavailableError(
+        absl::StrCat(options_.name, ": connection lost: ", LibpqError(conn_))));
+    return false;
+  }
+  Expected setup{0, /*is_prepare=*/true};
+  setup.prepares = prepares;
+  pipeline_.push_back(std::move(setup));
+  progress_.OnSent();
+  return true;
+}
+
 void PipelinedConnection::OnConnectionMade() {
-  loop_.Cancel(connect_timer_);
-  connect_timer_ = 0;
   if (PQsetnonblocking(conn_, 1) != 0 || PQenterPipelineMode(conn_) != 1) {
     Close(absl::InternalError(
         absl::StrCat(options_.name, ": cannot enter pipeline mode: ", LibpqError(conn_))));
     return;
   }
-  // The statements go first in the pipeline; queries sent behind them run
-  // after them on the server, so there is no need to wait for them.
-  // Only kPrepared ones: a kPerCall statement is never prepared (it goes
-  // with its text on every call, Send).
+  // Only kPrepared statements: a kPerCall one is never prepared (it goes
+  // with its text on every call, Send). Preparing a statement locks its
+  // tables: under a lock replayed from the primary (a migration, VACUUM
+  // truncation) it would wait as long as the lock, and the connection with
+  // it. So the prepares run under a short lock_timeout, and the connection
+  // is ready only once they are answered: one that could not prepare is
+  // sent with its text on this connection instead (planned per call).
+  if (!SendSetup(kSetPrepareLockTimeout, nullptr)) return;
   for (const PreparedStatement* statement : options_.statements->to_prepare()) {
-    if (PQsendPrepare(conn_, statement->name.c_str(), statement->sql.c_str(), 0, nullptr) != 1 ||
-        PQpipelineSync(conn_) != 1) {
-      Close(absl::UnavailableError(
-          absl::StrCat(options_.name, ": connection lost: ", LibpqError(conn_))));
-      return;
-    }
-    pipeline_.push_back(Expected{0, /*is_prepare=*/true});
+    if (!SendSetup(nullptr, statement)) return;
   }
-  state_ = State::kReady;
+  if (!SendSetup("RESET lock_timeout", nullptr)) return;
+  state_ = State::kPreparing;
   WatchSocket(EPOLLIN);
   Flush();
-  if (state_ == State::kReady) listener_.OnConnected(*this);
+}
+
+void PipelinedConnection::OnSetUp() {
+  loop_.Cancel(connect_timer_);
+  connect_timer_ = 0;
+  state_ = State::kReady;
+  listener_.OnConnected(*this);
 }
 
 absl::Status PipelinedConnection::Send(uint64_t token, const PreparedStatement& statement,
@@ -192,11 +220,13 @@ absl::Status PipelinedConnection::Send(uint64_t token, const PreparedStatement& 
   // PostgreSQL plans at Bind with this call's values and never caches, like
   // the blocking path's unprepared Query. Parameter types are left to the
   // server to infer, as the blocking path leaves them.
-  const int queued = statement.planning == Planning::kPerCall
-                         ? PQsendQueryParams(conn_, statement.sql.c_str(), count, nullptr,
-                                             values.data(), nullptr, nullptr, 0)
-                         : PQsendQueryPrepared(conn_, statement.name.c_str(), count, values.data(),
-                                               nullptr, nullptr, 0);
+  const bool by_text = statement.planning == Planning::kPerCall ||
+                       (!unprepared_.empty() && std::find(unprepared_.begin(), unprepared_.end(),
+                                                          &statement) != unprepared_.end());
+  const int queued = by_text ? PQsendQueryParams(conn_, statement.sql.c_str(), count, nullptr,
+                                                 values.data(), nullptr, nullptr, 0)
+                             : PQsendQueryPrepared(conn_, statement.name.c_str(), count,
+                                                   values.data(), nullptr, nullptr, 0);
   if (queued != 1 && PQstatus(conn_) != CONNECTION_BAD) {
     // Refused by libpq itself, the session untouched (nothing queued):
     // the statement's fault, not the connection's.
@@ -208,6 +238,7 @@ absl::Status PipelinedConnection::Send(uint64_t token, const PreparedStatement& 
   }
   pipeline_.push_back(Expected{token, /*is_prepare=*/false});
   ++queries_in_flight_;
+  progress_.OnSent();
   if (PQstatus(conn_) == CONNECTION_BAD || PQpipelineSync(conn_) != 1) {
     // Answered as lost when the close timer runs, with everything else out.
     MarkBroken();
@@ -233,7 +264,7 @@ void PipelinedConnection::ReadResults() {
   // and PQisBusy is false when nothing is pending at all; so the loop is
   // driven by what we sent (pipeline_), never by "until NULL".
   bool after_null = false;
-  while (!pipeline_.empty() && state_ == State::kReady) {
+  while (!pipeline_.empty() && serving()) {
     if (PQisBusy(conn_) != 0) return;
     PGresult* res = PQgetResult(conn_);
     Expected& front = pipeline_.front();
@@ -251,6 +282,7 @@ void PipelinedConnection::ReadResults() {
       PQclear(res);
       Expected finished = std::move(front);
       pipeline_.pop_front();
+      progress_.OnAnswered();
       if (!finished.is_prepare) --queries_in_flight_;
       Deliver(std::move(finished));
       continue;
@@ -261,29 +293,45 @@ void PipelinedConnection::ReadResults() {
     }
     front.got_result = true;
     if (status == PGRES_FATAL_ERROR && PqResultLostConnection(conn_, res)) {
-      front.connection_lost = true;
+      front.end = QueryEnd::kConnectionLost;
       MarkBroken();  // The session ends: send nothing more here.
     }
     front.outcome = ResultFromPq(conn_, res, absl::StrCat("read on ", options_.name));
-    if (front.connection_lost) end_of_session_ = front.outcome->status();
+    if (front.end == QueryEnd::kConnectionLost) end_of_session_ = front.outcome->status();
   }
 }
 
 void PipelinedConnection::Deliver(Expected finished) {
   if (finished.is_prepare) {
     if (finished.outcome.has_value() && !finished.outcome->ok()) {
-      // A statement that does not prepare is a bug in its SQL: every query
-      // using it fails (INTERNAL, "prepared statement does not exist").
-      spdlog::error("{}: a prepared statement failed: {}", options_.name,
-                    std::string(finished.outcome->status().message()));
+      // Its tables were locked (lock_timeout), or its SQL is wrong: either
+      // way it goes with its text here, and a wrong one fails with its own
+      // error on every call.
+      spdlog::warn("{}: {} not prepared on this connection (sent with its text): {}", options_.name,
+                   finished.prepares != nullptr ? finished.prepares->name : "a setting",
+                   std::string(finished.outcome->status().message()));
+      if (finished.prepares != nullptr) unprepared_.push_back(finished.prepares);
     }
+    if (state_ == State::kPreparing && pipeline_.empty()) OnSetUp();
     return;
   }
   if (!finished.outcome.has_value()) {
     finished.outcome = absl::InternalError(absl::StrCat(options_.name, ": no result for a query"));
   }
-  listener_.OnQueryDone(*this, finished.token, std::move(*finished.outcome),
-                        finished.connection_lost);
+  listener_.OnQueryDone(*this, finished.token, std::move(*finished.outcome), finished.end);
+}
+
+std::optional<uint64_t> PipelinedConnection::head_token() const {
+  if (pipeline_.empty() || pipeline_.front().is_prepare) return std::nullopt;
+  return pipeline_.front().token;
+}
+
+PGcancel* PipelinedConnection::Abandon(absl::Status why) {
+  if (state_ == State::kClosed) return nullptr;
+  PGcancel* cancel = ready() && !broken_ ? PQgetCancel(conn_) : nullptr;
+  if (end_of_session_.ok()) end_of_session_ = std::move(why);
+  MarkBroken();
+  return cancel;
 }
 
 void PipelinedConnection::Close(absl::Status why) {

@@ -5,6 +5,13 @@
 // kPerCall one with its registered text (PQsendQueryParams, the unnamed
 // statement, so PostgreSQL plans it for that call's values).
 //
+// The prepares run under lock_timeout = 50ms, and the connection is ready
+// (OnConnected) only once they are answered: preparing locks a statement's
+// tables, and a lock replayed from the primary would otherwise hold a new
+// connection for as long as it lasts. A statement that does not prepare
+// (its table locked, or its SQL wrong) goes with its text on this
+// connection, planned per call, for the connection's life.
+//
 //   PipelinedConnection connection(loop, options, listener);
 //   absl::Status started = connection.Connect();   // loop thread
 //   ...listener.OnConnected(connection)...
@@ -13,7 +20,7 @@
 //     absl::Status sent = connection.Send(token, *by_id, {id});
 //     // !sent.ok(): libpq refused it (never sent); no OnQueryDone follows.
 //   }
-//   ...listener.OnQueryDone(connection, token, rows, lost)...
+//   ...listener.OnQueryDone(connection, token, rows, end)...
 //
 // Each query is followed by its own sync point, so one failing query does
 // not abort the ones behind it (each runs as its own implicit transaction,
@@ -29,6 +36,18 @@
 // server's FATAL) is closed from a zero-delay timer, never left to an epoll
 // event that may not come: libpq closes the socket itself when a send meets
 // the peer's end, so nothing would ever be reported for it.
+//
+// Progress: the connection counts what it sent and what came back
+// (PipelineProgress, no clock read per statement); its owner samples it on
+// a timer (SampleProgress) to learn that it is stalled or idle.
+//
+// Giving up: Abandon hands out a cancel handle for the backend and closes
+// the connection soon, as if lost: its unanswered queries go back to the
+// owner (OnClosed) to be sent elsewhere. The owner sends the cancel off the
+// loop thread (statement_canceller.h) once no caller listens to that
+// backend: PostgreSQL signals a backend twice per cancel request, so a
+// cancel sent to a live session could also end the statement after the
+// one it was meant for.
 //
 // Known limit: libpq resolves host names with a blocking getaddrinfo inside
 // PQconnectStart/PQconnectPoll, on the loop thread, and the connect timer
@@ -51,6 +70,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/db/event_loop.h"
+#include "common/db/pipeline_progress.h"
 #include "common/db/prepared_statement.h"
 #include "common/db/statement_registry.h"
 #include "pqxx/result"
@@ -59,16 +79,23 @@ namespace qs::db {
 
 class PipelinedConnection;
 
+// How a query sent on a connection ended.
+enum class QueryEnd {
+  // Its answer (rows or the statement's own error).
+  kAnswered,
+  // It failed because the session ended (restart, pg_terminate_backend), so
+  // it may be sent again elsewhere.
+  kConnectionLost,
+};
+
 class PipelinedConnectionListener {
  public:
   virtual ~PipelinedConnectionListener() = default;
   // Connected and ready for Send.
   virtual void OnConnected(PipelinedConnection& connection) = 0;
-  // The answer to the query sent with `token`. `connection_lost`: it failed
-  // because the session ended (restart, pg_terminate_backend), so it may be
-  // sent again elsewhere.
+  // The answer to the query sent with `token`, and how it ended.
   virtual void OnQueryDone(PipelinedConnection& connection, uint64_t token,
-                           absl::StatusOr<pqxx::result> result, bool connection_lost) = 0;
+                           absl::StatusOr<pqxx::result> result, QueryEnd end) = 0;
   // The connection could not be made, or broke. `unanswered` are the tokens
   // of the queries sent on it that got no answer.
   virtual void OnClosed(PipelinedConnection& connection, absl::Status why,
@@ -107,6 +134,29 @@ class PipelinedConnection {
   // connecting take no slot: they go first and are answered first).
   int in_flight() const { return queries_in_flight_; }
   bool HasCapacity() const { return ready() && !broken_ && in_flight() < options_.max_depth; }
+  // A unique number per connection of the process (never reused): names it
+  // in callbacks that may outlive it.
+  uint64_t serial() const { return serial_; }
+
+  // Progress (see above). SampleProgress records the counts at `now`;
+  // stalled(): the statement at the head of the pipeline (a query or a
+  // prepare) had been there `stall_after` at the last sample, and has not
+  // been answered since (pipeline_progress.h).
+  void SampleProgress(absl::Time now, absl::Duration stall_after) {
+    progress_.Sample(now, stall_after);
+  }
+  bool stalled() const { return progress_.stalled(); }
+  bool idle() const { return progress_.idle(); }
+  absl::Duration IdleFor(absl::Time now) const { return progress_.IdleFor(now); }
+  // The token of the oldest query out, if a query (not a prepare) is.
+  std::optional<uint64_t> head_token() const;
+
+  // Gives the session up (see above): a handle to cancel what its backend
+  // runs (PQgetCancel; the caller frees it, e.g. through
+  // StatementCanceller), or null when not ready; either way the connection
+  // closes soon with `why` for the queries it leaves unanswered, reported
+  // as lost (OnClosed), and takes nothing new meanwhile.
+  PGcancel* Abandon(absl::Status why);
 
   // Sends `statement` (one of options.statements: a kPrepared one is
   // prepared here) with text parameters (nullopt is NULL). Only when
@@ -120,19 +170,27 @@ class PipelinedConnection {
                     const std::vector<std::optional<std::string>>& params);
 
  private:
-  enum class State { kConnecting, kReady, kClosed };
+  // kPreparing: connected, its statements being prepared; ready (and
+  // reported OnConnected) once they are all answered.
+  enum class State { kConnecting, kPreparing, kReady, kClosed };
   // What the pipeline owes us, in the order it was sent.
   struct Expected {
     uint64_t token;
-    bool is_prepare;
+    bool is_prepare;  // A setup entry: a prepare or a setting, no token.
+    const PreparedStatement* prepares = nullptr;
     bool got_result = false;
     std::optional<absl::StatusOr<pqxx::result>> outcome;
-    bool connection_lost = false;
+    QueryEnd end = QueryEnd::kAnswered;
   };
 
   void OnEvents(uint32_t events);
   void ContinueConnect();
   void OnConnectionMade();
+  // Queues one setup entry (`sql`, or preparing `prepares`) with its sync;
+  // false (closed) when the session is gone.
+  bool SendSetup(const char* sql, const PreparedStatement* prepares);
+  void OnSetUp();
+  bool serving() const { return state_ == State::kPreparing || state_ == State::kReady; }
   void ReadResults();
   void Deliver(Expected finished);
   void Flush();
@@ -165,6 +223,10 @@ class PipelinedConnection {
   EventLoop::TimerId connect_timer_ = 0;
   std::deque<Expected> pipeline_;
   int queries_in_flight_ = 0;
+  const uint64_t serial_;
+  // kPrepared statements that did not prepare here: sent with their text.
+  std::vector<const PreparedStatement*> unprepared_;
+  PipelineProgress progress_;
 };
 
 }  // namespace qs::db
