@@ -12,6 +12,7 @@
 #include "common/db/row_mapping.h"
 #include "common/grpc/async_handler.h"
 #include "common/grpc/handler.h"
+#include "common/grpc/page_reply.h"
 #include "notification/inbox_rules.h"
 #include "proto/notification/v1/notification_methods.h"
 
@@ -64,17 +65,11 @@ void InboxHandler::ServeAsyncMethods(grpc_util::MethodTable& methods) {
         InboxStore::ListAsync(
             database_.async_reads(), user, filter, page->after(), page->fetch_limit(),
             reply.deadline(),
-            [reply, page = *page](absl::StatusOr<std::vector<v1::Notification>> listed) {
-              if (!listed.ok()) return reply(listed.status());
-              v1::ListNotificationsResponse response;
-              response.set_next_page_token(page.Close(*listed, [](const v1::Notification& last) {
-                return api::KeysetPosition{db::TimestampMicros(last.created_at()), last.id()};
-              }));
-              for (v1::Notification& notification : *listed) {
-                *response.add_notifications() = std::move(notification);
-              }
-              reply(std::move(response));
-            });
+            grpc_util::ReplyWithPage(
+                reply, *page, &v1::ListNotificationsResponse::mutable_notifications,
+                [](const v1::Notification& last) {
+                  return api::KeysetPosition{db::TimestampMicros(last.created_at()), last.id()};
+                }));
       });
   grpc_util::ServeAsyncAsUser(
       methods, &v1::InboxService::Service::GetUnreadCount,

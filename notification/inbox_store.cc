@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/db/keyset_sql.h"
 #include "common/db/row_mapping.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -140,9 +141,8 @@ const char* ListStatement(v1::InboxFilter filter) {
 // page), $4 the limit.
 std::string ListSql(v1::InboxFilter filter) {
   return absl::StrCat(NotificationSelect(), "WHERE l.user_id = $1 AND ", kInInbox,
-                      FilterCondition(filter), " AND ($2 = '' OR (l.created_at, l.id) < (",
-                      db::TimestampSql("$3"),
-                      ", nullif($2, '')::uuid)) ORDER BY l.created_at DESC, l.id DESC LIMIT $4");
+                      FilterCondition(filter), " AND ", db::KeysetBeforeSql("l.created_at", "l.id"),
+                      " ORDER BY l.created_at DESC, l.id DESC LIMIT $4");
 }
 
 }  // namespace
@@ -213,10 +213,10 @@ void InboxStore::InsertSend(db::WriteTx& tx, const std::string& sender,
 void InboxStore::ListAsync(db::AsyncReadPool& reads, const std::string& user,
                            v1::InboxFilter filter, const std::optional<api::KeysetPosition>& after,
                            int limit, absl::Time deadline, db::RowsDone<v1::Notification> done) {
-  db::QueryRows<v1::Notification>(reads, ListStatement(filter),
-                                  db::AsyncParams(user, after ? after->id : std::string(),
-                                                  after ? after->key : int64_t{0}, limit),
-                                  deadline, NotificationFrom, std::move(done));
+  db::QueryRows<v1::Notification>(
+      reads, ListStatement(filter),
+      db::AsyncParams(user, db::KeysetIdParam(after), db::KeysetKeyParam(after), limit), deadline,
+      NotificationFrom, std::move(done));
 }
 
 absl::StatusOr<std::vector<v1::Notification>> InboxStore::Mark(db::WriteTx& tx,

@@ -9,6 +9,7 @@
 #include "common/db/row_mapping.h"
 #include "common/grpc/async_handler.h"
 #include "common/grpc/handler.h"
+#include "common/grpc/page_reply.h"
 #include "proto/quest/v1/quest_methods.h"
 #include "quest/puzzle_rules.h"
 
@@ -57,16 +58,6 @@ absl::StatusOr<FeedQuery> FeedQueryOf(const v1::ListPuzzlesRequest& request,
 std::string FeedScope(const v1::ListPuzzlesRequest& request, const FeedQuery& query) {
   return absl::StrCat("quest.v1.PuzzleService/ListPuzzles|", query.status, "|", query.author_id,
                       "|", request.min_rating(), "|", request.max_rating(), "|", request.theme());
-}
-
-// `rows` fetched for `page` (one look-ahead row more) as the response.
-v1::ListPuzzlesResponse FeedPage(const api::KeysetPage& page, std::vector<Puzzle> rows) {
-  v1::ListPuzzlesResponse response;
-  response.set_next_page_token(page.Close(rows, [](const Puzzle& last) {
-    return api::KeysetPosition{db::TimestampMicros(last.created_at()), last.id()};
-  }));
-  for (Puzzle& puzzle : rows) *response.add_puzzles() = std::move(puzzle);
-  return response;
 }
 
 }  // namespace
@@ -181,11 +172,12 @@ void PuzzleHandler::ListPuzzlesAsync(const v1::ListPuzzlesRequest& request, cons
   QS_REPLY_IF_ERROR(reply, page.status());
   query->after = page->after();
   query->limit = page->fetch_limit();
-  PuzzleStore::ListAsync(database_.async_reads(), *query, reply.deadline(),
-                         [page = *page, reply](absl::StatusOr<std::vector<Puzzle>> rows) {
-                           if (!rows.ok()) return reply(rows.status());
-                           reply(FeedPage(page, *std::move(rows)));
-                         });
+  PuzzleStore::ListAsync(
+      database_.async_reads(), *query, reply.deadline(),
+      grpc_util::ReplyWithPage(
+          reply, *page, &v1::ListPuzzlesResponse::mutable_puzzles, [](const Puzzle& last) {
+            return api::KeysetPosition{db::TimestampMicros(last.created_at()), last.id()};
+          }));
 }
 
 grpc::Status PuzzleHandler::GetDailyPuzzle(grpc::ServerContext* context,

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/db/db_error.h"
+#include "common/db/keyset_sql.h"
 #include "common/db/row_mapping.h"
 #include "pqxx/pqxx"
 #include "quest/puzzle_rules.h"
@@ -151,8 +152,8 @@ void PuzzleStore::ListAsync(db::AsyncReadPool& reads, const FeedQuery& query, ab
   db::QueryRows<v1::Puzzle>(
       reads, kFeed,
       db::AsyncParams(query.status, query.author_id, query.min_rating, query.max_rating,
-                      query.theme, query.after ? query.after->id : std::string(),
-                      query.after ? query.after->key : int64_t{0}, query.limit),
+                      query.theme, db::KeysetIdParam(query.after), db::KeysetKeyParam(query.after),
+                      query.limit),
       deadline, [](const pqxx::row& row) { return FromRow(row).puzzle; }, std::move(done));
 }
 

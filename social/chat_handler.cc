@@ -13,6 +13,7 @@
 #include "common/db/row_mapping.h"
 #include "common/grpc/async_handler.h"
 #include "common/grpc/handler.h"
+#include "common/grpc/page_reply.h"
 #include "proto/social/v1/social_methods.h"
 
 namespace qs::social {
@@ -284,15 +285,12 @@ void ChatHandler::ServeAsyncMethods(grpc_util::MethodTable& methods) {
         QS_REPLY_IF_ERROR(reply, page.status());
         ChatStore::ListChannelsAsync(
             database_.async_reads(), user, page->after(), page->fetch_limit(), reply.deadline(),
-            [reply, page = *page](absl::StatusOr<std::vector<ChannelListEntry>> entries) {
-              if (!entries.ok()) return reply(entries.status());
-              v1::ListChannelsResponse response;
-              response.set_next_page_token(page.Close(*entries, [](const ChannelListEntry& e) {
-                return api::KeysetPosition{e.last_message_at_micros, e.channel.id()};
-              }));
-              for (ChannelListEntry& e : *entries) *response.add_channels() = std::move(e.channel);
-              reply(std::move(response));
-            });
+            grpc_util::ReplyWithPage(
+                reply, *page, &v1::ListChannelsResponse::mutable_channels,
+                [](const ChannelListEntry& last) {
+                  return api::KeysetPosition{last.last_message_at_micros, last.channel.id()};
+                },
+                &ChannelListEntry::channel));
       });
 }
 

@@ -1,6 +1,7 @@
 #include "social/chat_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/db/keyset_sql.h"
 #include "common/db/row_mapping.h"
 #include "common/events/outbox.h"
 #include "pqxx/pqxx"
@@ -105,8 +106,8 @@ std::string ListChannelsSql() {
   // statement with OR over them was planned as scans of whole tables
   // (1.2 s per call at 10k users in tests/bench/run.sh --service=social).
   const std::string after_clause =
-      absl::StrCat(" AND ($2 = '' OR (c.last_message_at, c.id) < (", db::TimestampSql("$3"),
-                   ", nullif($2, '')::uuid)) ORDER BY c.last_message_at DESC, c.id DESC LIMIT $4");
+      absl::StrCat(" AND ", db::KeysetBeforeSql("c.last_message_at", "c.id"),
+                   " ORDER BY c.last_message_at DESC, c.id DESC LIMIT $4");
   return absl::StrCat(
       "WITH page AS (SELECT * FROM ("
       "  (SELECT c.* FROM chat_channels c WHERE c.user_low_id = $1::uuid",
@@ -361,11 +362,10 @@ std::vector<v1::MessageEdit> ChatStore::ListEdits(db::ReadTx& tx, const std::str
   pqxx::result rows = tx.Query(
       absl::StrCat("SELECT e.id::text, e.previous_text, ", db::MicrosSql("e.edited_at"),
                    " FROM chat_message_edits e JOIN chat_messages m ON m.id = e.chat_message_id "
-                   "AND NOT m.deleted WHERE e.chat_message_id = $1 "
-                   "AND ($2 = '' OR (e.edited_at, e.id) > (",
-                   db::TimestampSql("$3"),
-                   ", nullif($2, '')::uuid)) ORDER BY e.edited_at, e.id LIMIT $4"),
-      message_id, after ? after->id : std::string(), after ? after->key : int64_t{0}, limit);
+                   "AND NOT m.deleted WHERE e.chat_message_id = $1 AND ",
+                   db::KeysetAfterSql("e.edited_at", "e.id"),
+                   " ORDER BY e.edited_at, e.id LIMIT $4"),
+      message_id, db::KeysetIdParam(after), db::KeysetKeyParam(after), limit);
   std::vector<v1::MessageEdit> edits;
   edits.reserve(rows.size());
   for (const pqxx::row& row : rows) {
@@ -426,8 +426,7 @@ void ChatStore::ListChannelsAsync(db::AsyncReadPool& reads, const std::string& u
                                   absl::Time deadline, db::RowsDone<ChannelListEntry> done) {
   db::QueryRows<ChannelListEntry>(
       reads, kListChannels,
-      db::AsyncParams(user_id, after ? after->id : std::string(), after ? after->key : int64_t{0},
-                      limit),
+      db::AsyncParams(user_id, db::KeysetIdParam(after), db::KeysetKeyParam(after), limit),
       deadline,
       [user_id](const pqxx::row& row) {
         ChannelListEntry entry;

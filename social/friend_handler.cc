@@ -13,6 +13,7 @@
 #include "common/events/outbox.h"
 #include "common/grpc/async_handler.h"
 #include "common/grpc/handler.h"
+#include "common/grpc/page_reply.h"
 #include "proto/social/v1/events.pb.h"
 #include "proto/social/v1/social_methods.h"
 #include "spdlog/spdlog.h"
@@ -256,17 +257,11 @@ void FriendHandler::ServeAsyncMethods(grpc_util::MethodTable& methods) {
         FriendStore::ListAsync(
             database_.async_reads(), user, request.state(), page->after(), page->fetch_limit(),
             reply.deadline(),
-            [reply, page = *page](absl::StatusOr<std::vector<v1::Friendship>> listed) {
-              if (!listed.ok()) return reply(listed.status());
-              v1::ListFriendsResponse response;
-              response.set_next_page_token(page.Close(*listed, [](const v1::Friendship& last) {
-                return api::KeysetPosition{db::TimestampMicros(last.since()), last.user_id()};
-              }));
-              for (v1::Friendship& friendship : *listed) {
-                *response.add_friendships() = std::move(friendship);
-              }
-              reply(std::move(response));
-            });
+            grpc_util::ReplyWithPage(
+                reply, *page, &v1::ListFriendsResponse::mutable_friendships,
+                [](const v1::Friendship& last) {
+                  return api::KeysetPosition{db::TimestampMicros(last.since()), last.user_id()};
+                }));
       });
   grpc_util::ServeAsyncAsUser(
       methods, &v1::FriendService::Service::SuggestFriends,
@@ -279,18 +274,11 @@ void FriendHandler::ServeAsyncMethods(grpc_util::MethodTable& methods) {
         SuggestionStore::SuggestAsync(
             database_.async_reads(), user, page->after(), page->fetch_limit(),
             settings_.suggestion_list_size, reply.deadline(),
-            [reply, page = *page](absl::StatusOr<std::vector<v1::FriendSuggestion>> suggestions) {
-              if (!suggestions.ok()) return reply(suggestions.status());
-              v1::SuggestFriendsResponse response;
-              response.set_next_page_token(
-                  page.Close(*suggestions, [](const v1::FriendSuggestion& last) {
-                    return api::KeysetPosition{last.mutual_friend_count(), last.user_id()};
-                  }));
-              for (v1::FriendSuggestion& suggestion : *suggestions) {
-                *response.add_suggestions() = std::move(suggestion);
-              }
-              reply(std::move(response));
-            });
+            grpc_util::ReplyWithPage(
+                reply, *page, &v1::SuggestFriendsResponse::mutable_suggestions,
+                [](const v1::FriendSuggestion& last) {
+                  return api::KeysetPosition{last.mutual_friend_count(), last.user_id()};
+                }));
       });
   grpc_util::ServeAsyncAsUser(
       methods, &v1::FriendService::Service::ListFriendHistory,
@@ -310,18 +298,11 @@ void FriendHandler::ServeAsyncMethods(grpc_util::MethodTable& methods) {
         FriendStore::ListHistoryAsync(
             database_.async_reads(), user, other, page->after(), page->fetch_limit(),
             reply.deadline(),
-            [reply, page = *page](absl::StatusOr<std::vector<v1::FriendHistoryEntry>> entries) {
-              if (!entries.ok()) return reply(entries.status());
-              v1::ListFriendHistoryResponse response;
-              response.set_next_page_token(
-                  page.Close(*entries, [](const v1::FriendHistoryEntry& last) {
-                    return api::KeysetPosition{db::TimestampMicros(last.created_at()), last.id()};
-                  }));
-              for (v1::FriendHistoryEntry& entry : *entries) {
-                *response.add_entries() = std::move(entry);
-              }
-              reply(std::move(response));
-            });
+            grpc_util::ReplyWithPage(
+                reply, *page, &v1::ListFriendHistoryResponse::mutable_entries,
+                [](const v1::FriendHistoryEntry& last) {
+                  return api::KeysetPosition{db::TimestampMicros(last.created_at()), last.id()};
+                }));
       });
 }
 

@@ -1,6 +1,7 @@
 #include "social/friend_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/db/keyset_sql.h"
 #include "common/db/row_mapping.h"
 #include "pqxx/pqxx"
 
@@ -61,13 +62,6 @@ PairFacts FactsFrom(const pqxx::result& rows) {
   return facts;
 }
 
-// The keyset condition of a newest-first listing over (created_at, other):
-// $2/$3 the position (other's id, created_at micros; "" = first page).
-std::string AfterCondition(absl::string_view created, absl::string_view other) {
-  return absl::StrCat(" AND ($2 = '' OR (", created, ", ", other, ") < (", db::TimestampSql("$3"),
-                      ", nullif($2, '')::uuid))");
-}
-
 const char* ListStatement(v1::FriendshipState state) {
   switch (state) {
     case v1::FRIENDSHIP_STATE_FRIENDS:
@@ -81,36 +75,38 @@ const char* ListStatement(v1::FriendshipState state) {
   }
 }
 
-// Each listing: (other user, since, expires or 0, blocked_by_other) from
-// one index range that seeks to the keyset position; $1 the user, $4 the
+// The listings below: (other user, since, expires or 0, blocked_by_other)
+// from one index range that seeks to the keyset position; $1 the user, $2/$3
+// the position (other's id, created_at micros; "" = first page), $4 the
 // limit.
+
+// The pending requests in which the user is `self` (requester_id or
+// recipient_id) and the other user `other`.
+std::string PendingRequestsSql(absl::string_view self, absl::string_view other) {
+  return absl::StrCat("SELECT ", other, "::text, ", db::MicrosSql("created_at"), ", ",
+                      db::MicrosSql("expires_at"), ", false FROM friend_requests WHERE ", self,
+                      " = $1 AND expires_at > clock_timestamp() AND ",
+                      db::KeysetBeforeSql("created_at", other), " ORDER BY created_at DESC, ",
+                      other, " DESC LIMIT $4");
+}
+
 std::string ListSql(v1::FriendshipState state) {
   switch (state) {
     case v1::FRIENDSHIP_STATE_FRIENDS:
       return absl::StrCat("SELECT friend_id::text, ", db::MicrosSql("created_at"),
-                          ", 0::bigint, false FROM friendships WHERE user_id = $1",
-                          AfterCondition("created_at", "friend_id"),
+                          ", 0::bigint, false FROM friendships WHERE user_id = $1 AND ",
+                          db::KeysetBeforeSql("created_at", "friend_id"),
                           " ORDER BY created_at DESC, friend_id DESC LIMIT $4");
     case v1::FRIENDSHIP_STATE_REQUEST_SENT:
-      return absl::StrCat("SELECT recipient_id::text, ", db::MicrosSql("created_at"), ", ",
-                          db::MicrosSql("expires_at"),
-                          ", false FROM friend_requests WHERE requester_id = $1 "
-                          "AND expires_at > clock_timestamp()",
-                          AfterCondition("created_at", "recipient_id"),
-                          " ORDER BY created_at DESC, recipient_id DESC LIMIT $4");
+      return PendingRequestsSql("requester_id", "recipient_id");
     case v1::FRIENDSHIP_STATE_REQUEST_RECEIVED:
-      return absl::StrCat("SELECT requester_id::text, ", db::MicrosSql("created_at"), ", ",
-                          db::MicrosSql("expires_at"),
-                          ", false FROM friend_requests WHERE recipient_id = $1 "
-                          "AND expires_at > clock_timestamp()",
-                          AfterCondition("created_at", "requester_id"),
-                          " ORDER BY created_at DESC, requester_id DESC LIMIT $4");
+      return PendingRequestsSql("recipient_id", "requester_id");
     default:  // BLOCKED
       return absl::StrCat(
           "SELECT b.blocked_id::text, ", db::MicrosSql("b.created_at"),
           ", 0::bigint, EXISTS (SELECT 1 FROM user_blocks r WHERE r.blocker_id = b.blocked_id "
-          "AND r.blocked_id = b.blocker_id) FROM user_blocks b WHERE b.blocker_id = $1",
-          AfterCondition("b.created_at", "b.blocked_id"),
+          "AND r.blocked_id = b.blocker_id) FROM user_blocks b WHERE b.blocker_id = $1 AND ",
+          db::KeysetBeforeSql("b.created_at", "b.blocked_id"),
           " ORDER BY b.created_at DESC, b.blocked_id DESC LIMIT $4");
   }
 }
@@ -119,9 +115,8 @@ std::string ListSql(v1::FriendshipState state) {
 // page), $4 the limit. One range per index, each cut at the limit before
 // the merge: an OR of actor and subject would not seek on either index.
 std::string HistorySql(bool of_pair) {
-  const std::string after_clause =
-      absl::StrCat(" AND ($2 = '' OR (created_at, id) < (", db::TimestampSql("$3"),
-                   ", nullif($2, '')::uuid)) ORDER BY created_at DESC, id DESC LIMIT $4");
+  const std::string after_clause = absl::StrCat(" AND ", db::KeysetBeforeSql("created_at", "id"),
+                                                " ORDER BY created_at DESC, id DESC LIMIT $4");
   const std::string ranges =
       of_pair
           ? absl::StrCat("SELECT * FROM friendship_events WHERE pair_id = $1::uuid", after_clause)
@@ -137,8 +132,7 @@ std::string HistorySql(bool of_pair) {
 // The position parameters ($2 id, $3 key) of the listings above.
 db::AsyncParamList ListParams(const std::string& subject,
                               const std::optional<api::KeysetPosition>& after, int limit) {
-  return db::AsyncParams(subject, after ? after->id : std::string(),
-                         after ? after->key : int64_t{0}, limit);
+  return db::AsyncParams(subject, db::KeysetIdParam(after), db::KeysetKeyParam(after), limit);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "common/events/outbox.h"
 #include "common/grpc/async_handler.h"
 #include "common/grpc/handler.h"
+#include "common/grpc/page_reply.h"
 #include "proto/social/v1/events.pb.h"
 #include "proto/social/v1/social_methods.h"
 
@@ -200,17 +201,14 @@ void GuildHandler::ServeAsyncMethods(grpc_util::MethodTable& methods) {
             absl::StrCat("social.v1.GuildService/SearchGuilds|", request.name_prefix()),
             request.page_size(), request.page_token());
         QS_REPLY_IF_ERROR(reply, page.status());
-        GuildStore::SearchAsync(
-            database_.async_reads(), request.name_prefix(), page->after(), page->fetch_limit(),
-            reply.deadline(), [reply, page = *page](absl::StatusOr<std::vector<NamedGuild>> found) {
-              if (!found.ok()) return reply(found.status());
-              v1::SearchGuildsResponse response;
-              response.set_next_page_token(page.Close(*found, [](const NamedGuild& last) {
-                return api::KeysetPosition{0, last.guild.id(), last.name_key};
-              }));
-              for (NamedGuild& named : *found) *response.add_guilds() = std::move(named.guild);
-              reply(std::move(response));
-            });
+        GuildStore::SearchAsync(database_.async_reads(), request.name_prefix(), page->after(),
+                                page->fetch_limit(), reply.deadline(),
+                                grpc_util::ReplyWithPage(
+                                    reply, *page, &v1::SearchGuildsResponse::mutable_guilds,
+                                    [](const NamedGuild& last) {
+                                      return api::KeysetPosition{0, last.guild.id(), last.name_key};
+                                    },
+                                    &NamedGuild::guild));
       });
   grpc_util::ServeAsyncAsUser(
       methods, &v1::GuildService::Service::ListUserGuilds,
@@ -225,16 +223,12 @@ void GuildHandler::ServeAsyncMethods(grpc_util::MethodTable& methods) {
         QS_REPLY_IF_ERROR(reply, page.status());
         GuildStore::ListUserGuildsAsync(
             database_.async_reads(), target, page->after(), page->fetch_limit(), reply.deadline(),
-            [reply, page = *page](absl::StatusOr<std::vector<v1::UserGuild>> guilds) {
-              if (!guilds.ok()) return reply(guilds.status());
-              v1::ListUserGuildsResponse response;
-              response.set_next_page_token(page.Close(*guilds, [](const v1::UserGuild& last) {
-                return api::KeysetPosition{db::TimestampMicros(last.member().joined_at()),
+            grpc_util::ReplyWithPage(reply, *page, &v1::ListUserGuildsResponse::mutable_guilds,
+                                     [](const v1::UserGuild& last) {
+                                       return api::KeysetPosition{
+                                           db::TimestampMicros(last.member().joined_at()),
                                            last.guild().id()};
-              }));
-              for (v1::UserGuild& guild : *guilds) *response.add_guilds() = std::move(guild);
-              reply(std::move(response));
-            });
+                                     }));
       });
 }
 

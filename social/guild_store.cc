@@ -1,6 +1,7 @@
 #include "social/guild_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/db/keyset_sql.h"
 #include "common/db/row_mapping.h"
 #include "pqxx/pqxx"
 #include "social/guild_rules.h"
@@ -100,20 +101,17 @@ std::vector<db::PreparedStatement> GuildStore::PreparedStatements() {
       {kSearch,
        absl::StrCat(
            "SELECT ", GuildColumns(),
-           ", g.name_key FROM guilds g WHERE g.name_key COLLATE \"C\" LIKE lower($1) || '%' "
-           "AND ($2 = '' OR (g.name_key COLLATE \"C\", g.id) > "
-           "($3::text COLLATE \"C\", nullif($2, '')::uuid)) "
-           "ORDER BY g.name_key COLLATE \"C\", g.id LIMIT $4"),
+           ", g.name_key FROM guilds g WHERE g.name_key COLLATE \"C\" LIKE lower($1) || '%' AND ",
+           db::KeysetSql("g.name_key COLLATE \"C\"", "g.id", ">", "$3::text COLLATE \"C\"", "$2"),
+           " ORDER BY g.name_key COLLATE \"C\", g.id LIMIT $4"),
        db::Planning::kPerCall},
       // $1 the user, $2/$3 the position (guild id, joined_at micros).
       {kListUserGuilds,
        absl::StrCat("SELECT ", GuildColumns(), ", ", MemberColumns(),
                     " FROM guild_members m JOIN guilds g ON g.id = m.guild_id "
-                    "WHERE m.user_id = $1 AND m.state = 'member' "
-                    "AND ($2 = '' OR (m.joined_at, m.guild_id) < (",
-                    db::TimestampSql("$3"),
-                    ", nullif($2, '')::uuid)) "
-                    "ORDER BY m.joined_at DESC, m.guild_id DESC LIMIT $4"),
+                    "WHERE m.user_id = $1 AND m.state = 'member' AND ",
+                    db::KeysetBeforeSql("m.joined_at", "m.guild_id"),
+                    " ORDER BY m.joined_at DESC, m.guild_id DESC LIMIT $4"),
        db::Planning::kPerCall},
   };
 }
@@ -274,8 +272,8 @@ void GuildStore::SearchAsync(db::AsyncReadPool& reads, const std::string& prefix
                              absl::Time deadline, db::RowsDone<NamedGuild> done) {
   db::QueryRows<NamedGuild>(
       reads, kSearch,
-      db::AsyncParams(EscapeLikePattern(prefix), after ? after->id : std::string(),
-                      after ? after->text : std::string(), limit),
+      db::AsyncParams(EscapeLikePattern(prefix), db::KeysetIdParam(after),
+                      db::KeysetTextParam(after), limit),
       deadline,
       [](const pqxx::row& row) {
         return NamedGuild{GuildFromRow(row), row[kGuildColumnCount].as<std::string>()};
@@ -288,8 +286,7 @@ void GuildStore::ListUserGuildsAsync(db::AsyncReadPool& reads, const std::string
                                      absl::Time deadline, db::RowsDone<v1::UserGuild> done) {
   db::QueryRows<v1::UserGuild>(
       reads, kListUserGuilds,
-      db::AsyncParams(user_id, after ? after->id : std::string(), after ? after->key : int64_t{0},
-                      limit),
+      db::AsyncParams(user_id, db::KeysetIdParam(after), db::KeysetKeyParam(after), limit),
       deadline,
       [](const pqxx::row& row) {
         v1::UserGuild entry;
@@ -305,13 +302,10 @@ std::vector<v1::GuildMember> GuildStore::ListMembers(
     const std::optional<api::KeysetPosition>& after, int limit) {
   pqxx::result rows = tx.Query(
       absl::StrCat("SELECT ", MemberColumns(),
-                   " FROM guild_members m WHERE m.guild_id = $1 AND m.state = ANY($2::text[]) "
-                   "AND ($3 = '' OR (m.joined_at, m.user_id) > (",
-                   db::TimestampSql("$4"),
-                   ", nullif($3, '')::uuid)) "
-                   "ORDER BY m.joined_at, m.user_id LIMIT $5"),
-      guild_id, StateArray(states), after ? after->id : std::string(),
-      after ? after->key : int64_t{0}, limit);
+                   " FROM guild_members m WHERE m.guild_id = $1 AND m.state = ANY($2::text[]) AND ",
+                   db::KeysetAfterSql("m.joined_at", "m.user_id", "$3", "$4"),
+                   " ORDER BY m.joined_at, m.user_id LIMIT $5"),
+      guild_id, StateArray(states), db::KeysetIdParam(after), db::KeysetKeyParam(after), limit);
   std::vector<v1::GuildMember> members;
   for (const pqxx::row& row : rows) members.push_back(MemberFromRow(row).member);
   return members;
@@ -320,16 +314,13 @@ std::vector<v1::GuildMember> GuildStore::ListMembers(
 std::vector<v1::GuildAuditEntry> GuildStore::ListAudit(
     db::ReadTx& tx, const std::string& guild_id, const std::optional<api::KeysetPosition>& after,
     int limit) {
-  pqxx::result rows =
-      tx.Query(absl::StrCat("SELECT id::text, guild_id::text, actor_id::text, action, "
-                            "coalesce(target_id::text, ''), details, ",
-                            db::MicrosSql("created_at"),
-                            " FROM guild_audit_log WHERE guild_id = $1 "
-                            "AND ($2 = '' OR (created_at, id) < (",
-                            db::TimestampSql("$3"),
-                            ", nullif($2, '')::uuid)) "
-                            "ORDER BY created_at DESC, id DESC LIMIT $4"),
-               guild_id, after ? after->id : std::string(), after ? after->key : int64_t{0}, limit);
+  pqxx::result rows = tx.Query(
+      absl::StrCat("SELECT id::text, guild_id::text, actor_id::text, action, "
+                   "coalesce(target_id::text, ''), details, ",
+                   db::MicrosSql("created_at"), " FROM guild_audit_log WHERE guild_id = $1 AND ",
+                   db::KeysetBeforeSql("created_at", "id"),
+                   " ORDER BY created_at DESC, id DESC LIMIT $4"),
+      guild_id, db::KeysetIdParam(after), db::KeysetKeyParam(after), limit);
   std::vector<v1::GuildAuditEntry> entries;
   for (const pqxx::row& row : rows) {
     v1::GuildAuditEntry& entry = entries.emplace_back();

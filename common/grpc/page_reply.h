@@ -22,7 +22,7 @@
 //
 // Pass a copy of the page (`*page`), not a moved one: the store's other
 // arguments (page->after()) are evaluated in an unspecified order with it.
-// A failed read answers its status; the response is then untouched.
+// A failed read is answered with its status (no page token, no rows).
 #ifndef QS_COMMON_GRPC_PAGE_REPLY_H_
 #define QS_COMMON_GRPC_PAGE_REPLY_H_
 

@@ -13,14 +13,13 @@
 #include <thread>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
-#include "pqxx/pqxx"
 #include "tests/notification/notification_server_fixture.h"
 #include "tests/support/async_calls.h"
+#include "tests/support/call_expectations.h"
+#include "tests/support/replayed_table_lock.h"
 #include "tests/support/start_barrier.h"
 #include "tests/support/test_infra.h"
 
@@ -33,28 +32,7 @@ constexpr char kListNotifications[] = "/notification.v1.InboxService/ListNotific
 constexpr char kGetUnreadCount[] = "/notification.v1.InboxService/GetUnreadCount";
 constexpr char kListPushTokens[] = "/notification.v1.PushTokenService/ListPushTokens";
 
-class NotificationAsyncReadsTest : public NotificationServerFixture {
- protected:
-  static std::vector<CallResult> CallsAs(const std::string& user, const std::string& method,
-                                         const google::protobuf::Message& request, int count,
-                                         absl::Duration timeout = absl::Seconds(30)) {
-    return CallAllAtOnce({channel()}, method,
-                         std::vector<std::string>(count, request.SerializeAsString()),
-                         {{"x-user-id", user}}, timeout);
-  }
-
-  // The server's call log lines of `method` with `status`.
-  static std::vector<std::string> LoggedCalls(const std::string& method,
-                                              const std::string& status) {
-    std::vector<std::string> lines;
-    for (absl::string_view line : absl::StrSplit(server().Log(), '\n')) {
-      if (absl::StrContains(line, absl::StrCat("method=", method, " status=", status))) {
-        lines.emplace_back(line);
-      }
-    }
-    return lines;
-  }
-};
+class NotificationAsyncReadsTest : public NotificationServerFixture {};
 
 TEST_F(NotificationAsyncReadsTest, ManyConcurrentListsAndCountsEachAnswerTheirOwnInbox) {
   // User i (0-based) gets i + 1 notifications: send k goes to users k..n-1.
@@ -79,9 +57,10 @@ TEST_F(NotificationAsyncReadsTest, ManyConcurrentListsAndCountsEachAnswerTheirOw
   RunTogether(2 * kUsers, [&](int t) {
     const int i = t / 2;
     if (t % 2 == 0) {
-      lists[i] = CallsAs(users[i], kListNotifications, list, kCallsEach);
+      lists[i] = CallsAs(channel(), users[i], kListNotifications, list, kCallsEach);
     } else {
-      counts[i] = CallsAs(users[i], kGetUnreadCount, v1::GetUnreadCountRequest(), kCallsEach);
+      counts[i] =
+          CallsAs(channel(), users[i], kGetUnreadCount, v1::GetUnreadCountRequest(), kCallsEach);
     }
   });
   for (int i = 0; i < kUsers; ++i) {
@@ -147,41 +126,25 @@ TEST_F(NotificationAsyncReadsTest, PagesOfAFilteredListJoinUpWithoutGapsOrRepeat
 
 TEST_F(NotificationAsyncReadsTest, BadInputIsStillPreciseOnTheAsyncPath) {
   const std::string user = NewUser();
-  struct Case {
-    const char* method;
-    std::string request;
-    std::string user;
-    grpc::StatusCode code;
-    const char* message_prefix;
-  };
   v1::ListNotificationsRequest bad_filter;
   bad_filter.set_filter(static_cast<v1::InboxFilter>(99));
   v1::ListNotificationsRequest bad_token;
   bad_token.set_page_token("garbage");
   v1::ListNotificationsRequest bad_size;
   bad_size.set_page_size(101);
-  const std::vector<Case> cases = {
-      {kListNotifications, bad_filter.SerializeAsString(), user, grpc::StatusCode::INVALID_ARGUMENT,
-       "filter"},
-      {kListNotifications, bad_token.SerializeAsString(), user, grpc::StatusCode::INVALID_ARGUMENT,
-       "page_token"},
-      {kListNotifications, bad_size.SerializeAsString(), user, grpc::StatusCode::INVALID_ARGUMENT,
-       "page_size"},
-      {kListNotifications, "", "", grpc::StatusCode::UNAUTHENTICATED, ""},
-      {kListNotifications, "", "not-a-uuid", grpc::StatusCode::UNAUTHENTICATED, ""},
-      {kGetUnreadCount, "", "", grpc::StatusCode::UNAUTHENTICATED, ""},
-      {kListPushTokens, "", "", grpc::StatusCode::UNAUTHENTICATED, ""},
-  };
-  for (const Case& c : cases) {
-    std::vector<std::pair<std::string, std::string>> metadata;
-    if (!c.user.empty()) metadata.emplace_back("x-user-id", c.user);
-    std::vector<CallResult> results =
-        CallAllAtOnce({channel()}, c.method, {c.request}, metadata, absl::Seconds(10));
-    EXPECT_EQ(results[0].status.error_code(), c.code)
-        << c.method << " " << c.message_prefix << ": " << results[0].status.error_message();
-    EXPECT_TRUE(absl::StartsWith(results[0].status.error_message(), c.message_prefix))
-        << results[0].status.error_message();
-  }
+  ExpectEachAnswer(
+      channel(), {
+                     {kListNotifications, bad_filter.SerializeAsString(), user,
+                      grpc::StatusCode::INVALID_ARGUMENT, "filter"},
+                     {kListNotifications, bad_token.SerializeAsString(), user,
+                      grpc::StatusCode::INVALID_ARGUMENT, "page_token"},
+                     {kListNotifications, bad_size.SerializeAsString(), user,
+                      grpc::StatusCode::INVALID_ARGUMENT, "page_size"},
+                     {kListNotifications, "", "", grpc::StatusCode::UNAUTHENTICATED, ""},
+                     {kListNotifications, "", "not-a-uuid", grpc::StatusCode::UNAUTHENTICATED, ""},
+                     {kGetUnreadCount, "", "", grpc::StatusCode::UNAUTHENTICATED, ""},
+                     {kListPushTokens, "", "", grpc::StatusCode::UNAUTHENTICATED, ""},
+                 });
   // A token of one filter's listing is refused by another's.
   for (int k = 0; k < 3; ++k) Send(kSystem, {user}, "news");
   v1::ListNotificationsRequest first;
@@ -195,9 +158,8 @@ TEST_F(NotificationAsyncReadsTest, BadInputIsStillPreciseOnTheAsyncPath) {
   other_filter.set_filter(v1::INBOX_FILTER_ARCHIVED);
   other_filter.set_page_token(page.next_page_token());
   v1::ListNotificationsResponse ignored;
-  grpc::Status status = inbox_->ListNotifications(As(user).get(), other_filter, &ignored);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
-  EXPECT_TRUE(absl::StartsWith(status.error_message(), "page_token")) << status.error_message();
+  EXPECT_TRUE(HasStatus(inbox_->ListNotifications(As(user).get(), other_filter, &ignored),
+                        grpc::StatusCode::INVALID_ARGUMENT, "page_token"));
 }
 
 TEST_F(NotificationAsyncReadsTest, AListTheReplicaCannotRunYetEndsAtTheCallersDeadline) {
@@ -211,44 +173,30 @@ TEST_F(NotificationAsyncReadsTest, AListTheReplicaCannotRunYetEndsAtTheCallersDe
   }));
 
   const TestInfra& infra = TestInfra::Get();
-  pqxx::connection primary(infra.AdminConnectionString(infra.primary_port, kDatabase));
   {
-    // The replica replays the lock (hot standby): its reads of push_tokens
-    // wait until the primary's transaction ends.
-    pqxx::work lock(primary);
-    lock.exec("LOCK TABLE push_tokens IN ACCESS EXCLUSIVE MODE");
-    // The lock's WAL record reaches the replica once it is flushed.
-    pqxx::connection flusher(infra.AdminConnectionString(infra.primary_port, kDatabase));
-    pqxx::nontransaction(flusher).exec("SELECT pg_switch_wal()");
-    pqxx::connection replica(infra.AdminConnectionString(infra.replica_port, kDatabase));
-    ASSERT_TRUE(Eventually([&] {
-      return pqxx::nontransaction(replica)
-                 .exec(
-                     "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-                     "WHERE c.relname = 'push_tokens' AND l.mode = 'AccessExclusiveLock'")[0][0]
-                 .as<int64_t>() > 0;
-    })) << "the replica never replayed the lock";
+    // Reads of push_tokens on the replica wait until the lock ends.
+    ReplayedTableLock lock(infra.AdminConnectionString(infra.primary_port, kDatabase),
+                           "push_tokens");
+    ASSERT_TRUE(lock.replayed()) << "the replica never replayed the lock";
 
     const absl::Time start = absl::Now();
-    std::vector<CallResult> stuck =
-        CallsAs(user, kListPushTokens, v1::ListPushTokensRequest(), 3, absl::Milliseconds(500));
-    for (const CallResult& call : stuck) {
-      EXPECT_EQ(call.status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
-          << call.status.error_message();
-      EXPECT_LT(call.latency, absl::Seconds(2));
-    }
+    std::vector<CallResult> stuck = CallsAs(
+        channel(), user, kListPushTokens, v1::ListPushTokensRequest(), 3, absl::Milliseconds(500));
+    EXPECT_TRUE(AllEndedAtTheirDeadline(stuck));
     // The server answered them itself at their deadline, while the
     // statement still waits (the lock is held): not the client giving up.
     EXPECT_TRUE(Eventually(
-        [&] { return LoggedCalls(kListPushTokens, "DEADLINE_EXCEEDED").size() >= stuck.size(); },
+        [&] {
+          return server().LoggedCalls(kListPushTokens, "DEADLINE_EXCEEDED").size() >= stuck.size();
+        },
         absl::Seconds(3)))
         << server().Log();
     // Reads of another table go on, but a statement pipelined behind a
     // stuck one on the same connection waits with it (async_read_pool.h:
     // statements there are meant to be short): each is answered correctly
     // or DEADLINE_EXCEEDED by the server at its own deadline, never later.
-    std::vector<CallResult> counts =
-        CallsAs(user, kGetUnreadCount, v1::GetUnreadCountRequest(), 20, absl::Seconds(1));
+    std::vector<CallResult> counts = CallsAs(channel(), user, kGetUnreadCount,
+                                             v1::GetUnreadCountRequest(), 20, absl::Seconds(1));
     int answered = 0;
     for (const CallResult& call : counts) {
       EXPECT_LT(call.latency, absl::Seconds(2));
@@ -263,12 +211,11 @@ TEST_F(NotificationAsyncReadsTest, AListTheReplicaCannotRunYetEndsAtTheCallersDe
                 counts.size());
     EXPECT_TRUE(Eventually(
         [&] {
-          return LoggedCalls(kGetUnreadCount, "DEADLINE_EXCEEDED").size() ==
+          return server().LoggedCalls(kGetUnreadCount, "DEADLINE_EXCEEDED").size() ==
                  counts.size() - answered;
         },
         absl::Seconds(3)));
     EXPECT_LT(absl::Now() - start, absl::Seconds(8));
-    lock.abort();
   }
   // Once the lock is gone the same list answers again.
   EXPECT_TRUE(Eventually([&] {

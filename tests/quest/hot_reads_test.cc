@@ -16,6 +16,7 @@
 #include "common/api/uuid.h"
 #include "proto/ops/v1/diagnostics.grpc.pb.h"
 #include "tests/quest/quest_server_fixture.h"
+#include "tests/support/replayed_table_lock.h"
 
 namespace qs::testing {
 namespace {
@@ -68,31 +69,6 @@ class QuestHotReadsTest : public ServiceFixture {
 
   void TearDown() override {
     if (HasFailure()) std::cerr << "---- quest server log ----\n" << server_->Log();
-  }
-
-  // Takes an ACCESS EXCLUSIVE lock on puzzles on the primary, held until
-  // the returned transaction ends, and waits until the replica replays it:
-  // from then on every read of puzzles there waits. nullptr (with a
-  // failure) when the lock never reaches the replica.
-  std::unique_ptr<pqxx::work> LockPuzzlesOnTheReplica(pqxx::connection& locker) {
-    auto lock = std::make_unique<pqxx::work>(locker);
-    lock->exec("LOCK TABLE puzzles IN ACCESS EXCLUSIVE MODE");
-    // The lock's WAL record is only sent once flushed: a commit elsewhere
-    // flushes it (the background writer flushes only whole pages).
-    Sql("INSERT INTO leaderboard_scores (period, user_id, score) VALUES ('d2000-01-01', $1, 1)",
-        api::NewUuidV4());
-    const TestInfra& infra = TestInfra::Get();
-    pqxx::connection replica(infra.AdminConnectionString(infra.replica_port, scratch_.name()));
-    const bool replayed = Eventually([&] {
-      return pqxx::nontransaction(replica)
-                 .exec1(
-                     "SELECT count(*) FROM pg_locks WHERE locktype = 'relation' "
-                     "AND mode = 'AccessExclusiveLock' "
-                     "AND relation = (SELECT oid FROM pg_class WHERE relname = 'puzzles')")[0]
-                 .as<int>() > 0;
-    });
-    EXPECT_TRUE(replayed) << "the lock never reached the replica";
-    return replayed ? std::move(lock) : nullptr;
   }
 
   template <typename... Args>
@@ -189,9 +165,8 @@ TEST_F(QuestHotReadsTest, HotReadsAnswerWhileTheOnlyWorkerIsHeld) {
 // it blocks every read of the table until it is released: the feed's
 // statement is out and does not come back.
 TEST_F(QuestHotReadsTest, AStuckListEndsAtItsDeadlineOrCancelWithoutTakingTheWorker) {
-  pqxx::connection locker(scratch_.Conninfo());
-  auto lock = LockPuzzlesOnTheReplica(locker);
-  ASSERT_NE(lock, nullptr);
+  ReplayedTableLock lock(scratch_.Conninfo(), "puzzles");
+  ASSERT_TRUE(lock.replayed()) << "the lock never reached the replica";
 
   const absl::Time start = absl::Now();
   ListPuzzlesResponse page;
@@ -212,8 +187,7 @@ TEST_F(QuestHotReadsTest, AStuckListEndsAtItsDeadlineOrCancelWithoutTakingTheWor
   grpc::Status probe = Probe(absl::ZeroDuration(), absl::Seconds(1));
   EXPECT_TRUE(probe.ok()) << probe.error_message();
 
-  lock->abort();
-  lock.reset();
+  lock.Release();
   EXPECT_TRUE(Eventually([&] {
     page.Clear();
     return ListPuzzles(absl::Seconds(1), &page).ok() && page.puzzles_size() == 1;
@@ -228,9 +202,8 @@ TEST_F(QuestHotReadsTest, AReadStuckPastTheDrainDeadlineIsAnsweredUnavailable) {
   auto draining =
       StartService("quest", {{"DB_NAME", scratch_.name()}, {"GRPC_DRAIN_TIMEOUT_MS", "300"}});
   auto puzzles = PuzzleService::NewStub(ChannelTo(*draining));
-  pqxx::connection locker(scratch_.Conninfo());
-  auto lock = LockPuzzlesOnTheReplica(locker);
-  ASSERT_NE(lock, nullptr);
+  ReplayedTableLock lock(scratch_.Conninfo(), "puzzles");
+  ASSERT_TRUE(lock.replayed()) << "the lock never reached the replica";
   auto stuck = std::async(std::launch::async, [&] {
     ListPuzzlesResponse ignored;
     return puzzles->ListPuzzles(As(player_, absl::Seconds(20)).get(), ListPuzzlesRequest(),
@@ -257,7 +230,6 @@ TEST_F(QuestHotReadsTest, AReadStuckPastTheDrainDeadlineIsAnsweredUnavailable) {
   ASSERT_TRUE(exit_code.has_value()) << draining->Log();
   EXPECT_EQ(*exit_code, 0) << draining->Log();
   EXPECT_LT(absl::Now() - signalled, absl::Seconds(5)) << draining->Log();
-  lock->abort();
 }
 
 }  // namespace

@@ -12,15 +12,14 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/api/uuid.h"
 #include "gtest/gtest.h"
-#include "pqxx/pqxx"
 #include "tests/social/social_server_fixture.h"
 #include "tests/support/async_calls.h"
+#include "tests/support/call_expectations.h"
+#include "tests/support/replayed_table_lock.h"
 #include "tests/support/start_barrier.h"
 #include "tests/support/test_infra.h"
 
@@ -40,25 +39,8 @@ class SocialAsyncListingsTest : public SocialServerFixture {
  protected:
   static std::string NewUser() { return api::NewUuidV4(); }
 
-  static std::vector<CallResult> CallsAs(const std::string& user, const std::string& method,
-                                         const google::protobuf::Message& request, int count,
-                                         absl::Duration timeout = absl::Seconds(30)) {
-    return CallAllAtOnce({channel()}, method,
-                         std::vector<std::string>(count, request.SerializeAsString()),
-                         {{"x-user-id", user}}, timeout);
-  }
-
   static void ExpectOk(const grpc::Status& status) {
     EXPECT_TRUE(status.ok()) << status.error_message();
-  }
-
-  // The server's call log lines of `method` with `status`.
-  static size_t LoggedCalls(const std::string& method, const std::string& status) {
-    size_t lines = 0;
-    for (absl::string_view line : absl::StrSplit(server().Log(), '\n')) {
-      if (absl::StrContains(line, absl::StrCat("method=", method, " status=", status))) ++lines;
-    }
-    return lines;
   }
 
   template <typename Response>
@@ -130,19 +112,20 @@ TEST_F(SocialAsyncListingsTest, ManyConcurrentListingsEachAnswerTheirOwnUser) {
     const int i = t / 4;
     switch (t % 4) {
       case 0:
-        calls[i].friends = CallsAs(users[i], kListFriends, sent_requests, kCallsEach);
+        calls[i].friends = CallsAs(channel(), users[i], kListFriends, sent_requests, kCallsEach);
         break;
       case 1:
-        calls[i].channels = CallsAs(users[i], kListChannels, channels, kCallsEach);
+        calls[i].channels = CallsAs(channel(), users[i], kListChannels, channels, kCallsEach);
         break;
       case 2:
-        calls[i].memberships = CallsAs(owners[i], kListUserGuilds, memberships, kCallsEach);
+        calls[i].memberships =
+            CallsAs(channel(), owners[i], kListUserGuilds, memberships, kCallsEach);
         break;
       default: {
         v1::SearchGuildsRequest search;
         search.set_name_prefix(prefixes[i]);
         search.set_page_size(100);
-        calls[i].search = CallsAs(users[i], kSearchGuilds, search, kCallsEach);
+        calls[i].search = CallsAs(channel(), users[i], kSearchGuilds, search, kCallsEach);
       }
     }
   });
@@ -189,14 +172,7 @@ TEST_F(SocialAsyncListingsTest, ManyConcurrentListingsEachAnswerTheirOwnUser) {
 
 TEST_F(SocialAsyncListingsTest, BadInputIsStillPreciseOnTheAsyncPath) {
   const std::string user = NewUser();
-  struct Case {
-    const char* method;
-    std::string request;
-    std::string user;
-    grpc::StatusCode code;
-    const char* message_prefix;
-  };
-  std::vector<Case> cases;
+  std::vector<CallCase> cases;
   auto add_common = [&](const char* method, google::protobuf::Message& valid) {
     const google::protobuf::Descriptor* type = valid.GetDescriptor();
     const google::protobuf::Reflection* fields = valid.GetReflection();
@@ -248,16 +224,7 @@ TEST_F(SocialAsyncListingsTest, BadInputIsStillPreciseOnTheAsyncPath) {
   cases.push_back({kListUserGuilds, bad_user.SerializeAsString(), user,
                    grpc::StatusCode::INVALID_ARGUMENT, "user_id"});
 
-  for (const Case& c : cases) {
-    std::vector<std::pair<std::string, std::string>> metadata;
-    if (!c.user.empty()) metadata.emplace_back("x-user-id", c.user);
-    const CallResult result =
-        CallAllAtOnce({channel()}, c.method, {c.request}, metadata, absl::Seconds(10))[0];
-    EXPECT_EQ(result.status.error_code(), c.code)
-        << c.method << " " << c.message_prefix << ": " << result.status.error_message();
-    EXPECT_TRUE(absl::StartsWith(result.status.error_message(), c.message_prefix))
-        << c.method << ": " << result.status.error_message();
-  }
+  ExpectEachAnswer(channel(), cases);
 
   // A page token of one user's listing is refused for another's.
   v1::SearchGuildsRequest first;
@@ -278,9 +245,8 @@ TEST_F(SocialAsyncListingsTest, BadInputIsStillPreciseOnTheAsyncPath) {
   v1::ListUserGuildsRequest foreign;
   foreign.set_page_token(page.next_page_token());
   v1::ListUserGuildsResponse ignored;
-  grpc::Status status = guilds_->ListUserGuilds(As(user).get(), foreign, &ignored);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
-  EXPECT_TRUE(absl::StartsWith(status.error_message(), "page_token")) << status.error_message();
+  EXPECT_TRUE(HasStatus(guilds_->ListUserGuilds(As(user).get(), foreign, &ignored),
+                        grpc::StatusCode::INVALID_ARGUMENT, "page_token"));
 }
 
 TEST_F(SocialAsyncListingsTest, AListingTheReplicaCannotRunYetEndsAtTheCallersDeadline) {
@@ -303,38 +269,25 @@ TEST_F(SocialAsyncListingsTest, AListingTheReplicaCannotRunYetEndsAtTheCallersDe
   ASSERT_TRUE(Eventually(friends_listed));
 
   const TestInfra& infra = TestInfra::Get();
-  pqxx::connection primary(infra.AdminConnectionString(infra.primary_port, kDatabase));
   {
-    // The replica replays the lock (hot standby): its reads of friendships
-    // wait until the primary's transaction ends.
-    pqxx::work lock(primary);
-    lock.exec("LOCK TABLE friendships IN ACCESS EXCLUSIVE MODE");
-    // The lock's WAL record reaches the replica once it is flushed.
-    pqxx::connection flusher(infra.AdminConnectionString(infra.primary_port, kDatabase));
-    pqxx::nontransaction(flusher).exec("SELECT pg_switch_wal()");
-    pqxx::connection replica(infra.AdminConnectionString(infra.replica_port, kDatabase));
-    ASSERT_TRUE(Eventually([&] {
-      return pqxx::nontransaction(replica)
-                 .exec(
-                     "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-                     "WHERE c.relname = 'friendships' AND l.mode = 'AccessExclusiveLock'")[0][0]
-                 .as<int64_t>() > 0;
-    })) << "the replica never replayed the lock";
+    // Reads of friendships on the replica wait until the lock ends.
+    ReplayedTableLock lock(infra.AdminConnectionString(infra.primary_port, kDatabase),
+                           "friendships");
+    ASSERT_TRUE(lock.replayed()) << "the replica never replayed the lock";
 
-    const size_t logged_before = LoggedCalls(kListFriends, "DEADLINE_EXCEEDED");
-    std::vector<CallResult> stuck = CallsAs(user, kListFriends, list, 3, absl::Milliseconds(400));
-    for (const CallResult& call : stuck) {
-      EXPECT_EQ(call.status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
-          << call.status.error_message();
-      EXPECT_LT(call.latency, absl::Seconds(2));
-    }
+    const size_t logged_before = server().LoggedCalls(kListFriends, "DEADLINE_EXCEEDED").size();
+    std::vector<CallResult> stuck =
+        CallsAs(channel(), user, kListFriends, list, 3, absl::Milliseconds(400));
+    EXPECT_TRUE(AllEndedAtTheirDeadline(stuck));
     // The server answered them itself at their deadline, while the
     // statement still waits for the lock: not only the client giving up.
     EXPECT_TRUE(Eventually(
-        [&] { return LoggedCalls(kListFriends, "DEADLINE_EXCEEDED") - logged_before >= 3; },
+        [&] {
+          return server().LoggedCalls(kListFriends, "DEADLINE_EXCEEDED").size() - logged_before >=
+                 3;
+        },
         absl::Seconds(3)))
         << server().Log();
-    lock.abort();
   }
   EXPECT_TRUE(Eventually(friends_listed));
 }

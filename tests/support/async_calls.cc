@@ -88,4 +88,13 @@ std::vector<std::shared_ptr<grpc::Channel>> SeparateChannels(const std::string& 
   return channels;
 }
 
+std::vector<CallResult> CallsAs(const std::shared_ptr<grpc::Channel>& channel,
+                                const std::string& user, const std::string& method,
+                                const google::protobuf::Message& request, int count,
+                                absl::Duration timeout) {
+  return CallAllAtOnce({channel}, method,
+                       std::vector<std::string>(count, request.SerializeAsString()),
+                       {{"x-user-id", user}}, timeout);
+}
+
 }  // namespace qs::testing

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "google/protobuf/message.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/support/status.h"
 
@@ -44,6 +45,13 @@ std::vector<CallResult> CallAllAtOnce(
     const std::vector<std::shared_ptr<grpc::Channel>>& channels, const std::string& method,
     const std::vector<std::string>& requests,
     const std::vector<std::pair<std::string, std::string>>& metadata, absl::Duration timeout);
+
+// `count` identical calls of `method` with `request`, acting as `user`
+// (x-user-id), all at once on `channel`: CallAllAtOnce for the usual case.
+std::vector<CallResult> CallsAs(const std::shared_ptr<grpc::Channel>& channel,
+                                const std::string& user, const std::string& method,
+                                const google::protobuf::Message& request, int count,
+                                absl::Duration timeout = absl::Seconds(30));
 
 // `count` channels to `address` that do not share a connection (each its own
 // subchannel pool), so calls spread over `count` HTTP/2 connections.

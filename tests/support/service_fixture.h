@@ -46,6 +46,7 @@
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
 #include "proto/events/v1/events.pb.h"
+#include "tests/support/eventually.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_infra.h"
 
@@ -103,12 +104,7 @@ class ServiceFixture : public ::testing::Test {
   // `predicate` holds (or `timeout` passes); returns its last value.
   static bool Eventually(const std::function<bool()>& predicate,
                          absl::Duration timeout = absl::Seconds(10)) {
-    const absl::Time deadline = absl::Now() + timeout;
-    while (absl::Now() < deadline) {
-      if (predicate()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return predicate();
+    return ::qs::testing::Eventually(predicate, timeout);
   }
 
   // Runs `sql` with $1..$n bound to `args` on the primary, in `database`

@@ -9,10 +9,14 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/client_context.h"
@@ -146,6 +150,16 @@ std::string ServiceProcess::Log() const {
   std::ostringstream contents;
   contents << in.rdbuf();
   return contents.str();
+}
+
+std::vector<std::string> ServiceProcess::LoggedCalls(const std::string& method,
+                                                     const std::string& status) const {
+  const std::string wanted = absl::StrCat("method=", method, " status=", status);
+  std::vector<std::string> lines;
+  for (absl::string_view line : absl::StrSplit(Log(), '\n')) {
+    if (absl::StrContains(line, wanted)) lines.emplace_back(line);
+  }
+  return lines;
 }
 
 std::string CheckHealth(const std::shared_ptr<grpc::Channel>& channel, const std::string& service) {

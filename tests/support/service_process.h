@@ -56,6 +56,10 @@ class ServiceProcess {
 
   // Everything the child wrote to stderr so far.
   std::string Log() const;
+  // The lines of Log() where the server's call log (common/grpc/call_log.h)
+  // reports a call of `method` ("/pkg.Service/Method") that ended with
+  // `status` ("OK", "DEADLINE_EXCEEDED", ...).
+  std::vector<std::string> LoggedCalls(const std::string& method, const std::string& status) const;
 
   pid_t pid() const { return pid_; }
 
