@@ -310,16 +310,7 @@ void AsyncReadPool::EnsureConnections() {
   // authentication per call while it fails fast (refused, starting up, too
   // many connections); such calls are answered UNAVAILABLE (Dispatch).
   if (absl::Now() < connect_not_before_) return;
-  int live = 0;
-  int stalled = 0;
-  for (const std::unique_ptr<PipelinedConnection>& connection : connections_) {
-    if (connection->closed()) continue;
-    ++live;
-    if (connection->ready() && connection->stalled()) ++stalled;
-  }
-  // A stalled connection serves nobody new: another stands in for it, up
-  // to the cap (stalled ones count against it: they hold a backend).
-  int wanted = std::min(ConnectionCap(), options_.connections + stalled);
+  auto [live, wanted] = LiveAndWantedConnections();
   if (reconnect_backoff_ > absl::ZeroDuration()) {
     // The last connect failed: probe with one; the rest follow once it
     // succeeds (OnConnected clears the backoff).

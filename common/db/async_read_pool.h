@@ -104,6 +104,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -288,6 +289,9 @@ class AsyncReadPool final : private PipelinedConnectionListener {
   void StopOnLoop();
   // Stall avoidance (async_read_pool_stalls.cc).
   int ConnectionCap() const;
+  // Connections not closed, and how many EnsureConnections keeps open: the
+  // configured count plus one per stalled connection, up to the cap.
+  std::pair<int, int> LiveAndWantedConnections() const;
   // Keeps the progress timer running while there is anything to watch.
   void WatchProgress();
   void OnProgressTick();

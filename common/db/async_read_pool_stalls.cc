@@ -94,7 +94,7 @@ void AsyncReadPool::OnCancelSent(const absl::Status& sent) {
   }
 }
 
-void AsyncReadPool::CloseIdleExtras(absl::Time now) {
+std::pair<int, int> AsyncReadPool::LiveAndWantedConnections() const {
   int live = 0;
   int stalled = 0;
   for (const std::unique_ptr<PipelinedConnection>& connection : connections_) {
@@ -102,9 +102,15 @@ void AsyncReadPool::CloseIdleExtras(absl::Time now) {
     ++live;
     if (connection->ready() && connection->stalled()) ++stalled;
   }
+  // A stalled connection serves nobody new: another stands in for it, up
+  // to the cap (stalled ones count against it: they hold a backend).
+  return {live, std::min(ConnectionCap(), options_.connections + stalled)};
+}
+
+void AsyncReadPool::CloseIdleExtras(absl::Time now) {
   // As many as EnsureConnections keeps open: closing below it would only
   // reopen one at the next tick, for as long as the stall lasts.
-  const int keep = std::min(ConnectionCap(), options_.connections + stalled);
+  const auto [live, keep] = LiveAndWantedConnections();
   std::vector<PipelinedConnection*> idle;
   for (auto connection = connections_.rbegin();
        connection != connections_.rend() && live - static_cast<int>(idle.size()) > keep;
