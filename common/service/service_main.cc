@@ -19,6 +19,7 @@
 #include "common/privacy/erasure_handlers.h"
 #include "common/privacy/privacy_service.h"
 #include "common/privacy/privacy_settings.h"
+#include "common/service/allocator_tuning.h"
 #include "common/service/logging.h"
 #include "proto/ops/v1/diagnostics_methods.h"
 #include "proto/ops/v1/privacy_methods.h"
@@ -143,6 +144,7 @@ int RunService(const ServiceDefinition& definition) {
   // SIGPIPE must become an error on that socket, not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
   SetUpLogging(definition.name);
+  TuneAllocator();
   // Every return below, and the destructors of what is built after this,
   // log before the lines queued are written out.
   struct FlushLoggingAtReturn {
