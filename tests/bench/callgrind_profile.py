@@ -65,11 +65,14 @@ class DumpError(Exception):
 
 def part_of(object_path, function, program):
     name = os.path.basename(object_path)
-    if ALLOCATOR_LIBRARY.search(name):
+    if ALLOCATOR_LIBRARY.search(name) or function.startswith("tcmalloc::"):
         return "malloc/free"
     # libstdc++'s operator new/delete are thin wrappers around malloc/free.
+    # (An object callgrind could not name, "???": tcmalloc's operator new
+    # and delete, which replace libstdc++'s.)
     if ALLOCATOR_FUNCTION.match(function) and (name.startswith("libc") or
-                                               name.startswith("libstdc++")):
+                                               name.startswith("libstdc++") or
+                                               name in ("", "???")):
         return "malloc/free"
     if name == program:
         return "our code"

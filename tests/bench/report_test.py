@@ -939,6 +939,17 @@ class CallgrindProfileTest(ReportTestCase):
         self.assertEqual(parts["malloc/free"], 200)  # libc's malloc and tcmalloc's internals
         self.assertEqual(parts["other"], 0)
 
+    def test_an_allocator_in_an_object_callgrind_cannot_name_is_malloc_free(self):
+        # tcmalloc's operator new shows as "???", as do its tcmalloc:: internals.
+        dump = CALLGRIND_DUMP.replace(
+            "ob=(4) /usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30\n"
+            "fn=(5) operator new(unsigned long)\n1 100",
+            "ob=(4) ???\nfn=(5) operator new[](unsigned long)\n1 60\n"
+            "fn=(6) tcmalloc::CentralFreeList::RemoveRange(void**, void**, int)\n1 40")
+        _, parts, _ = callgrind_profile.profile(self.write_dump(dump), "quest_server")
+        self.assertEqual(parts["malloc/free"], 200)  # libc's malloc 100, new[] 60, tcmalloc 40
+        self.assertEqual(parts["other"], 0)
+
     def test_a_dump_whose_costs_do_not_add_up_is_refused(self):
         path = self.write_dump(CALLGRIND_DUMP.replace("totals: 1000", "totals: 999"))
         with self.assertRaises(callgrind_profile.DumpError):
