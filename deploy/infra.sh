@@ -3,6 +3,12 @@
 # a streaming read replica of it, and NATS with JetStream.
 #
 #   deploy/infra.sh up|stop|status|env|restart-primary|reset-databases [--state DIR]
+#   deploy/infra.sh up-postgres|stop-primary|start-primary|stop-replica|start-replica [--state DIR]
+#
+# `up-postgres` is `up` without NATS and the restart agent: a primary and
+# replica that one test owns (tests/support/private_cluster.h), stopped and
+# started node by node with the stop-/start- commands (STOP_MODE=fast, the
+# default, or immediate: a crash).
 #
 # State (data, logs, generated passwords) lives in DIR, default
 # <repo>/.state/local (git-ignored); a second `up` reuses it. Ports come from
@@ -12,8 +18,22 @@
 # servers' buffer cache at every start (the benchmarks: BENCH_PG_SHARED_BUFFERS).
 #
 # Database-per-Service is enforced here: quest_db, notification_db and
-# social_db are each owned by their service's role (quest_svc, ...), CONNECT
-# is revoked from PUBLIC, so a role can connect to its own database only.
+# social_db are each owned by their service's owner role (quest_owner, ...,
+# which runs the migrations) and used by its runtime role (quest_svc, ...,
+# rows only: deploy/service_roles.sql); CONNECT is revoked from PUBLIC, so a
+# role can connect to its own database only. Passwords: <SVC>_DB_PASSWORD
+# (runtime) and <SVC>_OWNER_PASSWORD in DIR/secrets.env and DIR/infra.env.
+#
+# WAL archiving: the primary runs with archive_mode=on and pushes every WAL
+# segment with pgBackRest into an encrypted repository (aes-256-cbc, the pass
+# PGBACKREST_CIPHER_PASS generated once into DIR/secrets.env) beside the
+# clusters, config in DIR/pg/pgbackrest/pgbackrest.conf, stanza
+# quest-ecosystem. deploy/backup/pitr.sh takes base backups and restores to
+# a point in time from it. PG_ARCHIVE_TIMEOUT (default 30 s) bounds the
+# data a lost primary can take with it; PG_WAL_ARCHIVING=off turns it off
+# (each start applies either, restarting a running primary when it changes).
+# `up` runs `pgbackrest check` and recreates the local repository when it no
+# longer matches the primary (new cipher pass, re-initialised cluster).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 pg_bin=/usr/lib/postgresql/15/bin
@@ -36,9 +56,15 @@ replica_port=${PG_REPLICA_PORT:-55433}
 shared_buffers=${PG_SHARED_BUFFERS:-128MB}
 nats_port=${NATS_PORT:-54222}
 nats_monitor_port=${NATS_MONITOR_PORT:-58222}
+archive_timeout=${PG_ARCHIVE_TIMEOUT:-30}
+wal_archiving=${PG_WAL_ARCHIVING:-on}
+stanza=quest-ecosystem
 
 log() { echo "[infra] $*"; }
 die() { echo "[infra] ERROR: $*" >&2; exit 1; }
+
+[[ $archive_timeout =~ ^[1-9][0-9]*$ ]] || die "PG_ARCHIVE_TIMEOUT must be whole seconds, not '$archive_timeout'"
+[[ $wal_archiving == on || $wal_archiving == off ]] || die "PG_WAL_ARCHIVING must be on or off"
 
 as_postgres() { runuser -u postgres -- "$@"; }
 
@@ -60,7 +86,8 @@ pg_root() {
     chown postgres:postgres "$root/"
     chmod 700 "$root/"
   fi
-  echo "$root"
+  # The link's target: postgres may not traverse the path to the link.
+  readlink -f "$root"
 }
 
 load_secrets() {
@@ -75,6 +102,16 @@ load_secrets() {
        done
      } >"$file")
   fi
+  # The owner roles came later: a state directory from before gets theirs.
+  local svc
+  for svc in "${services[@]}"; do
+    grep -q "^${svc^^}_OWNER_PASSWORD=" "$file" ||
+      (umask 077; echo "${svc^^}_OWNER_PASSWORD=$(openssl rand -hex 16)" >>"$file")
+  done
+  # So did WAL archiving: the pgBackRest repository's cipher pass, made once
+  # (a new one would make the repository unreadable).
+  grep -q "^PGBACKREST_CIPHER_PASS=" "$file" ||
+    (umask 077; echo "PGBACKREST_CIPHER_PASS=$(openssl rand -hex 32)" >>"$file")
   # shellcheck disable=SC1090
   source "$file"
 }
@@ -88,9 +125,21 @@ start_pg() {  # start_pg DATA_DIR PORT NAME
   if pg_running "$data"; then log "$name already running on $port"; return; fi
   port_in_use "$port" && die "port $port ($name) is taken by another process"
   log "starting $name on 127.0.0.1:$port"
-  as_postgres "$pg_bin/pg_ctl" -D "$data" -l "$data/../$name.log" -w -t 60 \
-    -o "-p $port -c shared_buffers=$shared_buffers" start >/dev/null ||
-    { tail -n 20 "$data/../$name.log" >&2; die "$name did not start"; }
+  # Our ports lie in Linux's ephemeral range (32768-60999), so a client's
+  # outgoing connection can hold one for a moment ("Address already in
+  # use" at bind, seen in CI): try again a few times before giving up.
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    if as_postgres "$pg_bin/pg_ctl" -D "$data" -l "$data/../$name.log" -w -t 60 \
+         -o "-p $port -c shared_buffers=$shared_buffers" start >/dev/null; then
+      return
+    fi
+    tail -n 10 "$data/../$name.log" | grep -q "Address already in use" || break
+    log "$name: port $port busy for a moment, retrying ($attempt)"
+    sleep 2
+  done
+  tail -n 20 "$data/../$name.log" >&2
+  die "$name did not start"
 }
 
 psql_admin() {  # psql_admin [psql args...]: as postgres over the socket
@@ -128,6 +177,151 @@ host    replication  replicator  127.0.0.1/32 scram-sha-256
 HBA
 }
 
+# --- WAL archiving (pgBackRest) ---
+# The repository, its config, logs and locks live under pg_root, which
+# postgres can reach: the archiver runs `pgbackrest archive-push` as postgres.
+# Locks are per state directory (pgBackRest's default /tmp/pgbackrest is
+# machine-wide, and every state directory has the same stanza name, so the
+# clusters of different tests would wait on each other's locks).
+pgbackrest_dir() { echo "$(pg_root)/pgbackrest"; }
+pgbackrest_conf() { echo "$(pgbackrest_dir)/pgbackrest.conf"; }
+
+# Rewritten at every start: the primary's port may change between runs of a
+# state directory, and a state directory from before archiving gets its
+# repository this way. deploy/backup/pgbackrest.conf.example is the
+# production-shaped config (S3, asynchronous archiving, retention).
+write_pgbackrest_conf() {
+  local root dir
+  root=$(pg_root)
+  dir=$(pgbackrest_dir)
+  as_postgres mkdir -p "$dir/repo" "$dir/log" "$dir/lock" "$dir/spool"
+  as_postgres chmod 700 "$dir"
+  (umask 077
+   cat >"$dir/pgbackrest.conf.new" <<CONF
+# Written by deploy/infra.sh at every start: edits do not last.
+[global]
+repo1-path=$dir/repo
+repo1-cipher-type=aes-256-cbc
+repo1-cipher-pass=$PGBACKREST_CIPHER_PASS
+repo1-retention-full=1
+compress-type=lz4
+log-path=$dir/log
+lock-path=$dir/lock
+spool-path=$dir/spool
+log-level-console=warn
+log-level-file=info
+start-fast=y
+
+[$stanza]
+pg1-path=$root/primary
+pg1-port=$primary_port
+pg1-socket-path=$root/run
+pg1-user=postgres
+CONF
+  )
+  chown postgres:postgres "$dir/pgbackrest.conf.new"
+  mv "$dir/pgbackrest.conf.new" "$dir/pgbackrest.conf"
+}
+
+# The archive settings sit in a file of their own that postgresql.conf
+# includes, rewritten before every start, so a changed setting (or a state
+# directory from before archiving) applies without editing postgresql.conf.
+# The replica's copy (pg_basebackup clones it) does nothing: with
+# archive_mode=on a standby does not archive; only the primary pushes, once
+# (`always` would push every segment twice into the same repository from
+# the same machine, for no more safety). A promoted replica would push with
+# this config's pg1-path (the old primary's directory) and fail: the runbook
+# (docs/operations/point-in-time-recovery.md) has pg1-path pointed at the
+# promoted node first.
+configure_archiving() {
+  local data=$1
+  grep -qx "include_if_exists = 'archiving.conf'" "$data/postgresql.conf" ||
+    echo "include_if_exists = 'archiving.conf'" >>"$data/postgresql.conf"
+  if [[ $wal_archiving == on ]]; then
+    cat >"$data/archiving.conf" <<CONF
+# Written by deploy/infra.sh before every start (PG_WAL_ARCHIVING, PG_ARCHIVE_TIMEOUT).
+archive_mode = on
+archive_command = 'pgbackrest "--config=$(pgbackrest_conf)" --stanza=$stanza archive-push "%p"'
+archive_timeout = '${archive_timeout}s'
+CONF
+  else
+    echo "archive_mode = off" >"$data/archiving.conf"
+  fi
+  chown postgres:postgres "$data/archiving.conf"
+}
+
+# A primary that was already running (a second `up`) keeps the archive_mode
+# it started with: restart it once when that differs; otherwise a reload
+# applies archive_command and archive_timeout.
+apply_archiving() {
+  local running
+  running=$(psql_admin -tA -c "SHOW archive_mode")
+  if [[ $running == "$wal_archiving" ]]; then
+    psql_admin -tA -c "SELECT pg_reload_conf()" >/dev/null
+    return
+  fi
+  log "primary: archive_mode $running -> $wal_archiving, restarting it"
+  pg_ctl_restart_primary
+}
+
+# Without base backups pgBackRest never expires WAL, and the suite's state
+# directory would keep every run's WAL (each scratch database's CREATE
+# DATABASE alone writes ~8 MB). So `up` takes a full backup when the newest
+# is a day old (a few seconds on the local cluster); with
+# repo1-retention-full=1 that expires the WAL before it. Private clusters
+# (up-postgres) are thrown away whole and need none.
+refresh_base_backup() {
+  [[ $wal_archiving == on ]] || return 0
+  local newest
+  newest=$(find "$(pgbackrest_dir)/repo/backup/$stanza" -maxdepth 1 -name '*F' -printf '%f\n' |
+    sort | tail -n 1)
+  [[ -n $newest && ${newest%F} > $(date -u -d '1 day ago' +%Y%m%d-%H%M%S) ]] && return
+  log "taking the daily local full base backup (deploy/backup/pitr.sh base)"
+  # A failure is the archive's to report (pg_stat_archiver, `status`), not a
+  # reason to refuse the servers.
+  "$repo/deploy/backup/pitr.sh" base --type full --state "$state" >/dev/null ||
+    log "WARNING: the local base backup failed: WAL is not being expired"
+}
+
+# Before anything fills a WAL segment: an archive-push that fails for want of
+# a stanza makes the archiver back off for a minute.
+stanza_existed=no
+create_stanza() {
+  [[ $wal_archiving == on ]] || return 0
+  [[ -f "$(pgbackrest_dir)/repo/backup/$stanza/backup.info" ]] && { stanza_existed=yes; return; }
+  log "creating the pgBackRest stanza $stanza"
+  as_postgres pgbackrest --config="$(pgbackrest_conf)" --stanza="$stanza" stanza-create >/dev/null
+}
+
+# `up` proves that archiving works (pgbackrest check: a WAL switch pushed).
+# A regenerated secrets.env (a new cipher pass) or a re-initdb'd primary
+# (another system-id) next to the old repository makes every push fail
+# while pg_wal grows. This repository is local and throwaway: when it does
+# not match the primary it is recreated; any other failure stops `up`.
+verify_archiving() {
+  [[ $wal_archiving == on ]] || return 0
+  local output
+  output=$(as_postgres pgbackrest --config="$(pgbackrest_conf)" --stanza="$stanza" check 2>&1) &&
+    return 0
+  # "unable to load info file": one it cannot decrypt (the cause follows on
+  # indented lines: CryptoError, FormatError). The config's console level is
+  # warn, so no line echoes the options (and "cipher" means an error).
+  if ! echo "$output" |
+      grep -qE "do not match|CryptoError|cipher|system-id|FormatError|unable to load info file"; then
+    echo "$output" | LC_ALL=C tr -cd '[:print:]\n' | grep -E "ERROR|WARN" >&2 || true
+    die "WAL archiving fails (pgbackrest check, config $(pgbackrest_conf)): see above"
+  fi
+  log "WARNING: the local pgBackRest repository does not match this primary (new cipher" \
+    "pass or re-initialised cluster): recreating it (its old backups are gone)"
+  local repo_dir
+  repo_dir="$(pgbackrest_dir)/repo"
+  find "$repo_dir" -mindepth 1 -delete
+  as_postgres pgbackrest --config="$(pgbackrest_conf)" --stanza="$stanza" stanza-create >/dev/null
+  output=$(as_postgres pgbackrest --config="$(pgbackrest_conf)" --stanza="$stanza" check 2>&1) ||
+    { echo "$output" >&2; die "WAL archiving still fails after recreating $repo_dir"; }
+  log "recreated the local pgBackRest repository $repo_dir: archiving works"
+}
+
 create_roles_and_databases() {
   psql_admin <<SQL
 ALTER ROLE postgres PASSWORD '$PG_ADMIN_PASSWORD';
@@ -135,18 +329,25 @@ SELECT 'CREATE ROLE replicator' WHERE NOT EXISTS
   (SELECT FROM pg_roles WHERE rolname = 'replicator') \gexec
 ALTER ROLE replicator WITH LOGIN REPLICATION PASSWORD '$PG_REPLICATOR_PASSWORD';
 SQL
-  local svc password_var
+  # Per service an owner role (owns the database and its objects, runs the
+  # migrations) and the runtime role the service connects as (DML only):
+  # deploy/service_roles.sql.
+  local svc password_var owner_password_var
   for svc in "${services[@]}"; do
     password_var="${svc^^}_DB_PASSWORD"
+    owner_password_var="${svc^^}_OWNER_PASSWORD"
     psql_admin <<SQL
 SELECT 'CREATE ROLE ${svc}_svc' WHERE NOT EXISTS
   (SELECT FROM pg_roles WHERE rolname = '${svc}_svc') \gexec
 ALTER ROLE ${svc}_svc WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '${!password_var}';
-SELECT 'CREATE DATABASE ${svc}_db OWNER ${svc}_svc' WHERE NOT EXISTS
+SELECT 'CREATE ROLE ${svc}_owner' WHERE NOT EXISTS
+  (SELECT FROM pg_roles WHERE rolname = '${svc}_owner') \gexec
+ALTER ROLE ${svc}_owner WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '${!owner_password_var}';
+SELECT 'CREATE DATABASE ${svc}_db OWNER ${svc}_owner' WHERE NOT EXISTS
   (SELECT FROM pg_database WHERE datname = '${svc}_db') \gexec
-REVOKE CONNECT, TEMPORARY ON DATABASE ${svc}_db FROM PUBLIC;
-GRANT CONNECT, TEMPORARY ON DATABASE ${svc}_db TO ${svc}_svc;
 SQL
+    psql_admin -d "${svc}_db" -v database="${svc}_db" -v owner="${svc}_owner" \
+      -v runtime="${svc}_svc" <"$repo/deploy/service_roles.sql"
   done
 }
 
@@ -222,29 +423,74 @@ export PG_ADMIN_PASSWORD='$PG_ADMIN_PASSWORD'
 export QUEST_DB_PASSWORD='$QUEST_DB_PASSWORD'
 export NOTIFICATION_DB_PASSWORD='$NOTIFICATION_DB_PASSWORD'
 export SOCIAL_DB_PASSWORD='$SOCIAL_DB_PASSWORD'
+export QUEST_OWNER_PASSWORD='$QUEST_OWNER_PASSWORD'
+export NOTIFICATION_OWNER_PASSWORD='$NOTIFICATION_OWNER_PASSWORD'
+export SOCIAL_OWNER_PASSWORD='$SOCIAL_OWNER_PASSWORD'
 export NATS_URL=nats://127.0.0.1:$nats_port
 export PG_PRIMARY_DATA='$(pg_root)/primary'
 export PG_REPLICA_DATA='$(pg_root)/replica'
+export PGBACKREST_CONFIG='$(pgbackrest_conf)'
+export PGBACKREST_STANZA=$stanza
 ENV
   )
 }
 
-up() {
+# The primary and its streaming replica, created on first use.
+start_postgres() {
   command -v "$pg_bin/pg_ctl" >/dev/null || die "PostgreSQL 15 missing: run deploy/install-deps.sh"
   load_secrets
   local root
   root=$(pg_root)
   init_primary "$root/primary"
+  write_pgbackrest_conf
+  configure_archiving "$root/primary"
   start_pg "$root/primary" "$primary_port" primary
+  apply_archiving
+  create_stanza
   create_roles_and_databases
   init_replica "$root/replica"
   configure_replica "$root/replica"
   start_pg "$root/replica" "$replica_port" replica
   wait_replica
+}
+
+up() {
+  start_postgres
+  verify_archiving
+  refresh_base_backup
   start_nats
   start_restart_agent
   write_env
   log "up: primary 127.0.0.1:$primary_port, replica 127.0.0.1:$replica_port, nats 127.0.0.1:$nats_port"
+}
+
+# PostgreSQL alone, for a test's private cluster: no NATS, no restart agent.
+up_postgres() {
+  start_postgres
+  # A new private cluster has a new repository; a reused one is checked.
+  [[ $stanza_existed == no ]] || verify_archiving
+  write_env
+  log "up-postgres: primary 127.0.0.1:$primary_port, replica 127.0.0.1:$replica_port"
+}
+
+stop_node() {  # stop_node primary|replica
+  local data
+  data="$(pg_root)/$1"
+  pg_running "$data" || { log "$1 already stopped"; return; }
+  as_postgres "$pg_bin/pg_ctl" -D "$data" -m "${STOP_MODE:-fast}" -w -t 60 stop >/dev/null
+  log "$1 stopped"
+}
+
+start_node() {  # start_node primary|replica
+  load_secrets
+  if [[ $1 == primary ]]; then
+    write_pgbackrest_conf
+    configure_archiving "$(pg_root)/primary"
+    start_pg "$(pg_root)/primary" "$primary_port" primary
+  else
+    configure_replica "$(pg_root)/replica"
+    start_pg "$(pg_root)/replica" "$replica_port" replica
+  fi
 }
 
 stop() {
@@ -275,6 +521,8 @@ status() {
   done
   if pg_running "$root/primary"; then
     psql_admin -c "SELECT application_name, state, replay_lag FROM pg_stat_replication"
+    psql_admin -c "SELECT archived_count, last_archived_wal, last_archived_time, failed_count, \
+                          last_failed_wal FROM pg_stat_archiver"
   fi
   if nats_running; then echo "nats: running ($(curl -fsS "http://127.0.0.1:$nats_monitor_port/healthz" 2>/dev/null))"
   else echo "nats: stopped"; fi
@@ -293,11 +541,15 @@ reset_databases() {
   log "service databases reset"
 }
 
-restart_primary_now() {
+pg_ctl_restart_primary() {
   local data
   data="$(pg_root)/primary"
   as_postgres "$pg_bin/pg_ctl" -D "$data" -m fast -w -t 60 restart \
     -l "$data/../primary.log" -o "-p $primary_port -c shared_buffers=$shared_buffers" >/dev/null
+}
+
+restart_primary_now() {
+  pg_ctl_restart_primary
   as_postgres "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$primary_port" -t 30
   load_secrets
   wait_replica
@@ -353,11 +605,16 @@ restart_primary() {
 
 case "$command" in
   up) up ;;
+  up-postgres) up_postgres ;;
+  stop-primary) stop_node primary ;;
+  stop-replica) stop_node replica ;;
+  start-primary) start_node primary ;;
+  start-replica) start_node replica ;;
   stop) stop ;;
   status) status ;;
   env) cat "$state/infra.env" ;;
   restart-primary) restart_primary ;;
   restart-agent) restart_agent ;;
   reset-databases) reset_databases ;;
-  *) echo "usage: deploy/infra.sh up|stop|status|env|restart-primary|reset-databases [--state DIR]" >&2; exit 2 ;;
+  *) echo "usage: deploy/infra.sh up|up-postgres|stop|status|env|restart-primary|reset-databases|stop-primary|start-primary|stop-replica|start-replica [--state DIR]" >&2; exit 2 ;;
 esac

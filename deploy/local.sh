@@ -29,25 +29,43 @@ running() {  # running SERVICE
   kill -0 "$pid" 2>/dev/null
 }
 
-generated_secret() {  # generated_secret NAME: made once per state dir, like the DB passwords
+generated_secret() {  # generated_secret NAME: made once per state dir, like the DB passwords; prints its path
   local file="$STATE_DIR/$1"
   [[ -s "$file" ]] || (umask 077; openssl rand -hex 32 >"$file")
-  cat "$file"
+  echo "$file"
 }
 
+secret_file() {  # secret_file NAME VALUE: VALUE in a file only root reads; prints its path
+  local file="$STATE_DIR/secrets/$1"
+  mkdir -p "$STATE_DIR/secrets"
+  (umask 077; echo "$2" >"$file")
+  echo "$file"
+}
+
+# Serves as the runtime role <svc>_svc (rows only) and migrates as the owner
+# <svc>_owner (deploy/infra.sh); secrets go as *_FILE, so they are in neither
+# the environment nor the command line of the servers.
 start_service() {  # start_service SERVICE
-  local svc=$1 port password_var
+  local svc=$1 port password_var owner_password_var
   port=$(port_of "$svc")
   password_var="${svc^^}_DB_PASSWORD"
+  owner_password_var="${svc^^}_OWNER_PASSWORD"
   if running "$svc"; then echo "$svc already running"; return; fi
   mkdir -p "$STATE_DIR/run" "$STATE_DIR/logs"
+  # Reads go to the replica (DB_READ_*) unless it is down, its replay lag exceeds
+  # DB_READ_MAX_LAG_MS (default 10000), or the call sent x-min-lsn (an earlier write's x-db-lsn
+  # trailer) that the replica has not replayed within DB_READ_LSN_WAIT_MS (default 50): then the
+  # primary. Defaults here; docs/operations/read-routing.md.
   env -i PATH="$PATH" \
     DB_HOST="$PG_HOST" DB_PORT="$PG_PRIMARY_PORT" \
     DB_READ_HOST="$PG_HOST" DB_READ_PORT="$PG_REPLICA_PORT" \
-    DB_NAME="${svc}_db" DB_USER="${svc}_svc" DB_PASSWORD="${!password_var}" \
-    GRPC_LISTEN_ADDRESS="127.0.0.1:$port" GRPC_TLS_MODE=plaintext \
-    PAGE_TOKEN_KEY="$(generated_secret page_token.key)" NATS_URL="$NATS_URL" \
-    PRIVACY_ADMIN_TOKEN="$(generated_secret privacy_admin.token)" \
+    DB_NAME="${svc}_db" DB_USER="${svc}_svc" \
+    DB_PASSWORD_FILE="$(secret_file "${svc}_db_password" "${!password_var}")" \
+    DB_MIGRATION_USER="${svc}_owner" \
+    DB_MIGRATION_PASSWORD_FILE="$(secret_file "${svc}_owner_password" "${!owner_password_var}")" \
+    GRPC_LISTEN_ADDRESS="127.0.0.1:$port" GRPC_TLS_MODE=plaintext GRPC_REFLECTION=on \
+    PAGE_TOKEN_KEY_FILE="$(generated_secret page_token.key)" NATS_URL="$NATS_URL" \
+    PRIVACY_ADMIN_TOKEN_FILE="$(generated_secret privacy_admin.token)" \
     setsid "$repo/bazel-bin/$svc/${svc}_server" \
       >>"$STATE_DIR/logs/$svc.log" 2>&1 </dev/null &
   echo $! >"$(pid_file "$svc")"

@@ -6,9 +6,14 @@
 #   3. checks service isolation in the build graph (a failure stops the run
 #      here) and the C++ formatting (tests/format/check_format.sh; a failure
 #      fails the run, but the tests still run so their result is visible),
-#   4. runs `bazel test //...` with the servers' coordinates as --test_env,
-#   5. stops the servers (always, also on failure).
-# Extra arguments go to `bazel test`, e.g. tests/run_all.sh //tests/common/db/...
+#   4. builds the container images (deploy/images/build.sh: podman, from Bazel's
+#      -c opt outputs) for the compose drill,
+#   5. runs `bazel test //...` with the servers' coordinates as --test_env, and
+#      the compose drill //tests/deploy:compose_drill_test (tagged manual, so
+#      named here; exclusive: it runs alone, last),
+#   6. stops the servers (always, also on failure).
+# Extra arguments go to `bazel test` instead of those targets (no images are
+# built then), e.g. tests/run_all.sh //tests/common/db/...
 #
 # It closes with one line per check, e.g.
 #   dependency isolation: 12 passed, 0 failed
@@ -25,13 +30,14 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 
 export STATE_DIR="$repo/.state/test"
-export PG_PRIMARY_PORT=${TEST_PG_PRIMARY_PORT:-56432}
-export PG_REPLICA_PORT=${TEST_PG_REPLICA_PORT:-56433}
-export NATS_PORT=${TEST_NATS_PORT:-56222}
-export NATS_MONITOR_PORT=${TEST_NATS_MONITOR_PORT:-56822}
+export PG_PRIMARY_PORT=${TEST_PG_PRIMARY_PORT:-15432}
+export PG_REPLICA_PORT=${TEST_PG_REPLICA_PORT:-15433}
+export NATS_PORT=${TEST_NATS_PORT:-15222}
+export NATS_MONITOR_PORT=${TEST_NATS_MONITOR_PORT:-15822}
 
 deploy/install-deps.sh
-trap 'deploy/infra.sh stop --state "$STATE_DIR" || true' EXIT
+# A drill that was killed leaves its compose projects: removed on every exit.
+trap 'tests/deploy/cleanup_drill_projects.sh || true; deploy/infra.sh stop --state "$STATE_DIR" || true' EXIT
 deploy/infra.sh up --state "$STATE_DIR"
 deploy/infra.sh reset-databases --state "$STATE_DIR"  # every run starts empty
 # shellcheck disable=SC1091
@@ -45,13 +51,35 @@ echo "$format"
 
 test_env=()
 for name in PG_HOST PG_PRIMARY_PORT PG_REPLICA_PORT PG_ADMIN_USER PG_ADMIN_PASSWORD \
-            QUEST_DB_PASSWORD NOTIFICATION_DB_PASSWORD SOCIAL_DB_PASSWORD NATS_URL; do
+            QUEST_DB_PASSWORD NOTIFICATION_DB_PASSWORD SOCIAL_DB_PASSWORD \
+            QUEST_OWNER_PASSWORD NOTIFICATION_OWNER_PASSWORD SOCIAL_OWNER_PASSWORD NATS_URL; do
   test_env+=("--test_env=$name=${!name}")
 done
 test_env+=("--test_env=PG_RESTART_PRIMARY_COMMAND=$repo/deploy/infra.sh restart-primary --state $STATE_DIR")
+# For tests that start a PostgreSQL primary + replica of their own (to stop,
+# pause or break them without touching the shared servers).
+test_env+=("--test_env=QS_INFRA_SCRIPT=$repo/deploy/infra.sh")
+# The backup tests start a local S3-compatible server (npm s3rver, installed
+# by deploy/install-deps.sh) and run the backup scripts of deploy/backup.
+test_env+=("--test_env=QS_S3RVER=$repo/tests/backup/s3rver/node_modules/.bin/s3rver")
+test_env+=("--test_env=QS_REPO=$repo")
+
+# The compose drill runs podman (from PATH) as root (HOME for its config).
+test_env+=("--test_env=PATH" "--test_env=HOME")
 
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(//...)
+images_line=""
+images_status=0
+if [[ ${#targets[@]} -eq 0 ]]; then
+  targets=(//... //tests/deploy:compose_drill_test)
+  # The drill refuses images of another commit, so a failed build cannot
+  # pass on old ones; the tests still run, and the run fails at the end.
+  images=$(deploy/images/build.sh --services quest,notification,social --standins --backup 2>&1 &&
+    deploy/images/check_images.sh quest notification social backup 2>&1) || images_status=$?
+  echo "$images"
+  images_line=$(grep '^images:' <<<"$images" | tail -1) || true
+  [[ $images_status -eq 0 ]] || images_line="images: build or check failed (exit $images_status)${images_line:+; $images_line}"
+fi
 build_events="$STATE_DIR/build_events.json"
 rm -f "$build_events"
 status=0
@@ -159,7 +187,9 @@ counts=$(count_test_cases "$build_events" "$status") || counts_status=$?
 echo
 grep '^dependency isolation:' <<<"$isolation"
 grep '^format:' <<<"$format" || echo "format: check did not run ($format_status)"
+[[ -z "$images_line" ]] || echo "$images_line"
 echo "$counts"
 [[ $status -ne 0 ]] || status=$counts_status
 [[ $status -ne 0 ]] || status=$format_status
+[[ $status -ne 0 ]] || status=$images_status
 exit $status

@@ -1,6 +1,7 @@
 // The database a tool works on: `--database-url=postgres://user:pw@host:port/db`
 // when given, else the DB_* variables (common/config/db_config.h), as the
-// services read them. Used by the migrate command and the seed tools.
+// services read them; TLS (DB_SSL_MODE, DB_SSL_ROOT_CERT) from the
+// environment either way. Used by the migrate command and the seed tools.
 //
 //   absl::StatusOr<config::DbConfig> db = cli::DatabaseFromFlags(*flags);
 #ifndef QS_COMMON_CLI_DATABASE_FLAG_H_

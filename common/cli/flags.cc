@@ -17,7 +17,8 @@ absl::Status Invalid(absl::string_view name, absl::string_view why) {
 }  // namespace
 
 absl::StatusOr<Flags> Flags::Parse(int argc, const char* const* argv,
-                                   absl::Span<const absl::string_view> known) {
+                                   absl::Span<const absl::string_view> known,
+                                   absl::Span<const absl::string_view> switches) {
   Flags flags;
   for (int i = 1; i < argc; ++i) {
     const absl::string_view argument = argv[i];
@@ -34,9 +35,17 @@ absl::StatusOr<Flags> Flags::Parse(int argc, const char* const* argv,
         2, equals == absl::string_view::npos ? absl::string_view::npos : equals - 2);
     bool is_known = false;
     for (absl::string_view candidate : known) is_known = is_known || candidate == name;
+    bool is_switch = false;
+    for (absl::string_view candidate : switches) is_switch = is_switch || candidate == name;
     // Only the name is ever echoed: the value may be a password.
-    if (!is_known) return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
-    if (equals == absl::string_view::npos) return Invalid(name, "needs =value");
+    if (!is_known && !is_switch) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
+    }
+    if (equals == absl::string_view::npos) {
+      if (!is_switch) return Invalid(name, "needs =value");
+      flags.values_[std::string(name)] = "true";
+      continue;
+    }
     flags.values_[std::string(name)] = std::string(argument.substr(equals + 1));
   }
   return flags;

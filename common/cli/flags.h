@@ -40,8 +40,12 @@ class Flags {
   // unknown `--name`, or a known one without `=value`, is INVALID_ARGUMENT
   // naming it. `--help` or `-h` stops the parse at once with help() true,
   // so a command line asking for help is never an error.
+  // `switches` names boolean flags that may also stand bare: `--tls` reads
+  // as `--tls=true` (Bool("tls", false) is then true); `--tls=false` still
+  // works. A switch need not be repeated in `known`.
   static absl::StatusOr<Flags> Parse(int argc, const char* const* argv,
-                                     absl::Span<const absl::string_view> known);
+                                     absl::Span<const absl::string_view> known,
+                                     absl::Span<const absl::string_view> switches = {});
 
   // The arguments that are not flags, in order (e.g. the command).
   const std::vector<std::string>& positional() const { return positional_; }

@@ -52,6 +52,14 @@ absl::Status RequireHost(absl::string_view name, const std::string& value) {
       absl::StrCat(name, ": not a host name, IP address or socket directory: \"", value, "\""));
 }
 
+std::string TlsParameters(const DbTls& tls) {
+  std::string out;
+  for (const auto& [key, value] : tls.ConninfoParameters()) {
+    absl::StrAppend(&out, " ", key, "=", Quote(value));
+  }
+  return out;
+}
+
 }  // namespace
 
 bool IsValidHost(absl::string_view host) {
@@ -81,12 +89,23 @@ std::string DbConfig::ConnectionString(const std::string& target_host, int targe
                       " connect_timeout=", timeout_s, " application_name=", Quote(application_name),
                       // Detect a peer that vanished without closing.
                       " keepalives=1 keepalives_idle=30",
-                      " keepalives_interval=10 keepalives_count=3");
+                      " keepalives_interval=10 keepalives_count=3", TlsParameters(tls));
+}
+
+std::string DbConfig::MigrationConnectionString(const std::string& application_name) const {
+  if (migration_user.empty()) return ConnectionString(host, port, application_name);
+  DbConfig owner = *this;
+  owner.user = migration_user;
+  owner.password = migration_password;
+  return owner.ConnectionString(host, port, application_name);
 }
 
 std::string DbConfig::Describe() const {
-  return absl::StrCat(user, "@", host, ":", port, "/", name, " (read ", user, "@", read_host, ":",
-                      read_port, ")");
+  std::string out = absl::StrCat(user, "@", host, ":", port, "/", name, " (read ", user, "@",
+                                 read_host, ":", read_port, ")");
+  if (!migration_user.empty()) absl::StrAppend(&out, ", migrations as ", migration_user);
+  if (!tls.ssl_mode.empty()) absl::StrAppend(&out, ", sslmode ", tls.ssl_mode);
+  return out;
 }
 
 absl::StatusOr<DbConfig> LoadDbConfig(const EnvLookup& env) {
@@ -113,7 +132,22 @@ absl::StatusOr<DbConfig> LoadDbConfig(const EnvLookup& env) {
   if (config.user.empty()) {
     return absl::InvalidArgumentError("DB_USER: required (the service's role)");
   }
-  config.password = ReadString(env, "DB_PASSWORD", "");
+  absl::StatusOr<std::string> password = ReadSecret(env, "DB_PASSWORD");
+  if (!password.ok()) return password.status();
+  config.password = *std::move(password);
+  config.migration_user = ReadString(env, "DB_MIGRATION_USER", "");
+  // Without a migration role of its own, migrations run as DB_USER (a
+  // single-role setup); a password for a role that is not set is a mistake.
+  absl::StatusOr<std::string> migration_password = ReadSecret(env, "DB_MIGRATION_PASSWORD");
+  if (!migration_password.ok()) return migration_password.status();
+  if (config.migration_user.empty() && !migration_password->empty()) {
+    return absl::InvalidArgumentError(
+        "DB_MIGRATION_PASSWORD: set without DB_MIGRATION_USER (migrations run as DB_USER)");
+  }
+  config.migration_password = *std::move(migration_password);
+  absl::StatusOr<DbTls> tls = LoadDbTls(env);
+  if (!tls.ok()) return tls.status();
+  config.tls = *std::move(tls);
 
   absl::StatusOr<int64_t> max = ReadInt(env, "DB_MAX_CONNECTIONS", 20, 1, 1000);
   if (!max.ok()) return max.status();
@@ -147,6 +181,23 @@ absl::StatusOr<DbConfig> LoadDbConfig(const EnvLookup& env) {
       ReadMillis(env, "DB_CONNECT_TIMEOUT_MS", 20000, 100, 600'000);
   if (!connect.ok()) return connect.status();
   config.connect_timeout = *connect;
+
+  const std::string fallback = ReadString(env, "DB_READ_FALLBACK", "primary");
+  if (fallback == "primary") {
+    config.read_fallback = ReadFallback::kPrimary;
+  } else if (fallback == "fail") {
+    config.read_fallback = ReadFallback::kFail;
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("DB_READ_FALLBACK: must be primary or fail, got '", fallback, "'"));
+  }
+  absl::StatusOr<absl::Duration> max_lag =
+      ReadMillis(env, "DB_READ_MAX_LAG_MS", 10000, 0, 3'600'000);
+  if (!max_lag.ok()) return max_lag.status();
+  config.read_max_lag = *max_lag;
+  absl::StatusOr<absl::Duration> lsn_wait = ReadMillis(env, "DB_READ_LSN_WAIT_MS", 50, 0, 10'000);
+  if (!lsn_wait.ok()) return lsn_wait.status();
+  config.read_lsn_wait = *lsn_wait;
   return config;
 }
 

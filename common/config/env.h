@@ -8,6 +8,12 @@
 //
 // Every error names the variable and the accepted values, and never echoes a
 // value of a variable listed in `IsSecretVariable`.
+//
+// Secrets are read with ReadSecret, which also takes them from a file named
+// by `<NAME>_FILE` (how Kubernetes and Docker mount secrets), so a password
+// need not sit in the environment or on a command line:
+//
+//   absl::StatusOr<std::string> password = ReadSecret(env, "DB_PASSWORD");
 #ifndef QS_COMMON_CONFIG_ENV_H_
 #define QS_COMMON_CONFIG_ENV_H_
 
@@ -53,7 +59,18 @@ absl::StatusOr<bool> ReadBool(const EnvLookup& env, absl::string_view name, bool
 absl::StatusOr<absl::Duration> ReadMillis(const EnvLookup& env, absl::string_view name,
                                           int64_t fallback_ms, int64_t min_ms, int64_t max_ms);
 
-// True for variables whose values must never be logged or echoed.
+// The secret `name`, from the variable itself or from the file named by
+// `<name>_FILE` (its contents, one trailing "\n" or "\r\n" removed: what
+// `echo` and editors add); `fallback` when neither is set (an empty value or
+// file counts as unset). Errors name the variables, and for a file its path
+// and the reason, never the contents:
+//   "DB_PASSWORD and DB_PASSWORD_FILE: both set, give one"
+//   "DB_PASSWORD_FILE: cannot read /run/secrets/db: No such file or directory"
+absl::StatusOr<std::string> ReadSecret(const EnvLookup& env, absl::string_view name,
+                                       absl::string_view fallback = "");
+
+// True for variables whose values must never be logged or echoed. A
+// `*_FILE` variable names a file, not a secret: its path may be shown.
 bool IsSecretVariable(absl::string_view name);
 
 }  // namespace qs::config

@@ -117,11 +117,19 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const EnvLookup& env, int default_
   if (!max_threads.ok()) return max_threads.status();
   config.max_threads = static_cast<int>(*max_threads);
 
-  config.page_token_key = ReadString(env, "PAGE_TOKEN_KEY", "");
+  absl::StatusOr<std::string> page_token_key = ReadSecret(env, "PAGE_TOKEN_KEY");
+  if (!page_token_key.ok()) return page_token_key.status();
+  config.page_token_key = *std::move(page_token_key);
   if (config.page_token_key.size() < 16) {
     return absl::InvalidArgumentError(
         "PAGE_TOKEN_KEY: required, at least 16 bytes (e.g. openssl rand -hex 32)");
   }
+  const std::string reflection = ReadString(env, "GRPC_REFLECTION", "on");
+  if (reflection != "on" && reflection != "off") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("GRPC_REFLECTION: expected on or off, got \"", reflection, "\""));
+  }
+  config.reflection = reflection == "on";
   absl::StatusOr<bool> migrate = ReadBool(env, "MIGRATE_ON_START", true);
   if (!migrate.ok()) return migrate.status();
   config.migrate_on_start = *migrate;

@@ -26,7 +26,13 @@
 // | GRPC_MAX_THREADS         | 8                | threads of gRPC's own pool   |
 // |                          |                  | (health, reflection); 4..10000 |
 // | PAGE_TOKEN_KEY           | (required)       | HMAC key for page tokens,    |
-// |                          |                  | at least 16 bytes; secret    |
+// |                          |                  | at least 16 bytes; secret;   |
+// |                          |                  | or PAGE_TOKEN_KEY_FILE       |
+// | GRPC_REFLECTION          | on               | on or off: serve             |
+// |                          |                  | grpc.reflection (grpcurl     |
+// |                          |                  | list/describe). Production:  |
+// |                          |                  | off, it publishes the whole  |
+// |                          |                  | schema to any caller         |
 // | LOG_LEVEL                | info             | trace, debug, info, warn,    |
 // |                          |                  | error                        |
 // | MIGRATE_ON_START         | true             | apply pending migrations     |
@@ -70,6 +76,9 @@ struct ServerConfig {
   // Caps gRPC's own sync pool, which serves only health and reflection.
   int max_threads = 8;
   std::string page_token_key;  // Secret: never logged.
+  // grpc.reflection.v1alpha served (on for local runs and grpcurl; off in
+  // production, where a caller needs no schema it was not given).
+  bool reflection = true;
   std::string log_level = "info";
   bool migrate_on_start = true;
 };

@@ -100,6 +100,25 @@ absl::Status AsyncReadPool::Admit() {
 
 void AsyncReadPool::Query(const std::string& name, std::vector<std::optional<std::string>> params,
                           absl::Time deadline, QueryDone done) {
+  if (AsyncReadRouter* router = router_.load(std::memory_order_acquire)) {
+    router->Query(name, std::move(params), deadline, std::move(done));
+    return;
+  }
+  QueryOnThisNode(name, std::move(params), deadline, std::move(done));
+}
+
+void AsyncReadPool::Lookup(const CoalescedLookup& lookup, std::string key, absl::Time deadline,
+                           LookupDone done) {
+  if (AsyncReadRouter* router = router_.load(std::memory_order_acquire)) {
+    router->Lookup(lookup, std::move(key), deadline, std::move(done));
+    return;
+  }
+  LookupOnThisNode(lookup, std::move(key), deadline, std::move(done));
+}
+
+void AsyncReadPool::QueryOnThisNode(const std::string& name,
+                                    std::vector<std::optional<std::string>> params,
+                                    absl::Time deadline, QueryDone done) {
   // Resolved here, once: a retry on another connection reuses it.
   const PreparedStatement* statement = registry_->Find(name);
   absl::Status admitted =
@@ -124,8 +143,8 @@ void AsyncReadPool::Query(const std::string& name, std::vector<std::optional<std
       });
 }
 
-void AsyncReadPool::Lookup(const CoalescedLookup& lookup, std::string key, absl::Time deadline,
-                           LookupDone done) {
+void AsyncReadPool::LookupOnThisNode(const CoalescedLookup& lookup, std::string key,
+                                     absl::Time deadline, LookupDone done) {
   const PreparedStatement* statement = registry_->Find(lookup.statement);
   absl::StatusOr<std::string> canonical =
       statement != nullptr ? CanonicalLookupKey(lookup.key_form, key)
@@ -346,6 +365,15 @@ void AsyncReadPool::OnConnectFailed(const absl::Status& why) {
   // With nothing connected or connecting, the waiting calls would only wait
   // out their deadlines: they learn now that the node is unreachable.
   if (connected_.empty() && connecting_ == 0) FailWaiting(why);
+}
+
+void AsyncReadPool::RetryConnectingNow() {
+  (void)loop_.Post([this] {
+    if (!warm_ || stopping_) return;
+    connect_not_before_ = absl::InfinitePast();
+    EnsureConnections();
+    Dispatch();
+  });
 }
 
 void AsyncReadPool::ScheduleReconnect(absl::Duration delay) {

@@ -182,10 +182,27 @@ struct AsyncReadStats {
   uint64_t queued_entries = 0;
 };
 
+using AsyncQueryDone = std::function<void(absl::StatusOr<pqxx::result>)>;
+using AsyncLookupDone = std::function<void(absl::StatusOr<std::optional<pqxx::row>>)>;
+
+// Takes the calls made on a pool before the pool does: Database's read
+// routing (database.h) sends each to the replica's pool or the primary's
+// (with QueryOnThisNode / LookupOnThisNode), or answers it at once. A
+// router keeps the pool's contract: `done` runs exactly once and a call is
+// never blocked on.
+class AsyncReadRouter {
+ public:
+  virtual ~AsyncReadRouter() = default;
+  virtual void Query(const std::string& name, std::vector<std::optional<std::string>> params,
+                     absl::Time deadline, AsyncQueryDone done) = 0;
+  virtual void Lookup(const CoalescedLookup& lookup, std::string key, absl::Time deadline,
+                      AsyncLookupDone done) = 0;
+};
+
 class AsyncReadPool final : private PipelinedConnectionListener {
  public:
-  using QueryDone = std::function<void(absl::StatusOr<pqxx::result>)>;
-  using LookupDone = std::function<void(absl::StatusOr<std::optional<pqxx::row>>)>;
+  using QueryDone = AsyncQueryDone;
+  using LookupDone = AsyncLookupDone;
 
   // Starts the loop thread; connects on first use.
   explicit AsyncReadPool(AsyncReadPoolOptions options);
@@ -206,6 +223,21 @@ class AsyncReadPool final : private PipelinedConnectionListener {
   // a malformed one gets INVALID_ARGUMENT ("key: ...") and is never sent.
   // `lookup.statement` not registered: INTERNAL at once, as for Query.
   void Lookup(const CoalescedLookup& lookup, std::string key, absl::Time deadline, LookupDone done);
+
+  // From now on Query and Lookup hand every call to `router` (not owned;
+  // it must outlive the pool's use; set before the first call). The router
+  // runs the calls it sends here with these, which bypass it.
+  void SetRouter(AsyncReadRouter* router) { router_.store(router, std::memory_order_release); }
+  void QueryOnThisNode(const std::string& name, std::vector<std::optional<std::string>> params,
+                       absl::Time deadline, QueryDone done);
+  void LookupOnThisNode(const CoalescedLookup& lookup, std::string key, absl::Time deadline,
+                        LookupDone done);
+
+  // Ends a reconnect backoff now (one connect, as after the backoff): for
+  // the read router, when the node has just answered elsewhere (a probe on
+  // the blocking path) or the next call probes it, so the call does not get
+  // the last connect failure at once while the node is back.
+  void RetryConnectingNow();
 
   // Answers everything not yet answered with UNAVAILABLE, closes the
   // connections and joins the loop thread. Idempotent, and a concurrent
@@ -318,6 +350,7 @@ class AsyncReadPool final : private PipelinedConnectionListener {
   EventLoop loop_;
   PipelinedConnectionOptions connection_options_;
 
+  std::atomic<AsyncReadRouter*> router_{nullptr};
   std::atomic<int> pending_calls_{0};
   std::atomic<bool> stopping_{false};
   struct Counters {

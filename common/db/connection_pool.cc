@@ -82,6 +82,25 @@ std::unique_ptr<pqxx::connection> ConnectionPool::Open() {
 }
 
 absl::StatusOr<PooledConnection> ConnectionPool::Acquire() {
+  const absl::Time start = absl::Now();
+  absl::StatusOr<PooledConnection> lease = AcquireUntimed();
+  RecordAcquireWait(absl::Now() - start);
+  return lease;
+}
+
+void ConnectionPool::RecordAcquireWait(absl::Duration waited) {
+  const double seconds = absl::ToDoubleSeconds(waited);
+  int bucket = 0;
+  while (bucket < AcquireWaitHistogram::kBuckets &&
+         seconds > AcquireWaitHistogram::kBounds[bucket]) {
+    ++bucket;
+  }
+  wait_counts_[bucket].fetch_add(1, std::memory_order_relaxed);
+  wait_nanos_.fetch_add(static_cast<uint64_t>(absl::ToInt64Nanoseconds(waited)),
+                        std::memory_order_relaxed);
+}
+
+absl::StatusOr<PooledConnection> ConnectionPool::AcquireUntimed() {
   const auto deadline = SteadyDeadline(options_.acquire_timeout);
   std::unique_lock<std::mutex> lock(mutex_);
   while (true) {
@@ -114,7 +133,10 @@ absl::StatusOr<PooledConnection> ConnectionPool::Acquire() {
       return absl::UnavailableError(
           absl::StrCat("database unavailable (", options_.name, "): ", failure));
     }
-    if (available_.wait_until(lock, deadline) == std::cv_status::timeout) {
+    ++waiting_;
+    const std::cv_status waited = available_.wait_until(lock, deadline);
+    --waiting_;
+    if (waited == std::cv_status::timeout) {
       return absl::ResourceExhaustedError(absl::StrCat(
           "connection pool ", options_.name, " exhausted: all ", options_.max_connections,
           " connections busy for ", absl::FormatDuration(options_.acquire_timeout)));
@@ -169,8 +191,21 @@ absl::Status ConnectionPool::CancelRunningQueries() {
 }
 
 PoolStats ConnectionPool::Stats() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return PoolStats{static_cast<int>(idle_.size()), in_use_, opening_};
+  PoolStats stats;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stats.idle = static_cast<int>(idle_.size());
+    stats.in_use = in_use_;
+    stats.opening = opening_;
+    stats.waiting = waiting_;
+  }
+  for (size_t i = 0; i < wait_counts_.size(); ++i) {
+    stats.acquire_wait.counts[i] = wait_counts_[i].load(std::memory_order_relaxed);
+    stats.acquire_wait.count += stats.acquire_wait.counts[i];
+  }
+  stats.acquire_wait.sum_seconds =
+      static_cast<double>(wait_nanos_.load(std::memory_order_relaxed)) / 1e9;
+  return stats;
 }
 
 void ConnectionPool::ReapIdle(std::vector<std::unique_ptr<pqxx::connection>>& to_close) {
@@ -204,11 +239,19 @@ void ConnectionPool::TopUpToMin() {
     try {
       fresh = Open();
     } catch (const std::exception& e) {
-      spdlog::warn("pool {}: cannot open a connection yet: {}", options_.name, e.what());
+      // Once per outage, not once a tick: a node down for an hour is one
+      // line here (the read router logs its own state changes).
+      if (!top_up_failing_) {
+        spdlog::warn("pool {}: cannot open a connection yet (retrying every {}): {}", options_.name,
+                     absl::FormatDuration(options_.maintenance_interval), e.what());
+      }
+      top_up_failing_ = true;
     }
     lock.lock();
     --opening_;
     if (!fresh) return;  // Try again on the next tick.
+    if (top_up_failing_) spdlog::info("pool {}: connecting again", options_.name);
+    top_up_failing_ = false;
     idle_.push_back({std::move(fresh), absl::Now()});
     available_.notify_one();
   }

@@ -22,7 +22,10 @@
 #ifndef QS_COMMON_DB_CONNECTION_POOL_H_
 #define QS_COMMON_DB_CONNECTION_POOL_H_
 
+#include <array>
+#include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -80,10 +83,31 @@ class PooledConnection {
   bool broken_ = false;
 };
 
+// How long Acquire calls took (from the call to the lease or the error,
+// connecting included), cumulative since the pool was built: fixed bucket
+// bounds in seconds, so every pool's histogram has the same buckets (the
+// metrics endpoint exports them as a Prometheus histogram).
+struct AcquireWaitHistogram {
+  static constexpr int kBuckets = 12;
+  // Upper bounds (inclusive, seconds) of buckets 0..kBuckets-1; the last
+  // bucket, counts[kBuckets], takes everything above.
+  static constexpr std::array<double, kBuckets> kBounds = {
+      0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5};
+  // Acquire calls per bucket (not cumulative: counts[i] holds bounds
+  // (kBounds[i-1], kBounds[i]]).
+  std::array<uint64_t, kBuckets + 1> counts{};
+  uint64_t count = 0;
+  double sum_seconds = 0;
+};
+
 struct PoolStats {
   int idle = 0;
   int in_use = 0;
   int opening = 0;
+  // Callers blocked in Acquire now, waiting for a connection to be returned
+  // (all max_connections lent or opening).
+  int waiting = 0;
+  AcquireWaitHistogram acquire_wait;
   int total() const { return idle + in_use + opening; }
 };
 
@@ -117,6 +141,8 @@ class ConnectionPool {
 
   // Opens one connection (outside the lock). Throws what libpqxx throws.
   std::unique_ptr<pqxx::connection> Open();
+  absl::StatusOr<PooledConnection> AcquireUntimed();
+  void RecordAcquireWait(absl::Duration waited);
   // Records a connection as lent (under the lock) and wraps it in a lease.
   PooledConnection Lend(std::unique_ptr<pqxx::connection> connection);
   void Release(std::unique_ptr<pqxx::connection> connection, bool broken);
@@ -134,6 +160,11 @@ class ConnectionPool {
   std::set<int> lent_backend_pids_;
   int in_use_ = 0;
   int opening_ = 0;
+  int waiting_ = 0;
+  bool top_up_failing_ = false;  // The maintenance thread's only.
+  // The acquire-wait histogram, lock-free (Acquire records after the lock).
+  std::array<std::atomic<uint64_t>, AcquireWaitHistogram::kBuckets + 1> wait_counts_{};
+  std::atomic<uint64_t> wait_nanos_{0};
   bool stopping_ = false;
   // Last: stopped before the state it maintains is destroyed.
   base::PeriodicLoop maintenance_;

@@ -77,7 +77,11 @@ absl::Status StatusFromDbException(const std::exception& error, absl::string_vie
         absl::StrCat(where, ": connection lost: ", Trimmed(error.what())));
   }
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error)) {
-    return StatusForSqlState(sql->sqlstate(), sql->what(), where);
+    // libpqxx 6.4 throws insufficient_privilege without its SQLSTATE; the
+    // runtime role meets it whenever a statement needs more than DML.
+    const bool privilege = sql->sqlstate().empty() &&
+                           dynamic_cast<const pqxx::insufficient_privilege*>(&error) != nullptr;
+    return StatusForSqlState(privilege ? "42501" : sql->sqlstate(), sql->what(), where);
   }
   return absl::InternalError(absl::StrCat(where, ": ", Trimmed(error.what())));
 }

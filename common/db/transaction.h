@@ -15,6 +15,7 @@
 #ifndef QS_COMMON_DB_TRANSACTION_H_
 #define QS_COMMON_DB_TRANSACTION_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -34,7 +35,7 @@ class TransactionBase {
   // Runs `sql` with $1..$n bound to `args` (never concatenate input).
   template <typename... Args>
   pqxx::result Query(const std::string& sql, Args&&... args) {
-    return tx_->exec_params(sql, std::forward<Args>(args)...);
+    return Noting([&] { return tx_->exec_params(sql, std::forward<Args>(args)...); });
   }
 
   // Runs a statement prepared on every connection of the pool: the
@@ -42,7 +43,7 @@ class TransactionBase {
   // ServiceDefinition::prepared_statements (common/service/service_main.h).
   template <typename... Args>
   pqxx::result QueryPrepared(const std::string& name, Args&&... args) {
-    return tx_->exec_prepared(name, std::forward<Args>(args)...);
+    return Noting([&] { return tx_->exec_prepared(name, std::forward<Args>(args)...); });
   }
 
   // Quotes a value for the rare statement that cannot take parameters.
@@ -54,7 +55,21 @@ class TransactionBase {
  protected:
   explicit TransactionBase(std::unique_ptr<pqxx::transaction_base> tx) : tx_(std::move(tx)) {}
 
+  // Runs `statement`, remembering whether it threw: after a failed
+  // statement PostgreSQL has aborted the transaction, so a WriteTx whose
+  // body caught the error and returned OK must not report a commit.
+  template <typename Statement>
+  pqxx::result Noting(Statement&& statement) {
+    try {
+      return statement();
+    } catch (...) {
+      statement_failed_ = true;
+      throw;
+    }
+  }
+
   std::unique_ptr<pqxx::transaction_base> tx_;
+  bool statement_failed_ = false;
 };
 
 // On the read pool (Database::Read) each statement runs on its own, in one
@@ -74,17 +89,61 @@ class ReadTx : public TransactionBase {
                             : std::make_unique<pqxx::nontransaction>(connection)) {}
 };
 
+// A READ COMMITTED transaction on the write node. BEGIN and COMMIT are sent
+// by hand on a pqxx::nontransaction (not a pqxx::work) so that the commit
+// can carry a second statement in its round trip: during a call, Commit()
+// sends `COMMIT; SELECT <position>` as one simple query and keeps the
+// position as commit_lsn(), which the call returns as `x-db-lsn`
+// (read_freshness.h). The position is the WAL flush LSN when the session's
+// synchronous_commit flushes locally (on, the default, and local,
+// remote_write, remote_apply): such a COMMIT returns only once WAL up to the
+// end of its commit record is flushed, so the flush LSN is at or past it,
+// and it is WAL the replica can already receive (the insert LSN may run
+// ahead into records other sessions have not flushed, making readers wait
+// for nothing). With synchronous_commit=off the commit record may not be
+// flushed yet, so those sessions report the insert LSN, which is past it.
+// Asking in the same round trip costs the server a trivial SELECT instead
+// of the caller a round trip (measured in tests/common/db/freshness_bench.cc).
 class WriteTx : public TransactionBase {
  private:
   friend class Database;
-  explicit WriteTx(pqxx::connection& connection)
-      : TransactionBase(std::make_unique<pqxx::work>(connection)) {}
-  void Commit() { tx_->commit(); }
+  // `ended_cleanly` (outliving this) is set once the session is known to be
+  // outside any transaction again: committed, refused by COMMIT, or rolled
+  // back. Left false otherwise (BEGIN or ROLLBACK failed, a commit in
+  // doubt): Database::Write then drops the connection instead of pooling a
+  // session that may still be inside this transaction.
+  WriteTx(pqxx::connection& connection, bool* ended_cleanly);
+  // Throws what pqxx::work::commit() would: pqxx::in_doubt_error when the
+  // outcome is unknown (the connection is lost while the COMMIT is out, or
+  // the position query after a successful COMMIT fails), the SQL error of a
+  // commit PostgreSQL refused (a deferred constraint, a serialization
+  // failure). Refuses without committing (pqxx::usage_error, INTERNAL) when
+  // a statement of this transaction threw: PostgreSQL has aborted it and
+  // would answer COMMIT with ROLLBACK; the destructor then rolls back.
+  void Commit();
 
  public:
+  // Rolls back unless Commit() was tried (a failed COMMIT has ended the
+  // transaction already). Never throws.
+  ~WriteTx();
+  WriteTx(const WriteTx&) = delete;
+  WriteTx& operator=(const WriteTx&) = delete;
+
   // Runs a whole SQL script (several statements, no parameters) with the
   // simple query protocol: for DDL such as migrations, never for input.
-  pqxx::result ExecuteScript(const std::string& sql) { return tx_->exec(sql); }
+  pqxx::result ExecuteScript(const std::string& sql) {
+    return Noting([&] { return tx_->exec(sql); });
+  }
+
+  // The WAL position (see above) right after a successful Commit() during a call
+  // (base::CurrentCall()), else 0: outside calls (background workers) nobody
+  // reads it, so it is not asked for.
+  uint64_t commit_lsn() const { return commit_lsn_; }
+
+ private:
+  bool* const ended_cleanly_;
+  bool commit_tried_ = false;
+  uint64_t commit_lsn_ = 0;
 };
 
 }  // namespace qs::db

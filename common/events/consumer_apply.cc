@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "absl/strings/str_cat.h"
+#include "common/base/call_context.h"
 #include "common/db/db_error.h"
 #include "common/events/consumer_rules.h"
 #include "common/events/dead_letter_store.h"
@@ -25,6 +26,12 @@ absl::StatusOr<ApplyOutcome> ApplyInTransaction(db::WriteTx& tx, const EventHand
     return ApplyOutcome::kDuplicate;
   }
   absl::Status status;
+  // The writing call's trace is current while the handler runs, so that
+  // the events it appends in turn carry it on (outbox.h); a consumer has
+  // no call of its own, so there is nothing to restore but null.
+  base::CallContext traced;
+  traced.trace_parent = envelope.trace_parent();
+  const base::ScopedCall current(envelope.trace_parent().empty() ? base::CurrentCall() : &traced);
   try {
     status = (*handler)(tx, envelope);
   } catch (const std::exception& error) {

@@ -10,6 +10,7 @@
 #include "common/events/consumer_apply.h"
 #include "common/events/consumer_rules.h"
 #include "common/events/dead_letter_store.h"
+#include "common/grpc/call_log.h"
 #include "spdlog/spdlog.h"
 
 namespace qs::events {
@@ -182,7 +183,14 @@ void SourceConsumer::Settle(natsMsg* message, const ::events::v1::EventEnvelope&
                             const ApplyAttempt& attempt, int64_t deliveries) {
   if (attempt.result.ok()) {
     if (*attempt.result == ApplyOutcome::kDuplicate) duplicates_.fetch_add(1);
-    if (*attempt.result == ApplyOutcome::kApplied) applied_.fetch_add(1);
+    if (*attempt.result == ApplyOutcome::kApplied) {
+      applied_.fetch_add(1);
+      // With the writing call's trace id: one flow is followed across
+      // services by grepping it.
+      const absl::string_view trace = grpc_util::TraceIdOf(envelope.trace_parent());
+      spdlog::info("events: applied {} {} from {}{}{}", envelope.type(), envelope.id(), source_,
+                   trace.empty() ? "" : " trace=", std::string(trace));
+    }
     // After the commit: a lost ack only means a redelivery, found recorded.
     natsMsg_Ack(message, nullptr);
     ClearLastError();

@@ -25,6 +25,7 @@ absl::StatusOr<EventStreamSettings> LoadEventStreamSettings(const config::EnvLoo
   EventStreamSettings settings;
   settings.nats_url = config::ReadString(env, "NATS_URL", settings.nats_url);
   for (absl::string_view url : absl::StrSplit(settings.nats_url, ',')) {
+    url = absl::StripAsciiWhitespace(url);  // as NatsConnection::Connect reads the list
     if (!absl::StartsWith(url, "nats://") && !absl::StartsWith(url, "tls://")) {
       return absl::InvalidArgumentError(absl::StrCat(
           "NATS_URL: expected nats://host:port (comma-separated for several), got \"", url, "\""));
@@ -70,6 +71,8 @@ absl::StatusOr<EventStreamSettings> LoadEventStreamSettings(const config::EnvLoo
   settings.max_deliver = static_cast<int>(max_deliver);
   QS_ASSIGN_OR_RETURN(settings.ack_wait,
                       config::ReadMillis(env, "EVENTS_ACK_WAIT_MS", 30'000, 100, 3'600'000));
+  QS_ASSIGN_OR_RETURN(int64_t replicas, config::ReadInt(env, "EVENTS_STREAM_REPLICAS", 1, 1, 5));
+  settings.stream_replicas = static_cast<int>(replicas);
   QS_ASSIGN_OR_RETURN(int64_t consumer_batch,
                       config::ReadInt(env, "EVENTS_CONSUMER_BATCH", 100, 1, 10'000));
   settings.consumer_batch = static_cast<int>(consumer_batch);

@@ -1,24 +1,40 @@
 // Settings of a service's event stream (outbox relay, consumers, pruning),
 // read from the environment by common/service for every service.
 //
-// | variable                        | default               | meaning                       |
-// |---------------------------------|-----------------------|-------------------------------|
+// | variable                        | default               | meaning
+// |---------------------------------|-----------------------|---------------------------------
 // | NATS_URL                        | nats://127.0.0.1:4222 | the JetStream server(s),
-// comma-separated | | EVENTS_ENABLED                  | true                  | relay + consumers +
-// pruning   | | EVENTS_NAMESPACE                | (empty)               | prefix of streams,
-// subjects and durable names, so several deployments (or test runs) share one NATS; [a-z0-9_]{0,32}
-// | | EVENTS_RELAY_BATCH_SIZE         | 256                   | outbox rows claimed per
-// round, 1..10000 | | EVENTS_RELAY_POLL_MS            | 1000                  | safety-net poll
-// when no NOTIFY arrives | | EVENTS_RELAY_RETRY_MAX_MS       | 30000                 | longest
-// pause between relay retries | | EVENTS_PUBLISH_TIMEOUT_MS       | 5000                  | wait
-// for JetStream's publish acks | | EVENTS_DUPLICATE_WINDOW_MS      | 120000                | the
-// stream's duplicate window; must exceed RETRY_MAX + PUBLISH_TIMEOUT (checked at start-up) | |
-// EVENTS_OUTBOX_RETENTION_HOURS   | 168                   | published outbox rows are kept this
-// long (replay source) | | EVENTS_PROCESSED_RETENTION_DAYS | 30                    |
-// processed_events records kept; must exceed the outbox retention | | EVENTS_MAX_DELIVER | 5 |
-// deliveries of one event before it is parked as a dead letter | | EVENTS_ACK_WAIT_MS | 30000 |
-// JetStream redelivers an unacked message after this | | EVENTS_CONSUMER_BATCH           | 100 |
-// messages fetched per pull     |
+// |                                 |                       | comma-separated
+// | EVENTS_ENABLED                  | true                  | relay + consumers + pruning
+// | EVENTS_NAMESPACE                | (empty)               | prefix of streams, subjects and
+// |                                 |                       | durable names, so several
+// |                                 |                       | deployments (or test runs) share
+// |                                 |                       | one NATS; [a-z0-9_]{0,32}
+// | EVENTS_STREAM_REPLICAS          | 1                     | copies of each stream in a
+// |                                 |                       | JetStream cluster, 1..5 (3 in
+// |                                 |                       | the deploy/ cluster profiles);
+// |                                 |                       | above 1 needs a cluster
+// | EVENTS_RELAY_BATCH_SIZE         | 256                   | outbox rows claimed per round,
+// |                                 |                       | 1..10000
+// | EVENTS_RELAY_POLL_MS            | 1000                  | safety-net poll when no NOTIFY
+// |                                 |                       | arrives
+// | EVENTS_RELAY_RETRY_MAX_MS       | 30000                 | longest pause between relay
+// |                                 |                       | retries
+// | EVENTS_PUBLISH_TIMEOUT_MS       | 5000                  | wait for JetStream's publish
+// |                                 |                       | acks
+// | EVENTS_DUPLICATE_WINDOW_MS      | 120000                | the stream's duplicate window;
+// |                                 |                       | must exceed RETRY_MAX +
+// |                                 |                       | PUBLISH_TIMEOUT (checked at
+// |                                 |                       | start-up)
+// | EVENTS_OUTBOX_RETENTION_HOURS   | 168                   | published outbox rows are kept
+// |                                 |                       | this long (replay source)
+// | EVENTS_PROCESSED_RETENTION_DAYS | 30                    | processed_events records kept;
+// |                                 |                       | must exceed the outbox retention
+// | EVENTS_MAX_DELIVER              | 5                     | deliveries of one event before
+// |                                 |                       | it is parked as a dead letter
+// | EVENTS_ACK_WAIT_MS              | 30000                 | JetStream redelivers an unacked
+// |                                 |                       | message after this
+// | EVENTS_CONSUMER_BATCH           | 100                   | messages fetched per pull
 //
 // Naming (EventStreamNames): the stream of source service `quest` is
 // "QUEST" with subjects "quest.>", an event's subject is
@@ -41,6 +57,8 @@ struct EventStreamSettings {
   std::string nats_url = "nats://127.0.0.1:4222";
   bool enabled = true;
   std::string name_space;
+  // Replicas of each stream (jsStreamConfig.Replicas).
+  int stream_replicas = 1;
   int relay_batch_size = 256;
   absl::Duration relay_poll_interval = absl::Seconds(1);
   absl::Duration relay_retry_max = absl::Seconds(30);

@@ -2,8 +2,11 @@
 
 #include <cstring>
 #include <utility>
+#include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 
 namespace qs::events {
@@ -79,7 +82,15 @@ absl::StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(const st
   auto libnats_reference = std::make_unique<std::shared_ptr<Callbacks>>(callbacks);
   // Infinite reconnects and retry-on-failed-connect: the service starts and
   // keeps serving while NATS is down; the outbox holds the events meanwhile.
-  s = natsOptions_SetURL(options.get(), url.c_str());
+  // NATS_URL may name several servers, comma-separated (a cluster):
+  // natsOptions_SetURL takes exactly one URL, natsOptions_SetServers a list.
+  std::vector<std::string> urls = absl::StrSplit(url, ',', absl::SkipWhitespace());
+  std::vector<const char*> servers;
+  for (std::string& server : urls) {
+    absl::StripAsciiWhitespace(&server);  // "nats://a:1, nats://b:2"
+    servers.push_back(server.c_str());
+  }
+  s = natsOptions_SetServers(options.get(), servers.data(), static_cast<int>(servers.size()));
   if (s == NATS_OK) s = natsOptions_SetName(options.get(), name.c_str());
   if (s == NATS_OK) s = natsOptions_SetTimeout(options.get(), kConnectTimeoutMs);
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(options.get(), -1);
@@ -157,6 +168,7 @@ absl::Status NatsConnection::SetUpStream(const std::string& stream, const std::s
   config.Retention = js_LimitsPolicy;
   config.Duplicates = absl::ToInt64Nanoseconds(settings.duplicate_window);
   config.MaxAge = absl::ToInt64Nanoseconds(settings.outbox_retention);
+  config.Replicas = settings.stream_replicas;
 
   // Add is idempotent for an identical config (N instances may race here);
   // an existing stream with another config answers "name already in use",

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/api/uuid.h"
+#include "common/base/call_context.h"
 #include "google/protobuf/util/time_util.h"
 #include "pqxx/binarystring"
 
@@ -21,6 +22,9 @@ namespace qs::events {
   *envelope.mutable_occurred_at() =
       google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(absl::Now()));
   envelope.mutable_payload()->PackFrom(payload);
+  if (const base::CallContext* call = base::CurrentCall()) {
+    envelope.set_trace_parent(call->trace_parent);
+  }
   const std::string bytes = envelope.SerializeAsString();
   if (bytes.size() > kMaxEnvelopeBytes) {
     throw std::length_error(absl::StrCat("event ", envelope.type(), " of ", aggregate_id, " is ",

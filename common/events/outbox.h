@@ -9,8 +9,9 @@
 // The event commits or rolls back with the change: no event for a change
 // that did not happen, no change without its event. Each event travels as
 // an events.v1.EventEnvelope (id, type = the payload's full proto name,
-// source service, aggregate id, time, payload as Any). Relaying the outbox
-// to NATS JetStream is a separate process (the event-stream work).
+// source service, aggregate id, time, payload as Any, and the W3C trace of
+// the current call, base::CurrentCall(), when there is one). Relaying the
+// outbox to NATS JetStream is a separate process (the event-stream work).
 #ifndef QS_COMMON_EVENTS_OUTBOX_H_
 #define QS_COMMON_EVENTS_OUTBOX_H_
 

@@ -13,8 +13,11 @@
 //         });
 //   }
 //
-// A call without a valid x-user-id is UNAUTHENTICATED before the body runs,
-// exactly as HandleAsUser does. A step that must block (a fall-back read on
+// A call without an acting user (AUTH_MODE=header: a valid x-user-id;
+// AUTH_MODE=jwt: a verified bearer token) is UNAUTHENTICATED before the body
+// runs, exactly as HandleAsUser does; `user` refers to the call's context
+// (no copy) and lives as long as the call: a callback that outlives the
+// body's frame captures a copy. A step that must block (a fall-back read on
 // the primary) goes to the worker pool with Reply::Offload.
 #ifndef QS_COMMON_GRPC_ASYNC_HANDLER_H_
 #define QS_COMMON_GRPC_ASYNC_HANDLER_H_
@@ -78,9 +81,10 @@ void ServeAsyncAsUser(MethodTable& table,
                       Body body) {
   table.ServeAsync(method, [body = std::move(body)](AsyncCall<Request, Response> call) {
     Reply<Request, Response> reply(call);
-    absl::StatusOr<std::string> user = api::ActingUserId(call.context());
+    std::string parsed;  // used only when no auth hook read the call
+    absl::StatusOr<const std::string*> user = api::ActingUserOf(call.context(), parsed);
     if (!user.ok()) return reply(user.status());
-    body(call.request(), *user, std::move(reply));
+    body(call.request(), **user, std::move(reply));
   });
 }
 

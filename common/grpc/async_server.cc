@@ -10,7 +10,7 @@ AsyncServer::AsyncServer(const MethodTable& table, const AsyncServerOptions& opt
                          grpc::ServerBuilder& builder)
     : options_(options),
       workers_(options.worker_threads, options.max_queued_calls),
-      core_(table, workers_, service_) {
+      core_(table, workers_, service_, options.call_hooks) {
   builder.RegisterAsyncGenericService(&service_);
   for (int i = 0; i < std::max(1, options.serving_threads); ++i) {
     queues_.push_back(builder.AddCompletionQueue());

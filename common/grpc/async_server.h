@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "common/grpc/call_hooks.h"
 #include "common/grpc/method_table.h"
 #include "common/grpc/serving_core.h"
 #include "common/grpc/worker_pool.h"
@@ -42,6 +43,8 @@ struct AsyncServerOptions {
   int calls_asked_per_queue = 64;
   int worker_threads = 1;
   int max_queued_calls = 2048;
+  // Run around every call (call_hooks.h); not owned, must outlive the server.
+  std::vector<CallHooks*> call_hooks;
 };
 
 class AsyncServer {

@@ -32,8 +32,10 @@ class CallLogInterceptor final : public grpc::experimental::Interceptor {
  private:
   void Log(grpc::StatusCode code, const std::string& message) {
     logged_ = true;
+    // gRPC's sync API runs no call hooks: no trace or user is known here.
+    static const base::CallContext kNoContext;
     LogCall(method_, grpc::Status(code, message), absl::ToDoubleMilliseconds(absl::Now() - start_),
-            peer_);
+            peer_, kNoContext);
   }
 
   std::string method_;

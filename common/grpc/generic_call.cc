@@ -131,10 +131,23 @@ void GenericCall::OnRead(bool ok) {
     Finish(RequestParseErrorStatus(context_.method(), TakeInvalidUtf8Field()));
     return;
   }
+  if (grpc::Status admitted = StartHooks(); !admitted.ok()) {
+    Finish(admitted);
+    return;
+  }
   Dispatch();
 }
 
+grpc::Status GenericCall::StartHooks() {
+  for (CallHooks* hooks : core_.hooks) {
+    grpc::Status admitted = hooks->OnStart(context_.method(), context_, call_context_);
+    if (!admitted.ok()) return admitted;
+  }
+  return grpc::Status::OK;
+}
+
 void GenericCall::Dispatch() {
+  const base::ScopedCall current(&call_context_);
   if (method_->async) {
     try {
       method_->async(AsyncCallBase{
@@ -151,6 +164,7 @@ void GenericCall::Dispatch() {
     }
     return;
   }
+  // Offload makes the call current on the worker.
   if (!Offload([this] { RunBlocking(); })) {
     Finish(
         grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -161,7 +175,12 @@ void GenericCall::Dispatch() {
 bool GenericCall::Offload(std::function<void()> work) {
   // Still queued at the drain deadline: answered so that the caller's retry
   // policy may send it elsewhere; nothing of it has run.
-  return core_.workers.TrySubmit(std::move(work), [this] { Finish(ShuttingDown()); });
+  return core_.workers.TrySubmit(
+      [this, work = std::move(work)] {
+        const base::ScopedCall current(&call_context_);
+        work();
+      },
+      [this] { Finish(ShuttingDown()); });
 }
 
 void GenericCall::RunBlocking() {
@@ -199,8 +218,11 @@ void GenericCall::Finish(const grpc::Status& status) {
   const double duration_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_)
           .count();
+  for (CallHooks* hooks : core_.hooks) {
+    hooks->OnFinish(context_.method(), context_, call_context_, sent, duration_ms / 1000);
+  }
   if (!sent.ok() || CallLogWritesOk())
-    LogCall(context_.method(), sent, duration_ms, context_.peer());
+    LogCall(context_.method(), sent, duration_ms, context_.peer(), call_context_);
   // The last use of this object on this thread: the serving thread may
   // delete it as soon as gRPC reports the send.
   if (sent.ok()) {

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <chrono>
 
+#include "common/base/call_context.h"
 #include "common/grpc/method_table.h"
 #include "common/grpc/serving_core.h"
 #include "google/protobuf/arena.h"
@@ -58,6 +59,8 @@ class GenericCall {
 
   void OnAccepted(bool ok);
   void OnRead(bool ok);
+  // Every hook's OnStart; the first non-OK status.
+  grpc::Status StartHooks();
   void Dispatch();
   void RunBlocking();
   bool Offload(std::function<void()> work);
@@ -80,6 +83,8 @@ class GenericCall {
   std::atomic<bool> finished_{false};
   std::chrono::steady_clock::time_point started_;
   const UnaryMethod* method_ = nullptr;
+  // Filled by the hooks' OnStart, current around every piece of the work.
+  base::CallContext call_context_;
   // The request and response messages live here: one arena per call saves
   // their allocations, and the first block is part of this object.
   alignas(16) char arena_block_[1024];

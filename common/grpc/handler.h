@@ -14,8 +14,12 @@
 //   }
 //
 // The body returns absl::StatusOr<Response> (moved into `*response` on OK),
-// or absl::Status when it fills `*response` itself. A call without a valid
-// x-user-id is UNAUTHENTICATED before the body runs (common/api/acting_user.h).
+// or absl::Status when it fills `*response` itself. A call without an acting
+// user — with AUTH_MODE=header (the default) a valid x-user-id, with
+// AUTH_MODE=jwt a verified bearer token — is UNAUTHENTICATED before the body
+// runs (common/api/acting_user.h). `user` refers to the user the auth hook
+// stored in the call's context (no copy): valid for the call, so a body that
+// keeps it past the call copies it.
 #ifndef QS_COMMON_GRPC_HANDLER_H_
 #define QS_COMMON_GRPC_HANDLER_H_
 
@@ -48,9 +52,10 @@ template <typename Response, typename Body>
 // Runs `body(user)` for the call's acting user and converts its result.
 template <typename Response, typename Body>
 ::grpc::Status HandleAsUser(const ::grpc::ServerContext& context, Response* response, Body&& body) {
-  absl::StatusOr<std::string> user = api::ActingUserId(context);
+  std::string parsed;  // used only when no auth hook read the call
+  absl::StatusOr<const std::string*> user = api::ActingUserOf(context, parsed);
   if (!user.ok()) return ToGrpcStatus(user.status());
-  return Handle(response, [&] { return body(*user); });
+  return Handle(response, [&] { return body(**user); });
 }
 
 }  // namespace qs::grpc_util

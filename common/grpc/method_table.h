@@ -116,6 +116,15 @@ class MethodTable {
 
   size_t size() const { return methods_.size(); }
 
+  // Every method's full path, sorted (start-up checks of per-method
+  // settings, e.g. RATE_LIMITS).
+  std::vector<std::string> paths() const {
+    std::vector<std::string> all;
+    all.reserve(methods_.size());
+    for (const auto& [path, method] : methods_) all.push_back(path);
+    return all;
+  }
+
  private:
   void Add(UnaryMethod method);
   void AddServiceName(absl::string_view path);

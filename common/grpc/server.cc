@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "common/grpc/async_server.h"
 #include "common/grpc/listening_sockets.h"
+#include "common/grpc/reflection_off.h"
 #include "common/grpc/reflection_service_list.h"
 #include "common/grpc/server_credentials.h"
 #include "grpc/grpc.h"
@@ -149,7 +150,7 @@ constexpr absl::Duration kConnectionsClose = absl::Milliseconds(50);
 
 int ServeUntilTerminated(const config::ServerConfig& config, const ServeOptions& options) {
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  if (config.reflection) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       MakeServerCredentials(config.tls);
@@ -167,9 +168,14 @@ int ServeUntilTerminated(const config::ServerConfig& config, const ServeOptions&
   AsyncServer core(table,
                    {.serving_threads = config.serving_threads,
                     .worker_threads = config.worker_threads,
-                    .max_queued_calls = config.max_queued_calls},
+                    .max_queued_calls = config.max_queued_calls,
+                    .call_hooks = options.call_hooks},
                    builder);
-  builder.SetOption(ListInReflection(table.service_names()));
+  if (config.reflection) {
+    builder.SetOption(ListInReflection(table.service_names()));
+  } else {
+    builder.SetOption(WithoutReflection());
+  }
   // Health and reflection run on gRPC's own small sync pool.
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS, 1);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 1);
@@ -187,10 +193,11 @@ int ServeUntilTerminated(const config::ServerConfig& config, const ServeOptions&
   }
   core.Start();
   spdlog::info(
-      "{} listening on {} ({}; {} methods, {} serving threads, {} workers, {} queued at most)",
+      "{} listening on {} ({}; {} methods, {} serving threads, {} workers, {} queued at most; "
+      "reflection {})",
       options.service_name, config.listen_address,
       std::string(config::TlsModeName(config.tls.mode)), table.size(), config.serving_threads,
-      config.worker_threads, config.max_queued_calls);
+      config.worker_threads, config.max_queued_calls, config.reflection ? "on" : "off");
 
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
   health->SetServingStatus(false);

@@ -42,6 +42,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/config/server_config.h"
+#include "common/grpc/call_hooks.h"
 #include "common/grpc/method_table.h"
 
 namespace qs::grpc_util {
@@ -71,6 +72,9 @@ struct ServeOptions {
   // running handler has to return before its call can be answered.
   std::function<void()> on_drain_deadline;
   absl::Duration probe_interval = absl::Seconds(1);
+  // Run around every call of the hosted services (call_hooks.h), in this
+  // order; not owned, must outlive ServeUntilTerminated.
+  std::vector<CallHooks*> call_hooks;
 };
 
 // Blocks SIGTERM and SIGINT in the calling thread and so in every thread it

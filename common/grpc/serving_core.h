@@ -8,7 +8,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <vector>
 
+#include "common/grpc/call_hooks.h"
 #include "common/grpc/method_table.h"
 #include "common/grpc/worker_pool.h"
 #include "grpcpp/generic/async_generic_service.h"
@@ -17,12 +19,15 @@ namespace qs::grpc_util {
 
 class ServingCore {
  public:
-  ServingCore(const MethodTable& table, WorkerPool& workers, grpc::AsyncGenericService& service)
-      : table(table), workers(workers), service(service) {}
+  ServingCore(const MethodTable& table, WorkerPool& workers, grpc::AsyncGenericService& service,
+              std::vector<CallHooks*> hooks)
+      : table(table), workers(workers), service(service), hooks(std::move(hooks)) {}
 
   const MethodTable& table;
   WorkerPool& workers;
   grpc::AsyncGenericService& service;
+  // Run around every call (call_hooks.h); not owned.
+  const std::vector<CallHooks*> hooks;
   // Set once the drain's grace is over: a call handed to the core from then
   // on is answered UNAVAILABLE before any work.
   std::atomic<bool> draining{false};

@@ -26,10 +26,12 @@ constexpr int kUsage = 2;
 void PrintUsage(const std::string& service) {
   std::fprintf(stderr,
                "usage: %s-migrate <run|revert|status|generate> [flags]\n"
-               "  --database-url=postgres://user:pw@host:port/db  (default: DB_* env)\n"
+               "  --database-url=postgres://user:pw@host:port/db  (default: DB_* env,\n"
+               "    as DB_MIGRATION_USER when set; passwords also from *_FILE)\n"
                "  --dir=DIR          read migrations from DIR, not the built-in set\n"
                "  generate only: --name=snake_case_description (required),\n"
-               "    --admin-url=URL (or MIGRATE_ADMIN_URL), --schema=FILE, --out=DIR\n",
+               "    --admin-url=URL (or MIGRATE_ADMIN_URL / MIGRATE_ADMIN_URL_FILE),\n"
+               "    --schema=FILE, --out=DIR\n",
                service.c_str());
 }
 
@@ -112,10 +114,14 @@ int MigrateMain(const std::string& service, const std::vector<MigrationFile>& em
     GenerateRequest request;
     request.service = service;
     request.name = options->flags.String("name");
-    std::string admin_url = options->flags.Has("admin-url")
-                                ? options->flags.String("admin-url")
-                                : config::ReadString(config::ProcessEnv(), "MIGRATE_ADMIN_URL", "");
-    absl::StatusOr<config::DbConfig> admin = config::ParseDatabaseUrl(admin_url);
+    // The URL holds a password: MIGRATE_ADMIN_URL(_FILE) keeps it off the
+    // command line.
+    absl::StatusOr<std::string> admin_url =
+        options->flags.Has("admin-url")
+            ? options->flags.String("admin-url")
+            : config::ReadSecret(config::ProcessEnv(), "MIGRATE_ADMIN_URL");
+    if (!admin_url.ok()) return Fail(std::string(admin_url.status().message()), kUsage);
+    absl::StatusOr<config::DbConfig> admin = config::ParseDatabaseUrl(*admin_url);
     if (!admin.ok()) {
       return Fail(absl::StrCat("generate needs --admin-url or MIGRATE_ADMIN_URL (",
                                admin.status().message(), ")"),
@@ -146,8 +152,9 @@ int MigrateMain(const std::string& service, const std::vector<MigrationFile>& em
 
   absl::StatusOr<config::DbConfig> target = TargetDatabase(*options);
   if (!target.ok()) return Fail(std::string(target.status().message()), kUsage);
-  Migrator migrator(target->ConnectionString(target->host, target->port, service + "-migrate"),
-                    *migrations);
+  // As the migration (owner) role: DB_MIGRATION_USER, else the URL's or
+  // DB_USER.
+  Migrator migrator(target->MigrationConnectionString(service + "-migrate"), *migrations);
 
   if (options->command == "run") {
     absl::StatusOr<std::vector<AppliedMigration>> applied = migrator.Run();

@@ -6,7 +6,10 @@ namespace qs::privacy {
 
 absl::StatusOr<PrivacySettings> LoadPrivacySettings(const config::EnvLookup& env) {
   PrivacySettings settings;
-  std::optional<std::string> token = env("PRIVACY_ADMIN_TOKEN");
+  absl::StatusOr<std::string> secret = config::ReadSecret(env, "PRIVACY_ADMIN_TOKEN");
+  if (!secret.ok()) return secret.status();
+  std::optional<std::string> token;
+  if (!secret->empty()) token = *std::move(secret);
   if (token) {
     if (token->size() < kMinAdminTokenBytes) {
       return absl::InvalidArgumentError(absl::StrCat("PRIVACY_ADMIN_TOKEN must be at least ",

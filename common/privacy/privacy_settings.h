@@ -5,7 +5,8 @@
 // PRIVACY_ADMIN_TOKEN: the bearer credential of ops.v1.Privacy. Unset means
 // the API refuses every call (FAILED_PRECONDITION): erasure is then off on
 // this service, though it still follows the others' UserErased events.
-// Secret (config::IsSecretVariable): never logged or echoed.
+// Secret (config::IsSecretVariable): never logged or echoed; also read from
+// the file PRIVACY_ADMIN_TOKEN_FILE names (config::ReadSecret).
 #ifndef QS_COMMON_PRIVACY_PRIVACY_SETTINGS_H_
 #define QS_COMMON_PRIVACY_PRIVACY_SETTINGS_H_
 

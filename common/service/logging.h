@@ -1,7 +1,12 @@
-// The process-wide log of a service: one line per event, key=value after the
-// prefix, UTC timestamps, on stderr.
+// The process-wide log of a service: one line per event, UTC timestamps, on
+// stderr; LOG_FORMAT picks the shape of a line:
+//   text (default): 2026-12-02T00:25:39.123Z level=info service=quest <message>
+//   json: {"time":"2026-12-02T00:25:39.123Z","level":"info","service":"quest",
+//          "message":"<message>"}, and the call log's line as an object of its
+//          own fields (common/grpc/call_log.h).
 //
-//   SetUpLogging("quest");       // before any other thread logs
+//   absl::StatusOr<LogFormat> format = ParseLogFormat(getenv("LOG_FORMAT"));
+//   SetUpLogging("quest", format.ok() ? *format : LogFormat::kText);
 //   ...
 //   FlushLogging();              // before the process exits
 //
@@ -17,13 +22,26 @@
 #ifndef QS_COMMON_SERVICE_LOGGING_H_
 #define QS_COMMON_SERVICE_LOGGING_H_
 
+#include <optional>
 #include <string>
+
+#include "absl/status/statusor.h"
 
 namespace qs::service {
 
 inline constexpr char kCallLoggerName[] = "calls";
+// The call log's lines of failed calls: written at once like any other
+// line, through a logger of their own so that in JSON their fields become
+// the object's (call_log.cc names it too).
+inline constexpr char kCallErrorLoggerName[] = "call_errors";
 
-void SetUpLogging(const std::string& service);
+enum class LogFormat { kText, kJson };
+
+// LOG_FORMAT: unset or empty = text; "text" or "json", else
+// INVALID_ARGUMENT naming the variable.
+absl::StatusOr<LogFormat> ParseLogFormat(const std::optional<std::string>& value);
+
+void SetUpLogging(const std::string& service, LogFormat format = LogFormat::kText);
 
 // Writes every queued line and stops the logging thread; later lines are
 // not written. Idempotent.

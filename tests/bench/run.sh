@@ -200,6 +200,7 @@ start_quest() {  # start_quest [VAR=value ...]: overrides of the default env
     DB_HOST="$PG_HOST" DB_PORT="$PG_PRIMARY_PORT" \
     DB_READ_HOST="$PG_HOST" DB_READ_PORT="$PG_REPLICA_PORT" \
     DB_NAME=quest_db DB_USER=quest_svc DB_PASSWORD="$QUEST_DB_PASSWORD" \
+    DB_MIGRATION_USER=quest_owner DB_MIGRATION_PASSWORD="$QUEST_OWNER_PASSWORD" \
     DB_MAX_CONNECTIONS=$pool_size DB_MIN_CONNECTIONS=5 \
     GRPC_LISTEN_ADDRESS="127.0.0.1:$quest_port" GRPC_TLS_MODE=plaintext \
     PAGE_TOKEN_KEY="$page_token_key" NATS_URL="$NATS_URL" "${quest_binary_env[@]}" "$@" \

@@ -25,12 +25,13 @@ start_instance() {
   local service=$1 name=$2 port=$3
   shift 3
   stop_service "$name"
-  local since password_var="${service^^}_DB_PASSWORD"
+  local since password_var="${service^^}_DB_PASSWORD" owner_password_var="${service^^}_OWNER_PASSWORD"
   since=$(date +%s%N)
   env -i PATH="$PATH" \
     DB_HOST="$PG_HOST" DB_PORT="$PG_PRIMARY_PORT" \
     DB_READ_HOST="$PG_HOST" DB_READ_PORT="$PG_REPLICA_PORT" \
     DB_NAME="${service}_db" DB_USER="${service}_svc" DB_PASSWORD="${!password_var}" \
+    DB_MIGRATION_USER="${service}_owner" DB_MIGRATION_PASSWORD="${!owner_password_var}" \
     DB_MAX_CONNECTIONS=$pool_size DB_MIN_CONNECTIONS=5 \
     GRPC_LISTEN_ADDRESS="127.0.0.1:$port" GRPC_TLS_MODE=plaintext \
     PAGE_TOKEN_KEY="$page_token_key" NATS_URL="$NATS_URL" "$@" \

@@ -825,6 +825,9 @@ class MessageEditsTest : public ChatHandlerTest {
       return listing.status.ok() && listing.edits.size() == count;
     })) << "the replica never listed "
         << count << " edits";
+    // The listing may have come from the primary (a miss on the replica is
+    // confirmed there): the reads that follow expect the replica to have it.
+    AwaitReplicaCaughtUp();
   }
 };
 

@@ -107,6 +107,26 @@ class ServiceFixture : public ::testing::Test {
     return ::qs::testing::Eventually(predicate, timeout);
   }
 
+  // Waits until the replica has replayed everything the primary has written
+  // so far. A read through the API that saw a row does not prove the
+  // replica has it: a miss confirmed on the primary (ReadConfirmingMiss),
+  // or a read the router sent there, answers from the primary.
+  static void AwaitReplicaCaughtUp(absl::Duration timeout = absl::Seconds(10)) {
+    const TestInfra& infra = TestInfra::Get();
+    pqxx::connection primary(infra.AdminConnectionString(infra.primary_port, "postgres"));
+    const std::string written =
+        pqxx::nontransaction(primary).exec1("SELECT pg_current_wal_lsn()::text")[0].c_str();
+    pqxx::connection replica(infra.AdminConnectionString(infra.replica_port, "postgres"));
+    EXPECT_TRUE(Eventually(
+        [&] {
+          return pqxx::nontransaction(replica)
+              .exec_params1("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn", written)[0]
+              .as<bool>();
+        },
+        timeout))
+        << "the replica has not replayed " << written;
+  }
+
   // Runs `sql` with $1..$n bound to `args` on the primary, in `database`
   // (e.g. "quest_db"), as the admin role: for checking invariants in the
   // database itself rather than through the API.

@@ -35,6 +35,9 @@ std::map<std::string, std::string> ServiceProcess::DefaultEnv(const std::string&
       {"DB_NAME", service + "_db"},
       {"DB_USER", service + "_svc"},
       {"DB_PASSWORD", infra.PasswordOf(service)},
+      // Serving as the runtime role, migrating as the owner, as deployed.
+      {"DB_MIGRATION_USER", service + "_owner"},
+      {"DB_MIGRATION_PASSWORD", infra.OwnerPasswordOf(service)},
       {"DB_MIN_CONNECTIONS", "1"},
       {"DB_MAX_CONNECTIONS", "4"},
       {"DB_CONNECT_TIMEOUT_MS", "5000"},

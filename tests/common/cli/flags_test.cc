@@ -51,6 +51,26 @@ TEST(FlagsTest, KnownFlagWithoutValueIsAnError) {
   ExpectInvalid(ParseArgs({"run", "--out"}).status(), "--out needs =value");
 }
 
+TEST(FlagsTest, SwitchMayStandBareOrTakeAValue) {
+  constexpr absl::string_view kSwitches[] = {"tls"};
+  auto parse = [&](std::vector<const char*> argv) {
+    argv.insert(argv.begin(), "tool");
+    return Flags::Parse(static_cast<int>(argv.size()), argv.data(), kKnown, kSwitches);
+  };
+  absl::StatusOr<Flags> bare = parse({"--tls", "--out=x"});
+  ASSERT_TRUE(bare.ok()) << bare.status();
+  EXPECT_EQ(bare->Bool("tls", false).value_or(false), true);
+  absl::StatusOr<Flags> off = parse({"--tls=false"});
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_EQ(off->Bool("tls", true).value_or(true), false);
+  absl::StatusOr<Flags> absent = parse({"--out=x"});
+  ASSERT_TRUE(absent.ok()) << absent.status();
+  EXPECT_FALSE(absent->Has("tls"));
+  // Only the switches stand bare.
+  ExpectInvalid(parse({"--tls", "--out"}).status(), "--out needs =value");
+  ExpectInvalid(parse({"--tlsx"}).status(), "unknown flag --tlsx");
+}
+
 TEST(FlagsTest, EmptyValueIsGiven) {
   absl::StatusOr<Flags> flags = ParseArgs({"--out="});
   ASSERT_TRUE(flags.ok()) << flags.status();

@@ -1,6 +1,11 @@
 // Every DB_* variable's default and every class of bad value.
 #include "common/config/db_config.h"
 
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace qs::config {
@@ -166,6 +171,97 @@ TEST(DbConfigTest, ConnectTimeoutRoundsUpToLibpqSeconds) {
   absl::StatusOr<DbConfig> config = LoadWith({{"DB_CONNECT_TIMEOUT_MS", "2500"}});
   ASSERT_TRUE(config.ok());
   EXPECT_NE(config->ConnectionString("h", 1, "a").find("connect_timeout=3"), std::string::npos);
+}
+
+TEST(DbConfigTest, PasswordsComeFromFilesToo) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  const std::string path = std::string(tmp ? tmp : "/tmp") + "/db_password";
+  std::ofstream(path, std::ios::trunc) << "from-a-file\n";
+  absl::StatusOr<DbConfig> config = LoadWith({{"DB_PASSWORD_FILE", path},
+                                              {"DB_MIGRATION_USER", "quest_owner"},
+                                              {"DB_MIGRATION_PASSWORD_FILE", path}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->password, "from-a-file");
+  EXPECT_EQ(config->migration_password, "from-a-file");
+  absl::StatusOr<DbConfig> both = LoadWith({{"DB_PASSWORD", "x"}, {"DB_PASSWORD_FILE", path}});
+  ASSERT_FALSE(both.ok());
+  EXPECT_EQ(both.status().message(), "DB_PASSWORD and DB_PASSWORD_FILE: both set, give one");
+  ExpectRejected("DB_PASSWORD_FILE", "/nonexistent/password");
+  ExpectRejected("DB_MIGRATION_PASSWORD_FILE", "/nonexistent/password");
+}
+
+TEST(DbConfigTest, MigrationsRunAsTheirOwnRoleOrAsDbUser) {
+  absl::StatusOr<DbConfig> single = LoadWith({{"DB_PASSWORD", "runtime-pw"}});
+  ASSERT_TRUE(single.ok());
+  EXPECT_EQ(single->MigrationConnectionString("m"),
+            single->ConnectionString("127.0.0.1", 5432, "m"));
+
+  absl::StatusOr<DbConfig> split = LoadWith({{"DB_PASSWORD", "runtime-pw"},
+                                             {"DB_MIGRATION_USER", "quest_owner"},
+                                             {"DB_MIGRATION_PASSWORD", "owner-pw"},
+                                             {"DB_PORT", "6432"},
+                                             {"DB_SSL_MODE", "require"}});
+  ASSERT_TRUE(split.ok()) << split.status();
+  const std::string migration = split->MigrationConnectionString("m");
+  EXPECT_NE(migration.find("user='quest_owner'"), std::string::npos) << migration;
+  EXPECT_NE(migration.find("password='owner-pw'"), std::string::npos);
+  EXPECT_NE(migration.find("port=6432"), std::string::npos);
+  EXPECT_NE(migration.find("sslmode='require'"), std::string::npos);
+  EXPECT_EQ(migration.find("runtime-pw"), std::string::npos);
+  // The runtime connections keep the runtime role.
+  EXPECT_NE(split->ConnectionString("h", 1, "a").find("user='quest_svc'"), std::string::npos);
+  EXPECT_NE(split->Describe().find("migrations as quest_owner"), std::string::npos);
+  EXPECT_EQ(split->Describe().find("owner-pw"), std::string::npos);
+
+  ExpectRejected("DB_MIGRATION_PASSWORD", "owner-pw");  // without DB_MIGRATION_USER
+}
+
+TEST(DbConfigTest, SslModeReachesEveryConnectionString) {
+  absl::StatusOr<DbConfig> unset = LoadWith({});
+  ASSERT_TRUE(unset.ok());
+  // libpq's own default (prefer) as before DB_SSL_MODE existed.
+  EXPECT_EQ(unset->ConnectionString("h", 1, "a").find("sslmode"), std::string::npos);
+
+  for (const char* mode : {"disable", "allow", "prefer", "require"}) {
+    absl::StatusOr<DbConfig> config = LoadWith({{"DB_SSL_MODE", mode}});
+    ASSERT_TRUE(config.ok()) << mode << ": " << config.status();
+    EXPECT_NE(config->ConnectionString("h", 1, "a").find(absl::StrCat("sslmode='", mode, "'")),
+              std::string::npos)
+        << mode;
+    EXPECT_EQ(config->ConnectionString("h", 1, "a").find("sslrootcert"), std::string::npos);
+  }
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  const std::string ca = std::string(tmp ? tmp : "/tmp") + "/ca.pem";
+  std::ofstream(ca, std::ios::trunc) << "-----BEGIN CERTIFICATE-----\n";
+  for (const char* mode : {"require", "verify-ca", "verify-full"}) {
+    absl::StatusOr<DbConfig> config = LoadWith({{"DB_SSL_MODE", mode}, {"DB_SSL_ROOT_CERT", ca}});
+    ASSERT_TRUE(config.ok()) << mode << ": " << config.status();
+    const std::string conninfo = config->ConnectionString(config->read_host, 1, "a");
+    EXPECT_NE(conninfo.find(absl::StrCat("sslmode='", mode, "'")), std::string::npos) << conninfo;
+    EXPECT_NE(conninfo.find(absl::StrCat("sslrootcert='", ca, "'")), std::string::npos);
+  }
+}
+
+TEST(DbConfigTest, BadSslSettingsAreRejectedNamingTheVariable) {
+  ExpectRejected("DB_SSL_MODE", "on");
+  ExpectRejected("DB_SSL_MODE", "VERIFY-FULL");
+  // verify-* without a root certificate: DB_SSL_ROOT_CERT is what is missing.
+  for (const char* mode : {"verify-ca", "verify-full"}) {
+    absl::StatusOr<DbConfig> config = LoadWith({{"DB_SSL_MODE", mode}});
+    ASSERT_FALSE(config.ok());
+    EXPECT_EQ(config.status().message().rfind("DB_SSL_ROOT_CERT: required", 0), 0u)
+        << config.status();
+  }
+  absl::StatusOr<DbConfig> unreadable =
+      LoadWith({{"DB_SSL_MODE", "verify-full"}, {"DB_SSL_ROOT_CERT", "/nonexistent/ca.pem"}});
+  ASSERT_FALSE(unreadable.ok());
+  EXPECT_EQ(unreadable.status().message(),
+            "DB_SSL_ROOT_CERT: cannot read file \"/nonexistent/ca.pem\"");
+  // A root certificate that libpq would ignore.
+  absl::StatusOr<DbConfig> ignored =
+      LoadWith({{"DB_SSL_MODE", "prefer"}, {"DB_SSL_ROOT_CERT", "/etc/hostname"}});
+  ASSERT_FALSE(ignored.ok());
+  EXPECT_EQ(ignored.status().message().rfind("DB_SSL_ROOT_CERT:", 0), 0u);
 }
 
 }  // namespace

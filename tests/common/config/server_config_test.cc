@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <string>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -113,6 +114,40 @@ TEST(ServerConfigTest, ServingCoreSettingsAreRead) {
   EXPECT_EQ(config->max_queued_calls, 5);
   EXPECT_EQ(config->serving_threads, 1);
   EXPECT_EQ(config->max_threads, 4);
+}
+
+TEST(ServerConfigTest, ReflectionIsOnUnlessTurnedOff) {
+  absl::StatusOr<ServerConfig> unset = LoadWith({{"GRPC_TLS_MODE", "plaintext"}});
+  ASSERT_TRUE(unset.ok());
+  EXPECT_TRUE(unset->reflection);
+  absl::StatusOr<ServerConfig> off =
+      LoadWith({{"GRPC_TLS_MODE", "plaintext"}, {"GRPC_REFLECTION", "off"}});
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(off->reflection);
+  absl::StatusOr<ServerConfig> on =
+      LoadWith({{"GRPC_TLS_MODE", "plaintext"}, {"GRPC_REFLECTION", "on"}});
+  ASSERT_TRUE(on.ok());
+  EXPECT_TRUE(on->reflection);
+  for (const char* bad : {"true", "OFF", "0", "disabled"}) {
+    ExpectRejected({{"GRPC_TLS_MODE", "plaintext"}, {"GRPC_REFLECTION", bad}}, "GRPC_REFLECTION");
+  }
+}
+
+TEST(ServerConfigTest, PageTokenKeyComesFromAFileToo) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  const std::string path = std::string(dir ? dir : "/tmp") + "/page_token.key";
+  std::ofstream(path, std::ios::trunc) << "key-from-a-file-0123456789\n";
+  // "" counts as unset: LoadWith then adds no key of its own.
+  absl::StatusOr<ServerConfig> config = LoadWith(
+      {{"GRPC_TLS_MODE", "plaintext"}, {"PAGE_TOKEN_KEY", ""}, {"PAGE_TOKEN_KEY_FILE", path}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->page_token_key, "key-from-a-file-0123456789");
+  ExpectRejected({{"GRPC_TLS_MODE", "plaintext"}, {"PAGE_TOKEN_KEY_FILE", path}},
+                 "PAGE_TOKEN_KEY and PAGE_TOKEN_KEY_FILE");
+  ExpectRejected({{"GRPC_TLS_MODE", "plaintext"},
+                  {"PAGE_TOKEN_KEY", ""},
+                  {"PAGE_TOKEN_KEY_FILE", "/nonexistent/key"}},
+                 "PAGE_TOKEN_KEY_FILE");
 }
 
 TEST(ServerConfigTest, SecretValuesAreNeverEchoed) {

@@ -3,10 +3,6 @@
 // counted and terminated in pg_stat_activity by application_name.
 #include "common/db/async_read_pool.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <iostream>
 #include <memory>
@@ -18,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/common/db/async_read_support.h"
+#include "tests/support/silent_listener.h"
 
 namespace qs::db {
 namespace {
@@ -28,6 +25,7 @@ using qs::db::testing::PoolOptions;
 using qs::db::testing::QueryAndWait;
 using qs::db::testing::ReadTable;
 using qs::db::testing::TerminateBackendsOn;
+using qs::testing::SilentListener;
 using qs::testing::TestInfra;
 
 constexpr int kRows = 400;
@@ -342,28 +340,19 @@ TEST_F(AsyncReadPoolTest, UnreachableNodeGivesUnavailableWithinTheConnectTimeout
 }
 
 TEST_F(AsyncReadPoolTest, ANodeThatNeverAnswersGivesUnavailableAtTheConnectTimeout) {
-  // A socket that accepts the TCP connection (the kernel's backlog) but
-  // never speaks: libpq waits for the server's reply, the pool's timer ends it.
-  int listener = socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(listener, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-  ASSERT_EQ(listen(listener, 16), 0);
-  socklen_t length = sizeof(address);
-  getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+  // libpq waits for the server's reply; the pool's timer ends it.
+  SilentListener silent;
+  ASSERT_TRUE(silent.listening()) << silent.error();
 
   AsyncReadPoolOptions options = PoolOptions("silent", Statements());
   config::DbConfig db = TestInfra::Get().ServiceDbConfig("quest");
   options.conninfo =
-      db.ConnectionString("127.0.0.1", ntohs(address.sin_port), options.name) + " sslmode=disable";
+      db.ConnectionString("127.0.0.1", silent.port(), options.name) + " sslmode=disable";
   options.connect_timeout = absl::Seconds(1);
   AsyncReadPool pool(options);
   const absl::Time start = absl::Now();
   absl::StatusOr<pqxx::result> result = QueryAndWait(pool, "count_rows", {});
   const absl::Duration took = absl::Now() - start;
-  close(listener);
   EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable) << result.status();
   EXPECT_GE(took, absl::Milliseconds(950));
   EXPECT_LT(took, absl::Milliseconds(1800));

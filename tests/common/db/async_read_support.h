@@ -35,7 +35,7 @@ class ReadTable {
  public:
   explicit ReadTable(int rows)
       : name_("async_read_" + qs::testing::UniqueSuffix()),
-        db_(qs::testing::TestInfra::Get().ServiceDbConfig("quest"), "async-read-setup") {
+        db_(qs::testing::TestInfra::Get().OwnerDbConfig("quest"), "async-read-setup") {
     absl::Status created = db_.Write([&](WriteTx& tx) -> absl::Status {
       tx.Query("CREATE TABLE " + name_ +
                " (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL,"

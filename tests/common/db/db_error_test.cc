@@ -44,6 +44,15 @@ TEST(DbErrorTest, ConnectionFailuresAreUnavailable) {
             absl::StatusCode::kResourceExhausted);
 }
 
+// libpqxx 6.4 throws this class without the SQLSTATE it was raised for.
+TEST(DbErrorTest, InsufficientPrivilegeWithoutItsStateIsPermissionDenied) {
+  const absl::Status status = StatusFromDbException(
+      pqxx::insufficient_privilege("permission denied for schema public", "CREATE TABLE t ()"),
+      "write on quest-write");
+  EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied) << status;
+  EXPECT_NE(status.message().find("[SQLSTATE 42501]"), absl::string_view::npos) << status;
+}
+
 TEST(DbErrorTest, AnythingElseIsInternal) {
   EXPECT_EQ(StatusFromDbException(std::runtime_error("?"), "x").code(),
             absl::StatusCode::kInternal);

@@ -73,7 +73,8 @@ class ReadConfirmingMissTest : public ::testing::Test {
                     .ok());
   }
 
-  Database db_{TestInfra::Get().ServiceDbConfig("quest"), "confirm-miss-test"};
+  // The owner role: the test creates and drops its own table.
+  Database db_{TestInfra::Get().OwnerDbConfig("quest"), "confirm-miss-test"};
   std::string table_;
   int reads_ = 0;
   std::unique_ptr<pqxx::connection> replica_connection_;

@@ -19,13 +19,14 @@ TEST(EventStreamSettingsTest, DefaultsWhenNothingIsSet) {
   EXPECT_EQ(settings->outbox_retention, absl::Hours(168));
   EXPECT_EQ(settings->processed_retention, absl::Hours(24 * 30));
   EXPECT_EQ(settings->max_deliver, 5);
+  EXPECT_EQ(settings->stream_replicas, 1);
   // The default duplicate window covers the longest retry gap.
   EXPECT_GT(settings->duplicate_window, settings->relay_retry_max + settings->publish_timeout);
 }
 
 TEST(EventStreamSettingsTest, ReadsEveryVariable) {
   absl::StatusOr<EventStreamSettings> settings = Load({
-      {"NATS_URL", "nats://a:1,nats://b:2"},
+      {"NATS_URL", "nats://a:1, nats://b:2"},
       {"EVENTS_ENABLED", "false"},
       {"EVENTS_NAMESPACE", "t_1"},
       {"EVENTS_RELAY_BATCH_SIZE", "64"},
@@ -38,9 +39,10 @@ TEST(EventStreamSettingsTest, ReadsEveryVariable) {
       {"EVENTS_MAX_DELIVER", "3"},
       {"EVENTS_ACK_WAIT_MS", "700"},
       {"EVENTS_CONSUMER_BATCH", "10"},
+      {"EVENTS_STREAM_REPLICAS", "3"},
   });
   ASSERT_TRUE(settings.ok()) << settings.status();
-  EXPECT_EQ(settings->nats_url, "nats://a:1,nats://b:2");
+  EXPECT_EQ(settings->nats_url, "nats://a:1, nats://b:2");
   EXPECT_FALSE(settings->enabled);
   EXPECT_EQ(settings->name_space, "t_1");
   EXPECT_EQ(settings->relay_batch_size, 64);
@@ -53,6 +55,7 @@ TEST(EventStreamSettingsTest, ReadsEveryVariable) {
   EXPECT_EQ(settings->max_deliver, 3);
   EXPECT_EQ(settings->ack_wait, absl::Milliseconds(700));
   EXPECT_EQ(settings->consumer_batch, 10);
+  EXPECT_EQ(settings->stream_replicas, 3);
 }
 
 // Each bad value is refused with a message that starts with its variable.
@@ -64,6 +67,8 @@ TEST(EventStreamSettingsTest, RefusesBadValuesNamingTheVariable) {
       {{"EVENTS_NAMESPACE", "a.b"}},
       {{"EVENTS_RELAY_BATCH_SIZE", "0"}},
       {{"EVENTS_MAX_DELIVER", "many"}},
+      {{"EVENTS_STREAM_REPLICAS", "0"}},
+      {{"EVENTS_STREAM_REPLICAS", "6"}},
       {{"EVENTS_DUPLICATE_WINDOW_MS", "30000"}},   // < retry max 30 s + publish 5 s
       {{"EVENTS_PROCESSED_RETENTION_DAYS", "5"}},  // < outbox retention 7 days
   };

@@ -81,6 +81,19 @@ TEST(NatsConnectionTest, ConnectSucceedsWhileTheServerIsDownAndConnectsWhenItCom
   EXPECT_EQ(connected_calls.load(), 2);
 }
 
+// NATS_URL may list a cluster's servers, comma-separated: a connection
+// reaches whichever of them is up (the scale-out compose profile names
+// three nodes, one of which may be down).
+TEST(NatsConnectionTest, ACommaSeparatedListConnectsToAServerThatIsUp) {
+  qs::testing::NatsServer down;
+  qs::testing::NatsServer up;
+  down.Stop();
+  absl::StatusOr<std::unique_ptr<NatsConnection>> nats =
+      NatsConnection::Connect(down.url() + ", " + up.url(), "nats-connection-test");
+  ASSERT_TRUE(nats.ok()) << nats.status();
+  EXPECT_TRUE(ConnectedWithin(**nats, absl::Seconds(10)));
+}
+
 TEST(NatsConnectionTest, EnsureStreamCreatesOnceAndUpdatesWhatChanged) {
   qs::testing::NatsServer server;
   absl::StatusOr<std::unique_ptr<NatsConnection>> nats =

@@ -63,11 +63,20 @@ TEST(MigrateCliTest, RunStatusRevertThroughTheCommand) {
 TEST(MigrateCliTest, ReadsTheServiceEnvironmentWithoutAUrl) {
   ScratchDatabase db("quest");
   config::DbConfig config = db.Config();
-  Outcome run = Migrate("run", absl::StrCat("DB_HOST=", config.host, " DB_PORT=", config.port,
-                                            " DB_NAME=", config.name, " DB_USER=", config.user,
-                                            " DB_PASSWORD=", config.password));
+  const std::string runtime =
+      absl::StrCat("DB_HOST=", config.host, " DB_PORT=", config.port, " DB_NAME=", config.name,
+                   " DB_USER=", config.user, " DB_PASSWORD=", config.password);
+  // The runtime role may not change the schema: without a migration role
+  // the run fails and applies nothing.
+  Outcome refused = Migrate("run", runtime);
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("permission denied for schema public"), std::string::npos)
+      << refused.output;
+  Outcome run = Migrate("run", absl::StrCat(runtime, " DB_MIGRATION_USER=", config.migration_user,
+                                            " DB_MIGRATION_PASSWORD=", config.migration_password));
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("applied"), std::string::npos);
+  EXPECT_EQ(run.output.find(config.migration_password), std::string::npos) << run.output;
 }
 
 TEST(MigrateCliTest, UsageErrorsExitTwo) {
