@@ -122,7 +122,8 @@ try:
                 if slot not in results or attempt >= results[slot][0]:
                     result = event.get("testResult", {})
                     outputs = {o["name"]: o.get("uri", "") for o in result.get("testActionOutput", [])}
-                    results[slot] = (attempt, outputs.get("test.xml"), result.get("status", ""))
+                    results[slot] = (attempt, outputs.get("test.xml"), result.get("status", ""),
+                                     outputs.get("test.log"))
 except (OSError, ValueError, KeyError, StopIteration) as error:
     fail(f"build event file unreadable: {error}")
 
@@ -132,7 +133,10 @@ for label, kind in sorted(kinds.items()):
     if kind.endswith("_test rule") and label not in tested and not built.get(label):
         fail(f"{label}: not built or not run, no test.xml")
 
-for (label, run, shard), (_, uri, status) in sorted(results.items()):
+failed_logs = []
+for (label, run, shard), (_, uri, status, log_uri) in sorted(results.items()):
+    if status not in ("PASSED", "FLAKY") and log_uri:
+        failed_logs.append((label, log_uri))
     target = label if (run, shard) == (1, 1) else f"{label} (run {run}, shard {shard})"
     if not uri:
         fail(f"{target}: no test.xml")
@@ -172,6 +176,17 @@ for (label, run, shard), (_, uri, status) in sorted(results.items()):
 if bazel_status != 0 and failed == 0:
     fail(f"bazel test exited with {bazel_status} outside any test case (build error?)")
 
+# The end of each failed target's log, so that a CI run whose logs are gone
+# still says why.
+for label, log_uri in failed_logs[:6]:
+    try:
+        with open(urllib.parse.unquote(urllib.parse.urlparse(log_uri).path),
+                  encoding="utf-8", errors="replace") as log:
+            tail = log.readlines()[-80:]
+    except OSError as error:
+        tail = [f"(log unreadable: {error})\n"]
+    print(f"----- {label}: last {len(tail)} lines of its test.log -----")
+    print("".join(tail), end="")
 for problem in problems[:40]:
     print(f"  {problem}")
 if len(problems) > 40:
