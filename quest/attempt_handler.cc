@@ -44,35 +44,43 @@ grpc::Status AttemptHandler::StartAttempt(grpc::ServerContext* context,
   return HandleAsUser(
       *context, response, [&](const std::string& user) -> absl::StatusOr<v1::Attempt> {
         QS_RETURN_IF_ERROR(api::RequireUuid("puzzle_id", request->puzzle_id()));
+        // Two round trips: BEGIN with the puzzle's read, then the attempt
+        // and the play with the COMMIT. The puzzle's row is never locked.
         return database_.Write([&](db::WriteTx& tx) -> absl::StatusOr<v1::Attempt> {
-          QS_ASSIGN_OR_RETURN(PuzzleForPlay puzzle, puzzles_.LockForPlay(tx, request->puzzle_id()));
+          QS_ASSIGN_OR_RETURN(PuzzleForPlay puzzle, puzzles_.ReadForPlay(tx, request->puzzle_id()));
           QS_RETURN_IF_ERROR(CheckPlayable(puzzle.id, puzzle.status, puzzle.author_id, user));
           puzzles_.CountPlay(tx, puzzle.id);
-          return store_.Insert(tx, user, puzzle.id);
+          return store_.Insert(tx, user, puzzle.id, puzzle.read_at_micros);
         });
       });
 }
 
+// Three round trips in all: the idempotency claim (with BEGIN), this one
+// read, and every write below deferred to travel with the COMMIT. Locks only
+// the attempt's and the user's own rows; the puzzle's side of the game is
+// appended for its rating period (puzzle_period_job.h).
 absl::StatusOr<v1::SubmitAttemptResponse> AttemptHandler::Submit(
     db::WriteTx& tx, const std::string& user, const v1::SubmitAttemptRequest& request) {
-  QS_ASSIGN_OR_RETURN(v1::Attempt attempt, store_.LockAttempt(tx, request.attempt_id()));
-  QS_RETURN_IF_ERROR(CheckSubmittable(attempt, user));
-  QS_ASSIGN_OR_RETURN(PuzzleForPlay puzzle, puzzles_.LockForPlay(tx, attempt.puzzle_id()));
-  ProgressRow progress = store_.LockProgress(tx, user);
+  QS_ASSIGN_OR_RETURN(SubmissionFacts facts, store_.LoadSubmission(tx, request.attempt_id(), user));
+  QS_RETURN_IF_ERROR(CheckSubmittable(facts.attempt, user));
+  const PuzzleForPlay& puzzle = facts.puzzle;
+  ProgressRow& progress = facts.progress;
 
   Submission submission;
   submission.correct = AnswerMatches(request.answer(), puzzle.solution);
-  submission.rated = !store_.SubmittedBefore(tx, user, puzzle.id, attempt.id());
-  submission.time_taken_ms = store_.ElapsedMs(tx, attempt.id());
+  submission.rated = !facts.submitted_before;
+  submission.time_taken_ms = facts.elapsed_ms;
   const absl::CivilDay today = TodayUtc();
   // A correct answer now sets the day's streak only if none did today.
   const bool first_solve_today = progress.streak.last_solved_on != today;
   const SubmissionOutcome outcome = ApplySubmission(submission, puzzle.rating, today, progress);
 
-  if (outcome.puzzle_rating) puzzles_.SetRating(tx, puzzle.id, *outcome.puzzle_rating);
-  v1::Attempt finished =
-      store_.Finish(tx, attempt.id(), submission.correct, submission.time_taken_ms, outcome.score,
-                    submission.rated, outcome.rating_before, progress.rating.rating);
+  if (outcome.puzzle_game) {
+    puzzles_.RecordRatingResult(tx, puzzle.id, facts.attempt.id(), *outcome.puzzle_game);
+  }
+  v1::Attempt finished = store_.Finish(
+      tx, facts.attempt, submission.correct, submission.time_taken_ms, outcome.score,
+      submission.rated, outcome.rating_before, progress.rating.rating, facts.now_micros);
   store_.SaveProgress(tx, progress);
   if (outcome.score > 0) {
     leaderboard_.AddPoints(tx, user, outcome.score, PeriodKeysAt(absl::Now()));

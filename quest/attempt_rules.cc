@@ -17,9 +17,10 @@ SubmissionOutcome ApplySubmission(const Submission& submission, const Rating& pu
   SubmissionOutcome outcome;
   outcome.rating_before = progress.rating.rating;
   if (submission.rated) {
-    auto [user_rating, puzzle_rating] = RateAttempt(progress.rating, puzzle, submission.correct);
-    progress.rating = user_rating;
-    outcome.puzzle_rating = puzzle_rating;
+    // The puzzle's side of the game, played against the user's rating as it
+    // was before (a rating period rates every game from its start).
+    outcome.puzzle_game = GameResult{progress.rating, submission.correct ? 0.0 : 1.0};
+    progress.rating = UpdateRating(progress.rating, {{puzzle, submission.correct ? 1.0 : 0.0}});
   }
   outcome.score =
       ScoreAttempt(submission.correct, static_cast<int>(puzzle.rating), submission.time_taken_ms);

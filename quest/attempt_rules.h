@@ -1,5 +1,5 @@
 // Pure rules of submitting an attempt: who may submit, and what one
-// submission does to the user's progress and the puzzle's rating. No I/O;
+// submission does to the user's progress and rating. No I/O;
 // unit-tested in tests/quest/attempt_rules_test.cc.
 #ifndef QS_QUEST_ATTEMPT_RULES_H_
 #define QS_QUEST_ATTEMPT_RULES_H_
@@ -41,14 +41,18 @@ struct Submission {
 struct SubmissionOutcome {
   int64_t score = 0;
   double rating_before = 0;
-  // The puzzle's new rating when the attempt was rated.
-  std::optional<Rating> puzzle_rating;
+  // When the attempt was rated: the game as the puzzle's side records it
+  // for its rating period (the user's rating before, the puzzle's score).
+  // The puzzle's rating moves once per period (puzzle_period_job.h), not
+  // per submit: the user's moves at once, against the puzzle's rating as
+  // of its last period.
+  std::optional<GameResult> puzzle_game;
 };
 
 // Applies one submission on `today` (UTC) to `progress`: the attempt
 // counter, on a correct answer the solve counter, score and streak, and when
-// rated both Glicko-2 ratings. The score counts the puzzle's rating before
-// this attempt.
+// rated the user's Glicko-2 rating (and the puzzle's game, see above). The score counts the
+// puzzle's rating before this attempt.
 SubmissionOutcome ApplySubmission(const Submission& submission, const Rating& puzzle,
                                   absl::CivilDay today, Progress& progress);
 

@@ -109,7 +109,8 @@ std::vector<db::PreparedStatement> LeaderboardStore::PreparedStatements() {
 void LeaderboardStore::AddPoints(db::WriteTx& tx, const std::string& user_id, int64_t points,
                                  const std::vector<std::string>& periods) {
   // Period keys are made by leaderboard_rules ("all", "d...", "w...").
-  tx.Query(
+  // Deferred: one upsert for every period, sent with the next statement.
+  tx.Defer(
       "INSERT INTO leaderboard_scores (period, user_id, score) "
       "SELECT unnest($1::text[]), $2::uuid, $3 "
       "ON CONFLICT (period, user_id) DO UPDATE "

@@ -27,34 +27,32 @@ grpc::Status MatchHandler::Change(grpc::ServerContext* context, const std::strin
     return database_.Write([&](db::WriteTx& tx) -> absl::StatusOr<Match> {
       QS_ASSIGN_OR_RETURN(Match match, store_.Lock(tx, match_id));
       QS_RETURN_IF_ERROR(change(tx, match, user));
-      return store_.Lock(tx, match_id);
+      return store_.Reload(tx, match_id);
     });
   });
 }
 
-absl::Status MatchHandler::SettleIfDone(db::WriteTx& tx, const std::string& match_id) {
-  QS_ASSIGN_OR_RETURN(Match match, store_.Lock(tx, match_id));
+void MatchHandler::SettleIfDone(db::WriteTx& tx, const Match& match) {
   const Settlement settlement = Settle(match);
   switch (settlement.outcome) {
     case Settlement::kNone:
-      return absl::OkStatus();
+      return;
     case Settlement::kCancel:
-      store_.Cancel(tx, match_id);
-      return absl::OkStatus();
+      store_.Cancel(tx, match.id());
+      return;
     case Settlement::kFinish:
       break;
   }
-  store_.Finish(tx, match_id, settlement.winner_id, settlement.ranks);
+  store_.Finish(tx, match.id(), settlement.winner_id, settlement.ranks);
   v1::MatchFinished finished;
-  finished.set_match_id(match_id);
+  finished.set_match_id(match.id());
   finished.set_winner_id(settlement.winner_id);
   // settlement.ranks[i] is participants(i): the event carries the ranks just saved.
-  for (int i = 0; i < match.participants_size(); ++i) {
-    match.mutable_participants(i)->set_rank(settlement.ranks[i].second);
-  }
   *finished.mutable_participants() = match.participants();
-  events::AppendEvent(tx, "quest", match_id, finished);
-  return absl::OkStatus();
+  for (int i = 0; i < finished.participants_size(); ++i) {
+    finished.mutable_participants(i)->set_rank(settlement.ranks[i].second);
+  }
+  events::AppendEvent(tx, "quest", match.id(), finished);
 }
 
 grpc::Status MatchHandler::CreateMatch(grpc::ServerContext* context,
@@ -70,7 +68,7 @@ grpc::Status MatchHandler::CreateMatch(grpc::ServerContext* context,
         return absl::FailedPreconditionError(
             "puzzle_ids: every puzzle must exist and be published");
       }
-      return store_.Lock(tx, store_.Create(tx, user, request->mode(), max_players, puzzle_ids));
+      return store_.Create(tx, user, request->mode(), max_players, puzzle_ids);
     });
   });
 }
@@ -79,7 +77,7 @@ grpc::Status MatchHandler::JoinMatch(grpc::ServerContext* context, const v1::Mat
                                      Match* response) {
   return Change(
       context, request->match_id(),
-      [&](db::WriteTx& tx, const Match& match, const std::string& user) -> absl::Status {
+      [&](db::WriteTx& tx, Match& match, const std::string& user) -> absl::Status {
         if (IsActive(match, user)) return absl::OkStatus();  // Joined already.
         if (ParticipantOf(match, user) != nullptr) {
           return absl::FailedPreconditionError("you left this match");
@@ -96,14 +94,16 @@ grpc::Status MatchHandler::LeaveMatch(grpc::ServerContext* context, const v1::Ma
                                       Match* response) {
   return Change(
       context, request->match_id(),
-      [&](db::WriteTx& tx, const Match& match, const std::string& user) -> absl::Status {
+      [&](db::WriteTx& tx, Match& match, const std::string& user) -> absl::Status {
         QS_RETURN_IF_ERROR(CheckLeave(match.status(), IsActive(match, user)));
         if (match.status() == v1::MATCH_STATUS_WAITING) {
           store_.RemoveParticipant(tx, match.id(), user);
         } else {
           store_.MarkLeft(tx, match.id(), user);
         }
-        return SettleIfDone(tx, match.id());
+        ApplyLeave(user, &match);
+        SettleIfDone(tx, match);
+        return absl::OkStatus();
       },
       response);
 }
@@ -112,7 +112,7 @@ grpc::Status MatchHandler::StartMatch(grpc::ServerContext* context, const v1::Ma
                                       Match* response) {
   return Change(
       context, request->match_id(),
-      [&](db::WriteTx& tx, const Match& match, const std::string& user) -> absl::Status {
+      [&](db::WriteTx& tx, Match& match, const std::string& user) -> absl::Status {
         QS_RETURN_IF_ERROR(
             CheckStart(match.status(), match.creator_id() == user, ActivePlayers(match)));
         store_.Start(tx, match.id());
@@ -129,25 +129,31 @@ grpc::Status MatchHandler::SubmitMatchAnswer(grpc::ServerContext* context,
       !valid.ok()) {
     return grpc_util::ToGrpcStatus(valid);
   }
+  const std::string& match_id = request->match_id();
   const std::string puzzle_id = absl::AsciiStrToLower(request->puzzle_id());
   bool correct = false;
   int64_t score = 0;
-  grpc::Status status = Change(
-      context, request->match_id(),
-      [&](db::WriteTx& tx, const Match& match, const std::string& user) -> absl::Status {
-        const bool in_match = HasPuzzle(match, puzzle_id);
-        const bool active = IsActive(match, user);
-        QS_RETURN_IF_ERROR(CheckAnswer(
-            match.status(), active, in_match,
-            active && in_match && store_.AnsweredBefore(tx, match.id(), user, puzzle_id)));
-        QS_ASSIGN_OR_RETURN(PuzzleForPlay puzzle, puzzles_.ReadForPlay(tx, puzzle_id));
-        correct = AnswerMatches(request->answer(), puzzle.solution);
-        const int64_t elapsed = store_.ElapsedMs(tx, match.id());
-        score = ScoreAttempt(correct, static_cast<int>(puzzle.rating.rating), elapsed);
-        store_.RecordAnswer(tx, match.id(), user, puzzle_id, correct, score, elapsed);
-        return SettleIfDone(tx, match.id());
-      },
-      response->mutable_match());
+  // As Change, with the answer's own reads in the lock's round trip.
+  grpc::Status status = HandleAsUser(
+      *context, response->mutable_match(), [&](const std::string& user) -> absl::StatusOr<Match> {
+        QS_RETURN_IF_ERROR(api::RequireUuid("match_id", match_id));
+        return database_.Write([&](db::WriteTx& tx) -> absl::StatusOr<Match> {
+          QS_ASSIGN_OR_RETURN(MatchForAnswer locked,
+                              store_.LockForAnswer(tx, match_id, user, puzzle_id));
+          Match& match = locked.match;
+          const bool in_match = HasPuzzle(match, puzzle_id);
+          const bool active = IsActive(match, user);
+          QS_RETURN_IF_ERROR(CheckAnswer(match.status(), active, in_match,
+                                         active && in_match && locked.answered_before));
+          QS_ASSIGN_OR_RETURN(PuzzleForPlay puzzle, puzzles_.ReadForPlay(tx, puzzle_id));
+          correct = AnswerMatches(request->answer(), puzzle.solution);
+          score = ScoreAttempt(correct, static_cast<int>(puzzle.rating.rating), locked.elapsed_ms);
+          store_.RecordAnswer(tx, match.id(), user, puzzle_id, correct, score, locked.elapsed_ms);
+          ApplyAnswer(user, correct, score, locked.elapsed_ms, &match);
+          SettleIfDone(tx, match);
+          return store_.Reload(tx, match.id());
+        });
+      });
   if (!status.ok()) return status;
   response->set_correct(correct);
   response->set_score(score);

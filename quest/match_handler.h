@@ -41,14 +41,17 @@ class MatchHandler final : public v1::MatchService::Service {
 
  private:
   // Runs `change` on the locked match of `match_id` in one write
-  // transaction and returns the match as it is afterwards.
+  // transaction and returns the match as it is afterwards (Reload, which
+  // carries the change's deferred writes). A change that settles the match
+  // applies its writes to `match` first (ApplyLeave, ApplyAnswer).
   using ChangeFn =
-      std::function<absl::Status(db::WriteTx&, const v1::Match&, const std::string& user)>;
+      std::function<absl::Status(db::WriteTx&, v1::Match& match, const std::string& user)>;
   grpc::Status Change(grpc::ServerContext* context, const std::string& match_id,
                       const ChangeFn& change, v1::Match* response);
-  // Applies Settle (match_rules.h): finishes or cancels the match when
-  // nobody has anything left to do, with its MatchFinished event.
-  absl::Status SettleIfDone(db::WriteTx& tx, const std::string& match_id);
+  // Applies Settle (match_rules.h) to `match` as the transaction's writes
+  // leave it: finishes or cancels it when nobody has anything left to do,
+  // with its MatchFinished event. Only deferred writes: no reads.
+  void SettleIfDone(db::WriteTx& tx, const v1::Match& match);
 
   db::Database& database_;
   api::PageTokenCodec page_tokens_;

@@ -183,6 +183,31 @@ Settlement Settle(const v1::Match& match) {
   return settlement;
 }
 
+void ApplyLeave(const std::string& user, v1::Match* match) {
+  auto* participants = match->mutable_participants();
+  for (int i = 0; i < participants->size(); ++i) {
+    if (participants->Get(i).user_id() != user) continue;
+    if (match->status() == v1::MATCH_STATUS_WAITING) {
+      participants->DeleteSubrange(i, 1);
+    } else {
+      participants->Mutable(i)->set_left(true);
+    }
+    return;
+  }
+}
+
+void ApplyAnswer(const std::string& user, bool correct, int64_t score, int64_t time_taken_ms,
+                 v1::Match* match) {
+  for (v1::MatchParticipant& participant : *match->mutable_participants()) {
+    if (participant.user_id() != user) continue;
+    participant.set_score(participant.score() + score);
+    participant.set_solved_count(participant.solved_count() + (correct ? 1 : 0));
+    participant.set_answered_count(participant.answered_count() + 1);
+    participant.set_time_taken_ms(participant.time_taken_ms() + time_taken_ms);
+    return;
+  }
+}
+
 namespace {
 
 const db::EnumCodes<MatchStatus>& StatusCodes() {

@@ -62,6 +62,15 @@ struct Settlement {
 };
 Settlement Settle(const v1::Match& match);
 
+// What a change does to `match`, in memory, as MatchStore's writes do it
+// in the database: a handler settles the match as its deferred writes will
+// leave it, without reading it back first. Leaving a waiting match removes
+// the participant; leaving a running one marks him as left.
+void ApplyLeave(const std::string& user, v1::Match* match);
+// Adds the answer to the participant's score and counters.
+void ApplyAnswer(const std::string& user, bool correct, int64_t score, int64_t time_taken_ms,
+                 v1::Match* match);
+
 std::string MatchStatusCode(v1::MatchStatus status);
 v1::MatchStatus MatchStatusFromCode(const std::string& code);
 std::string MatchModeCode(v1::MatchMode mode);

@@ -67,12 +67,11 @@ absl::Status NotFound(const std::string& id) {
   return absl::NotFoundError(absl::StrCat("puzzle ", id, " not found"));
 }
 
-absl::StatusOr<PuzzleForPlay> LoadForPlay(db::WriteTx& tx, const std::string& id,
-                                          const char* lock) {
+absl::StatusOr<PuzzleForPlay> LoadForPlay(db::WriteTx& tx, const std::string& id) {
   pqxx::result rows =
       tx.Query(absl::StrCat("SELECT author_id::text, status, solution, rating, rating_deviation, "
-                            "rating_volatility FROM puzzles WHERE id = $1",
-                            lock),
+                            "rating_volatility, ",
+                            db::MicrosSql("clock_timestamp()"), " FROM puzzles WHERE id = $1"),
                id);
   if (rows.empty()) return NotFound(id);
   const pqxx::row& row = rows[0];
@@ -80,7 +79,8 @@ absl::StatusOr<PuzzleForPlay> LoadForPlay(db::WriteTx& tx, const std::string& id
                        row[0].as<std::string>(),
                        StatusFromCode(row[1].as<std::string>()),
                        row[2].as<std::string>(),
-                       {row[3].as<double>(), row[4].as<double>(), row[5].as<double>()}};
+                       {row[3].as<double>(), row[4].as<double>(), row[5].as<double>()},
+                       row[6].as<int64_t>()};
 }
 
 }  // namespace
@@ -177,20 +177,25 @@ void PuzzleStore::ChooseDailyPuzzle(db::WriteTx& tx, const std::string& day) {
       day);
 }
 
-absl::StatusOr<PuzzleForPlay> PuzzleStore::LockForPlay(db::WriteTx& tx, const std::string& id) {
-  return LoadForPlay(tx, id, " FOR UPDATE");
-}
-
 absl::StatusOr<PuzzleForPlay> PuzzleStore::ReadForPlay(db::WriteTx& tx, const std::string& id) {
-  return LoadForPlay(tx, id, "");
+  return LoadForPlay(tx, id);
 }
 
 void PuzzleStore::CountPlay(db::WriteTx& tx, const std::string& id) {
-  tx.Query("UPDATE puzzles SET play_count = play_count + 1 WHERE id = $1", id);
+  tx.Defer("INSERT INTO puzzle_plays (puzzle_id) VALUES ($1)", id);
+}
+
+void PuzzleStore::RecordRatingResult(db::WriteTx& tx, const std::string& id,
+                                     const std::string& attempt_id, const GameResult& game) {
+  tx.Defer(
+      "INSERT INTO puzzle_rating_results "
+      "(puzzle_id, attempt_id, player_rating, player_deviation, puzzle_score) "
+      "VALUES ($1, $2, $3, $4, $5)",
+      id, attempt_id, game.opponent.rating, game.opponent.deviation, game.score);
 }
 
 void PuzzleStore::SetRating(db::WriteTx& tx, const std::string& id, const Rating& rating) {
-  tx.Query(absl::StrCat("UPDATE puzzles SET rating = least(", kMaxRating, ", greatest(", kMinRating,
+  tx.Defer(absl::StrCat("UPDATE puzzles SET rating = least(", kMaxRating, ", greatest(", kMinRating,
                         ", round($2)::int)), "
                         "rating_deviation = $3, rating_volatility = $4 WHERE id = $1"),
            id, rating.rating, rating.deviation, rating.volatility);

@@ -43,6 +43,8 @@ struct PuzzleForPlay {
   v1::PuzzleStatus status = v1::PUZZLE_STATUS_UNSPECIFIED;
   std::string solution;
   Rating rating;
+  // The database clock when read (Unix microseconds).
+  int64_t read_at_micros = 0;
 };
 
 struct FeedQuery {
@@ -91,14 +93,19 @@ class PuzzleStore {
   // another chooser is fine: the caller reads whatever won.
   void ChooseDailyPuzzle(db::WriteTx& tx, const std::string& day);
 
-  // The puzzle as play sees it, NOT_FOUND when no such id. Lock takes the
-  // row for update (an attempt rates the puzzle); Read does not (a match
-  // answer only checks it).
-  absl::StatusOr<PuzzleForPlay> LockForPlay(db::WriteTx& tx, const std::string& id);
+  // The puzzle as play sees it, NOT_FOUND when no such id. Never locks the
+  // puzzle's row: every player of the daily puzzle would queue on it.
   absl::StatusOr<PuzzleForPlay> ReadForPlay(db::WriteTx& tx, const std::string& id);
+  // Appends a play (deferred); the period job folds plays into play_count
+  // (puzzle_period_job.h), so GetPuzzle's count trails by up to
+  // PUZZLE_PLAYS_FOLD_SECONDS.
   void CountPlay(db::WriteTx& tx, const std::string& id);
-  // Stores the Glicko-2 rating; the public rating is its whole number,
-  // clamped to the allowed range.
+  // Appends a rated game against the puzzle, as the puzzle's side sees it
+  // (deferred), for the puzzle's next rating period.
+  void RecordRatingResult(db::WriteTx& tx, const std::string& id, const std::string& attempt_id,
+                          const GameResult& game);
+  // Stores the Glicko-2 rating (deferred); the public rating is its whole
+  // number, clamped to the allowed range.
   void SetRating(db::WriteTx& tx, const std::string& id, const Rating& rating);
   // How many of `ids` are published puzzles.
   int64_t CountPublished(db::WriteTx& tx, const std::vector<std::string>& ids);

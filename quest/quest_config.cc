@@ -16,4 +16,28 @@ absl::StatusOr<RankCounter::Options> LoadRankOptions(const config::EnvLookup& en
   return options;
 }
 
+absl::StatusOr<PuzzlePeriodOptions> LoadPeriodOptions(const config::EnvLookup& env) {
+  PuzzlePeriodOptions options;
+  absl::StatusOr<int64_t> period = config::ReadInt(
+      env, "PUZZLE_RATING_PERIOD_SECONDS", absl::ToInt64Seconds(options.rating_period), 1, 86'400);
+  if (!period.ok()) return period.status();
+  absl::StatusOr<int64_t> fold = config::ReadInt(
+      env, "PUZZLE_PLAYS_FOLD_SECONDS", absl::ToInt64Seconds(options.plays_fold), 1, 3'600);
+  if (!fold.ok()) return fold.status();
+  options.rating_period = absl::Seconds(*period);
+  options.plays_fold = absl::Seconds(*fold);
+  return options;
+}
+
+absl::StatusOr<QuestSettings> LoadQuestSettings(const config::EnvLookup& env) {
+  QuestSettings settings;
+  absl::StatusOr<RankCounter::Options> ranks = LoadRankOptions(env);
+  if (!ranks.ok()) return ranks.status();
+  absl::StatusOr<PuzzlePeriodOptions> periods = LoadPeriodOptions(env);
+  if (!periods.ok()) return periods.status();
+  settings.ranks = *ranks;
+  settings.periods = *periods;
+  return settings;
+}
+
 }  // namespace qs::quest

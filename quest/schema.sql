@@ -35,6 +35,35 @@ CREATE INDEX puzzles_themes_idx ON puzzles USING gin (themes);
 -- An author's drafts.
 CREATE INDEX puzzles_author_id_status_idx ON puzzles (author_id, status, created_at DESC, id DESC);
 
+-- A puzzle's plays and rated results, appended by StartAttempt and
+-- SubmitAttempt and folded into the puzzle's row by background jobs
+-- (quest/puzzle_period_job.h), so that no player locks the puzzle's row:
+-- everyone plays the daily puzzle at once. No foreign key to puzzles on
+-- purpose: each insert would share-lock the puzzle's row, and many lockers
+-- of one row contend on its multixact. A fold skips rows of a puzzle that
+-- no longer exists.
+CREATE TABLE puzzle_plays (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    puzzle_id uuid NOT NULL,
+    played_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+-- One rated game against the puzzle, as the puzzle's side sees it: the
+-- player's rating when they submitted, and the puzzle's score (1 when the
+-- player failed). Applied per Glicko-2 rating period
+-- (PUZZLE_RATING_PERIOD_SECONDS) by the period job, then deleted.
+CREATE TABLE puzzle_rating_results (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    puzzle_id uuid NOT NULL,
+    attempt_id uuid NOT NULL,
+    player_rating double precision NOT NULL,
+    player_deviation double precision NOT NULL,
+    puzzle_score double precision NOT NULL,
+    recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    CONSTRAINT puzzle_rating_results_puzzle_score_check CHECK (puzzle_score IN (0, 0.5, 1))
+);
+-- The period job takes the closed periods' results, oldest first.
+CREATE INDEX puzzle_rating_results_recorded_at_idx ON puzzle_rating_results (recorded_at);
+
 -- One row per attempt; the verdict stays NULL until submitted.
 CREATE TABLE puzzle_attempts (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),

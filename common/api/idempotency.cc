@@ -70,7 +70,8 @@ absl::StatusOr<std::optional<std::string>> ClaimOrReplay(db::WriteTx& tx,
 }
 
 void StoreResponse(db::WriteTx& tx, const IdempotencyKey& key, const std::string& response_bytes) {
-  tx.Query(
+  // Deferred: it travels with the commit (the mutation's last round trip).
+  tx.Defer(
       "UPDATE idempotency_keys SET response = $3 "
       "WHERE scope = $1 AND request_id = $2",
       key.scope, key.request_id, pqxx::binarystring(response_bytes.data(), response_bytes.size()));

@@ -149,6 +149,18 @@ class Database {
   static constexpr int kBreakerFailures = 3;
   static constexpr absl::Duration kBreakerCoolDown = absl::Seconds(1);
 
+  // Write transactions run (Write calls that got a connection) and their
+  // round trips to the write node, since start: round trips per write is
+  // what a write costs beyond the database's own work (transaction.h).
+  struct WriteStats {
+    int64_t transactions = 0;
+    int64_t round_trips = 0;
+  };
+  WriteStats write_stats() const {
+    return {write_transactions_.load(std::memory_order_relaxed),
+            write_round_trips_.load(std::memory_order_relaxed)};
+  }
+
   // Every blocking pool, for metrics: node and name with its pool.
   struct PoolView {
     std::string name;
@@ -198,6 +210,8 @@ class Database {
 
   std::unique_ptr<ReadFreshness> freshness_;
   ReadRouter router_;
+  std::atomic<int64_t> write_transactions_{0};
+  std::atomic<int64_t> write_round_trips_{0};
   std::unique_ptr<ConnectionPool> write_pool_;
   std::unique_ptr<ConnectionPool> read_pool_;
   std::unique_ptr<ConnectionPool> fallback_read_pool_;
@@ -302,13 +316,12 @@ auto Database::Write(Fn&& fn) -> decltype(fn(std::declval<WriteTx&>())) {
     Record(route, OutcomeOf(lease.status()));
     return lease.status();
   }
-  // Set by WriteTx once the session is outside any transaction; read after
-  // the WriteTx is gone (its destructor may roll back), before the lease
-  // returns the connection to the pool.
-  bool ended_cleanly = false;
+  // Filled by WriteTx; read after the WriteTx is gone (its destructor may
+  // roll back), before the lease returns the connection to the pool.
+  WriteOutcome outcome;
   auto written = [&]() -> decltype(fn(std::declval<WriteTx&>())) {
     try {
-      WriteTx tx(lease->connection(), &ended_cleanly);
+      WriteTx tx(lease->connection(), &outcome);
       auto result = fn(tx);
       if (IsOk(result)) {
         tx.Commit();
@@ -325,7 +338,9 @@ auto Database::Write(Fn&& fn) -> decltype(fn(std::declval<WriteTx&>())) {
       return absl::InternalError("write on " + write_pool_->name() + ": unknown error");
     }
   }();
-  if (!ended_cleanly) lease->MarkBroken();
+  if (!outcome.ended_cleanly) lease->MarkBroken();
+  write_transactions_.fetch_add(1, std::memory_order_relaxed);
+  write_round_trips_.fetch_add(outcome.round_trips, std::memory_order_relaxed);
   return written;
 }
 

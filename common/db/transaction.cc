@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "common/base/call_context.h"
 #include "common/db/lsn.h"
+#include "common/db/statement_text.h"
 #include "pqxx/except"
 #include "spdlog/spdlog.h"
 
@@ -34,23 +35,62 @@ bool CommitItselfRaises(const std::string& sqlstate) {
 
 }  // namespace
 
-WriteTx::WriteTx(pqxx::connection& connection, bool* ended_cleanly)
-    : TransactionBase(std::make_unique<pqxx::nontransaction>(connection)),
-      ended_cleanly_(ended_cleanly) {
-  *ended_cleanly_ = false;
-  tx_->exec("BEGIN");
+pqxx::result TransactionBase::SendWithWaitingSql(const std::string& sql) {
+  std::string text = begun_ ? std::string() : std::string("BEGIN;\n");
+  text += deferred_;
+  text += sql;
+  // Marked as begun before sending: if this fails, the transaction may be
+  // open (and aborted), and the destructor must roll it back.
+  begun_ = true;
+  deferred_.clear();
+  return Noting([&] { return tx_->exec(text); });
+}
+
+std::string TransactionBase::RenderLiterals(const std::string& sql,
+                                            const std::vector<std::string>& values) {
+  try {
+    return BindLiterals(sql, values);
+  } catch (const std::invalid_argument& e) {
+    // Surfaces as INTERNAL (db_error.h): a statement written wrong.
+    throw pqxx::usage_error(e.what());
+  }
+}
+
+WriteTx::WriteTx(pqxx::connection& connection, WriteOutcome* outcome)
+    : TransactionBase(std::make_unique<pqxx::nontransaction>(connection), /*begin_lazily=*/true),
+      outcome_(outcome) {
+  outcome_->ended_cleanly = false;
 }
 
 WriteTx::~WriteTx() {
-  if (commit_tried_) return;
+  if (!commit_tried_) {
+    if (!begun_) {
+      outcome_->ended_cleanly = true;  // Nothing was sent: no transaction to end.
+    } else {
+      try {
+        ++round_trips_;
+        tx_->exec("ROLLBACK");
+        outcome_->ended_cleanly = true;
+      } catch (const std::exception& e) {
+        // The connection is gone or the session is beyond saving: the server
+        // rolls back either way, and ended_cleanly stays false so that
+        // Database::Write does not pool it.
+        spdlog::debug("rollback failed: {}", e.what());
+      }
+    }
+  }
+  outcome_->round_trips = round_trips_;
+}
+
+bool WriteTx::StillInsideAbortedTransaction() {
   try {
-    tx_->exec("ROLLBACK");
-    *ended_cleanly_ = true;
-  } catch (const std::exception& e) {
-    // The connection is gone or the session is beyond saving: the server
-    // rolls back either way, and ended_cleanly_ stays false so that
-    // Database::Write does not pool it.
-    spdlog::debug("rollback failed: {}", e.what());
+    ++round_trips_;
+    tx_->exec("SELECT 1");
+    return false;
+  } catch (const pqxx::broken_connection& e) {
+    throw pqxx::in_doubt_error(std::string("after COMMIT: ") + e.what());
+  } catch (const pqxx::sql_error& e) {
+    return e.sqlstate() == "25P02";  // in_failed_sql_transaction
   }
 }
 
@@ -61,19 +101,33 @@ void WriteTx::Commit() {
         "commit of a transaction in which a statement failed (the body caught the error and "
         "returned OK; PostgreSQL has aborted the transaction)");
   }
+  if (!begun_ && deferred_.empty()) {
+    // Nothing was ever sent: nothing to commit, no round trip.
+    commit_tried_ = true;
+    outcome_->ended_cleanly = true;
+    return;
+  }
   commit_tried_ = true;
+  const bool carries_deferred = !deferred_.empty();
   const bool in_call = base::CurrentCall() != nullptr;
   pqxx::result answer;
   try {
-    // PQexec runs both statements of one simple query in order and returns
-    // the last result; a failing COMMIT stops it with that error.
-    answer = tx_->exec(in_call ? kCommitThenPositionSql : "COMMIT");
+    // PQexec runs the statements of one simple query in order and returns
+    // the last result; a failing statement stops it with that error, and
+    // the statements after it (the COMMIT among them) never run.
+    answer = SendWithWaitingSql(in_call ? kCommitThenPositionSql : "COMMIT");
   } catch (const pqxx::broken_connection& e) {
     // As pqxx::work: the COMMIT may or may not have been applied.
     throw pqxx::in_doubt_error(e.what());
   } catch (const pqxx::sql_error& e) {
+    if (carries_deferred && StillInsideAbortedTransaction()) {
+      // A deferred statement failed before the COMMIT: nothing committed;
+      // the destructor rolls back.
+      commit_tried_ = false;
+      throw;
+    }
     if (!in_call || CommitItselfRaises(e.sqlstate())) {
-      *ended_cleanly_ = true;  // Refused: the transaction has ended.
+      outcome_->ended_cleanly = true;  // Refused: the transaction has ended.
       throw;
     }
     throw pqxx::in_doubt_error(std::string("after COMMIT: ") + e.what());
@@ -83,7 +137,7 @@ void WriteTx::Commit() {
   // transaction only through the query surface, which notes every failure.
   // (libpqxx 6.4 keeps result::cmd_status() private, so the answer's
   // command tag cannot be checked as well.)
-  *ended_cleanly_ = true;
+  outcome_->ended_cleanly = true;
   if (!in_call) return;
   if (answer.size() != 1 || answer[0][0].is_null()) {
     spdlog::debug("commit LSN: no position in the commit's answer");

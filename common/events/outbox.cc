@@ -31,7 +31,8 @@ namespace qs::events {
                                          bytes.size(), " bytes, over the outbox's limit of ",
                                          kMaxEnvelopeBytes));
   }
-  tx.Query("INSERT INTO outbox_events (id, type, aggregate_id, envelope) VALUES ($1, $2, $3, $4)",
+  // Deferred: nothing needs its answer, so it travels with the commit.
+  tx.Defer("INSERT INTO outbox_events (id, type, aggregate_id, envelope) VALUES ($1, $2, $3, $4)",
            envelope.id(), envelope.type(), aggregate_id,
            pqxx::binarystring(bytes.data(), bytes.size()));
   return envelope;

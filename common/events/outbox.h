@@ -30,6 +30,8 @@ namespace qs::events {
 inline constexpr size_t kMaxEnvelopeBytes = 512 * 1024;
 
 // Appends `payload` to the outbox inside `tx`; returns the envelope written.
+// The INSERT is deferred (WriteTx::Defer): it costs no round trip of its
+// own, travelling with the transaction's next statement or its COMMIT.
 // An envelope over kMaxEnvelopeBytes throws std::length_error, which
 // Database::Write turns into INTERNAL and a rollback: the change does not
 // happen without its event.

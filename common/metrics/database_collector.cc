@@ -150,6 +150,18 @@ std::vector<prometheus::MetricFamily> RoutingFamilies(const db::ReadRoutingStatu
   return families.Take();
 }
 
+std::vector<prometheus::MetricFamily> WriteFamilies(const db::Database::WriteStats& stats) {
+  Families families;
+  AddSample(
+      families.Counter("db_write_transactions_total", "Write transactions run on the write node."),
+      {}, static_cast<double>(stats.transactions));
+  AddSample(families.Counter("db_write_round_trips_total",
+                             "Round trips of write transactions to the write node (BEGIN, "
+                             "statements, COMMIT or ROLLBACK; several may share one)."),
+            {}, static_cast<double>(stats.round_trips));
+  return families.Take();
+}
+
 std::vector<prometheus::MetricFamily> DatabaseCollector::Collect() const {
   std::vector<PoolSample> pools;
   for (const db::Database::PoolView& view : database_.BlockingPools()) {
@@ -157,6 +169,9 @@ std::vector<prometheus::MetricFamily> DatabaseCollector::Collect() const {
   }
   std::vector<prometheus::MetricFamily> families = PoolFamilies(pools, database_.AsyncPoolStats());
   for (prometheus::MetricFamily& family : RoutingFamilies(database_.RoutingStatus())) {
+    families.push_back(std::move(family));
+  }
+  for (prometheus::MetricFamily& family : WriteFamilies(database_.write_stats())) {
     families.push_back(std::move(family));
   }
   return families;

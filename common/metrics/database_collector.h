@@ -45,6 +45,8 @@ struct PoolSample {
 std::vector<prometheus::MetricFamily> PoolFamilies(
     const std::vector<PoolSample>& pools, const std::vector<db::Database::AsyncPoolView>& async);
 std::vector<prometheus::MetricFamily> RoutingFamilies(const db::ReadRoutingStatus& status);
+// db_write_transactions_total and db_write_round_trips_total.
+std::vector<prometheus::MetricFamily> WriteFamilies(const db::Database::WriteStats& stats);
 
 class DatabaseCollector final : public prometheus::Collectable {
  public:

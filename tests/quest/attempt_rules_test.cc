@@ -51,10 +51,11 @@ TEST(AttemptRulesTest, OnlyTheOwnerMaySubmitAnOpenAttempt) {
   }
 }
 
-TEST(AttemptRulesTest, ARatedCorrectAnswerCountsScoresStreaksAndMovesBothRatings) {
+TEST(AttemptRulesTest, ARatedCorrectAnswerCountsScoresStreaksMovesTheUserAndRecordsTheGame) {
   Progress progress = Someone();
+  const Rating user_before = progress.rating;
   const Rating puzzle{1700, 80, 0.06};
-  const auto [user_after, puzzle_after] = RateAttempt(progress.rating, puzzle, true);
+  const Rating user_after = RateAttempt(progress.rating, puzzle, true).first;
   const SubmissionOutcome outcome =
       ApplySubmission({.correct = true, .rated = true, .time_taken_ms = 12'400}, puzzle,
                       absl::CivilDay(2026, 11, 25), progress);
@@ -62,9 +63,10 @@ TEST(AttemptRulesTest, ARatedCorrectAnswerCountsScoresStreaksAndMovesBothRatings
   EXPECT_EQ(outcome.score, 170 + 18) << "rating/10 + (30 - 12 whole seconds)";
   EXPECT_EQ(outcome.score, ScoreAttempt(true, 1700, 12'400));
   EXPECT_DOUBLE_EQ(outcome.rating_before, 1610);
-  ASSERT_TRUE(outcome.puzzle_rating.has_value());
-  ExpectSameRating(*outcome.puzzle_rating, puzzle_after);
-  EXPECT_LT(outcome.puzzle_rating->rating, 1700) << "the puzzle lost";
+  // The puzzle's side: a loss against the user's rating before the game.
+  ASSERT_TRUE(outcome.puzzle_game.has_value());
+  ExpectSameRating(outcome.puzzle_game->opponent, user_before);
+  EXPECT_EQ(outcome.puzzle_game->score, 0.0) << "the puzzle lost";
   ExpectSameRating(progress.rating, user_after);
   EXPECT_GT(progress.rating.rating, 1610);
 
@@ -83,26 +85,26 @@ TEST(AttemptRulesTest, TheScoreUsesThePuzzleRatingBeforeTheAttempt) {
   const SubmissionOutcome outcome =
       ApplySubmission({.correct = true, .rated = true, .time_taken_ms = 45'000}, puzzle,
                       absl::CivilDay(2026, 11, 25), progress);
-  ASSERT_TRUE(outcome.puzzle_rating.has_value());
-  ASSERT_NE(static_cast<int>(outcome.puzzle_rating->rating) / 10, 150)
+  ASSERT_NE(static_cast<int>(RateAttempt(Someone().rating, puzzle, true).second.rating) / 10, 150)
       << "the rating after must score differently for this test to tell";
   EXPECT_EQ(outcome.score, 150) << "a tenth of 1509 (whole points), no speed bonus after 30 s";
   EXPECT_EQ(outcome.score, ScoreAttempt(true, 1509, 45'000));
   EXPECT_EQ(progress.total_score, 700 + 150);
 }
 
-TEST(AttemptRulesTest, ARatedWrongAnswerMovesTheRatingsButScoresNothing) {
+TEST(AttemptRulesTest, ARatedWrongAnswerMovesTheUserRecordsTheGameButScoresNothing) {
   Progress progress = Someone();
+  const Rating user_before = progress.rating;
   const Rating puzzle{1500, 150, 0.06};
-  const auto [user_after, puzzle_after] = RateAttempt(progress.rating, puzzle, false);
+  const Rating user_after = RateAttempt(progress.rating, puzzle, false).first;
   const SubmissionOutcome outcome =
       ApplySubmission({.correct = false, .rated = true, .time_taken_ms = 2'000}, puzzle,
                       absl::CivilDay(2026, 11, 25), progress);
   EXPECT_EQ(outcome.score, 0);
   EXPECT_DOUBLE_EQ(outcome.rating_before, 1610);
-  ASSERT_TRUE(outcome.puzzle_rating.has_value());
-  ExpectSameRating(*outcome.puzzle_rating, puzzle_after);
-  EXPECT_GT(outcome.puzzle_rating->rating, 1500) << "the puzzle won";
+  ASSERT_TRUE(outcome.puzzle_game.has_value());
+  ExpectSameRating(outcome.puzzle_game->opponent, user_before);
+  EXPECT_EQ(outcome.puzzle_game->score, 1.0) << "the puzzle won";
   ExpectSameRating(progress.rating, user_after);
   EXPECT_LT(progress.rating.rating, 1610);
   EXPECT_EQ(progress.attempt_count, 10);
@@ -119,7 +121,7 @@ TEST(AttemptRulesTest, AnUnratedAttemptLeavesBothRatingsAlone) {
   const SubmissionOutcome right =
       ApplySubmission({.correct = true, .rated = false, .time_taken_ms = 0}, puzzle,
                       absl::CivilDay(2026, 11, 28), progress);
-  EXPECT_FALSE(right.puzzle_rating.has_value());
+  EXPECT_FALSE(right.puzzle_game.has_value());
   EXPECT_DOUBLE_EQ(right.rating_before, 1610);
   ExpectSameRating(progress.rating, before);
   EXPECT_EQ(right.score, 180 + 30) << "an unrated solve still scores";
@@ -132,7 +134,7 @@ TEST(AttemptRulesTest, AnUnratedAttemptLeavesBothRatingsAlone) {
   const SubmissionOutcome wrong =
       ApplySubmission({.correct = false, .rated = false, .time_taken_ms = 500}, puzzle,
                       absl::CivilDay(2026, 11, 28), progress);
-  EXPECT_FALSE(wrong.puzzle_rating.has_value());
+  EXPECT_FALSE(wrong.puzzle_game.has_value());
   EXPECT_EQ(wrong.score, 0);
   ExpectSameRating(progress.rating, before);
   EXPECT_EQ(progress.attempt_count, 11);

@@ -34,13 +34,18 @@ class AttemptStoreTest : public testing::QuestStoreTest {
   }
 
   v1::Attempt Insert(const std::string& user, const std::string& puzzle) {
-    return InWrite([&](db::WriteTx& tx) { return store_.Insert(tx, user, puzzle); });
+    return InWrite([&](db::WriteTx& tx) { return store_.Insert(tx, user, puzzle, DbNowMicros()); });
   }
 
   v1::Attempt Finish(const std::string& attempt_id, bool correct) {
     return InWrite([&](db::WriteTx& tx) {
-      return store_.Finish(tx, attempt_id, correct, 1234, correct ? 168 : 0, true, 1500, 1510);
+      return store_.Finish(tx, store_.LockAttempt(tx, attempt_id).value(), correct, 1234,
+                           correct ? 168 : 0, true, 1500, 1510, DbNowMicros());
     });
+  }
+
+  int64_t DbNowMicros() {
+    return Scalar<int64_t>("SELECT (extract(epoch FROM clock_timestamp()) * 1e6)::bigint");
   }
 
   bool SubmittedBefore(const std::string& user, const std::string& puzzle,
@@ -112,7 +117,7 @@ TEST_F(AttemptStoreTest, FinishRecordsTheVerdictAndEveryColumn) {
   const std::string puzzle = NewPuzzle();
   const v1::Attempt started = Insert(user_, puzzle);
   const v1::Attempt right = InWrite([&](db::WriteTx& tx) {
-    return store_.Finish(tx, started.id(), true, 12345, 168, true, 1500.25, 1562.75);
+    return store_.Finish(tx, started, true, 12345, 168, true, 1500.25, 1562.75, DbNowMicros());
   });
   EXPECT_EQ(right.id(), started.id());
   EXPECT_EQ(right.user_id(), user_);
@@ -143,7 +148,8 @@ TEST_F(AttemptStoreTest, FinishRecordsTheVerdictAndEveryColumn) {
   EXPECT_TRUE(MessageDifferencer::Equals(locked, right)) << locked.DebugString();
 
   const v1::Attempt wrong = InWrite([&](db::WriteTx& tx) {
-    return store_.Finish(tx, Insert(user_, puzzle).id(), false, 900, 0, false, 1562.75, 1562.75);
+    return store_.Finish(tx, Insert(user_, puzzle), false, 900, 0, false, 1562.75, 1562.75,
+                         DbNowMicros());
   });
   EXPECT_EQ(wrong.verdict(), v1::VERDICT_INCORRECT);
   EXPECT_FALSE(wrong.rated());
@@ -318,6 +324,53 @@ TEST_F(AttemptStoreTest, ListIsNewestFirstWithTiesBrokenByIdAndResumesAfterAPosi
   EXPECT_TRUE(OnReplica([&](db::ReadTx& tx) {
                 return store_.List(tx, stranger, std::nullopt, 10);
               }).empty());
+}
+
+TEST_F(AttemptStoreTest, LoadSubmissionReadsEverythingInOneRoundTripAndTheWritesWait) {
+  const std::string puzzle = NewPuzzle();
+  const v1::Attempt started = Insert(user_, puzzle);
+  Sql("UPDATE puzzle_attempts SET started_at = clock_timestamp() - interval '2.5 seconds' "
+      "WHERE id = $1",
+      started.id());
+  const int64_t before = DbNowMicros();
+  int trips_after_read = -1;
+  int trips_after_writes = -1;
+  const SubmissionFacts facts = InWrite([&](db::WriteTx& tx) -> absl::StatusOr<SubmissionFacts> {
+    absl::StatusOr<SubmissionFacts> loaded = store_.LoadSubmission(tx, started.id(), user_);
+    trips_after_read = tx.round_trips();
+    if (!loaded.ok()) return loaded;
+    store_.Finish(tx, loaded->attempt, true, loaded->elapsed_ms, 100, true, 1500, 1520,
+                  loaded->now_micros);
+    store_.SaveProgress(tx, loaded->progress);
+    trips_after_writes = tx.round_trips();
+    return loaded;
+  });
+  EXPECT_EQ(trips_after_read, 1) << "BEGIN, the progress lock and the read travel together";
+  EXPECT_EQ(trips_after_writes, 1) << "the writes wait for the commit";
+  EXPECT_EQ(facts.attempt.id(), started.id());
+  EXPECT_EQ(facts.puzzle.id, puzzle);
+  EXPECT_EQ(facts.puzzle.solution, "s");
+  EXPECT_EQ(facts.puzzle.status, v1::PUZZLE_STATUS_PUBLISHED);
+  EXPECT_DOUBLE_EQ(facts.puzzle.rating.rating, 1500);
+  EXPECT_EQ(facts.progress.user_id, user_);
+  ExpectDefaults(facts.progress);
+  EXPECT_FALSE(facts.submitted_before);
+  EXPECT_GE(facts.elapsed_ms, 2500);
+  EXPECT_LT(facts.elapsed_ms, 2500 + 5000);
+  EXPECT_GE(facts.now_micros, before);
+  EXPECT_EQ(Scalar<std::string>("SELECT verdict FROM puzzle_attempts WHERE id = $1", started.id()),
+            "correct");
+  EXPECT_EQ(Scalar<int64_t>("SELECT count(*) FROM user_progress WHERE user_id = $1", user_), 1);
+
+  // A second attempt at the same puzzle: submitted before.
+  const v1::Attempt again = Insert(user_, puzzle);
+  EXPECT_TRUE(InWrite([&](db::WriteTx& tx) {
+                return store_.LoadSubmission(tx, again.id(), user_);
+              }).submitted_before);
+
+  absl::StatusOr<SubmissionFacts> missing = database().Write(
+      [&](db::WriteTx& tx) { return store_.LoadSubmission(tx, NewUser(), user_); });
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound) << missing.status();
 }
 
 }  // namespace

@@ -180,6 +180,47 @@ TEST(MatchRulesTest, FinishedAndCancelledMatchesSettleToNothing) {
   }
 }
 
+TEST(MatchRulesTest, LeavingAWaitingMatchRemovesThePlayerARunningOneMarksHim) {
+  Match waiting = MatchOf(MATCH_STATUS_WAITING, 1, {{"ann"}, {"bob"}, {"cid"}});
+  ApplyLeave("bob", &waiting);
+  ASSERT_EQ(waiting.participants_size(), 2);
+  EXPECT_EQ(waiting.participants(0).user_id(), "ann");
+  EXPECT_EQ(waiting.participants(1).user_id(), "cid") << "the others keep their order";
+  ApplyLeave("dan", &waiting);
+  EXPECT_EQ(waiting.participants_size(), 2) << "not a participant: nothing changes";
+
+  Match running = MatchOf(MATCH_STATUS_IN_PROGRESS, 1, {{"ann", 10, 1}, {"bob"}});
+  ApplyLeave("ann", &running);
+  ASSERT_EQ(running.participants_size(), 2);
+  EXPECT_TRUE(running.participants(0).left());
+  EXPECT_EQ(running.participants(0).score(), 10) << "a leaver keeps his score";
+  EXPECT_FALSE(running.participants(1).left());
+  // Leaving the last running player out settles the match as it will be.
+  ApplyLeave("bob", &running);
+  EXPECT_EQ(Settle(running).outcome, Settlement::kCancel);
+}
+
+TEST(MatchRulesTest, AnAnswerAddsToThePlayersScoreAndCounters) {
+  Match match = MatchOf(MATCH_STATUS_IN_PROGRESS, 2, {{"ann", 100, 1, 4000}, {"bob", 50, 1, 3000}});
+  match.mutable_participants(0)->set_solved_count(1);
+  ApplyAnswer("ann", /*correct=*/true, 168, 12000, &match);
+  const MatchParticipant& ann = match.participants(0);
+  EXPECT_EQ(ann.score(), 268);
+  EXPECT_EQ(ann.solved_count(), 2);
+  EXPECT_EQ(ann.answered_count(), 2);
+  EXPECT_EQ(ann.time_taken_ms(), 16000);
+  ApplyAnswer("bob", /*correct=*/false, 0, 500, &match);
+  const MatchParticipant& bob = match.participants(1);
+  EXPECT_EQ(bob.score(), 50);
+  EXPECT_EQ(bob.solved_count(), 0) << "a wrong answer solves nothing";
+  EXPECT_EQ(bob.answered_count(), 2);
+  EXPECT_EQ(bob.time_taken_ms(), 3500);
+  // Both answered both puzzles: the match finishes on what was applied.
+  const Settlement done = Settle(match);
+  EXPECT_EQ(done.outcome, Settlement::kFinish);
+  EXPECT_EQ(done.winner_id, "ann");
+}
+
 TEST(MatchRulesTest, StatusAndModeCodesRoundTrip) {
   for (int s = 1; MatchStatus_IsValid(s); ++s) {
     EXPECT_EQ(MatchStatusFromCode(MatchStatusCode(static_cast<MatchStatus>(s))), s);

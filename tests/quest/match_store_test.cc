@@ -4,7 +4,10 @@
 #include "quest/match_store.h"
 
 #include <algorithm>
+#include <functional>
+#include <future>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -34,8 +37,10 @@ class MatchStoreTest : public testing::QuestStoreTest {
 
   std::string Create(const std::string& creator, v1::MatchMode mode, int max_players,
                      const std::vector<std::string>& puzzles) {
-    return InWrite(
-        [&](db::WriteTx& tx) { return store_.Create(tx, creator, mode, max_players, puzzles); });
+    return InWrite([&](db::WriteTx& tx) {
+             return store_.Create(tx, creator, mode, max_players, puzzles);
+           })
+        .id();
   }
   std::string Create(const std::string& creator) {
     return Create(creator, v1::MATCH_MODE_GROUP, 4, {NewPuzzle(), NewPuzzle()});
@@ -59,9 +64,13 @@ class MatchStoreTest : public testing::QuestStoreTest {
         [&](db::WriteTx& tx) { store_.RecordAnswer(tx, match, user, puzzle, correct, score, ms); });
   }
 
+  MatchForAnswer ForAnswer(const std::string& match, const std::string& user,
+                           const std::string& puzzle) {
+    return InWrite([&](db::WriteTx& tx) { return store_.LockForAnswer(tx, match, user, puzzle); });
+  }
   bool AnsweredBefore(const std::string& match, const std::string& user,
                       const std::string& puzzle) {
-    return InWrite([&](db::WriteTx& tx) { return store_.AnsweredBefore(tx, match, user, puzzle); });
+    return ForAnswer(match, user, puzzle).answered_before;
   }
 
   static std::vector<std::string> UsersOf(const v1::Match& match) {
@@ -76,7 +85,10 @@ class MatchStoreTest : public testing::QuestStoreTest {
 
 TEST_F(MatchStoreTest, CreateStoresTheMatchWithItsCreatorAsFirstParticipant) {
   const std::vector<std::string> puzzles = {NewPuzzle(), NewPuzzle(), NewPuzzle()};
-  const std::string id = Create(creator_, v1::MATCH_MODE_GROUP, 4, puzzles);
+  const v1::Match created = InWrite([&](db::WriteTx& tx) {
+    return store_.Create(tx, creator_, v1::MATCH_MODE_GROUP, 4, puzzles);
+  });
+  const std::string id = created.id();
   EXPECT_EQ(id, Scalar<std::string>("SELECT id::text FROM matches"));
   const v1::Match m = OnReplica(id);
   EXPECT_EQ(m.id(), id);
@@ -110,6 +122,8 @@ TEST_F(MatchStoreTest, CreateStoresTheMatchWithItsCreatorAsFirstParticipant) {
   EXPECT_TRUE(row[4].as<bool>());
   EXPECT_TRUE(row[5].as<bool>());
   EXPECT_TRUE(MessageDifferencer::Equals(Locked(id), m)) << Locked(id).DebugString();
+  EXPECT_TRUE(MessageDifferencer::Equals(created, m)) << "Create returns the match as stored\n"
+                                                      << created.DebugString();
 
   const std::string duel = Create(creator_, v1::MATCH_MODE_HEAD_TO_HEAD, 2, {puzzles[1]});
   EXPECT_EQ(Scalar<std::string>("SELECT mode FROM matches WHERE id = $1", duel), "head_to_head");
@@ -129,6 +143,9 @@ TEST_F(MatchStoreTest, MissingMatchesAreNotFound) {
   absl::StatusOr<v1::Match> lock =
       database().Write([&](db::WriteTx& tx) { return store_.Lock(tx, missing); });
   EXPECT_EQ(lock.status().code(), absl::StatusCode::kNotFound) << lock.status();
+  absl::StatusOr<MatchForAnswer> for_answer = database().Write(
+      [&](db::WriteTx& tx) { return store_.LockForAnswer(tx, missing, creator_, missing); });
+  EXPECT_EQ(for_answer.status().code(), absl::StatusCode::kNotFound) << for_answer.status();
 }
 
 TEST_F(MatchStoreTest, ParticipantsJoinInOrderLeaveAndAreRemoved) {
@@ -155,6 +172,12 @@ TEST_F(MatchStoreTest, ParticipantsJoinInOrderLeaveAndAreRemoved) {
   EXPECT_EQ(Scalar<int64_t>("SELECT count(*) FROM match_participants WHERE user_id = $1", third),
             0);
 
+  // A match nobody is left in still loads, with no participants.
+  const std::string empty = Create(creator_);
+  InWrite([&](db::WriteTx& tx) { store_.RemoveParticipant(tx, empty, creator_); });
+  EXPECT_EQ(Locked(empty).participants_size(), 0);
+  EXPECT_EQ(OnReplica(empty).participants_size(), 0);
+
   // Joined at the same moment: ordered by user id.
   Sql("UPDATE match_participants SET joined_at = '2026-11-25 10:00:00+00' WHERE match_id = $1", id);
   std::vector<std::string> by_id = {creator_, second, fourth};
@@ -180,9 +203,11 @@ TEST_F(MatchStoreTest, StartCancelAndFinishMoveTheStatusAndTimes) {
 
   Sql("UPDATE matches SET started_at = clock_timestamp() - interval '1.5 seconds' WHERE id = $1",
       started);
-  const int64_t elapsed = InWrite([&](db::WriteTx& tx) { return store_.ElapsedMs(tx, started); });
-  EXPECT_GE(elapsed, 1500);
-  EXPECT_LT(elapsed, 1500 + 5000);
+  const MatchForAnswer locked = ForAnswer(started, creator_, puzzle);
+  EXPECT_GE(locked.elapsed_ms, 1500);
+  EXPECT_LT(locked.elapsed_ms, 1500 + 5000);
+  EXPECT_TRUE(MessageDifferencer::Equals(locked.match, Locked(started)));
+  EXPECT_EQ(ForAnswer(Create(creator_), creator_, puzzle).elapsed_ms, 0) << "not started";
 
   InWrite([&](db::WriteTx& tx) { store_.Finish(tx, started, rival, {{rival, 1}, {creator_, 2}}); });
   m = OnReplica(started);
@@ -363,6 +388,115 @@ TEST_F(MatchStoreTest, ListForIsNewestJoinFirstWithTiesBrokenByIdAndFiltersBySta
   EXPECT_TRUE(QuestStoreTest::OnReplica([&](db::ReadTx& tx) {
                 return store_.ListFor(tx, stranger, "", std::nullopt, 10);
               }).empty());
+}
+
+// What each change costs in round trips (common/db/transaction.h): the
+// lock travels with the load, the writes are deferred and travel with the
+// Reload, so every change is two round trips plus the COMMIT's, however
+// many statements it writes (finishing a match writes the match and every
+// participant's rank). Counted by the transaction and by the Database.
+TEST_F(MatchStoreTest, EveryChangeIsTwoRoundTripsAndTheCommit) {
+  const std::string puzzle = NewPuzzle();
+  const std::string rival = NewUser();
+  const std::string third = NewUser();
+  // The round trips `change` made inside its transaction; checks that the
+  // Database counted one transaction of those and the COMMIT.
+  auto round_trips = [&](const std::function<void(db::WriteTx&)>& change) {
+    const db::Database::WriteStats before = database().write_stats();
+    int in_transaction = -1;
+    absl::Status written = database().Write([&](db::WriteTx& tx) {
+      change(tx);
+      in_transaction = tx.round_trips();
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(written.ok()) << written;
+    const db::Database::WriteStats after = database().write_stats();
+    EXPECT_EQ(after.transactions - before.transactions, 1);
+    EXPECT_EQ(after.round_trips - before.round_trips, in_transaction + 1) << "and the COMMIT";
+    return in_transaction;
+  };
+  // Lock, `writes`, Reload: what the handler does for a change.
+  v1::Match after;
+  auto change = [&](const std::string& id, const std::function<void(db::WriteTx&)>& writes) {
+    return round_trips([&](db::WriteTx& tx) {
+      ASSERT_TRUE(store_.Lock(tx, id).ok());
+      writes(tx);
+      absl::StatusOr<v1::Match> reloaded = store_.Reload(tx, id);
+      ASSERT_TRUE(reloaded.ok()) << reloaded.status();
+      after = *reloaded;
+    });
+  };
+
+  std::string id;
+  EXPECT_EQ(round_trips([&](db::WriteTx& tx) {
+              id = store_.Create(tx, creator_, v1::MATCH_MODE_GROUP, 3, {puzzle}).id();
+            }),
+            1)
+      << "BEGIN and the insert";
+  EXPECT_EQ(change(id, [&](db::WriteTx& tx) { store_.AddParticipant(tx, id, rival); }), 2);
+  EXPECT_EQ(change(id, [&](db::WriteTx& tx) { store_.AddParticipant(tx, id, third); }), 2);
+  EXPECT_THAT(UsersOf(after), ElementsAre(creator_, rival, third)) << "Reload sees the writes";
+  EXPECT_EQ(change(id, [&](db::WriteTx& tx) { store_.Start(tx, id); }), 2);
+  EXPECT_EQ(after.status(), v1::MATCH_STATUS_IN_PROGRESS);
+  EXPECT_EQ(change(id, [&](db::WriteTx& tx) { store_.MarkLeft(tx, id, third); }), 2);
+  EXPECT_TRUE(after.participants(2).left());
+
+  // An answer: its reads in the lock's round trip; the last one also
+  // finishes the match, still in the same two.
+  auto answer = [&](const std::string& user, bool finish) {
+    return round_trips([&](db::WriteTx& tx) {
+      absl::StatusOr<MatchForAnswer> locked = store_.LockForAnswer(tx, id, user, puzzle);
+      ASSERT_TRUE(locked.ok()) << locked.status();
+      EXPECT_FALSE(locked->answered_before);
+      store_.RecordAnswer(tx, id, user, puzzle, true, 100, locked->elapsed_ms);
+      if (finish) store_.Finish(tx, id, creator_, {{creator_, 1}, {rival, 2}, {third, 3}});
+      absl::StatusOr<v1::Match> reloaded = store_.Reload(tx, id);
+      ASSERT_TRUE(reloaded.ok()) << reloaded.status();
+      after = *reloaded;
+    });
+  };
+  EXPECT_EQ(answer(rival, /*finish=*/false), 2);
+  EXPECT_EQ(after.participants(1).answered_count(), 1);
+  EXPECT_EQ(answer(creator_, /*finish=*/true), 2);
+  EXPECT_EQ(after.status(), v1::MATCH_STATUS_FINISHED);
+  EXPECT_EQ(after.winner_id(), creator_);
+  EXPECT_EQ(after.participants(0).rank(), 1);
+  EXPECT_EQ(after.participants(1).rank(), 2);
+  EXPECT_EQ(after.participants(2).rank(), 3);
+  EXPECT_EQ(Scalar<int64_t>("SELECT count(*) FROM match_answers"), 2);
+}
+
+// Lock loads the match in a statement of its own after the lock is
+// granted: a change that waited for the lock sees what the holder
+// committed meanwhile (a participant it added), not the match as it was
+// when the wait began. Otherwise concurrent joins could overfill a match.
+TEST_F(MatchStoreTest, LockSeesWhatThePreviousHolderCommitted) {
+  const std::string id = Create(creator_);
+  const std::string rival = NewUser();
+  std::promise<int> holding;  // the holder's backend pid
+  std::promise<void> release;
+  std::thread holder([&] {
+    InWrite([&](db::WriteTx& tx) {
+      EXPECT_TRUE(store_.Lock(tx, id).ok());
+      store_.AddParticipant(tx, id, rival);
+      EXPECT_TRUE(store_.Reload(tx, id).ok());  // the insert is in, not committed
+      holding.set_value(tx.Query("SELECT pg_backend_pid()")[0][0].as<int>());
+      release.get_future().wait();
+    });
+  });
+  const int holder_pid = holding.get_future().get();
+  std::future<v1::Match> waiter = std::async(std::launch::async, [&] { return Locked(id); });
+  // Commit only once the waiter is blocked by the holder.
+  const bool waiting = Eventually([&] {
+    return Scalar<bool>(
+        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted "
+        "AND $1 = ANY (pg_blocking_pids(pid)))",
+        holder_pid);
+  });
+  release.set_value();
+  holder.join();
+  ASSERT_TRUE(waiting) << "the second Lock never waited for the first";
+  EXPECT_THAT(UsersOf(waiter.get()), ElementsAre(creator_, rival));
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "quest/puzzle_period_job.h"
 #include "tests/quest/quest_store_fixture.h"
 
 namespace qs::quest {
@@ -180,9 +181,6 @@ TEST_F(PuzzleStoreTest, MissingIdsAreNotFound) {
   absl::StatusOr<StoredPuzzle> locked =
       database().Write([&](db::WriteTx& tx) { return store_.GetForUpdate(tx, missing); });
   EXPECT_EQ(locked.status().code(), absl::StatusCode::kNotFound) << locked.status();
-  absl::StatusOr<PuzzleForPlay> lock_play =
-      database().Write([&](db::WriteTx& tx) { return store_.LockForPlay(tx, missing); });
-  EXPECT_EQ(lock_play.status().code(), absl::StatusCode::kNotFound) << lock_play.status();
   absl::StatusOr<PuzzleForPlay> read_play =
       database().Write([&](db::WriteTx& tx) { return store_.ReadForPlay(tx, missing); });
   EXPECT_EQ(read_play.status().code(), absl::StatusCode::kNotFound) << read_play.status();
@@ -370,29 +368,39 @@ TEST_F(PuzzleStoreTest, ChooseDailyPuzzlePicksAPublishedNeverChosenPuzzleOncePer
             first->id());
 }
 
-TEST_F(PuzzleStoreTest, PlayReadsTheRatingAndCountsPlays) {
+TEST_F(PuzzleStoreTest, PlayReadsTheRatingWithoutALockAndCountsPlaysByFolding) {
   const v1::Puzzle p = Create(Draft(author_, 1700, v1::PUZZLE_STATUS_ARCHIVED));
-  PuzzleForPlay locked = InWrite([&](db::WriteTx& tx) { return store_.LockForPlay(tx, p.id()); });
-  EXPECT_EQ(locked.id, p.id());
-  EXPECT_EQ(locked.author_id, author_);
-  EXPECT_EQ(locked.status, v1::PUZZLE_STATUS_ARCHIVED);
-  EXPECT_EQ(locked.solution, "Nc7+");
-  EXPECT_DOUBLE_EQ(locked.rating.rating, 1700);
-  EXPECT_DOUBLE_EQ(locked.rating.deviation, 200) << "the column's default";
-  EXPECT_DOUBLE_EQ(locked.rating.volatility, 0.06);
+  const int64_t before =
+      Scalar<int64_t>("SELECT (extract(epoch FROM clock_timestamp()) * 1e6)::bigint");
   PuzzleForPlay read = InWrite([&](db::WriteTx& tx) { return store_.ReadForPlay(tx, p.id()); });
-  EXPECT_EQ(read.id, locked.id);
-  EXPECT_EQ(read.author_id, locked.author_id);
-  EXPECT_EQ(read.status, locked.status);
-  EXPECT_EQ(read.solution, locked.solution);
-  EXPECT_DOUBLE_EQ(read.rating.rating, locked.rating.rating);
+  EXPECT_EQ(read.id, p.id());
+  EXPECT_EQ(read.author_id, author_);
+  EXPECT_EQ(read.status, v1::PUZZLE_STATUS_ARCHIVED);
+  EXPECT_EQ(read.solution, "Nc7+");
+  EXPECT_DOUBLE_EQ(read.rating.rating, 1700);
+  EXPECT_DOUBLE_EQ(read.rating.deviation, 200) << "the column's default";
+  EXPECT_DOUBLE_EQ(read.rating.volatility, 0.06);
+  EXPECT_GE(read.read_at_micros, before) << "the database clock";
+
+  // Reading for play takes no lock: another transaction may update the row.
+  Sql("SELECT set_config('lock_timeout', '2s', false)");  // a lock fails the test, never hangs it
+  InWrite([&](db::WriteTx& tx) {
+    store_.ReadForPlay(tx, p.id()).IgnoreError();
+    Sql("UPDATE puzzles SET title = 'x' WHERE id = $1", p.id());
+  });
 
   InWrite([&](db::WriteTx& tx) { store_.CountPlay(tx, p.id()); });
   InWrite([&](db::WriteTx& tx) {
     store_.CountPlay(tx, p.id());
     store_.CountPlay(tx, p.id());
   });
+  EXPECT_EQ(Scalar<int64_t>("SELECT play_count FROM puzzles WHERE id = $1", p.id()), 0)
+      << "plays are appended, not counted on the row";
+  EXPECT_EQ(Scalar<int64_t>("SELECT count(*) FROM puzzle_plays WHERE puzzle_id = $1", p.id()), 3);
+  EXPECT_EQ(*FoldPuzzlePlays(database()), 3);
   EXPECT_EQ(Scalar<int64_t>("SELECT play_count FROM puzzles WHERE id = $1", p.id()), 3);
+  EXPECT_EQ(Scalar<int64_t>("SELECT count(*) FROM puzzle_plays"), 0);
+  EXPECT_EQ(*FoldPuzzlePlays(database()), 0) << "each play is folded once";
   WaitForReplica();
   EXPECT_EQ(OnReplica([&](db::ReadTx& tx) { return store_.Get(tx, p.id()); }).puzzle.play_count(),
             3);
@@ -402,7 +410,7 @@ TEST_F(PuzzleStoreTest, SetRatingRoundsAndClampsToTheAllowedRange) {
   const std::string id = Published(1500).id();
   auto set_and_read = [&](Rating rating) {
     InWrite([&](db::WriteTx& tx) { store_.SetRating(tx, id, rating); });
-    return InWrite([&](db::WriteTx& tx) { return store_.LockForPlay(tx, id); }).rating;
+    return InWrite([&](db::WriteTx& tx) { return store_.ReadForPlay(tx, id); }).rating;
   };
   Rating stored = set_and_read({1623.7, 87.25, 0.0601});
   EXPECT_DOUBLE_EQ(stored.rating, 1624);

@@ -5,6 +5,7 @@
 #ifndef QS_TESTS_QUEST_QUEST_SERVER_FIXTURE_H_
 #define QS_TESTS_QUEST_QUEST_SERVER_FIXTURE_H_
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -24,8 +25,14 @@ class QuestServerFixture : public ServiceFixture {
  protected:
   static constexpr const char* kDatabase = "quest_db";
 
+  // The puzzle period jobs at their fastest (puzzle_period_job.h), so that
+  // a test sees a puzzle's rating and play count move within about 2 s.
+  static std::map<std::string, std::string> FastPuzzlePeriods() {
+    return {{"PUZZLE_RATING_PERIOD_SECONDS", "1"}, {"PUZZLE_PLAYS_FOLD_SECONDS", "1"}};
+  }
+
   static void SetUpTestSuite() {
-    StartSharedServer("quest");
+    StartSharedServer("quest", FastPuzzlePeriods());
     puzzles_ = ::quest::v1::PuzzleService::NewStub(channel());
     attempts_ = ::quest::v1::AttemptService::NewStub(channel());
     leaderboards_ = ::quest::v1::LeaderboardService::NewStub(channel());
