@@ -36,7 +36,9 @@ class InboxStore {
   static std::vector<db::PreparedStatement> PreparedStatements();
 
   // Writes a send's plan: every notification in one INSERT, every delivery
-  // in another (set-based: a 1,000-recipient send is two statements).
+  // in another (set-based: a 1,000-recipient send is two statements), both
+  // deferred (WriteTx::Defer): they reach the server with the transaction's
+  // next statement or its COMMIT, and an error in them surfaces there.
   // `sender` "" = the system.
   void InsertSend(db::WriteTx& tx, const std::string& sender,
                   const v1::SendNotificationRequest& request, const SendPlan& plan);

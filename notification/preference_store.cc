@@ -79,21 +79,24 @@ void PreferenceStore::Replace(db::WriteTx& tx, const std::string& user,
 std::map<std::string, RecipientPreferences> PreferenceStore::ForSend(
     db::WriteTx& tx, const std::vector<std::string>& users, const std::string& category) {
   std::map<std::string, RecipientPreferences> preferences;
-  const std::string user_array = db::ArrayLiteral(users);
-  for (const pqxx::row& row :
-       tx.Query("SELECT user_id::text, inbox_muted, push_muted FROM notification_preferences "
-                "WHERE user_id = ANY($1::uuid[]) AND category = $2",
-                user_array, category)) {
+  // One round trip for both tables: a user appears once, with a muted
+  // category, quiet hours, or both (NULLs for the part they lack).
+  for (const pqxx::row& row : tx.Query(
+           "SELECT coalesce(p.user_id, q.user_id)::text, coalesce(p.inbox_muted, false), "
+           "coalesce(p.push_muted, false), q.user_id IS NOT NULL, coalesce(q.start_minute, 0), "
+           "coalesce(q.end_minute, 0), coalesce(q.time_zone, '') "
+           "FROM (SELECT user_id, inbox_muted, push_muted FROM notification_preferences "
+           "      WHERE user_id = ANY($1::uuid[]) AND category = $2::text) p "
+           "FULL JOIN (SELECT user_id, start_minute, end_minute, time_zone FROM quiet_hours "
+           "      WHERE user_id = ANY($1::uuid[])) q ON q.user_id = p.user_id",
+           db::ArrayLiteral(users), category)) {
     RecipientPreferences& entry = preferences[row[0].as<std::string>()];
     entry.inbox_muted = row[1].as<bool>();
     entry.push_muted = row[2].as<bool>();
-  }
-  for (const pqxx::row& row :
-       tx.Query("SELECT user_id::text, start_minute, end_minute, time_zone FROM quiet_hours "
-                "WHERE user_id = ANY($1::uuid[])",
-                user_array)) {
-    preferences[row[0].as<std::string>()].quiet_hours =
-        QuietHoursWindow{row[1].as<int>(), row[2].as<int>(), row[3].as<std::string>()};
+    if (row[3].as<bool>()) {
+      entry.quiet_hours =
+          QuietHoursWindow{row[4].as<int>(), row[5].as<int>(), row[6].as<std::string>()};
+    }
   }
   return preferences;
 }

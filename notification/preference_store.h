@@ -26,7 +26,7 @@ class PreferenceStore {
   void Replace(db::WriteTx& tx, const std::string& user, const v1::SetPreferencesRequest& request);
 
   // The preferences that bear on a send of `category` to `users`: only the
-  // users with a muted channel or quiet hours appear.
+  // users with a muted channel or quiet hours appear. One statement.
   std::map<std::string, RecipientPreferences> ForSend(db::WriteTx& tx,
                                                       const std::vector<std::string>& users,
                                                       const std::string& category);

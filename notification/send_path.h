@@ -66,7 +66,10 @@ class NotificationSender {
 
   // Plans `send` from the preferences and tokens as of `tx` (so the plan is
   // of the state it is written into; tokens stay share-locked until `tx`
-  // ends) and writes it in `tx`. libpqxx exceptions propagate to the
+  // ends) and writes it in `tx`. Two round trips whatever the number of
+  // recipients: one read of the preferences, one of the tokens; the writes
+  // are deferred to the next statement or the COMMIT (InboxStore::InsertSend),
+  // so their errors surface there. libpqxx exceptions propagate to the
   // transaction's owner.
   v1::SendNotificationResponse Write(db::WriteTx& tx, const ValidatedSend& send);
 

@@ -47,6 +47,20 @@ absl::Status ValidateSend(const v1::SendMessageRequest& request, const std::stri
        ValidateClientMessageId("client_message_id", request.client_message_id())});
 }
 
+// The channel a validated request sends to, ids lower-cased.
+SendTarget TargetOf(const v1::SendMessageRequest& request) {
+  switch (request.target_case()) {
+    case v1::SendMessageRequest::kChannelId:
+      return {SendTarget::Kind::kChannel, absl::AsciiStrToLower(request.channel_id())};
+    case v1::SendMessageRequest::kRecipientUserId:
+      // Created even when the send is refused: the refusal rolls the
+      // transaction back, channel included.
+      return {SendTarget::Kind::kDirect, absl::AsciiStrToLower(request.recipient_user_id())};
+    default:
+      return {SendTarget::Kind::kGuild, absl::AsciiStrToLower(request.guild_id())};
+  }
+}
+
 absl::Status GuildNotFound(const std::string& guild_id) {
   return absl::NotFoundError(absl::StrCat("guild ", guild_id, " not found"));
 }
@@ -93,52 +107,39 @@ absl::StatusOr<StoredChannel> ChatHandler::ReadableChannel(db::TransactionBase& 
   return found.channel;
 }
 
-absl::StatusOr<StoredChannel> ChatHandler::SendTarget(db::WriteTx& tx,
-                                                      const v1::SendMessageRequest& request,
-                                                      const std::string& user) {
-  switch (request.target_case()) {
-    case v1::SendMessageRequest::kChannelId:
-      return store_.GetChannel(tx, absl::AsciiStrToLower(request.channel_id()));
-    case v1::SendMessageRequest::kRecipientUserId:
-      // Created here even when the send is refused below: the refusal rolls
-      // the transaction back, channel included.
-      return store_.FindOrCreateDirectChannel(tx, user,
-                                              absl::AsciiStrToLower(request.recipient_user_id()));
-    default: {
-      const std::string guild_id = absl::AsciiStrToLower(request.guild_id());
-      if (!store_.StandingInGuild(tx, guild_id, user).guild_exists) return GuildNotFound(guild_id);
-      return store_.FindOrCreateGuildChannel(tx, guild_id);
-    }
-  }
-}
-
 grpc::Status ChatHandler::SendMessage(grpc::ServerContext* context,
                                       const v1::SendMessageRequest* request,
                                       v1::SendMessageResponse* response) {
   return HandleAsUser(
       *context, response, [&](const std::string& user) -> absl::StatusOr<v1::SendMessageResponse> {
         QS_RETURN_IF_ERROR(ValidateSend(*request, user, settings_));
+        const SendTarget target = TargetOf(*request);
         return database_.Write([&](db::WriteTx& tx) -> absl::StatusOr<v1::SendMessageResponse> {
-          QS_ASSIGN_OR_RETURN(StoredChannel channel, SendTarget(tx, *request, user));
-          // Serialises with every other sender of the channel, so a retry
-          // racing its original sees the original's message below.
-          store_.LockChannel(tx, channel.id);
-          v1::SendMessageResponse reply;
-          if (!request->client_message_id().empty()) {
-            if (std::optional<v1::ChatMessage> first = store_.FindByClientMessageId(
-                    tx, channel.id, user, request->client_message_id())) {
-              *reply.mutable_message() = *std::move(first);
-              reply.set_replayed(true);
-              return reply;
-            }
+          // One read, then one write: the channel's row lock (the
+          // sequence) is taken by the last statement before the COMMIT
+          // (chat_store.h).
+          std::optional<SendContext> context =
+              store_.PrepareSend(tx, target, user, request->client_message_id());
+          if (!context) {
+            if (target.kind == SendTarget::Kind::kGuild) return GuildNotFound(target.id);
+            return absl::NotFoundError(absl::StrCat("channel ", target.id, " not found"));
           }
-          QS_RETURN_IF_ERROR(MayPost(AccessOf(tx, channel, user)));
+          v1::SendMessageResponse reply;
+          if (context->earlier) {
+            *reply.mutable_message() = *std::move(context->earlier);
+            reply.set_replayed(true);
+            return reply;
+          }
+          const ChannelForUser& target_channel = context->target;
+          QS_RETURN_IF_ERROR(MayPost(AccessFrom(target_channel.channel, user,
+                                                target_channel.standing, target_channel.blocked)));
           *reply.mutable_message() =
-              store_.Append(tx, channel,
+              store_.Append(tx, target_channel.channel,
                             NewMessage{.sender_id = user,
                                        .text = request->text(),
                                        .metadata_json = request->metadata_json(),
-                                       .client_message_id = request->client_message_id()});
+                                       .client_message_id = request->client_message_id()},
+                            context->recipients);
           return reply;
         });
       });

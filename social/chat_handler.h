@@ -55,9 +55,6 @@ class ChatHandler final : public v1::ChatService::Service {
   absl::StatusOr<StoredChannel> ReadableChannel(db::TransactionBase& tx,
                                                 const std::string& channel_id,
                                                 const std::string& user);
-  // The channel a send goes to, created for a first direct or guild message.
-  absl::StatusOr<StoredChannel> SendTarget(db::WriteTx& tx, const v1::SendMessageRequest& request,
-                                           const std::string& user);
 
   db::Database& database_;
   api::PageTokenCodec page_tokens_;

@@ -1,6 +1,9 @@
 #include "social/chat_store.h"
 
+#include <tuple>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/db/keyset_sql.h"
 #include "common/db/row_mapping.h"
 #include "common/events/outbox.h"
@@ -70,6 +73,112 @@ v1::ChatMessage MessageFromRow(const pqxx::row& row, int first = 0) {
   return m;
 }
 
+// The channel `where` picks and what the user $2 is in it (12 columns:
+// ChannelForUserFromRow), then `more_columns`, from chat_channels and
+// `more_joins`. Plain reads: no row locks.
+std::string ChannelForUserSql(absl::string_view where, absl::string_view more_columns = "",
+                              absl::string_view more_joins = "") {
+  return absl::StrCat(
+      "SELECT ", kChannelColumns,
+      ", g.guild_exists, g.has_row, g.member_role, g.member_state, g.muted_micros,"
+      " kind = 'direct' AND $2::uuid IN (user_low_id, user_high_id) AND EXISTS ("
+      "   SELECT 1 FROM user_blocks b"
+      "   WHERE (b.blocker_id = user_low_id AND b.blocked_id = user_high_id)"
+      "   OR (b.blocker_id = user_high_id AND b.blocked_id = user_low_id))",
+      more_columns,
+      " FROM chat_channels CROSS JOIN LATERAL ("
+      "   SELECT EXISTS (SELECT 1 FROM guilds WHERE guilds.id = chat_channels.guild_id)"
+      "     AS guild_exists, m.user_id IS NOT NULL AS has_row,"
+      "     coalesce(m.role, '') AS member_role, coalesce(m.state, '') AS member_state,"
+      "     CASE WHEN m.muted_until > clock_timestamp() THEN ",
+      db::MicrosSql("m.muted_until"),
+      " ELSE 0 END AS muted_micros"
+      "   FROM (VALUES (1)) AS one LEFT JOIN guild_members m"
+      "     ON m.guild_id = chat_channels.guild_id AND m.user_id = $2::uuid) g",
+      more_joins, " WHERE ", where);
+}
+
+ChannelForUser ChannelForUserFromRow(const pqxx::row& row) {
+  return ChannelForUser{
+      .channel = ChannelFromRow(row),
+      .standing = GuildStanding{row[6].as<bool>(), row[7].as<bool>(), row[8].as<std::string>(),
+                                row[9].as<std::string>(), row[10].as<int64_t>()},
+      .blocked = row[11].as<bool>(),
+  };
+}
+
+// $1 the channel, $2 the user, $3 the sequence; returns the mark.
+constexpr char kMarkReadSql[] =
+    "INSERT INTO channel_read_marks (channel_id, user_id, last_read_sequence) "
+    "VALUES ($1, $2, $3) ON CONFLICT (channel_id, user_id) DO UPDATE SET "
+    "last_read_sequence = greatest(channel_read_marks.last_read_sequence, "
+    "EXCLUDED.last_read_sequence), updated_at = clock_timestamp() "
+    "RETURNING last_read_sequence";
+
+// The class of PrepareSend's advisory locks (pg_advisory_xact_lock(class,
+// key)): one per (channel, sender, client message id), hashed.
+constexpr int32_t kSendLockClass = 0x43534e44;  // "CSND"
+
+// The chat_channels rows a send target names, $1 the target (a direct
+// channel: $1 the lower user, $4 the higher).
+absl::string_view SendTargetWhere(SendTarget::Kind kind) {
+  switch (kind) {
+    case SendTarget::Kind::kDirect:
+      return "chat_channels.user_low_id = $1::uuid AND chat_channels.user_high_id = $4::uuid";
+    case SendTarget::Kind::kGuild:
+      return "chat_channels.guild_id = $1::uuid";
+    default:
+      return "chat_channels.id = $1::uuid";
+  }
+}
+
+// The channel of a send target made when missing; nothing for kChannel.
+// Params as SendTargetWhere.
+absl::string_view CreateSendTargetSql(SendTarget::Kind kind) {
+  switch (kind) {
+    case SendTarget::Kind::kDirect:
+      // DO NOTHING waits for a concurrent creator, then leaves its channel.
+      return "INSERT INTO chat_channels (kind, user_low_id, user_high_id) "
+             "VALUES ('direct', $1::uuid, $4::uuid) "
+             "ON CONFLICT (user_low_id, user_high_id) DO NOTHING";
+    case SendTarget::Kind::kGuild:
+      // Only for a guild that exists: a missing one is NOT_FOUND, not a
+      // foreign key violation.
+      return "INSERT INTO chat_channels (kind, guild_id) "
+             "SELECT 'guild', id FROM guilds WHERE id = $1::uuid "
+             "ON CONFLICT (guild_id) DO NOTHING";
+    default:
+      return "";
+  }
+}
+
+// PrepareSend's read, params as SendTargetWhere plus $2 the sender and $3
+// the client message id. Columns: ChannelForUserSql's 12; 12 the recipients
+// of a guild channel (comma-separated UUIDs); 13 whether the sender's
+// message with the client id exists; 14..26 that message.
+std::string PrepareSendSqlOf(SendTarget::Kind kind) {
+  return ChannelForUserSql(
+      SendTargetWhere(kind),
+      ", coalesce((SELECT string_agg(r.user_id::text, ',' ORDER BY r.user_id) "
+      "FROM guild_members r WHERE r.guild_id = chat_channels.guild_id AND r.state = 'member' "
+      "AND r.user_id <> $2::uuid), ''), earlier.e_id IS NOT NULL, earlier.*",
+      absl::StrCat(" LEFT JOIN LATERAL (SELECT ", MessageColumns("e"),
+                   " FROM chat_messages e WHERE e.channel_id = chat_channels.id "
+                   "AND e.sender_id = $2::uuid AND e.client_message_id = $3::text) "
+                   "AS earlier(e_id, e_channel_id, e_sequence, e_sender_id, e_kind, e_text, "
+                   "e_metadata, e_client_message_id, e_edited, e_deleted, e_created_at, "
+                   "e_edited_at, e_deleted_at) ON true"));
+}
+
+const std::string& PrepareSendSql(SendTarget::Kind kind) {
+  static const std::string* const sql[] = {
+      new std::string(PrepareSendSqlOf(SendTarget::Kind::kChannel)),
+      new std::string(PrepareSendSqlOf(SendTarget::Kind::kDirect)),
+      new std::string(PrepareSendSqlOf(SendTarget::Kind::kGuild)),
+  };
+  return *sql[static_cast<int>(kind)];
+}
+
 std::optional<StoredChannel> FirstChannel(const pqxx::result& rows) {
   if (rows.empty()) return std::nullopt;
   return ChannelFromRow(rows[0]);
@@ -137,24 +246,7 @@ std::vector<db::PreparedStatement> ChatStore::PreparedStatements() {
       {kGetChannel, absl::StrCat("SELECT ", kChannelColumns, " FROM chat_channels WHERE id = $1")},
       {kGetMessage, absl::StrCat("SELECT ", Columns(), " FROM chat_messages WHERE id = $1")},
       // $1 channel, $2 user. One row for a channel that exists.
-      {kGetChannelForUser,
-       absl::StrCat(
-           "SELECT ", kChannelColumns,
-           ", g.guild_exists, g.has_row, g.member_role, g.member_state, g.muted_micros,"
-           " kind = 'direct' AND $2::uuid IN (user_low_id, user_high_id) AND EXISTS ("
-           "   SELECT 1 FROM user_blocks b"
-           "   WHERE (b.blocker_id = user_low_id AND b.blocked_id = user_high_id)"
-           "   OR (b.blocker_id = user_high_id AND b.blocked_id = user_low_id))"
-           " FROM chat_channels CROSS JOIN LATERAL ("
-           "   SELECT EXISTS (SELECT 1 FROM guilds WHERE guilds.id = chat_channels.guild_id)"
-           "     AS guild_exists, m.user_id IS NOT NULL AS has_row,"
-           "     coalesce(m.role, '') AS member_role, coalesce(m.state, '') AS member_state,"
-           "     CASE WHEN m.muted_until > clock_timestamp() THEN ",
-           db::MicrosSql("m.muted_until"),
-           " ELSE 0 END AS muted_micros"
-           "   FROM (VALUES (1)) AS one LEFT JOIN guild_members m"
-           "     ON m.guild_id = chat_channels.guild_id AND m.user_id = $2::uuid) g"
-           " WHERE chat_channels.id = $1")},
+      {kGetChannelForUser, ChannelForUserSql("chat_channels.id = $1")},
       // Both directions are a range scan of the (channel_id, sequence) key.
       {kListMessagesForward,
        absl::StrCat("SELECT ", Columns(),
@@ -170,23 +262,8 @@ std::vector<db::PreparedStatement> ChatStore::PreparedStatements() {
 
 v1::ChatMessage ChatStore::PostGuildSystemMessage(db::WriteTx& tx, const std::string& guild_id,
                                                   const std::string& text) {
-  return Append(tx, FindOrCreateGuildChannel(tx, guild_id), NewMessage{.text = text});
-}
-
-StoredChannel ChatStore::FindOrCreateDirectChannel(db::WriteTx& tx, const std::string& user_a,
-                                                   const std::string& user_b) {
-  const auto [low, high] = SortedPair(user_a, user_b);
-  // ON CONFLICT DO NOTHING waits for a concurrent creator and then yields no
-  // row; the SELECT after it sees the winner's committed channel.
-  if (std::optional<StoredChannel> created = FirstChannel(
-          tx.Query(absl::StrCat("INSERT INTO chat_channels (kind, user_low_id, user_high_id) "
-                                "VALUES ('direct', $1, $2) "
-                                "ON CONFLICT (user_low_id, user_high_id) DO NOTHING RETURNING ",
-                                kChannelColumns),
-                   low, high))) {
-    return *created;
-  }
-  return *FindDirectChannel(tx, low, high);
+  const StoredChannel channel = FindOrCreateGuildChannel(tx, guild_id);
+  return Append(tx, channel, NewMessage{.text = text}, Recipients(tx, channel, ""));
 }
 
 StoredChannel ChatStore::FindOrCreateGuildChannel(db::WriteTx& tx, const std::string& guild_id) {
@@ -214,13 +291,7 @@ absl::StatusOr<ChannelForUser> ChatStore::GetChannelForUser(db::TransactionBase&
                                                             const std::string& user_id) {
   pqxx::result rows = tx.QueryPrepared(kGetChannelForUser, channel_id, user_id);
   if (rows.empty()) return absl::NotFoundError(absl::StrCat("channel ", channel_id, " not found"));
-  const pqxx::row& row = rows[0];
-  return ChannelForUser{
-      .channel = ChannelFromRow(row),
-      .standing = GuildStanding{row[6].as<bool>(), row[7].as<bool>(), row[8].as<std::string>(),
-                                row[9].as<std::string>(), row[10].as<int64_t>()},
-      .blocked = row[11].as<bool>(),
-  };
+  return ChannelForUserFromRow(rows[0]);
 }
 
 std::optional<StoredChannel> ChatStore::FindDirectChannel(db::TransactionBase& tx,
@@ -259,55 +330,82 @@ bool ChatStore::BlockedEitherWay(db::TransactionBase& tx, const std::string& use
       .as<bool>();
 }
 
-void ChatStore::LockChannel(db::WriteTx& tx, const std::string& channel_id) {
-  tx.Query("SELECT 1 FROM chat_channels WHERE id = $1 FOR UPDATE", channel_id);
-}
-
-std::optional<v1::ChatMessage> ChatStore::FindByClientMessageId(
-    db::TransactionBase& tx, const std::string& channel_id, const std::string& sender_id,
-    const std::string& client_message_id) {
-  pqxx::result rows =
-      tx.Query(absl::StrCat("SELECT ", Columns(),
-                            " FROM chat_messages WHERE channel_id = $1 AND sender_id = $2 "
-                            "AND client_message_id = $3"),
-               channel_id, sender_id, client_message_id);
+std::optional<SendContext> ChatStore::PrepareSend(db::WriteTx& tx, const SendTarget& target,
+                                                  const std::string& sender_id,
+                                                  const std::string& client_message_id) {
+  // $1 (and $4) the target as SendTargetWhere, $2 the sender, $3 the client id.
+  std::string key = target.id, high;
+  if (target.kind == SendTarget::Kind::kDirect) {
+    std::tie(key, high) = SortedPair(sender_id, target.id);
+  }
+  // Calls `run` with the target's parameters ($4 only for a direct one:
+  // an unused parameter would have no type).
+  const auto with_params = [&](const auto& run) {
+    return target.kind == SendTarget::Kind::kDirect ? run(key, sender_id, client_message_id, high)
+                                                    : run(key, sender_id, client_message_id);
+  };
+  // Each deferred statement below runs before the read, with a snapshot of
+  // its own (READ COMMITTED): the read sees a channel another send created
+  // meanwhile, and the message of the send the lock waited for.
+  if (target.kind != SendTarget::Kind::kChannel) {
+    const std::string create(CreateSendTargetSql(target.kind));
+    with_params([&](const auto&... params) { tx.Defer(create, params...); });
+  }
+  if (!client_message_id.empty()) {
+    const std::string lock =
+        absl::StrCat("SELECT pg_advisory_xact_lock(", kSendLockClass,
+                     ", hashtext(chat_channels.id::text || '|' || $2::text || '|' || $3::text)) "
+                     "FROM chat_channels WHERE ",
+                     SendTargetWhere(target.kind));
+    with_params([&](const auto&... params) { tx.Defer(lock, params...); });
+  }
+  pqxx::result rows = with_params(
+      [&](const auto&... params) { return tx.Query(PrepareSendSql(target.kind), params...); });
   if (rows.empty()) return std::nullopt;
-  return MessageFromRow(rows[0]);
+  const pqxx::row& row = rows[0];
+  SendContext context{.target = ChannelForUserFromRow(row)};
+  if (row[13].as<bool>()) context.earlier = MessageFromRow(row, 14);
+  const StoredChannel& channel = context.target.channel;
+  if (channel.kind == v1::CHANNEL_KIND_DIRECT) {
+    for (const std::string* user : {&channel.user_low_id, &channel.user_high_id}) {
+      if (*user != sender_id) context.recipients.push_back(*user);
+    }
+  } else {
+    context.recipients = absl::StrSplit(row[12].as<std::string>(), ',', absl::SkipEmpty());
+  }
+  return context;
 }
 
 v1::ChatMessage ChatStore::Append(db::WriteTx& tx, const StoredChannel& channel,
-                                  const NewMessage& message) {
-  // The row lock this UPDATE takes serialises the channel's senders until
-  // the transaction ends; the INSERT's clock_timestamp() comes after it, so
-  // created_at grows with sequence (SequenceAtTime relies on it).
-  const int64_t sequence =
-      tx.Query(
-            "UPDATE chat_channels SET last_sequence = last_sequence + 1, "
-            "last_message_at = clock_timestamp() WHERE id = $1 RETURNING last_sequence",
-            channel.id)[0][0]
-          .as<int64_t>();
+                                  const NewMessage& message,
+                                  const std::vector<std::string>& recipients) {
+  // The row lock the UPDATE takes serialises the channel's senders until
+  // the transaction ends; the INSERT's clock_timestamp() is read after it,
+  // so created_at grows with sequence (SequenceAtTime relies on it).
   const bool system = message.sender_id.empty();
-  v1::ChatMessage stored = MessageFromRow(
-      tx.Query(absl::StrCat("INSERT INTO chat_messages (channel_id, sequence, sender_id, kind, "
-                            "text, metadata, client_message_id) "
-                            "VALUES ($1, $2, nullif($3, '')::uuid, $4, $5, "
-                            "nullif($6, '')::jsonb, nullif($7, '')) RETURNING ",
-                            Columns()),
-               channel.id, sequence, message.sender_id,
-               MessageKindCodes().Code(system ? v1::MESSAGE_KIND_SYSTEM : v1::MESSAGE_KIND_TEXT),
-               message.text, message.metadata_json, message.client_message_id)[0]);
-  if (!system) MarkRead(tx, channel.id, message.sender_id, sequence);
+  v1::ChatMessage stored = MessageFromRow(tx.Query(
+      absl::StrCat("WITH next AS (UPDATE chat_channels SET last_sequence = last_sequence + 1, "
+                   "last_message_at = clock_timestamp() WHERE id = $1::uuid "
+                   "RETURNING id, last_sequence) "
+                   "INSERT INTO chat_messages (channel_id, sequence, sender_id, kind, "
+                   "text, metadata, client_message_id) "
+                   "SELECT next.id, next.last_sequence, nullif($2::text, '')::uuid, $3::text, "
+                   "$4::text, nullif($5::text, '')::jsonb, nullif($6::text, '') FROM next "
+                   "RETURNING ",
+                   Columns()),
+      channel.id, message.sender_id,
+      MessageKindCodes().Code(system ? v1::MESSAGE_KIND_SYSTEM : v1::MESSAGE_KIND_TEXT),
+      message.text, message.metadata_json, message.client_message_id)[0]);
+  if (!system) tx.Defer(kMarkReadSql, channel.id, message.sender_id, stored.sequence());
 
   v1::ChatMessageSent event;
   event.set_message_id(stored.id());
   event.set_channel_id(channel.id);
   event.set_channel_kind(ChannelKindCodes().Code(channel.kind));
   event.set_guild_id(channel.guild_id);
-  event.set_sequence(sequence);
+  event.set_sequence(stored.sequence());
   event.set_sender_id(message.sender_id);
-  for (std::string& recipient : Recipients(tx, channel, message.sender_id)) {
-    event.add_recipient_ids(std::move(recipient));
-  }
+  for (const std::string& recipient : recipients) event.add_recipient_ids(recipient);
   events::AppendEvent(tx, "social", channel.id, event);
   return stored;
 }
@@ -410,15 +508,7 @@ int64_t ChatStore::SequenceAtTime(db::ReadTx& tx, const std::string& channel_id,
 
 int64_t ChatStore::MarkRead(db::WriteTx& tx, const std::string& channel_id,
                             const std::string& user_id, int64_t sequence) {
-  return tx
-      .Query(
-          "INSERT INTO channel_read_marks (channel_id, user_id, last_read_sequence) "
-          "VALUES ($1, $2, $3) ON CONFLICT (channel_id, user_id) DO UPDATE SET "
-          "last_read_sequence = greatest(channel_read_marks.last_read_sequence, "
-          "EXCLUDED.last_read_sequence), updated_at = clock_timestamp() "
-          "RETURNING last_read_sequence",
-          channel_id, user_id, sequence)[0][0]
-      .as<int64_t>();
+  return tx.Query(kMarkReadSql, channel_id, user_id, sequence)[0][0].as<int64_t>();
 }
 
 void ChatStore::ListChannelsAsync(db::AsyncReadPool& reads, const std::string& user_id,

@@ -9,8 +9,14 @@
 // Sequences: appending a message increments chat_channels.last_sequence with
 // an UPDATE ... RETURNING in the caller's transaction. The row lock it takes
 // is held until that transaction ends, so senders to one channel are
-// serialised and sequences are 1, 2, 3, ... without gaps or repeats (a
-// rolled-back send gives its number back with the rollback).
+// serialised from their number to their commit, and sequences are 1, 2, 3,
+// ... without gaps or repeats (a rolled-back send gives its number back with
+// the rollback). That is the only row a send locks, and it is taken by the
+// send's last statement (Append): whatever else a send reads comes before,
+// in one statement without locks (PrepareSend), and what it writes after the
+// message travels with the COMMIT (WriteTx::Defer). So a send holds the
+// channel for one round trip, its commit's; no gap-free numbering can hold it
+// less, since the next number depends on whether this one commits.
 //
 // The guild service posts system messages in its own transaction:
 //
@@ -75,6 +81,25 @@ struct ChannelForUser {
   bool blocked = false;    // direct channels, when the user is one of the pair
 };
 
+// The channel a SendMessage names: by id, or the direct channel of a pair or
+// the channel of a guild, created for the first message.
+struct SendTarget {
+  enum class Kind { kChannel, kDirect, kGuild };
+  Kind kind = Kind::kChannel;
+  // kChannel: the channel id; kDirect: the recipient; kGuild: the guild id.
+  std::string id;
+};
+
+// What a send reads before it writes (ChatStore::PrepareSend).
+struct SendContext {
+  // The channel and the sender's standing or blocks in it.
+  ChannelForUser target;
+  // The sender's message with the request's client_message_id, if any.
+  std::optional<v1::ChatMessage> earlier;
+  // Who may read the new message, the sender excluded (ChatMessageSent).
+  std::vector<std::string> recipients;
+};
+
 // A message to append; sender_id empty for a system message.
 struct NewMessage {
   std::string sender_id;
@@ -111,10 +136,20 @@ class ChatStore {
   v1::ChatMessage PostGuildSystemMessage(db::WriteTx& tx, const std::string& guild_id,
                                          const std::string& text);
 
-  // The channel of the pair (either order), created when missing. Safe
-  // against concurrent first sends: both callers get the same channel.
-  StoredChannel FindOrCreateDirectChannel(db::WriteTx& tx, const std::string& user_a,
-                                          const std::string& user_b);
+  // Everything `sender_id`'s send to `target` needs before it writes, in
+  // one round trip (BEGIN and the statements below travel together): the
+  // channel, created when a direct or guild target has none yet (safe
+  // against concurrent first sends: all get the one channel; a guild
+  // channel only for a guild that exists), what the sender is in it, the
+  // recipients, and the sender's message with `client_message_id` when it
+  // is not empty. A send with a client id first waits for any other open
+  // send of the same sender, channel and client id (a transaction-scoped
+  // advisory lock), so a retry racing its original sees the original's
+  // message here. No row locks. nullopt when there is no such channel (or,
+  // for kGuild, guild).
+  std::optional<SendContext> PrepareSend(db::WriteTx& tx, const SendTarget& target,
+                                         const std::string& sender_id,
+                                         const std::string& client_message_id);
   // The guild's channel, created when missing (the guild must exist).
   StoredChannel FindOrCreateGuildChannel(db::WriteTx& tx, const std::string& guild_id);
 
@@ -139,17 +174,13 @@ class ChatStore {
   bool BlockedEitherWay(db::TransactionBase& tx, const std::string& user_a,
                         const std::string& user_b);
 
-  // Takes the channel's row lock until `tx` ends (serialises with senders).
-  void LockChannel(db::WriteTx& tx, const std::string& channel_id);
-  // The sender's message with this client id in the channel, if any.
-  std::optional<v1::ChatMessage> FindByClientMessageId(db::TransactionBase& tx,
-                                                       const std::string& channel_id,
-                                                       const std::string& sender_id,
-                                                       const std::string& client_message_id);
-  // Appends `message` with the channel's next sequence and writes its
-  // ChatMessageSent event. A user's message also moves the sender's read
-  // mark to it (their own message is never unread).
-  v1::ChatMessage Append(db::WriteTx& tx, const StoredChannel& channel, const NewMessage& message);
+  // Appends `message` with the channel's next sequence (one statement,
+  // which takes the channel's row lock: see Sequences above) and writes its
+  // ChatMessageSent event to `recipients`. A user's message also moves the
+  // sender's read mark to it (their own message is never unread). The
+  // event and the read mark are deferred: they travel with the COMMIT.
+  v1::ChatMessage Append(db::WriteTx& tx, const StoredChannel& channel, const NewMessage& message,
+                         const std::vector<std::string>& recipients);
 
   // NOT_FOUND when there is no such message.
   absl::StatusOr<v1::ChatMessage> GetMessage(db::TransactionBase& tx,

@@ -4,6 +4,9 @@
 // friend parts own those tables; chat only reads them).
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <functional>
+#include <future>
 #include <optional>
 #include <set>
 #include <string>
@@ -151,6 +154,54 @@ class ChatHandlerTest : public SocialServerFixture {
   static void Block(const std::string& blocker, const std::string& blocked) {
     QueryPrimary(kDatabase, "INSERT INTO user_blocks (blocker_id, blocked_id) VALUES ($1, $2)",
                  blocker, blocked);
+  }
+
+  // Runs `hold` in a write transaction of `database` kept open on a thread of
+  // its own while `send` runs, until `send` returns or is seen waiting for
+  // that transaction's locks (pg_blocking_pids: no timing). Then the held
+  // transaction commits and `send` is let finish. True when `send` waited.
+  static bool WaitedFor(db::Database& database, const std::function<void(db::WriteTx&)>& hold,
+                        const std::function<void()>& send) {
+    std::promise<int> held_pid;
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    std::thread holder([&] {
+      bool told = false;
+      absl::Status status = database.Write([&](db::WriteTx& tx) -> absl::Status {
+        hold(tx);
+        held_pid.set_value(tx.Query("SELECT pg_backend_pid()")[0][0].as<int>());
+        told = true;
+        released.wait();
+        return absl::OkStatus();
+      });
+      EXPECT_TRUE(status.ok()) << status;
+      if (!told) held_pid.set_value(-1);
+    });
+    const int pid = held_pid.get_future().get();
+    std::atomic<bool> done{false};
+    std::thread sender([&] {
+      send();
+      done = true;
+    });
+    bool waited = false;
+    while (pid > 0 && !done && !waited) {
+      waited = QueryPrimary(kDatabase,
+                            "SELECT count(*) FROM pg_stat_activity "
+                            "WHERE $1 = ANY(pg_blocking_pids(pid))",
+                            pid)[0][0]
+                   .as<int64_t>() > 0;
+      if (!waited) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    release.set_value();
+    holder.join();
+    sender.join();
+    return waited;
+  }
+
+  static std::string ChannelOfGuild(const std::string& guild) {
+    return QueryPrimary(kDatabase, "SELECT id::text FROM chat_channels WHERE guild_id = $1",
+                        guild)[0][0]
+        .as<std::string>();
   }
 
   static int64_t Count(const std::string& sql, const std::string& arg) {
@@ -973,6 +1024,161 @@ TEST_F(MessageEditsTest, ADeletedMessagesEarlierTextsAreGoneWithIt) {
   const EditListing after = ListEdits(bob, m.channel_id(), m.id());
   ASSERT_TRUE(after.status.ok()) << after.status.error_message();
   EXPECT_TRUE(after.edits.empty());
+}
+
+// Issue 16: a send locks no row before its last statement. Another send's
+// (or a reader's) open transaction in the same channel does not stall it:
+// PrepareSend reads without locks, and the sequence's UPDATE takes the
+// channel row's NO KEY UPDATE lock, which the KEY SHARE lock of a foreign
+// key check (a first read mark, a message being inserted) does not block.
+// (Sends used to take FOR UPDATE on the channel row first, which waits for
+// every such transaction and for every other sender, for the whole send.)
+TEST_F(ChatHandlerTest, ASendDoesNotWaitForOpenTransactionsOfItsChannel) {
+  const std::string owner = NewUser(), member = NewUser(), reader = NewUser();
+  const std::string guild = CreateGuild(owner);
+  AddMember(guild, member);
+  AddMember(guild, reader);
+  MustSend(owner, ToGuild(guild, "first"));
+  const std::string channel = ChannelOfGuild(guild);
+  db::Database database(TestInfra::Get().ServiceDbConfig("social"), "chat-handler-test",
+                        social::ChatStore::PreparedStatements());
+  social::ChatStore store;
+
+  // Another member's send, open after its reads.
+  grpc::Status status;
+  v1::SendMessageResponse sent;
+  EXPECT_FALSE(WaitedFor(
+      database,
+      [&](db::WriteTx& tx) {
+        ASSERT_TRUE(store.PrepareSend(tx, {social::SendTarget::Kind::kChannel, channel}, member,
+                                      "held-send"));
+      },
+      [&] {
+        v1::SendMessageRequest request = ToChannel(channel, "not stalled");
+        request.set_client_message_id("other-send");
+        status = Send(owner, request, &sent);
+      }));
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(sent.message().sequence(), 2);
+
+  // A reader's first read mark being written (its foreign key check holds
+  // KEY SHARE on the channel row until it commits).
+  EXPECT_FALSE(WaitedFor(
+      database,
+      [&](db::WriteTx& tx) {
+        tx.Query(
+            "INSERT INTO channel_read_marks (channel_id, user_id, last_read_sequence) "
+            "VALUES ($1, $2, 1)",
+            channel, reader);
+      },
+      [&] { status = Send(member, ToChannel(channel, "not stalled either"), &sent); }));
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(sent.message().sequence(), 3);
+  EXPECT_EQ(MessagesInChannel(channel), 3);
+}
+
+// What sends of one channel still share: a send that has its number holds
+// the channel until it ends (gap-free sequences need it), and a retry waits
+// for an open send of its own client_message_id, then finds no message when
+// that send wrote none.
+TEST_F(ChatHandlerTest, OnlyTheNumberAndTheSameClientMessageIdMakeASendWait) {
+  const std::string owner = NewUser(), member = NewUser();
+  const std::string guild = CreateGuild(owner);
+  AddMember(guild, member);
+  MustSend(owner, ToGuild(guild, "first"));
+  const std::string channel = ChannelOfGuild(guild);
+  db::Database database(TestInfra::Get().ServiceDbConfig("social"), "chat-handler-test",
+                        social::ChatStore::PreparedStatements());
+  social::ChatStore store;
+
+  grpc::Status status;
+  v1::SendMessageResponse sent;
+  v1::SendMessageRequest retry = ToChannel(channel, "retried");
+  retry.set_client_message_id("same-id");
+  EXPECT_TRUE(WaitedFor(
+      database,
+      [&](db::WriteTx& tx) {
+        ASSERT_TRUE(store.PrepareSend(tx, {social::SendTarget::Kind::kChannel, channel}, member,
+                                      "same-id"));
+      },
+      [&] { status = Send(member, retry, &sent); }));
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(sent.replayed());
+  EXPECT_EQ(sent.message().sequence(), 2);
+
+  EXPECT_TRUE(WaitedFor(
+      database,
+      [&](db::WriteTx& tx) {
+        std::optional<social::SendContext> context =
+            store.PrepareSend(tx, {social::SendTarget::Kind::kChannel, channel}, owner, "");
+        ASSERT_TRUE(context);
+        EXPECT_EQ(store
+                      .Append(tx, context->target.channel, {.sender_id = owner, .text = "third"},
+                              context->recipients)
+                      .sequence(),
+                  3);
+      },
+      [&] { status = Send(member, ToChannel(channel, "fourth"), &sent); }));
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(sent.message().sequence(), 4);
+}
+
+// Issue 16: a send is two round trips and its COMMIT, whichever way it
+// names its channel: PrepareSend's read (BEGIN, a first channel's INSERT and
+// the client id's lock travel with it), Append's INSERT; the read mark and
+// the outbox event go with the COMMIT. (It was 9 to 14: BEGIN, the
+// channel (a first one's INSERT, and its SELECT when it existed), its lock,
+// the client id's lookup, the access check, the sequence, the message, the
+// read mark, a guild's recipients, the event, COMMIT; a guild_id target
+// checked the guild first.)
+TEST_F(ChatHandlerTest, ASendIsTwoRoundTripsAndItsCommit) {
+  const std::string owner = NewUser(), member = NewUser(), stranger = NewUser();
+  const std::string guild = CreateGuild(owner);
+  AddMember(guild, member);
+  db::Database database(TestInfra::Get().ServiceDbConfig("social"), "chat-handler-test",
+                        social::ChatStore::PreparedStatements());
+  social::ChatStore store;
+  using Kind = social::SendTarget::Kind;
+  // A first guild message (the channel is created), a message to its
+  // channel by id with a client id, a first direct message.
+  for (const auto& [target, sender] : std::vector<std::pair<social::SendTarget, std::string>>{
+           {{Kind::kGuild, guild}, owner},
+           {{Kind::kChannel, ""}, member},
+           {{Kind::kDirect, stranger}, owner}}) {
+    social::SendTarget to = target;
+    if (to.kind == Kind::kChannel) to.id = ChannelOfGuild(guild);
+    const std::string client_id = absl::StrCat("rt-", static_cast<int>(to.kind));
+    const db::Database::WriteStats before = database.write_stats();
+    absl::StatusOr<v1::ChatMessage> appended =
+        database.Write([&](db::WriteTx& tx) -> absl::StatusOr<v1::ChatMessage> {
+          std::optional<social::SendContext> context = store.PrepareSend(tx, to, sender, client_id);
+          EXPECT_EQ(tx.round_trips(), 1);
+          if (!context) return absl::NotFoundError("no channel");
+          v1::ChatMessage message =
+              store.Append(tx, context->target.channel,
+                           {.sender_id = sender, .text = "counted", .client_message_id = client_id},
+                           context->recipients);
+          EXPECT_EQ(tx.round_trips(), 2);
+          return message;
+        });
+    const db::Database::WriteStats after = database.write_stats();
+    ASSERT_TRUE(appended.ok()) << appended.status();
+    EXPECT_EQ(after.transactions - before.transactions, 1);
+    EXPECT_EQ(after.round_trips - before.round_trips, 3);
+    // What the COMMIT carried is there: the sender's read mark, the event.
+    EXPECT_EQ(QueryPrimary(kDatabase,
+                           "SELECT last_read_sequence FROM channel_read_marks "
+                           "WHERE channel_id = $1 AND user_id = $2",
+                           appended->channel_id(), sender)[0][0]
+                  .as<int64_t>(),
+              appended->sequence());
+    std::vector<v1::ChatMessageSent> events = SentEvents(appended->channel_id());
+    ASSERT_FALSE(events.empty());
+    EXPECT_EQ(events.back().message_id(), appended->id());
+  }
+  // A guild target of no guild is still NOT_FOUND, in one round trip.
+  const std::string missing = NewUser();
+  EXPECT_EQ(Send(owner, ToGuild(missing, "nobody")).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 }  // namespace
