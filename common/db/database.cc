@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/base/call_context.h"
 #include "common/db/async_read_pool_answers.h"
 #include "common/db/statement_registry.h"
 #include "pqxx/nontransaction"
@@ -339,6 +340,20 @@ std::vector<Database::AsyncPoolView> Database::AsyncPoolStats() const {
     pools.push_back({primary_async_->name(), ReadNode::kPrimary, primary_async_->Stats()});
   }
   return pools;
+}
+
+void Database::CountWrite(int round_trips) {
+  const int origin = base::CurrentCall() != nullptr ? 0 : 1;
+  write_transactions_[origin].fetch_add(1, std::memory_order_relaxed);
+  write_round_trips_[origin].fetch_add(round_trips, std::memory_order_relaxed);
+}
+
+Database::WriteStats Database::write_stats() const {
+  auto counts = [this](int origin) {
+    return WriteCounts{write_transactions_[origin].load(std::memory_order_relaxed),
+                       write_round_trips_[origin].load(std::memory_order_relaxed)};
+  };
+  return {counts(0), counts(1)};
 }
 
 }  // namespace qs::db

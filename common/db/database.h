@@ -150,16 +150,20 @@ class Database {
   static constexpr absl::Duration kBreakerCoolDown = absl::Seconds(1);
 
   // Write transactions run (Write calls that got a connection) and their
-  // round trips to the write node, since start: round trips per write is
-  // what a write costs beyond the database's own work (transaction.h).
-  struct WriteStats {
+  // round trips to the write node, since start, apart for those made during
+  // a call (base::CurrentCall()) and outside any (background jobs, tools):
+  // round trips per call is what a call's writes cost beyond the
+  // database's own work (transaction.h), and a background job's writes must
+  // not blur it.
+  struct WriteCounts {
     int64_t transactions = 0;
     int64_t round_trips = 0;
   };
-  WriteStats write_stats() const {
-    return {write_transactions_.load(std::memory_order_relaxed),
-            write_round_trips_.load(std::memory_order_relaxed)};
-  }
+  struct WriteStats {
+    WriteCounts in_calls;
+    WriteCounts outside_calls;
+  };
+  WriteStats write_stats() const;
 
   // Every blocking pool, for metrics: node and name with its pool.
   struct PoolView {
@@ -210,8 +214,10 @@ class Database {
 
   std::unique_ptr<ReadFreshness> freshness_;
   ReadRouter router_;
-  std::atomic<int64_t> write_transactions_{0};
-  std::atomic<int64_t> write_round_trips_{0};
+  // write_stats(): [0] in calls, [1] outside calls.
+  void CountWrite(int round_trips);
+  std::atomic<int64_t> write_transactions_[2] = {0, 0};
+  std::atomic<int64_t> write_round_trips_[2] = {0, 0};
   std::unique_ptr<ConnectionPool> write_pool_;
   std::unique_ptr<ConnectionPool> read_pool_;
   std::unique_ptr<ConnectionPool> fallback_read_pool_;
@@ -339,8 +345,7 @@ auto Database::Write(Fn&& fn) -> decltype(fn(std::declval<WriteTx&>())) {
     }
   }();
   if (!outcome.ended_cleanly) lease->MarkBroken();
-  write_transactions_.fetch_add(1, std::memory_order_relaxed);
-  write_round_trips_.fetch_add(outcome.round_trips, std::memory_order_relaxed);
+  CountWrite(outcome.round_trips);
   return written;
 }
 

@@ -15,8 +15,8 @@
 #ifndef QS_COMMON_DB_TRANSACTION_H_
 #define QS_COMMON_DB_TRANSACTION_H_
 
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>

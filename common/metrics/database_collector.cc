@@ -152,13 +152,19 @@ std::vector<prometheus::MetricFamily> RoutingFamilies(const db::ReadRoutingStatu
 
 std::vector<prometheus::MetricFamily> WriteFamilies(const db::Database::WriteStats& stats) {
   Families families;
-  AddSample(
-      families.Counter("db_write_transactions_total", "Write transactions run on the write node."),
-      {}, static_cast<double>(stats.transactions));
-  AddSample(families.Counter("db_write_round_trips_total",
-                             "Round trips of write transactions to the write node (BEGIN, "
-                             "statements, COMMIT or ROLLBACK; several may share one)."),
-            {}, static_cast<double>(stats.round_trips));
+  for (const auto& [origin, counts] :
+       {std::pair<const char*, const db::Database::WriteCounts*>{"call", &stats.in_calls},
+        {"background", &stats.outside_calls}}) {
+    AddSample(families.Counter("db_write_transactions_total",
+                               "Write transactions run on the write node, by origin: during a "
+                               "call, or a background job's."),
+              {{"origin", origin}}, static_cast<double>(counts->transactions));
+    AddSample(families.Counter("db_write_round_trips_total",
+                               "Round trips of write transactions to the write node (BEGIN, "
+                               "statements, COMMIT or ROLLBACK; several may share one), by "
+                               "origin."),
+              {{"origin", origin}}, static_cast<double>(counts->round_trips));
+  }
   return families.Take();
 }
 

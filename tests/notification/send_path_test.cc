@@ -103,8 +103,8 @@ TEST_F(SendPathTest, AThousandRecipientSendIsTwoReadsAndItsCommit) {
   // carries both INSERTs. (It was six: BEGIN, two preference reads, the
   // tokens, two INSERTs, COMMIT.)
   EXPECT_EQ(round_trips_before_commit, 2);
-  EXPECT_EQ(after.transactions - before.transactions, 1);
-  EXPECT_EQ(after.round_trips - before.round_trips, 3);
+  EXPECT_EQ(after.outside_calls.transactions - before.outside_calls.transactions, 1);
+  EXPECT_EQ(after.outside_calls.round_trips - before.outside_calls.round_trips, 3);
 
   ASSERT_EQ(sent->notifications_size(), 1000);
   EXPECT_EQ(Count("SELECT count(*) FROM notification_logs WHERE user_id = ANY($1::uuid[])", array),

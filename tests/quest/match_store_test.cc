@@ -411,8 +411,10 @@ TEST_F(MatchStoreTest, EveryChangeIsTwoRoundTripsAndTheCommit) {
     });
     EXPECT_TRUE(written.ok()) << written;
     const db::Database::WriteStats after = database().write_stats();
-    EXPECT_EQ(after.transactions - before.transactions, 1);
-    EXPECT_EQ(after.round_trips - before.round_trips, in_transaction + 1) << "and the COMMIT";
+    EXPECT_EQ(after.outside_calls.transactions - before.outside_calls.transactions, 1);
+    EXPECT_EQ(after.outside_calls.round_trips - before.outside_calls.round_trips,
+              in_transaction + 1)
+        << "and the COMMIT";
     return in_transaction;
   };
   // Lock, `writes`, Reload: what the handler does for a change.

@@ -1163,8 +1163,8 @@ TEST_F(ChatHandlerTest, ASendIsTwoRoundTripsAndItsCommit) {
         });
     const db::Database::WriteStats after = database.write_stats();
     ASSERT_TRUE(appended.ok()) << appended.status();
-    EXPECT_EQ(after.transactions - before.transactions, 1);
-    EXPECT_EQ(after.round_trips - before.round_trips, 3);
+    EXPECT_EQ(after.outside_calls.transactions - before.outside_calls.transactions, 1);
+    EXPECT_EQ(after.outside_calls.round_trips - before.outside_calls.round_trips, 3);
     // What the COMMIT carried is there: the sender's read mark, the event.
     EXPECT_EQ(QueryPrimary(kDatabase,
                            "SELECT last_read_sequence FROM channel_read_marks "

@@ -43,9 +43,10 @@ class WriteRoundTripsTest : public ::testing::Test {
     return pqxx::nontransaction(primary).exec("SELECT count(*) FROM " + table)[0][0].as<int64_t>();
   }
 
-  // Round trips of the writes since the last call.
+  // Round trips of the writes since the last call (in calls or not).
   int64_t RoundTripsSinceLast() {
-    const int64_t now = database_->write_stats().round_trips;
+    const Database::WriteStats stats = database_->write_stats();
+    const int64_t now = stats.in_calls.round_trips + stats.outside_calls.round_trips;
     const int64_t delta = now - last_round_trips_;
     last_round_trips_ = now;
     return delta;
@@ -119,7 +120,8 @@ TEST_F(WriteRoundTripsTest, ATransactionThatSendsNothingCostsNothing) {
   written = database_->Write([&](WriteTx&) -> absl::Status { return absl::NotFoundError("no"); });
   EXPECT_EQ(written.code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(RoundTripsSinceLast(), 0);
-  EXPECT_EQ(database_->write_stats().transactions, 2);
+  EXPECT_EQ(database_->write_stats().outside_calls.transactions, 2);
+  EXPECT_EQ(database_->write_stats().in_calls.transactions, 0);
 }
 
 TEST_F(WriteRoundTripsTest, ADeferredFailureAtCommitRollsEverythingBack) {
@@ -140,6 +142,7 @@ TEST_F(WriteRoundTripsTest, ADeferredFailureAtCommitRollsEverythingBack) {
   });
   EXPECT_EQ(written.code(), absl::StatusCode::kAlreadyExists) << written;
   EXPECT_EQ(Count("items"), 1);
+  EXPECT_EQ(database_->write_stats().in_calls.transactions, 1) << "counted as a call's write";
   // The connection was rolled back and pooled: the next write works.
   ASSERT_TRUE(database_
                   ->Write([&](WriteTx& tx) -> absl::Status {

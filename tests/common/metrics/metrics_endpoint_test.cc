@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "common/api/uuid.h"
 #include "proto/quest/v1/puzzles.grpc.pb.h"
+#include "tests/support/http_get.h"
 #include "tests/support/service_fixture.h"
 #include "tests/support/test_infra.h"
 
@@ -25,32 +26,6 @@ namespace qs::testing {
 namespace {
 
 namespace qv1 = ::quest::v1;
-
-// The body of GET `path` on 127.0.0.1:`port` (HTTP/1.0: the server closes
-// when done), or "" when the request fails.
-std::string HttpGet(int port, const std::string& path) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return "";
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string response;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) {
-    const std::string request = absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
-    if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
-      char buffer[65536];
-      ssize_t got;
-      while ((got = read(fd, buffer, sizeof(buffer))) > 0) response.append(buffer, got);
-    }
-  }
-  close(fd);
-  const size_t body = response.find("\r\n\r\n");
-  if (response.rfind("HTTP/1.", 0) != 0 || body == std::string::npos) return "";
-  EXPECT_NE(response.substr(0, response.find("\r\n")).find(" 200 "), std::string::npos)
-      << response.substr(0, 200);
-  return response.substr(body + 4);
-}
 
 // Every sample of a scrape by its series (name and labels as written).
 std::map<std::string, double> Samples(const std::string& text) {
