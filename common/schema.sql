@@ -101,10 +101,14 @@ CREATE INDEX dead_letter_events_retry_requested_idx ON dead_letter_events (sourc
     WHERE retry_requested_at IS NOT NULL AND retried_at IS NULL;
 
 -- The outbox relay (common/events/relay.h) LISTENs on channel outbox_events:
--- the NOTIFY is delivered at commit, once per transaction.
+-- the NOTIFY is delivered at commit, once per transaction. A service whose
+-- own relay runs wakes it in-process instead and turns the NOTIFY off for
+-- its transaction (qs.outbox_notify = off; common/events/outbox_doorbell.h).
 CREATE FUNCTION notify_outbox_events() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify('outbox_events', '');
+    IF coalesce(current_setting('qs.outbox_notify', true), '') <> 'off' THEN
+        PERFORM pg_notify('outbox_events', '');
+    END IF;
     RETURN NULL;
 END;
 $$;

@@ -32,7 +32,7 @@ absl::StatusOr<int> ApplyClosedRatingPeriods(db::Database& database, absl::Durat
   PuzzlePeriodStore periods;
   PuzzleStore puzzles;
   return database.Write([&](db::WriteTx& tx) -> absl::StatusOr<int> {
-    if (!periods.TryLockRatingPeriods(tx)) return 0;  // another instance is at it
+    if (!periods.TryLockPeriodJobs(tx)) return 0;  // another job runs: the next tick rates
     const std::vector<PeriodGames> closed = periods.TakeClosedPeriods(tx, period);
     std::vector<std::string> ids;
     for (const PeriodGames& games : closed) {

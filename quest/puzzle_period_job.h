@@ -12,9 +12,9 @@
 //   So a puzzle's rating moves at most once per period, between 0 and about
 //   1.25 periods after the games. Players' own ratings move at once, on
 //   each submit, against the puzzle's rating as of its last period.
-// Any number of quest instances may run them: plays are taken with SKIP
-// LOCKED, and one instance at a time applies rating periods (an advisory
-// lock). A game whose transaction began before a period's end but
+// Any number of quest instances may run them: one job at a time runs,
+// across instances (an advisory lock; a job that finds it taken waits for
+// its next tick). A game whose transaction began before a period's end but
 // committed after the job took that period is applied in a later pass as a
 // period update of its own.
 #ifndef QS_QUEST_PUZZLE_PERIOD_JOB_H_

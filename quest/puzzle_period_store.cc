@@ -10,20 +10,25 @@
 namespace qs::quest {
 
 int64_t PuzzlePeriodStore::FoldPlays(db::WriteTx& tx, int limit) {
+  // The puzzles' rows are locked in id order before the update (a join's
+  // order is the planner's), as LockRatings does.
   return tx
       .Query(
           "WITH taken AS (DELETE FROM puzzle_plays WHERE id IN "
           "(SELECT id FROM puzzle_plays LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING puzzle_id), "
           "counted AS (SELECT puzzle_id, count(*) AS plays FROM taken GROUP BY puzzle_id), "
+          "locked AS (SELECT p.id FROM puzzles p JOIN counted c ON c.puzzle_id = p.id "
+          "ORDER BY p.id FOR NO KEY UPDATE OF p), "
           "folded AS (UPDATE puzzles p SET play_count = p.play_count + counted.plays "
-          "FROM counted WHERE p.id = counted.puzzle_id) "
+          "FROM counted JOIN locked ON locked.id = counted.puzzle_id "
+          "WHERE p.id = counted.puzzle_id) "
           "SELECT count(*) FROM taken",
           limit)[0][0]
       .as<int64_t>();
 }
 
-bool PuzzlePeriodStore::TryLockRatingPeriods(db::WriteTx& tx) {
-  return tx.Query("SELECT pg_try_advisory_xact_lock(hashtext('quest.puzzle_rating_periods'))")[0][0]
+bool PuzzlePeriodStore::TryLockPeriodJobs(db::WriteTx& tx) {
+  return tx.Query("SELECT pg_try_advisory_xact_lock(hashtext('quest.puzzle_period_jobs'))")[0][0]
       .as<bool>();
 }
 
@@ -31,7 +36,11 @@ std::vector<PeriodGames> PuzzlePeriodStore::TakeClosedPeriods(db::WriteTx& tx,
                                                               absl::Duration period) {
   pqxx::result rows = tx.Query(
       "DELETE FROM puzzle_rating_results "
-      "WHERE recorded_at < to_timestamp(floor(extract(epoch FROM clock_timestamp()) / $1) * $1) "
+      // The cutoff is one value for the whole statement (an uncorrelated
+      // subquery runs once): clock_timestamp() per row could move it across
+      // a period's end mid-scan and split that period in two updates.
+      "WHERE recorded_at < "
+      "(SELECT to_timestamp(floor(extract(epoch FROM clock_timestamp()) / $1) * $1)) "
       "RETURNING puzzle_id::text, floor(extract(epoch FROM recorded_at) / $1)::bigint, "
       "player_rating, player_deviation, puzzle_score",
       absl::ToDoubleSeconds(period));
@@ -67,7 +76,7 @@ std::map<std::string, Rating> PuzzlePeriodStore::LockRatings(
   std::map<std::string, Rating> ratings;
   for (const pqxx::row& row :
        tx.Query("SELECT id::text, rating, rating_deviation, rating_volatility FROM puzzles "
-                "WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE",
+                "WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE",
                 db::ArrayLiteral(puzzle_ids))) {
     ratings[row[0].as<std::string>()] = {row[1].as<double>(), row[2].as<double>(),
                                          row[3].as<double>()};

@@ -27,21 +27,24 @@ struct PeriodGames {
 
 class PuzzlePeriodStore {
  public:
-  // Moves up to `limit` appended plays into their puzzles' play_count;
-  // returns how many. Concurrent folds take disjoint plays (SKIP LOCKED).
-  int64_t FoldPlays(db::WriteTx& tx, int limit);
+  // Whether this transaction may run a period job (a fold or a rating
+  // pass): one at a time across every quest instance (a transaction-scoped
+  // advisory lock). So a puzzle's period is never split between two
+  // updates, and two jobs never lock puzzle rows in different orders.
+  bool TryLockPeriodJobs(db::WriteTx& tx);
 
-  // Whether this transaction may apply rating periods: one taker at a time
-  // across every quest instance (a transaction-scoped advisory lock), so a
-  // puzzle's period is never split between two updates.
-  bool TryLockRatingPeriods(db::WriteTx& tx);
+  // Moves up to `limit` appended plays into their puzzles' play_count;
+  // returns how many. Call after TryLockPeriodJobs.
+  int64_t FoldPlays(db::WriteTx& tx, int limit);
 
   // Takes (deletes) every game recorded before the current period began,
   // by the database clock, grouped per puzzle and period, each puzzle's
   // periods oldest first.
   std::vector<PeriodGames> TakeClosedPeriods(db::WriteTx& tx, absl::Duration period);
 
-  // The ratings of `puzzle_ids` that exist, locked for update.
+  // The ratings of `puzzle_ids` that exist, locked in id order (FOR NO KEY
+  // UPDATE: a foreign-key check of an attempt or match answer on the
+  // puzzle, FOR KEY SHARE, need not wait).
   std::map<std::string, Rating> LockRatings(db::WriteTx& tx,
                                             const std::vector<std::string>& puzzle_ids);
 };

@@ -9,8 +9,10 @@ absl::StatusOr<int64_t> EraseUser(db::WriteTx& tx, const std::string& user_id) {
   // winner consistent, and two erased players of one match distinct.
   const std::string stand_in = api::NewUuidV4();
   int64_t rows = 0;
-  rows += tx.Query("DELETE FROM puzzle_attempts WHERE user_id = $1", user_id).affected_rows();
+  // The progress row first: a submit locks it before the attempt
+  // (AttemptStore::LoadSubmission), so the same order cannot deadlock.
   rows += tx.Query("DELETE FROM user_progress WHERE user_id = $1", user_id).affected_rows();
+  rows += tx.Query("DELETE FROM puzzle_attempts WHERE user_id = $1", user_id).affected_rows();
   rows += tx.Query("DELETE FROM leaderboard_scores WHERE user_id = $1", user_id).affected_rows();
   rows += tx.Query(
                 "UPDATE match_participants p SET user_id = $2, left_at = CASE "

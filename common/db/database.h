@@ -332,6 +332,7 @@ auto Database::Write(Fn&& fn) -> decltype(fn(std::declval<WriteTx&>())) {
       if (IsOk(result)) {
         tx.Commit();
         freshness_->RecordCommit(tx.commit_lsn());
+        tx.RunAfterCommitHooks();
       }
       Record(route, NodeBreaker::Outcome::kNodeAnswered);
       return result;

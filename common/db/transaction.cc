@@ -82,6 +82,11 @@ WriteTx::~WriteTx() {
   outcome_->round_trips = round_trips_;
 }
 
+void WriteTx::RunAfterCommitHooks() {
+  for (const std::function<void()>& hook : after_commit_) hook();
+  after_commit_.clear();
+}
+
 bool WriteTx::StillInsideAbortedTransaction() {
   try {
     ++round_trips_;

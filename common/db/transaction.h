@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -212,6 +213,12 @@ class WriteTx : public TransactionBase {
   // simple query protocol: for DDL such as migrations, never for input.
   pqxx::result ExecuteScript(const std::string& sql) { return SendWithWaitingSql(sql); }
 
+  // Runs `hook` once this transaction has committed (not after a rollback
+  // or a commit in doubt), on the committing thread, before Database::Write
+  // returns. It must be quick and must not throw: e.g. waking a worker of
+  // this process that the commit gave something to do.
+  void AfterCommit(std::function<void()> hook) { after_commit_.push_back(std::move(hook)); }
+
   // The WAL position (see above) right after a successful Commit() during a call
   // (base::CurrentCall()), else 0: outside calls (background workers) nobody
   // reads it, so it is not asked for; 0 too when the transaction sent nothing.
@@ -223,7 +230,12 @@ class WriteTx : public TransactionBase {
   // i.e. a deferred statement failed and the COMMIT never ran.
   bool StillInsideAbortedTransaction();
 
+  // Runs the AfterCommit hooks (Database::Write, after a Commit() that
+  // returned).
+  void RunAfterCommitHooks();
+
   WriteOutcome* const outcome_;
+  std::vector<std::function<void()>> after_commit_;
   bool commit_tried_ = false;
   uint64_t commit_lsn_ = 0;
 };

@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "common/api/uuid.h"
 #include "common/base/call_context.h"
+#include "common/events/outbox_doorbell.h"
 #include "google/protobuf/util/time_util.h"
 #include "pqxx/binarystring"
 
@@ -30,6 +31,13 @@ namespace qs::events {
     throw std::length_error(absl::StrCat("event ", envelope.type(), " of ", aggregate_id, " is ",
                                          bytes.size(), " bytes, over the outbox's limit of ",
                                          kMaxEnvelopeBytes));
+  }
+  OutboxDoorbell& doorbell = OutboxDoorbell::Process();
+  if (doorbell.HasSubscribers()) {
+    // This process's relay is woken at commit instead of by the trigger's
+    // NOTIFY, which would serialise commits (outbox_doorbell.h).
+    tx.Defer("SELECT set_config('qs.outbox_notify', 'off', true)");
+    tx.AfterCommit([] { OutboxDoorbell::Process().Ring(); });
   }
   // Deferred: nothing needs its answer, so it travels with the commit.
   tx.Defer("INSERT INTO outbox_events (id, type, aggregate_id, envelope) VALUES ($1, $2, $3, $4)",

@@ -32,6 +32,8 @@ inline constexpr size_t kMaxEnvelopeBytes = 512 * 1024;
 // Appends `payload` to the outbox inside `tx`; returns the envelope written.
 // The INSERT is deferred (WriteTx::Defer): it costs no round trip of its
 // own, travelling with the transaction's next statement or its COMMIT.
+// When this process runs a relay, it is woken at commit (outbox_doorbell.h)
+// and the insert sends no NOTIFY.
 // An envelope over kMaxEnvelopeBytes throws std::length_error, which
 // Database::Write turns into INTERNAL and a rollback: the change does not
 // happen without its event.

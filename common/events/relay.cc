@@ -17,6 +17,7 @@
 #include "common/base/periodic_loop.h"
 #include "common/events/nats_connection.h"
 #include "common/events/outbox_claims.h"
+#include "common/events/outbox_doorbell.h"
 #include "common/events/relay_listener.h"
 #include "common/events/relay_publisher.h"
 #include "common/events/relay_rules.h"
@@ -61,6 +62,9 @@ class OutboxRelay::Impl {
       spdlog::warn("outbox relay: test hook EVENTS_TEST_CRASH_AFTER_PUBLISH=1 is on");
     }
     thread_ = std::thread([this] { Run(); });
+    // Events this process appends wake the relay at their commit
+    // (outbox_doorbell.h); the LISTEN hears everyone else's.
+    doorbell_token_ = OutboxDoorbell::Process().Subscribe([this] { Wake(/*connected=*/false); });
     listener_.Start();
     pruner_.Start();
   }
@@ -68,6 +72,8 @@ class OutboxRelay::Impl {
   void Stop() {
     std::lock_guard<std::mutex> lock(lifecycle_mutex_);
     stopped_ = true;
+    if (doorbell_token_.has_value()) OutboxDoorbell::Process().Unsubscribe(*doorbell_token_);
+    doorbell_token_.reset();
     listener_.Stop();
     pruner_.Stop();
     {
@@ -379,6 +385,7 @@ class OutboxRelay::Impl {
   std::thread thread_;
   // Last: stopped before the state above goes.
   OutboxListener listener_;
+  std::optional<int> doorbell_token_;  // Under lifecycle_mutex_.
   base::PeriodicLoop pruner_;
 };
 

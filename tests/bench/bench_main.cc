@@ -142,10 +142,13 @@ class Bench {
     const pid_t primary_pid = static_cast<pid_t>(OrExit(flags.Int64("cpu-primary-pid", 0, 1)));
     const std::string start_command = flags.String("measure-start-command");
     const std::string end_command = flags.String("measure-end-command");
-    if (options.calls == 0 && (service_pid || postgres_pid || primary_pid ||
-                               !start_command.empty() || !end_command.empty())) {
-      return Usage(absl::InvalidArgumentError(
-          "--cpu-*-pid and --measure-*-command need --calls (a fixed number of calls)"));
+    if (options.calls == 0 && (service_pid || postgres_pid || primary_pid)) {
+      return Usage(
+          absl::InvalidArgumentError("--cpu-*-pid need --calls (a fixed number of calls)"));
+    }
+    if (options.mode != LoadOptions::Mode::kClosed &&
+        (!start_command.empty() || !end_command.empty())) {
+      return Usage(absl::InvalidArgumentError("--measure-*-command need --mode=closed"));
     }
 
     const std::string target = OrExit(flags.RequiredString("target"));
@@ -185,14 +188,21 @@ class Bench {
       }
       CpuWindow window(service_pid, postgres_pid, primary_pid);
       bool commands_ok = true;
-      options.at_measure_start = [&] {
-        commands_ok = RunCommand(start_command) && commands_ok;
-        window.Start();
-      };
-      options.at_measure_end = [&] {
-        window.End();
-        commands_ok = RunCommand(end_command) && commands_ok;
-      };
+      // Hooks only when asked for: a closed loop with hooks waits for its
+      // calls at the window's edges (load_generator.h).
+      const bool hooked = options.calls > 0 || !start_command.empty() || !end_command.empty();
+      options.at_measure_start = nullptr;
+      options.at_measure_end = nullptr;
+      if (hooked) {
+        options.at_measure_start = [&] {
+          commands_ok = RunCommand(start_command) && commands_ok;
+          window.Start();
+        };
+        options.at_measure_end = [&] {
+          window.End();
+          commands_ok = RunCommand(end_command) && commands_ok;
+        };
+      }
       RunResult result = RunLoad(channel, *scenario, options);
       if (!commands_ok) return 1;
       if (options.calls > 0) {

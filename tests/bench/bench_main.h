@@ -14,8 +14,8 @@
 //       [--duration=10] [--warmup=2] [--labels=group=main,users=1000000]
 //       [--out=results.jsonl] [--deadline=5]
 //       [--calls=20000 [--cpu-service-pid=PID] [--cpu-postgres-pid=POSTMASTER_PID]
-//        [--cpu-primary-pid=POSTMASTER_PID]
-//        [--measure-start-command=CMD] [--measure-end-command=CMD]]
+//        [--cpu-primary-pid=POSTMASTER_PID]]
+//       [--measure-start-command=CMD] [--measure-end-command=CMD]
 //   <tool> wait-serving --target=127.0.0.1:50051 --since-ns=<unix ns> [--timeout=60]
 //
 // `run` appends one JSON line per scenario to --out (stdout without it) and
@@ -30,7 +30,9 @@
 // ("postgres_primary") over those calls, per call. The commands run
 // (sh -c) with nothing in flight just before the first measured call and
 // just after the last, e.g. `callgrind_control -i on PID` / `-d PID`; one
-// that fails ends the run with status 1.
+// that fails ends the run with status 1. Without --calls a closed loop runs
+// them too, around a window of --duration whose calls all complete before
+// the end command (e.g. a snapshot of the service's metrics).
 // A bad flag exits 2 before any load; a failed data load exits 1.
 #ifndef QS_TESTS_BENCH_BENCH_MAIN_H_
 #define QS_TESTS_BENCH_BENCH_MAIN_H_

@@ -64,8 +64,9 @@ class Engine {
     start_ = Clock::now();
     measure_start_ = start_ + ToClock(options_.warmup);
     measure_end_ = measure_start_ + ToClock(options_.duration);
-    if (options_.mode == LoadOptions::Mode::kClosed && options_.calls > 0) {
-      RunFixedCalls();
+    const bool hooked = options_.at_measure_start || options_.at_measure_end;
+    if (options_.mode == LoadOptions::Mode::kClosed && (options_.calls > 0 || hooked)) {
+      RunQuiescedWindow();
     } else if (options_.mode == LoadOptions::Mode::kClosed) {
       for (int i = 0; i < options_.concurrency; ++i) Send(Clock::now());
       Drain([this] { return Clock::now() < measure_end_; });
@@ -125,8 +126,9 @@ class Engine {
   }
 
   // Closed loop: the warm-up (nothing measured) until every warm-up call
-  // has completed, then exactly options_.calls measured calls.
-  void RunFixedCalls() {
+  // has completed, then exactly options_.calls measured calls, or (calls 0)
+  // as many as `duration` sends, all completed before the end hook.
+  void RunQuiescedWindow() {
     measure_start_ = measure_end_ = Clock::time_point::max();
     const Clock::time_point warm_until = start_ + ToClock(options_.warmup);
     if (options_.warmup > absl::ZeroDuration()) {
@@ -135,11 +137,19 @@ class Engine {
     }
     if (options_.at_measure_start) options_.at_measure_start();
     measure_start_ = Clock::now();
+    const bool fixed_calls = options_.calls > 0;
+    const int64_t first = fixed_calls ? std::min<int64_t>(options_.concurrency, options_.calls)
+                                      : options_.concurrency;
+    // Every call sent from here on is measured: the window ends when the
+    // last one completes, not at measure_end_.
+    const Clock::time_point send_until = measure_start_ + ToClock(options_.duration);
     int64_t sent = 0;
-    for (; sent < std::min<int64_t>(options_.concurrency, options_.calls); ++sent) {
-      Send(Clock::now());
+    for (; sent < first; ++sent) Send(Clock::now());
+    if (fixed_calls) {
+      Drain([this, &sent] { return sent++ < options_.calls; });
+    } else {
+      Drain([send_until] { return Clock::now() < send_until; });
     }
-    Drain([this, &sent] { return sent++ < options_.calls; });
     result_.elapsed = absl::FromChrono(Clock::now() - measure_start_);
     if (options_.at_measure_end) options_.at_measure_end();
   }

@@ -19,7 +19,12 @@
 // are sent, `concurrency` at a time, and the window is the time they took.
 // The hooks run at the window's edges with nothing in flight, so a CPU
 // snapshot (tests/bench/process_cpu.h) or a profiler's switch taken there
-// covers those calls and nothing else. One thread drives every call
+// covers those calls and nothing else. A closed loop given hooks but no
+// `calls` does the same with a window of `duration`: it sends for that long
+// after the start hook, then waits for every call before the end hook (the
+// window's elapsed time runs to the last completion), so counters read in
+// the hooks (a service's metrics, pg_stat_statements) cover exactly the
+// measured calls. One thread drives every call
 // (asynchronous stub, one completion queue), so 1,000 in flight need no
 // 1,000 threads.
 #ifndef QS_TESTS_BENCH_LOAD_GENERATOR_H_
@@ -81,8 +86,8 @@ struct LoadOptions {
   uint64_t seed = 1;
   // Closed loop: measure exactly this many calls instead of `duration`.
   int64_t calls = 0;
-  // With `calls`: run just before the first measured call is sent and just
-  // after the last one completed.
+  // Closed loop: run just before the first measured call is sent and just
+  // after the last one completed (a fixed `calls`, or `duration`'s worth).
   std::function<void()> at_measure_start;
   std::function<void()> at_measure_end;
 };

@@ -123,6 +123,33 @@ TEST_F(LoadGeneratorTest, AFixedNumberOfCallsIsMeasuredBetweenTheHooksWithNothin
       << json;
 }
 
+TEST_F(LoadGeneratorTest, ATimedWindowWithHooksMeasuresEveryCallSentBetweenThem) {
+  LoadOptions options;
+  options.concurrency = 4;
+  options.warmup = absl::Milliseconds(100);
+  options.duration = absl::Milliseconds(300);
+  int served_at_start = -1, served_at_end = -1, in_flight_at_start = -1, in_flight_at_end = -1;
+  options.at_measure_start = [&] {
+    served_at_start = health_.served.load();
+    in_flight_at_start = health_.in_flight.load();
+  };
+  options.at_measure_end = [&] {
+    served_at_end = health_.served.load();
+    in_flight_at_end = health_.in_flight.load();
+  };
+  RunResult result = RunLoad(channel_, {"check", {Call(kCheck)}}, options);
+  EXPECT_GT(served_at_start, 0) << "the warm-up sends calls before the window";
+  EXPECT_EQ(in_flight_at_start, 0);
+  EXPECT_EQ(in_flight_at_end, 0);
+  EXPECT_GT(result.calls, 0);
+  EXPECT_EQ(result.calls, served_at_end - served_at_start) << "calls counted = calls served";
+  EXPECT_EQ(health_.served.load(), served_at_end) << "nothing is sent after the window";
+  EXPECT_EQ(result.ok, result.calls);
+  EXPECT_LE(health_.max_in_flight.load(), 4);
+  EXPECT_GE(result.elapsed, absl::Milliseconds(300)) << "the window waits for its last calls";
+  EXPECT_DOUBLE_EQ(result.CallsPerSecond(), result.calls / absl::ToDoubleSeconds(result.elapsed));
+}
+
 TEST_F(LoadGeneratorTest, ErrorsAreCountedByStatusCodeAndMixedByWeight) {
   LoadOptions options;
   options.concurrency = 4;

@@ -17,13 +17,14 @@ using qs::bench::LoadOptions;
 
 absl::StatusOr<qs::bench::ScenarioFactory> Prepare(const BenchSetup& setup) {
   qs::bench::QuestDataOptions data_options;
+  // Enough for the whole run even if every call were a submit.
+  const LoadOptions& options = setup.options;
+  const double rate = options.mode == LoadOptions::Mode::kOpen ? options.rate : 4000;
+  const int attempts =
+      static_cast<int>(rate * absl::ToDoubleSeconds(options.duration + options.warmup) * 1.2);
   for (const std::string& name : setup.scenarios) {
-    if (!qs::bench::QuestScenarioSubmits(name)) continue;
-    // Enough for the whole run even if every call were a submit.
-    const LoadOptions& options = setup.options;
-    const double rate = options.mode == LoadOptions::Mode::kOpen ? options.rate : 4000;
-    data_options.open_attempts +=
-        static_cast<int>(rate * absl::ToDoubleSeconds(options.duration + options.warmup) * 1.2);
+    if (qs::bench::QuestScenarioSubmits(name)) data_options.open_attempts += attempts;
+    if (qs::bench::QuestScenarioSubmitsHot(name)) data_options.hot_open_attempts += attempts;
   }
   absl::StatusOr<std::shared_ptr<qs::bench::QuestData>> data =
       qs::bench::LoadQuestData(setup.conninfo, data_options);

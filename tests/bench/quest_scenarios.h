@@ -1,6 +1,8 @@
 // The quest service's benchmark scenarios over seeded data (quest/seed_data.h):
-// get_puzzle, list_puzzles (a feed page), next_puzzle, submit_attempt,
-// leaderboard_top (top 100), leaderboard_around and mixed.
+// get_puzzle, list_puzzles (a feed page), next_puzzle, submit_attempt
+// (open attempts spread over the sampled puzzles), submit_attempt_hot (every
+// open attempt on one puzzle: the daily puzzle everyone plays at once),
+// start_attempt, leaderboard_top (top 100), leaderboard_around and mixed.
 //
 //   auto data = LoadQuestData(conninfo, {.open_attempts = 50000});
 //   absl::StatusOr<Scenario> scenario = QuestScenario("get_puzzle", *data);
@@ -33,11 +35,19 @@ struct QuestData {
   // Started, unsubmitted attempts for submit_attempt: each is used once.
   std::vector<OpenAttempt> open_attempts;
   size_t next_open_attempt = 0;
+  // The same for submit_attempt_hot, all on `hot_puzzle_id`.
+  std::string hot_puzzle_id;
+  std::vector<OpenAttempt> hot_open_attempts;
+  size_t next_hot_open_attempt = 0;
 };
 
 struct QuestDataOptions {
   int sample = 20000;     // puzzles and users sampled
   int open_attempts = 0;  // attempts to start for submit_attempt
+  // Attempts to start on the hot puzzle (the first published puzzle seeded),
+  // for submit_attempt_hot: by users who never played it, in random order,
+  // each once before any repeats (a repeat is an unrated second attempt).
+  int hot_open_attempts = 0;
   uint64_t seed = 7;
 };
 
@@ -50,8 +60,10 @@ std::vector<std::string> QuestScenarioNames();
 absl::StatusOr<Scenario> QuestScenario(const std::string& name,
                                        const std::shared_ptr<QuestData>& data);
 
-// Whether the scenario submits attempts (and so needs open attempts).
+// Whether the scenario submits attempts spread over puzzles (and so needs
+// open_attempts), or all on the hot puzzle (hot_open_attempts).
 bool QuestScenarioSubmits(const std::string& name);
+bool QuestScenarioSubmitsHot(const std::string& name);
 
 }  // namespace qs::bench
 

@@ -46,6 +46,8 @@ record type (blank lines are skipped):
             row counts (social: friendships, guilds, guild_members,
             channels, messages, read_marks; notification: log_rows,
             push_tokens, unread, deliveries), seconds, database_mb.
+  write, write_pgbench  the write path (issue 16): tests/bench/write_report.py
+            describes them and renders their section.
 
 Load and explain records carry a "service" ("quest" when absent). Social
 load records use the groups "main" (20 in flight) and "latency" (open loop
@@ -57,7 +59,8 @@ log_rows field besides users): the inbox RPCs in groups "main" and
 few calls in flight, shown with what gorush users report as context.
 
 The machine record and at least one "main" load record (of any service), or
-the serving engine's figures alone (run.sh --only=cpu), are required; any
+the serving engine's figures alone (run.sh --only=cpu), or the write path's
+alone (run.sh --only=write), are required; any
 other group may be absent and is then reported as not measured. A missing
 file or a malformed record ends the program with a one-line message on
 stderr and exit status 1. Without --svg no plot is
@@ -72,6 +75,9 @@ import re
 import sys
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import write_report  # noqa: E402
 
 NOT_MEASURED = "not measured in this run"
 
@@ -190,6 +196,7 @@ WHY_MISSED = {
         "their per-thread arenas and stacks, the pool's connections and the buffers "
         "of calls in flight; a load the service cannot keep up with queues calls and "
         "so threads"),
+    **write_report.WHY_MISSED,
 }
 
 # The callgrind parts the service links and does not write (its allocator is
@@ -425,6 +432,7 @@ CHECKERS = {
     "seed": check_seed,
     "delivery": check_delivery,
     "instructions": check_instructions,
+    **write_report.CHECKERS,
 }
 
 
@@ -441,6 +449,8 @@ class Results:
     deliveries: list  # the push engine's throughput runs
     baseline_loads: list = None  # quest's load records of the "before" binary
     instructions: list = None    # callgrind's per-call figures, both binaries
+    writes: list = None          # the write path's windows (write_report.py), both binaries
+    write_pgbench: list = None   # pgbench tpcb-like beside them
 
     def group(self, name):
         return [record for record in self.loads if record["group"] == name]
@@ -477,10 +487,11 @@ def parse_results(path):
                       {service: of("explain", service) for service in others}, by_kind["seed"],
                       by_kind["delivery"],
                       [record for record in quest_loads if record["binary"] == "before"],
-                      by_kind["instructions"])
-    if (not results.group("main") and not has_engine_figures(results)
+                      by_kind["instructions"], by_kind["write"], by_kind["write_pgbench"])
+    if (not results.group("main") and not has_engine_figures(results) and not results.writes
             and not any(results.service_group(service, "main") for service in others)):
-        raise ReportError(f"{path}: no load record in group 'main' (nor of the serving engine)")
+        raise ReportError(f"{path}: no load record in group 'main' (nor of the serving engine "
+                          "or the write path)")
     return results
 
 
@@ -1556,6 +1567,8 @@ def render_markdown(results, svg_link):
     elif has_engine_figures(results):
         # run.sh --only=cpu: the CPU and instruction figures alone.
         sections.append(engine_section(results))
+    if results.group("main") or results.writes or results.write_pgbench:
+        sections.append(write_report.section(results, sys.modules[__name__]))
     for spec in SERVICE_SPECS.values():
         if results.service_loads[spec.service]:
             sections.append(service_section(results, spec))

@@ -17,6 +17,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import callgrind_profile  # noqa: E402
 import explain_log  # noqa: E402
 import report  # noqa: E402
+import write_report  # noqa: E402
+import write_window  # noqa: E402
 
 REPORT_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "report.py")
 CALLGRIND_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -911,6 +913,138 @@ fn=(5) operator new(unsigned long)
 
 totals: 1000
 """
+
+
+def write_record(scenario, in_flight, calls_per_s, p99, binary="after", round_trips=5.0,
+                 statements=7.0, lock_ms=0.5, users=1_000_000, errors=None):
+    return {"kind": "write", "group": "write", "scenario": scenario, "users": users,
+            "binary": binary, "mode": "closed", "concurrency": in_flight,
+            "calls": int(calls_per_s * 10), "ok": int(calls_per_s * 10),
+            "calls_per_s": calls_per_s, "latency_ms": latency(p99 / 4, p99),
+            "errors": errors or {}, "round_trips_per_call": round_trips,
+            "write_transactions_per_call": 1.0, "statements_per_call": statements,
+            "lock_wait_ms_per_call": lock_ms, "wal_wait_ms_per_call": 0.2,
+            "idle_in_transaction_ms_per_call": 3.0, "active_ms_per_call": 4.0}
+
+
+def tpcb_record(clients, tps, users=1_000_000):
+    return {"kind": "write_pgbench", "scenario": "tpcb_like", "label": "tpcb_like",
+            "users": users, "connections": clients, "calls_per_s": tps,
+            "latency_ms": latency(1.0, 4.0)}
+
+
+def write_records():
+    return [MACHINE, tpcb_record(1, 400), tpcb_record(20, 1300),
+            write_record("submit_attempt", 20, 700, 30.0),
+            write_record("submit_attempt", 100, 800, 140.0),
+            {**write_record("submit_attempt_hot", 20, 500, 45.0, lock_ms=12.0),
+             "lock_wait_ms_per_call_by_event": {"transactionid": 11.0, "tuple": 1.0}},
+            write_record("submit_attempt_hot", 100, 700, 160.0),
+            write_record("start_attempt", 20, 1500, 20.0, round_trips=3.0),
+            write_record("submit_attempt", 20, 350, 175.0, binary="before", round_trips=None,
+                         statements=14.0, lock_ms=4.0)]
+
+
+class WriteTest(ReportTestCase):
+    def targets(self, records):
+        self.write_results(records)
+        results = report.parse_results(self.results_path)
+        return {outcome.target: outcome for outcome in write_report.targets(results, report)}
+
+    def write(self, records):
+        return self.section(self.generate(records), "## Write path (issue 16)")
+
+    def test_targets_against_tpcb_and_the_spread_case(self):
+        targets = self.targets(write_records())
+        tpcb = targets["SubmitAttempt (spread, 20 in flight) ≥ 0.5× pgbench tpcb-like's tps at "
+                       "20 clients"]
+        self.assertEqual((tpcb.measured, tpcb.met), ("0.54× (700 vs 1,300 tps)", True))
+        p99 = targets["SubmitAttempt (spread, 20 in flight) p99 < 50 ms"]
+        self.assertEqual((p99.measured, p99.met), ("30.00 ms", True))
+        hot_20 = targets["SubmitAttempt all on one puzzle ≥ 0.8× spread's calls/s, 20 in flight"]
+        self.assertEqual(hot_20.measured, "0.71× (500 vs 700 calls/s)")
+        self.assertEqual(hot_20.verdict, "missed by 10.7%")
+        hot_100 = targets["SubmitAttempt all on one puzzle ≥ 0.8× spread's calls/s, 100 in flight"]
+        self.assertTrue(hot_100.met)
+
+    def test_failed_calls_and_a_small_scale_are_called_out(self):
+        records = [MACHINE, tpcb_record(20, 1000, users=10_000),
+                   write_record("submit_attempt", 20, 900, 20.0, users=10_000,
+                                errors={"ABORTED": 3})]
+        targets = self.targets(records)
+        tpcb = targets["SubmitAttempt (spread, 20 in flight) ≥ 0.5× pgbench tpcb-like's tps at "
+                       "20 clients"]
+        self.assertEqual(tpcb.verdict,
+                         "missed by failed calls (at 10,000 users, below the target's 1,000,000)")
+        hot = targets["SubmitAttempt all on one puzzle ≥ 0.8× spread's calls/s, 20 in flight"]
+        self.assertIsNone(hot.met)
+
+    def test_a_write_only_run_has_its_section_with_tables_and_before_after(self):
+        markdown = self.generate(write_records())
+        self.assertNotIn("## Scenarios at", markdown)
+        section = self.section(markdown, "## Write path (issue 16)")
+        self.assertEqual(self.table_row(section, "20")[1:], ["1,300", "1.00", "4.00"])
+        hot = self.table_row(section, "SubmitAttempt, all on one puzzle")
+        self.assertEqual(hot[1:4], ["after", "20", "500"])
+        self.assertEqual(hot[10], "12.000")
+        self.assertEqual(hot[14], "transactionid 11.000, tuple 1.000")
+        before_after = section[section.index("### Before and after"):]
+        row = self.table_row(before_after, "SubmitAttempt, spread over many puzzles")
+        self.assertEqual(row[1:], ["20", "2.0×", "0.17×", "14.00 (statements) → 5.00",
+                                   "4.000 → 0.500"])
+        self.assertIn("**SubmitAttempt all on one puzzle", section)  # why the hot one missed
+
+    def test_a_run_without_write_figures_says_so(self):
+        markdown = self.generate(full_records())
+        self.assertIn("## Write path (issue 16)\n\nnot measured in this run", markdown)
+
+    def test_a_write_record_with_a_bad_figure_is_refused(self):
+        broken = {**write_record("submit_attempt", 20, 1, 1), "lock_wait_ms_per_call": -1}
+        self.write_results([MACHINE, broken])
+        result = self.run_script("--results", self.results_path, "--out", self.markdown_path)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("lock_wait_ms_per_call", result.stderr)
+
+
+class WriteWindowTest(unittest.TestCase):
+    def test_counters_and_samples_per_call_of_the_window(self):
+        load_record = {"kind": "load", "scenario": "submit_attempt", "calls": 100}
+        start, end = (10.0, 1000.0, 200.0, 5000.0), (11.0, 1500.0, 302.0, 6400.0)
+        # Four samples in the window (250 ms apart on average).
+        samples = [(2, 1, 3, 5, ["transactionid", "tuple"]), (0, 1, 3, 5, []),
+                   (2, 0, 2, 4, ["transactionid", "transactionid"]), (0, 0, 4, 6, [])]
+        record = write_window.window_record(load_record, start, end, samples,
+                                            {"binary": "after"})
+        self.assertEqual(record["kind"], "write")
+        self.assertEqual(record["binary"], "after")
+        self.assertEqual(record["round_trips_per_call"], 5.0)
+        self.assertEqual(record["write_transactions_per_call"], 1.02)
+        self.assertEqual(record["statements_per_call"], 14.0)
+        self.assertEqual(record["lock_wait_ms_per_call"], 10.0)  # 4 x 250 ms / 100 calls
+        self.assertEqual(record["wal_wait_ms_per_call"], 5.0)
+        self.assertEqual(record["sample_interval_ms"], 250.0)
+        self.assertEqual(record["lock_wait_ms_per_call_by_event"],
+                         {"transactionid": 7.5, "tuple": 2.5})
+
+    def test_a_server_without_the_counters_has_no_round_trips(self):
+        start, end = (10.0, None, None, 5000.0), (11.0, None, None, 5700.0)
+        record = write_window.window_record({"calls": 50}, start, end, [], {})
+        self.assertIsNone(record["round_trips_per_call"])
+        self.assertEqual(record["statements_per_call"], 14.0)
+        self.assertIsNone(record["lock_wait_ms_per_call"])
+
+    def test_marks_and_samples_are_read_from_their_files(self):
+        with tempfile.TemporaryDirectory() as directory:
+            marks, samples = os.path.join(directory, "marks"), os.path.join(directory, "samples")
+            with open(marks, "w") as out:
+                out.write("start 10.5 - - 100\nend 12.5 - - 300\n")
+            with open(samples, "w") as out:
+                out.write("10.0|9|9|9|9|\n10.6|1|0|2|3|tuple\n12.4|0|1|2|3|\n"
+                          "13.0|9|9|9|9|\n")
+            start, end = write_window.read_marks(marks)
+            self.assertEqual((start, end), ((10.5, None, None, 100.0), (12.5, None, None, 300.0)))
+            self.assertEqual(write_window.read_samples(samples, start[0], end[0]),
+                             [(1, 0, 2, 3, ["tuple"]), (0, 1, 2, 3, [])])
 
 
 class CallgrindProfileTest(ReportTestCase):

@@ -3,7 +3,7 @@
 #
 #   ./tests/bench/run.sh [--service=quest|social|notification|events|all]
 #                        [--scales=10000,100000,1000000]
-#                        [--duration=10] [--only=scale,main,engine|cpu]
+#                        [--duration=10] [--only=scale,main,engine,write|cpu]
 #                        [--baseline=COMMIT]
 #
 # installs what is missing, starts its own PostgreSQL primary + replica and
@@ -25,8 +25,14 @@
 # call of each process, the service's instructions per call under callgrind,
 # and with a baseline every scenario and the pool and replica tables for both
 # binaries; tests/bench/quest_engine.sh) or cpu (only the CPU and callgrind
-# figures, for both binaries). Default: scale,main,engine. With
-# --only=engine or cpu only the largest scale is seeded.
+# figures, for both binaries) or write (issue 16, at the largest scale:
+# pgbench -b tpcb-like at 1 and 20 clients in its own pgbench_db, then
+# SubmitAttempt spread over many puzzles and all on one puzzle at 20 and 100
+# in flight and StartAttempt at 20, with round trips and statements per
+# call, lock and WAL waits per call, and with a baseline each run for both
+# binaries; tests/bench/write_path.sh, which loads pg_stat_statements into
+# the bench primary). Default: scale,main,engine,write. With --only=engine,
+# cpu or write only the largest scale is seeded.
 # The baseline for engine's before/after tables is the quest server of
 # another commit: BENCH_BASELINE_QUEST_BINARY names a built one, or
 # --baseline=COMMIT builds it once in a git worktree beside the repository
@@ -72,9 +78,9 @@ scales=10000,100000,1000000
 duration=10
 warmup=2
 service=quest
-only=scale,main,engine
+only=scale,main,engine,write
 baseline_commit=
-usage="usage: tests/bench/run.sh [--service=quest|social|notification|events|all] [--scales=N,N,...] [--duration=SECONDS] [--only=scale,main,engine|cpu] [--baseline=COMMIT]"
+usage="usage: tests/bench/run.sh [--service=quest|social|notification|events|all] [--scales=N,N,...] [--duration=SECONDS] [--only=scale,main,engine,write|cpu] [--baseline=COMMIT]"
 for argument in "$@"; do
   case "$argument" in
     --service=*) service=${argument#*=} ;;
@@ -87,7 +93,7 @@ for argument in "$@"; do
 done
 for part in ${only//,/ }; do
   case "$part" in
-    scale | main | engine | cpu) ;;
+    scale | main | engine | cpu | write) ;;
     *) echo "$usage" >&2; exit 2 ;;
   esac
 done
@@ -136,7 +142,7 @@ if measures quest && (runs engine || runs cpu) && ! command -v valgrind >/dev/nu
   log "installing valgrind"
   apt-get install -y -qq --no-install-recommends valgrind >/dev/null
 fi
-trap 'kill "${pressure_sampler_pid:-}" 2>/dev/null; declare -F stop_quest >/dev/null && stop_quest; declare -F stop_services >/dev/null && stop_services; declare -F stop_fake_fcm >/dev/null && stop_fake_fcm; declare -F events_nats >/dev/null && events_nats stop; deploy/infra.sh stop --state "$STATE_DIR" || true' EXIT
+trap 'kill "${pressure_sampler_pid:-}" ${write_sampler_pid:-} 2>/dev/null; declare -F stop_quest >/dev/null && stop_quest; declare -F stop_services >/dev/null && stop_services; declare -F stop_fake_fcm >/dev/null && stop_fake_fcm; declare -F events_nats >/dev/null && events_nats stop; deploy/infra.sh stop --state "$STATE_DIR" || true' EXIT
 deploy/infra.sh up --state "$STATE_DIR"
 # shellcheck disable=SC1091
 source "$STATE_DIR/infra.env"
@@ -230,6 +236,8 @@ source tests/bench/notification.sh
 source tests/bench/events.sh
 # shellcheck source=tests/bench/quest_engine.sh
 source tests/bench/quest_engine.sh
+# shellcheck source=tests/bench/write_path.sh
+source tests/bench/write_path.sh
 
 load() {  # load LABELS SCENARIOS [quest_bench flags...]
   local labels=$1 scenarios=$2
@@ -383,8 +391,9 @@ print(json.dumps({"kind": "machine", "cpu": first("/proc/cpuinfo", "model name")
 PY
 
 if measures quest; then
+  runs write && write_prepare
   for users in "${scale_list[@]}"; do
-    # The engine and cpu parts run at the largest scale only.
+    # The engine, cpu and write parts run at the largest scale only.
     runs scale || [[ $users == "$largest" ]] || continue
     seed "$users"
     if runs scale; then
@@ -430,6 +439,10 @@ if measures quest; then
         engine_cpu "$users" "$binary"
         engine_instructions "$users" "$binary"
       done
+    fi
+    if runs write; then
+      write_pgbench "$users"
+      write_scenarios "$users" "${binaries[@]}"
     fi
     use_binary after
   done

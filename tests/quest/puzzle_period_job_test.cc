@@ -120,7 +120,7 @@ TEST_F(PuzzlePeriodJobTest, OneTakerAtATime) {
   Record(puzzle, PaperGames(), /*periods_ago=*/1);
   // Another instance's job holds the periods' lock (here a session lock of
   // the fixture's own connection, in the same lock space).
-  const std::string key = "hashtext('quest.puzzle_rating_periods')";
+  const std::string key = "hashtext('quest.puzzle_period_jobs')";
   ASSERT_TRUE(Scalar<bool>("SELECT pg_try_advisory_lock(" + key + ")"));
   EXPECT_EQ(*ApplyClosedRatingPeriods(database(), kPeriod), 0);
   EXPECT_EQ(Waiting(), 3);

@@ -4,10 +4,12 @@
 #include "common/events/outbox.h"
 
 #include <string>
+#include <vector>
 
 #include "absl/time/clock.h"
 #include "common/api/uuid.h"
 #include "common/db/database.h"
+#include "common/events/outbox_doorbell.h"
 #include "google/protobuf/util/time_util.h"
 #include "google/protobuf/wrappers.pb.h"
 #include "gtest/gtest.h"
@@ -141,6 +143,62 @@ TEST_F(OutboxTest, EventsOfOneChangeGetTheirOwnIdsInOrder) {
   }
   EXPECT_EQ(values, (std::vector<std::string>{"first", "second"}));
   EXPECT_NE(rows[0][0].as<std::string>(), rows[1][0].as<std::string>());
+}
+
+// Counts the NOTIFYs on outbox_events that reach a LISTEN, by sender.
+class OutboxNotifications : public pqxx::notification_receiver {
+ public:
+  explicit OutboxNotifications(pqxx::connection& connection)
+      : pqxx::notification_receiver(connection, "outbox_events") {}
+  void operator()(const std::string&, int backend_pid) override { senders.push_back(backend_pid); }
+  std::vector<int> senders;
+};
+
+TEST_F(OutboxTest, WithARelayInTheProcessTheCommitRingsTheDoorbellInsteadOfNotifying) {
+  pqxx::connection listening(scratch_.Conninfo());
+  OutboxNotifications notifications(listening);
+  pqxx::connection control(scratch_.Conninfo());
+  int rings = 0;
+  const int token = OutboxDoorbell::Process().Subscribe([&] { ++rings; });
+
+  absl::Status status = database_.Write([&](db::WriteTx& tx) -> absl::Status {
+    AppendEvent(tx, "quest", aggregate_, Payload("rung"));
+    EXPECT_EQ(rings, 0) << "not before the commit";
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(rings, 1);
+  status = database_.Write([&](db::WriteTx& tx) -> absl::Status {
+    AppendEvent(tx, "quest", aggregate_, Payload("rolled back"));
+    return absl::AbortedError("no");
+  });
+  EXPECT_EQ(rings, 1) << "a rollback rings nothing";
+  OutboxDoorbell::Process().Unsubscribe(token);
+
+  // An insert from anywhere else still notifies: the control. Notifications
+  // arrive in commit order, so the event above, had it notified, would
+  // have arrived first.
+  pqxx::nontransaction(control).exec(
+      "INSERT INTO outbox_events (id, type, aggregate_id, envelope) "
+      "VALUES (gen_random_uuid(), 'control', gen_random_uuid(), '')");
+  for (int i = 0; i < 50 && notifications.senders.empty(); ++i)
+    listening.await_notification(0, 100'000);
+  EXPECT_EQ(notifications.senders, std::vector<int>{control.backendpid()});
+  EXPECT_EQ(Rows(aggregate_).size(), 1u);
+}
+
+TEST_F(OutboxTest, WithoutARelayInTheProcessTheCommitNotifies) {
+  pqxx::connection listening(scratch_.Conninfo());
+  OutboxNotifications notifications(listening);
+  ASSERT_FALSE(OutboxDoorbell::Process().HasSubscribers());
+  absl::Status status = database_.Write([&](db::WriteTx& tx) -> absl::Status {
+    AppendEvent(tx, "quest", aggregate_, Payload("notified"));
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(status.ok()) << status;
+  for (int i = 0; i < 50 && notifications.senders.empty(); ++i)
+    listening.await_notification(0, 100'000);
+  EXPECT_EQ(notifications.senders.size(), 1u);
 }
 
 }  // namespace

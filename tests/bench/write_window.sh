@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The edges of one write-path window (tests/bench/write_path.sh passes it to
+# quest_bench as --measure-start-command / --measure-end-command, which run
+# it with no call in flight):
+#   tests/bench/write_window.sh MARKS_FILE start|end METRICS_URL
+# appends "<edge> <unix time> <db_write_round_trips_total>
+# <db_write_transactions_total> <statements>" to MARKS_FILE: the quest
+# server's counters from its metrics endpoint ("-" when it has none: a
+# baseline binary from before issue 16) and the calls of every statement
+# quest_svc ran in quest_db, from pg_stat_statements (BEGIN and COMMIT
+# included). Needs PG_HOST, PG_PRIMARY_PORT, PG_ADMIN_USER and PGPASSWORD.
+set -euo pipefail
+marks=$1 edge=$2 metrics_url=$3
+now=$(date +%s.%N)
+metrics=$(curl -fsS --max-time 5 "$metrics_url" || true)
+counter() { awk -v name="$1" '$1 == name {print $2; found = 1} END {if (!found) print "-"}' <<<"$metrics"; }
+# The calls' writes only (origin="call"): the background jobs' are apart.
+round_trips=$(counter 'db_write_round_trips_total{origin="call"}')
+transactions=$(counter 'db_write_transactions_total{origin="call"}')
+statements=$(psql -X -q -At -v ON_ERROR_STOP=1 -h "$PG_HOST" -p "$PG_PRIMARY_PORT" \
+  -U "$PG_ADMIN_USER" -d postgres -c "SELECT coalesce(sum(s.calls), 0)
+    FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
+    JOIN pg_database d ON d.oid = s.dbid
+    WHERE r.rolname = 'quest_svc' AND d.datname = 'quest_db'")
+echo "$edge $now $round_trips $transactions $statements" >>"$marks"
