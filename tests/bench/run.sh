@@ -132,6 +132,11 @@ if [[ $service == social || $service == notification || $service == events ]]; t
   results="$STATE_DIR/results-$service.jsonl"
   report_out=$report_dir/benchmarks-$service.md
 fi
+# Quest's write part alone (issue 16) has a report of its own, so that such a
+# run never replaces the other quest figures of benchmarks.md.
+if [[ $service == quest && $only == write ]]; then
+  report_out=$report_dir/benchmarks-write.md
+fi
 
 log() { echo "[bench] $*" >&2; }
 
@@ -465,6 +470,8 @@ measures events && events_measure
 if [[ $service == events ]]; then
   python3 tests/bench/events_report.py --results "$results" --out "$report_out"
 elif [[ $service == social || $service == notification ]]; then
+  python3 tests/bench/report.py --results "$results" --out "$report_out"
+elif [[ $only == write ]]; then
   python3 tests/bench/report.py --results "$results" --out "$report_out"
 else
   python3 tests/bench/report.py --results "$results" --out "$report_out" \
