@@ -427,6 +427,7 @@ CHECKERS = {
     "machine": check_machine,
     "load": check_load,
     "pgbench": check_pgbench,
+    "write_pgbench": check_pgbench,  # the write part's reference run
     "resource": check_resource,
     "explain": check_explain,
     "seed": check_seed,
