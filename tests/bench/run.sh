@@ -117,6 +117,10 @@ export NATS_MONITOR_PORT=${BENCH_NATS_MONITOR_PORT:-57822}
 # p99s on this 2-core VM (in the server's call log every call in flight ends
 # at the same instant, the database logs nothing).
 export PG_SHARED_BUFFERS=${BENCH_PG_SHARED_BUFFERS:-128MB}
+# No WAL archive: the archiver pushes asynchronously, so it does not change a
+# commit's latency, but a 1M-user write run leaves tens of GB of archived WAL
+# (65 GB once, filling the disk CI shares). BENCH_PG_WAL_ARCHIVING=on keeps it.
+export PG_WAL_ARCHIVING=${BENCH_PG_WAL_ARCHIVING:-off}
 quest_port=${BENCH_QUEST_PORT:-57051}
 # shellcheck disable=SC2034  # service.sh reads them as ${service}_port
 social_port=${BENCH_SOCIAL_PORT:-57053}
