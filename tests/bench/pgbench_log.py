@@ -7,6 +7,10 @@ Each log line is "client transaction latency_us script epoch_s epoch_us" (the
 epoch is when the transaction ended). Transactions ending in the window
 [first end + warmup, + duration) are measured, like the load generator's
 window, and their latencies give the same percentiles (nearest rank).
+--cpu-start and --cpu-end, "<unix time> <tests/bench/cpu_snapshot.sh's
+line>" taken while pgbench ran, give cpu_ms_per_call over the transactions
+that ended between them (cpu_split.py; the client is pgbench, there is no
+service).
 """
 import argparse
 import glob
@@ -14,6 +18,8 @@ import json
 import math
 import os
 import sys
+
+import cpu_split
 
 
 def read_transactions(log_dir):
@@ -52,6 +58,8 @@ def main():
     parser.add_argument("--warmup", type=float, required=True)
     parser.add_argument("--duration", type=float, required=True)
     parser.add_argument("--labels", default="")
+    parser.add_argument("--cpu-start", default="")
+    parser.add_argument("--cpu-end", default="")
     args = parser.parse_args()
 
     transactions = read_transactions(args.logs)
@@ -70,6 +78,13 @@ def main():
                              "max": latencies[-1] if latencies else 0.0,
                              "mean": round(sum(latencies) / max(1, len(latencies)), 3)},
               "errors": {}}
+    if args.cpu_start and args.cpu_end:
+        since, *start_ticks = args.cpu_start.split()
+        until, *end_ticks = args.cpu_end.split()
+        between = sum(1 for end, _ in transactions if float(since) <= end < float(until))
+        record["cpu_ms_per_call"] = cpu_split.per_call(
+            cpu_split.parse(start_ticks), cpu_split.parse(end_ticks), between,
+            cpu_split.ticks_per_second())
     print(json.dumps(record))
 
 

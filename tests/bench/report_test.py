@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ElementTree
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import callgrind_profile  # noqa: E402
+import cpu_split  # noqa: E402
 import explain_log  # noqa: E402
 import report  # noqa: E402
 import write_report  # noqa: E402
@@ -994,6 +995,25 @@ class WriteTest(ReportTestCase):
                                    "4.000 → 0.500"])
         self.assertIn("**SubmitAttempt all on one puzzle", section)  # why the hot one missed
 
+    def test_cpu_per_call_table_beside_pgbench(self):
+        split = {"primary": 1.5, "replica": 0.25, "client": 0.5, "service": 1.0,
+                 "other": 0.25, "total": 3.5, "machine_busy_percent": 97.6}
+        records = write_records()
+        records[2] = {**records[2], "cpu_ms_per_call": {**split, "service": None,
+                                                        "total": 1.0}}
+        records[3] = {**records[3], "cpu_ms_per_call": split}
+        section = self.write(records)
+        cpu = section[section.index("### Where a call's CPU goes"):]
+        self.assertEqual(self.table_row(cpu, "pgbench tpcb-like, 20 clients")[1:],
+                         ["—", "1,300", "1.000", "1.500", "0.250", "—", "0.500", "0.250", "98%"])
+        self.assertEqual(
+            self.table_row(cpu, "SubmitAttempt, spread over many puzzles, 20 in flight")[1:],
+            ["after", "700", "3.500", "1.500", "0.250", "1.000", "0.500", "0.250", "98%"])
+        self.assertNotIn("StartAttempt, 20 in flight", cpu)  # no figures, no row
+
+    def test_without_cpu_figures_there_is_no_cpu_table(self):
+        self.assertNotIn("### Where a call's CPU goes", self.write(write_records()))
+
     def test_a_run_without_write_figures_says_so(self):
         markdown = self.generate(full_records())
         self.assertIn("## Write path (issue 16)\n\nnot measured in this run", markdown)
@@ -1009,7 +1029,10 @@ class WriteTest(ReportTestCase):
 class WriteWindowTest(unittest.TestCase):
     def test_counters_and_samples_per_call_of_the_window(self):
         load_record = {"kind": "load", "scenario": "submit_attempt", "calls": 100}
-        start, end = (10.0, 1000.0, 200.0, 5000.0), (11.0, 1500.0, 302.0, 6400.0)
+        # CPU ticks at 100 a second: primary, replica, client, service,
+        # machine busy, machine total.
+        start = (10.0, 1000.0, 200.0, 5000.0, (100, 50, 20, 30, 400, 500))
+        end = (11.0, 1500.0, 302.0, 6400.0, (200, 70, 30, 60, 580, 700))
         # Four samples in the window (250 ms apart on average).
         samples = [(2, 1, 3, 5, ["transactionid", "tuple"]), (0, 1, 3, 5, []),
                    (2, 0, 2, 4, ["transactionid", "transactionid"]), (0, 0, 4, 6, [])]
@@ -1025,11 +1048,17 @@ class WriteWindowTest(unittest.TestCase):
         self.assertEqual(record["sample_interval_ms"], 250.0)
         self.assertEqual(record["lock_wait_ms_per_call_by_event"],
                          {"transactionid": 7.5, "tuple": 2.5})
+        # 100 primary ticks x 10 ms / 100 calls; the 180 busy ticks less the
+        # parts' 160 are other's; 180 of 200 ticks busy.
+        self.assertEqual(record["cpu_ms_per_call"],
+                         {"primary": 10.0, "replica": 2.0, "client": 1.0, "service": 3.0,
+                          "other": 2.0, "total": 18.0, "machine_busy_percent": 90.0})
 
     def test_a_server_without_the_counters_has_no_round_trips(self):
-        start, end = (10.0, None, None, 5000.0), (11.0, None, None, 5700.0)
+        start, end = (10.0, None, None, 5000.0, None), (11.0, None, None, 5700.0, None)
         record = write_window.window_record({"calls": 50}, start, end, [], {})
         self.assertIsNone(record["round_trips_per_call"])
+        self.assertIsNone(record["cpu_ms_per_call"])
         self.assertEqual(record["statements_per_call"], 14.0)
         self.assertIsNone(record["lock_wait_ms_per_call"])
 
@@ -1037,14 +1066,33 @@ class WriteWindowTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as directory:
             marks, samples = os.path.join(directory, "marks"), os.path.join(directory, "samples")
             with open(marks, "w") as out:
-                out.write("start 10.5 - - 100\nend 12.5 - - 300\n")
+                out.write("start 10.5 - - 100\nend 12.5 - - 300 10 20 30 - 40 50\n")
             with open(samples, "w") as out:
                 out.write("10.0|9|9|9|9|\n10.6|1|0|2|3|tuple\n12.4|0|1|2|3|\n"
                           "13.0|9|9|9|9|\n")
             start, end = write_window.read_marks(marks)
-            self.assertEqual((start, end), ((10.5, None, None, 100.0), (12.5, None, None, 300.0)))
+            self.assertEqual((start, end),
+                             ((10.5, None, None, 100.0, None),
+                              (12.5, None, None, 300.0, (10.0, 20.0, 30.0, None, 40.0, 50.0))))
             self.assertEqual(write_window.read_samples(samples, start[0], end[0]),
                              [(1, 0, 2, 3, ["tuple"]), (0, 1, 2, 3, [])])
+
+
+class CpuSplitTest(unittest.TestCase):
+    def test_a_missing_service_is_none_and_the_machine_less_the_parts_is_other(self):
+        split = cpu_split.per_call((0, 0, 0, None, 0, 0), (40, 10, 20, None, 100, 125), 10, 100)
+        self.assertEqual(split, {"primary": 40.0, "replica": 10.0, "client": 20.0,
+                                 "service": None, "other": 30.0, "total": 100.0,
+                                 "machine_busy_percent": 80.0})
+
+    def test_parts_over_the_machine_leave_no_negative_other(self):
+        split = cpu_split.per_call((0, 0, 0, 0, 0, 0), (60, 0, 0, 60, 100, 100), 1, 100)
+        self.assertEqual(split["other"], 0.0)
+
+    def test_no_snapshot_no_split_and_parse_takes_six_fields(self):
+        self.assertIsNone(cpu_split.per_call(None, (1, 1, 1, 1, 1, 1), 1, 100))
+        self.assertEqual(cpu_split.parse("1 2 3 - 5 6".split()), (1.0, 2.0, 3.0, None, 5.0, 6.0))
+        self.assertIsNone(cpu_split.parse("1 2 3".split()))
 
 
 class CallgrindProfileTest(ReportTestCase):

@@ -58,7 +58,7 @@ write_prepare() {
 }
 
 write_pgbench() {  # write_pgbench USERS
-  local users=$1 clients logs
+  local users=$1 clients logs cpu_start cpu_end
   log "write: pgbench -i -s $write_pgbench_scale (pgbench_db)"
   database=postgres psql_primary -c "DROP DATABASE IF EXISTS pgbench_db WITH (FORCE)" \
     -c "CREATE DATABASE pgbench_db" >/dev/null
@@ -73,8 +73,17 @@ write_pgbench() {  # write_pgbench USERS
     (cd "$logs" && PGPASSWORD="$PG_ADMIN_PASSWORD" /usr/lib/postgresql/15/bin/pgbench -n \
       -b tpcb-like -c "$clients" -j $((clients < 2 ? clients : 2)) \
       -T "$((duration + warmup))" -l -h "$PG_HOST" -p "$PG_PRIMARY_PORT" -U "$PG_ADMIN_USER" \
-      pgbench_db >/dev/null)
+      pgbench_db >/dev/null) &
+    # CPU snapshots while pgbench runs (its own ticks vanish when it exits):
+    # after the warm-up and a second before its end; the transactions that
+    # ended between them are the divisor.
+    sleep "$warmup"
+    cpu_start="$(date +%s.%N) $(tests/bench/cpu_snapshot.sh pgbench)"
+    sleep $((duration - 1))
+    cpu_end="$(date +%s.%N) $(tests/bench/cpu_snapshot.sh pgbench)"
+    wait $!
     python3 tests/bench/pgbench_log.py --logs="$logs" --warmup="$warmup" --duration="$duration" \
+      --cpu-start="$cpu_start" --cpu-end="$cpu_end" \
       --labels="kind=write_pgbench,users=$users,scenario=tpcb_like,label=tpcb_like,connections=$clients,pgbench_scale=$write_pgbench_scale" \
       >>"$results"
   done
@@ -88,7 +97,7 @@ write_load() {
   local metrics_url="http://127.0.0.1:$write_metrics_port/metrics"
   rm -f "$run".*
   log "write ($binary): $scenario at $in_flight in flight"
-  PGPASSWORD="$PG_ADMIN_PASSWORD" "$bin/tests/bench/quest_bench" run \
+  BENCH_SERVICE_PID=$quest_pid PGPASSWORD="$PG_ADMIN_PASSWORD" "$bin/tests/bench/quest_bench" run \
     --target="127.0.0.1:$quest_port" --database-url="$quest_url" --scenarios="$scenario" \
     --concurrency="$in_flight" --duration="$duration" --warmup="$warmup" \
     --measure-start-command="tests/bench/write_window.sh $run.marks start $metrics_url" \

@@ -21,6 +21,9 @@ Records (tests/bench/write_path.sh):
                  active_ms_per_call (pg_stat_activity samples; null when none
                  fell in the window); optional lock_wait_ms_per_call_by_event
                  {wait_event: ms}.
+  Both may carry cpu_ms_per_call {primary, replica, client, service, other,
+  total, machine_busy_percent} (cpu_split.py): where a call's (a pgbench
+  transaction's) CPU went.
 
 report.py's helpers (formatting, tables, TargetResult, targets_parts) come in
 as `common`, so the two modules share one look without importing each other.
@@ -180,6 +183,35 @@ def ordered(records):
                                           r["concurrency"], r["binary"] != "after"))
 
 
+CPU_PARTS = (("total", "all"), ("primary", "primary"), ("replica", "replica"),
+             ("service", "quest server"), ("client", "client"), ("other", "other"))
+
+
+def cpu_table(results, common):
+    """CPU ms per call by part: pgbench's transaction beside each write
+    scenario's call, or None when no record has the figures."""
+    rows = []
+    for r in sorted(results.write_pgbench, key=lambda r: r["connections"]):
+        if r.get("cpu_ms_per_call"):
+            rows.append((f"pgbench tpcb-like, {r['connections']} clients", "—", r))
+    for r in ordered(results.writes):
+        if r.get("cpu_ms_per_call"):
+            rows.append((f"{scenario_name(r['scenario'])}, {r['concurrency']} in flight",
+                         common.binary_name(results, r["binary"]), r))
+    if not rows:
+        return None
+    cells = []
+    for name, binary, r in rows:
+        split = r["cpu_ms_per_call"]
+        busy = split.get("machine_busy_percent")
+        cells.append([name, binary, common.format_rate(r["calls_per_s"])]
+                     + [per_call_cell(split.get(part), 3) for part, _ in CPU_PARTS]
+                     + ["—" if busy is None else f"{busy:.0f}%"])
+    return common.markdown_table(
+        ("run", "binary", "calls/s", *(f"{label} ms / call" for _, label in CPU_PARTS),
+         "machine busy"), cells)
+
+
 def pgbench_table(results, common):
     rows = [[common.format_rate(r["connections"]), common.format_rate(r["calls_per_s"]),
              common.format_ms(r["latency_ms"]["p50"]), common.format_ms(r["latency_ms"]["p99"])]
@@ -273,6 +305,16 @@ def section(results, common):
     parts += ["### pgbench tpcb-like (the reference)",
               pgbench_table(results, common) if results.write_pgbench else common.NOT_MEASURED,
               "### Write scenarios", scenarios_table(results, common)]
+    cpu = cpu_table(results, common)
+    if cpu:
+        parts += ["### Where a call's CPU goes",
+                  "CPU milliseconds per call (per transaction for pgbench) of each part of "
+                  "the stack, from /proc between the window's edges "
+                  "(`tests/bench/cpu_snapshot.sh`): the primary's and the replica's "
+                  "PostgreSQL processes, the quest server, the client (the load generator, "
+                  "or pgbench) and the rest of the machine (the wait sampler, the OS). "
+                  "On this 2-core box a run whose machine is busy near 100% is bound by "
+                  "the sum: calls/s is about 2,000 ms ÷ all ms / call.", cpu]
     before_after = before_after_table(results, common)
     if before_after:
         parts += ["### Before and after",

@@ -13,6 +13,11 @@ failed ones included):
   statements_per_call       pg_stat_statements calls of quest_svc in quest_db
 Both counters cover every write transaction of the server in the window, a
 background job's too (the outbox relay's, per published event).
+  cpu_ms_per_call           CPU milliseconds per call of the primary, the
+                            replica, the load generator (client), the quest
+                            server and the rest of the machine (other), and
+                            the machine's busy share (cpu_split.py; the
+                            marks' tests/bench/cpu_snapshot.sh fields)
 From write_sampler.sh's samples inside the window, milliseconds per call
 that the write pool's backends spent waiting on a lock (also by wait_event:
 lock_wait_ms_per_call_by_event), on WAL (commit), idle in a transaction
@@ -24,6 +29,8 @@ import argparse
 import json
 import sys
 
+import cpu_split
+
 
 def parse_labels(text):
     labels = {}
@@ -34,15 +41,17 @@ def parse_labels(text):
 
 
 def read_marks(path):
-    """{edge: (time, round_trips, transactions, statements)} of the last window."""
+    """{edge: (time, round_trips, transactions, statements, cpu snapshot or
+    None)} of the last window."""
     marks = {}
     with open(path) as lines:
         for line in lines:
             fields = line.split()
-            if len(fields) != 5:
+            if len(fields) not in (5, 11):
                 continue
-            edge, *values = fields
-            marks[edge] = tuple(None if value == "-" else float(value) for value in values)
+            edge, *values = fields[:5]
+            marks[edge] = (*(None if value == "-" else float(value) for value in values),
+                           cpu_split.parse(fields[5:]))
     if "start" not in marks or "end" not in marks:
         sys.exit(f"write_window: {path} has no start and end mark")
     return marks["start"], marks["end"]
@@ -82,7 +91,7 @@ def by_event(samples, interval_ms, calls):
             for event, n in sorted(counts.items(), key=lambda item: -item[1])}
 
 
-def window_record(load, start, end, samples, labels):
+def window_record(load, start, end, samples, labels, hz=100):
     calls = load["calls"]
     seconds = end[0] - start[0]
     interval_ms = seconds * 1000.0 / len(samples) if samples else 0.0
@@ -99,6 +108,7 @@ def window_record(load, start, end, samples, labels):
             "idle_in_transaction_ms_per_call": waited(2),
             "active_ms_per_call": waited(3),
             "lock_wait_ms_per_call_by_event": by_event(samples, interval_ms, calls),
+            "cpu_ms_per_call": cpu_split.per_call(start[4], end[4], calls, hz),
             "samples": len(samples), "sample_interval_ms": round(interval_ms, 2)}
 
 
@@ -116,7 +126,7 @@ def main():
     start, end = read_marks(args.marks)
     samples = read_samples(args.samples, start[0], end[0])
     print(json.dumps(window_record(records[-1], start, end, samples,
-                                   parse_labels(args.labels))))
+                                   parse_labels(args.labels), cpu_split.ticks_per_second())))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,10 @@
 # server's counters from its metrics endpoint ("-" when it has none: a
 # baseline binary from before issue 16) and the calls of every statement
 # quest_svc ran in quest_db, from pg_stat_statements (BEGIN and COMMIT
-# included). Needs PG_HOST, PG_PRIMARY_PORT, PG_ADMIN_USER and PGPASSWORD.
+# included), then tests/bench/cpu_snapshot.sh's six CPU tick counts (the
+# primary, the replica, quest_bench, the quest server BENCH_SERVICE_PID,
+# the machine's busy and total). Needs PG_HOST, PG_PRIMARY_PORT,
+# PG_ADMIN_USER, PGPASSWORD, STATE_DIR and BENCH_SERVICE_PID.
 set -euo pipefail
 marks=$1 edge=$2 metrics_url=$3
 now=$(date +%s.%N)
@@ -22,4 +25,5 @@ statements=$(psql -X -q -At -v ON_ERROR_STOP=1 -h "$PG_HOST" -p "$PG_PRIMARY_POR
     FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
     JOIN pg_database d ON d.oid = s.dbid
     WHERE r.rolname = 'quest_svc' AND d.datname = 'quest_db'")
-echo "$edge $now $round_trips $transactions $statements" >>"$marks"
+cpu=$(tests/bench/cpu_snapshot.sh quest_bench "${BENCH_SERVICE_PID:-}")
+echo "$edge $now $round_trips $transactions $statements $cpu" >>"$marks"
