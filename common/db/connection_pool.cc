@@ -29,17 +29,17 @@ std::chrono::steady_clock::time_point SteadyDeadline(absl::Duration timeout) {
 }  // namespace
 
 PooledConnection::PooledConnection(PooledConnection&& other) noexcept
-    : pool_(other.pool_), connection_(std::move(other.connection_)), broken_(other.broken_) {
+    : pool_(other.pool_), session_(std::move(other.session_)), broken_(other.broken_) {
   other.pool_ = nullptr;
 }
 
 PooledConnection& PooledConnection::operator=(PooledConnection&& other) noexcept {
   if (this != &other) {
-    if (pool_ != nullptr && connection_) {
-      pool_->Release(std::move(connection_), broken_);
+    if (pool_ != nullptr && session_) {
+      pool_->Release(std::move(session_), broken_);
     }
     pool_ = other.pool_;
-    connection_ = std::move(other.connection_);
+    session_ = std::move(other.session_);
     broken_ = other.broken_;
     other.pool_ = nullptr;
   }
@@ -47,8 +47,8 @@ PooledConnection& PooledConnection::operator=(PooledConnection&& other) noexcept
 }
 
 PooledConnection::~PooledConnection() {
-  if (pool_ != nullptr && connection_) {
-    pool_->Release(std::move(connection_), broken_);
+  if (pool_ != nullptr && session_) {
+    pool_->Release(std::move(session_), broken_);
   }
 }
 
@@ -72,13 +72,13 @@ ConnectionPool::~ConnectionPool() {
   idle_.clear();  // pqxx closes each connection in its destructor.
 }
 
-std::unique_ptr<pqxx::connection> ConnectionPool::Open() {
-  auto connection = std::make_unique<pqxx::connection>(options_.conninfo);
+std::unique_ptr<PooledSession> ConnectionPool::Open() {
+  auto session = std::make_unique<PooledSession>(options_.conninfo);
   // We replace broken connections ourselves; libpqxx's silent reconnect
   // would hide a lost session from the caller's transaction.
-  connection->inhibit_reactivation(true);
-  if (options_.on_connect) options_.on_connect(*connection);
-  return connection;
+  session->connection.inhibit_reactivation(true);
+  if (options_.on_connect) options_.on_connect(session->connection);
+  return session;
 }
 
 absl::StatusOr<PooledConnection> ConnectionPool::Acquire() {
@@ -106,9 +106,9 @@ absl::StatusOr<PooledConnection> ConnectionPool::AcquireUntimed() {
   while (true) {
     if (stopping_) return absl::UnavailableError("connection pool is stopping");
     while (!idle_.empty()) {
-      std::unique_ptr<pqxx::connection> candidate = std::move(idle_.back().connection);
+      std::unique_ptr<PooledSession> candidate = std::move(idle_.back().connection);
       idle_.pop_back();
-      if (LooksAlive(*candidate)) return Lend(std::move(candidate));
+      if (LooksAlive(candidate->connection)) return Lend(std::move(candidate));
       spdlog::warn("pool {}: dropped a connection the server closed", options_.name);
       lock.unlock();
       candidate.reset();  // Closing a socket may block briefly: not under lock.
@@ -118,7 +118,7 @@ absl::StatusOr<PooledConnection> ConnectionPool::AcquireUntimed() {
     if (in_use_ + opening_ + static_cast<int>(idle_.size()) < options_.max_connections) {
       ++opening_;
       lock.unlock();
-      std::unique_ptr<pqxx::connection> fresh;
+      std::unique_ptr<PooledSession> fresh;
       std::string failure;
       try {
         fresh = Open();
@@ -144,20 +144,20 @@ absl::StatusOr<PooledConnection> ConnectionPool::AcquireUntimed() {
   }
 }
 
-PooledConnection ConnectionPool::Lend(std::unique_ptr<pqxx::connection> connection) {
+PooledConnection ConnectionPool::Lend(std::unique_ptr<PooledSession> connection) {
   ++in_use_;
-  lent_backend_pids_.insert(connection->backendpid());
+  lent_backend_pids_.insert(connection->connection.backendpid());
   return PooledConnection(this, std::move(connection));
 }
 
-void ConnectionPool::Release(std::unique_ptr<pqxx::connection> connection, bool broken) {
+void ConnectionPool::Release(std::unique_ptr<PooledSession> connection, bool broken) {
   // A connection left inside a transaction or with a dead socket is not
   // reusable; libpqxx transactions always end before the lease does.
-  bool reusable = !broken && LooksAlive(*connection);
+  bool reusable = !broken && LooksAlive(connection->connection);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     --in_use_;
-    lent_backend_pids_.erase(connection->backendpid());
+    lent_backend_pids_.erase(connection->connection.backendpid());
     if (reusable && !stopping_) {
       idle_.push_back({std::move(connection), absl::Now()});
     }
@@ -208,12 +208,12 @@ PoolStats ConnectionPool::Stats() const {
   return stats;
 }
 
-void ConnectionPool::ReapIdle(std::vector<std::unique_ptr<pqxx::connection>>& to_close) {
+void ConnectionPool::ReapIdle(std::vector<std::unique_ptr<PooledSession>>& to_close) {
   const absl::Time cutoff = absl::Now() - options_.idle_timeout;
   // Connections the server closed while idle (restart, terminate) go first,
   // so that TopUpToMin replaces them before a caller needs one.
   for (auto it = idle_.begin(); it != idle_.end();) {
-    if (LooksAlive(*it->connection)) {
+    if (LooksAlive(it->connection->connection)) {
       ++it;
     } else {
       to_close.push_back(std::move(it->connection));
@@ -235,7 +235,7 @@ void ConnectionPool::TopUpToMin() {
          in_use_ + opening_ + static_cast<int>(idle_.size()) < options_.min_connections) {
     ++opening_;
     lock.unlock();
-    std::unique_ptr<pqxx::connection> fresh;
+    std::unique_ptr<PooledSession> fresh;
     try {
       fresh = Open();
     } catch (const std::exception& e) {
@@ -258,7 +258,7 @@ void ConnectionPool::TopUpToMin() {
 }
 
 void ConnectionPool::Maintain() {
-  std::vector<std::unique_ptr<pqxx::connection>> to_close;
+  std::vector<std::unique_ptr<PooledSession>> to_close;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) return;

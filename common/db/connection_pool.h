@@ -36,6 +36,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/base/periodic_loop.h"
+#include "common/db/session_statements.h"
 #include "pqxx/connection"
 
 namespace qs::db {
@@ -58,6 +59,15 @@ struct PoolOptions {
 
 class ConnectionPool;
 
+// One pooled connection and what this process keeps of its server session:
+// the statements WriteTx has prepared on it (session_statements.h), which
+// live and die with the connection.
+struct PooledSession {
+  explicit PooledSession(const std::string& conninfo) : connection(conninfo) {}
+  pqxx::connection connection;
+  SessionStatements statements;
+};
+
 // Exclusive use of one pooled connection; returns it to the pool when
 // destroyed. Move-only.
 class PooledConnection {
@@ -68,18 +78,19 @@ class PooledConnection {
   PooledConnection& operator=(const PooledConnection&) = delete;
   ~PooledConnection();
 
-  pqxx::connection& connection() { return *connection_; }
+  pqxx::connection& connection() { return session_->connection; }
+  SessionStatements& statements() { return session_->statements; }
 
   // The connection failed mid-use: the pool closes it instead of reusing it.
   void MarkBroken() { broken_ = true; }
 
  private:
   friend class ConnectionPool;
-  PooledConnection(ConnectionPool* pool, std::unique_ptr<pqxx::connection> connection)
-      : pool_(pool), connection_(std::move(connection)) {}
+  PooledConnection(ConnectionPool* pool, std::unique_ptr<PooledSession> session)
+      : pool_(pool), session_(std::move(session)) {}
 
   ConnectionPool* pool_;
-  std::unique_ptr<pqxx::connection> connection_;
+  std::unique_ptr<PooledSession> session_;
   bool broken_ = false;
 };
 
@@ -135,20 +146,20 @@ class ConnectionPool {
  private:
   friend class PooledConnection;
   struct IdleConnection {
-    std::unique_ptr<pqxx::connection> connection;
+    std::unique_ptr<PooledSession> connection;
     absl::Time idle_since;
   };
 
   // Opens one connection (outside the lock). Throws what libpqxx throws.
-  std::unique_ptr<pqxx::connection> Open();
+  std::unique_ptr<PooledSession> Open();
   absl::StatusOr<PooledConnection> AcquireUntimed();
   void RecordAcquireWait(absl::Duration waited);
   // Records a connection as lent (under the lock) and wraps it in a lease.
-  PooledConnection Lend(std::unique_ptr<pqxx::connection> connection);
-  void Release(std::unique_ptr<pqxx::connection> connection, bool broken);
+  PooledConnection Lend(std::unique_ptr<PooledSession> connection);
+  void Release(std::unique_ptr<PooledSession> connection, bool broken);
   // One pass of the maintenance thread: reap, then top up to min.
   void Maintain();
-  void ReapIdle(std::vector<std::unique_ptr<pqxx::connection>>& to_close);
+  void ReapIdle(std::vector<std::unique_ptr<PooledSession>>& to_close);
   void TopUpToMin();
 
   const PoolOptions options_;

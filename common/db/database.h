@@ -327,7 +327,7 @@ auto Database::Write(Fn&& fn) -> decltype(fn(std::declval<WriteTx&>())) {
   WriteOutcome outcome;
   auto written = [&]() -> decltype(fn(std::declval<WriteTx&>())) {
     try {
-      WriteTx tx(lease->connection(), &outcome);
+      WriteTx tx(lease->connection(), &lease->statements(), &outcome);
       auto result = fn(tx);
       if (IsOk(result)) {
         tx.Commit();

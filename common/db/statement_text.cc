@@ -1,5 +1,6 @@
 #include "common/db/statement_text.h"
 
+#include <algorithm>
 #include <cctype>
 #include <stdexcept>
 
@@ -64,12 +65,16 @@ size_t CommentEnd(std::string_view sql, size_t begin) {
   return sql.size();
 }
 
-}  // namespace
+// Walks `sql`, handing each run of SQL that is not a placeholder to
+// `copy(run)` and each $n placeholder (outside strings, identifiers,
+// comments and dollar quotes) to `placeholder(number, text)`; `number` is
+// kTooLarge for one with more digits than any statement has values.
+constexpr size_t kTooLarge = 100000;
 
-std::string BindLiterals(std::string_view sql, const std::vector<std::string>& literals) {
-  std::string out;
-  out.reserve(sql.size() + 16 * literals.size());
+template <typename Copy, typename Placeholder>
+void Walk(std::string_view sql, Copy&& copy, Placeholder&& placeholder) {
   size_t i = 0;
+  size_t run = 0;  // start of the run not yet handed to copy
   while (i < sql.size()) {
     const char c = sql[i];
     size_t skip_to = i;  // past a run copied as it is
@@ -88,17 +93,12 @@ std::string BindLiterals(std::string_view sql, const std::vector<std::string>& l
       size_t end = i + 1;
       size_t number = 0;
       while (end < sql.size() && std::isdigit(static_cast<unsigned char>(sql[end]))) {
-        number = number * 10 + static_cast<size_t>(sql[end] - '0');
-        if (number > literals.size()) break;
+        number = number < kTooLarge ? number * 10 + static_cast<size_t>(sql[end] - '0') : kTooLarge;
         ++end;
       }
-      if (number == 0 || number > literals.size()) {
-        throw std::invalid_argument(absl::StrCat("statement placeholder $",
-                                                 std::string(sql.substr(i + 1, end - i)),
-                                                 " has no value (", literals.size(), " given)"));
-      }
-      out += literals[number - 1];
-      i = end;
+      copy(sql.substr(run, i - run));
+      placeholder(std::min(number, kTooLarge), sql.substr(i, end - i));
+      i = run = end;
       continue;
     } else if (c == '$' && (i == 0 || !IsTagChar(sql[i - 1]))) {
       if (std::string_view tag = DollarTag(sql, i); !tag.empty()) {
@@ -106,15 +106,52 @@ std::string BindLiterals(std::string_view sql, const std::vector<std::string>& l
         skip_to = close == std::string_view::npos ? sql.size() : close + tag.size();
       }
     }
-    if (skip_to > i) {
-      out.append(sql.substr(i, skip_to - i));
-      i = skip_to;
-    } else {
-      out.push_back(c);
-      ++i;
-    }
+    i = skip_to > i ? skip_to : i + 1;
   }
+  copy(sql.substr(run));
+}
+
+}  // namespace
+
+std::string BindLiterals(std::string_view sql, const std::vector<std::string>& literals) {
+  std::string out;
+  out.reserve(sql.size() + 16 * literals.size());
+  Walk(
+      sql, [&](std::string_view run) { out.append(run); },
+      [&](size_t number, std::string_view text) {
+        if (number == 0 || number > literals.size()) {
+          throw std::invalid_argument(absl::StrCat("statement placeholder ", std::string(text),
+                                                   " has no value (", literals.size(), " given)"));
+        }
+        out += literals[number - 1];
+      });
   return out;
+}
+
+std::optional<int> PreparablePlaceholders(std::string_view sql) {
+  std::vector<bool> used;
+  bool valid = true;
+  bool one_statement = true;
+  Walk(
+      sql,
+      [&](std::string_view run) {
+        // Any semicolon, even one inside a string: conservative, since a
+        // text that is not prepared still runs (with its literals inlined).
+        if (run.find(';') != std::string_view::npos) one_statement = false;
+      },
+      [&](size_t number, std::string_view) {
+        if (number == 0 || number >= kTooLarge) {
+          valid = false;
+          return;
+        }
+        if (used.size() < number) used.resize(number, false);
+        used[number - 1] = true;
+      });
+  if (!valid || !one_statement) return std::nullopt;
+  for (bool is_used : used) {
+    if (!is_used) return std::nullopt;
+  }
+  return static_cast<int>(used.size());
 }
 
 }  // namespace qs::db

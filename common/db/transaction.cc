@@ -4,6 +4,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "common/base/call_context.h"
 #include "common/db/lsn.h"
 #include "common/db/statement_text.h"
@@ -37,18 +38,33 @@ bool CommitItselfRaises(const std::string& sqlstate) {
 
 pqxx::result TransactionBase::SendWithWaitingSql(const std::string& sql) {
   std::string text = begun_ ? std::string() : std::string("BEGIN;\n");
+  // The PREPAREs first: nothing before them can fail and skip them.
+  text += prepares_;
   text += deferred_;
   text += sql;
   // Marked as begun before sending: if this fails, the transaction may be
   // open (and aborted), and the destructor must roll it back.
   begun_ = true;
   deferred_.clear();
-  return Noting([&] { return tx_->exec(text); });
+  if (prepares_.empty()) return Noting([&] { return tx_->exec(text); });
+  prepares_.clear();
+  try {
+    pqxx::result answer = Noting([&] { return tx_->exec(text); });
+    statements_->Sent(/*succeeded=*/true);
+    return answer;
+  } catch (const pqxx::sql_error& e) {
+    statements_->Sent(/*succeeded=*/false, e.sqlstate());
+    throw;
+  } catch (...) {
+    statements_->Sent(/*succeeded=*/false);
+    throw;
+  }
 }
 
 std::string TransactionBase::RenderLiterals(const std::string& sql,
                                             const std::vector<std::string>& values) {
   try {
+    if (statements_ != nullptr) return statements_->Render(sql, values, &prepares_);
     return BindLiterals(sql, values);
   } catch (const std::invalid_argument& e) {
     // Surfaces as INTERNAL (db_error.h): a statement written wrong.
@@ -56,20 +72,23 @@ std::string TransactionBase::RenderLiterals(const std::string& sql,
   }
 }
 
-WriteTx::WriteTx(pqxx::connection& connection, WriteOutcome* outcome)
-    : TransactionBase(std::make_unique<pqxx::nontransaction>(connection), /*begin_lazily=*/true),
+WriteTx::WriteTx(pqxx::connection& connection, SessionStatements* statements, WriteOutcome* outcome)
+    : TransactionBase(std::make_unique<pqxx::nontransaction>(connection), /*begin_lazily=*/true,
+                      statements),
       outcome_(outcome) {
   outcome_->ended_cleanly = false;
 }
 
 WriteTx::~WriteTx() {
+  // PREPAREs queued with statements that will never be sent.
+  if (!prepares_.empty()) statements_->Unsent();
   if (!commit_tried_) {
     if (!begun_) {
       outcome_->ended_cleanly = true;  // Nothing was sent: no transaction to end.
     } else {
       try {
         ++round_trips_;
-        tx_->exec("ROLLBACK");
+        RollBack();
         outcome_->ended_cleanly = true;
       } catch (const std::exception& e) {
         // The connection is gone or the session is beyond saving: the server
@@ -80,6 +99,22 @@ WriteTx::~WriteTx() {
     }
   }
   outcome_->round_trips = round_trips_;
+}
+
+void WriteTx::RollBack() {
+  const std::string uncertain = statements_->UncertainNames();
+  if (uncertain.empty()) {
+    tx_->exec("ROLLBACK");
+    return;
+  }
+  // A round trip that carried PREPAREs failed: which of them ran is asked
+  // in the same round trip as the ROLLBACK.
+  pqxx::result existing = tx_->exec(
+      absl::StrCat("ROLLBACK;\nSELECT name FROM pg_prepared_statements WHERE name = ANY (",
+                   uncertain, "::text[])"));
+  std::vector<std::string> names;
+  for (const pqxx::row& row : existing) names.push_back(row[0].as<std::string>());
+  statements_->Resolve(names);
 }
 
 void WriteTx::RunAfterCommitHooks() {

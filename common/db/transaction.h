@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/db/session_statements.h"
 #include "pqxx/binarystring"
 #include "pqxx/connection"
 #include "pqxx/nontransaction"
@@ -44,12 +45,17 @@ class Database;
 // literals (statement_text.h), and its answer is that statement's (the
 // others return nothing the caller wants). So a transaction of N reads and
 // any number of deferred writes costs N round trips plus its COMMIT's.
+// A WriteTx sends every statement it can as EXECUTE of a statement
+// prepared on its session (session_statements.h): the PREPARE travels at
+// the head of the statement's first round trip on that session, and from
+// then on PostgreSQL neither parses, analyses nor (once it keeps a generic
+// plan) plans it again. Its answers and errors are the statement's own.
 class TransactionBase {
  public:
   // Runs `sql` with $1..$n bound to `args` (never concatenate input).
   template <typename... Args>
   pqxx::result Query(const std::string& sql, Args&&... args) {
-    if (HasWaitingSql()) return SendWithWaitingSql(Render(sql, args...));
+    if (HasWaitingSql() || statements_ != nullptr) return SendWithWaitingSql(Render(sql, args...));
     return Noting([&] { return tx_->exec_params(sql, std::forward<Args>(args)...); });
   }
 
@@ -78,8 +84,11 @@ class TransactionBase {
 
  protected:
   // `begin_lazily`: BEGIN waits to travel with the first statement (WriteTx).
-  TransactionBase(std::unique_ptr<pqxx::transaction_base> tx, bool begin_lazily)
-      : tx_(std::move(tx)), begun_(!begin_lazily) {}
+  // `statements`: the session's prepared statements (WriteTx), or nullptr
+  // to send every statement's text.
+  TransactionBase(std::unique_ptr<pqxx::transaction_base> tx, bool begin_lazily,
+                  SessionStatements* statements = nullptr)
+      : tx_(std::move(tx)), statements_(statements), begun_(!begin_lazily) {}
 
   // Runs `statement`, remembering whether it threw: after a failed
   // statement PostgreSQL has aborted the transaction, so a WriteTx whose
@@ -96,15 +105,18 @@ class TransactionBase {
   }
 
   bool HasWaitingSql() const { return !begun_ || !deferred_.empty(); }
-  // Sends the waiting SQL followed by `sql` (plain text, literals inlined)
-  // as one simple query; returns the last statement's answer.
+  // Sends the waiting SQL followed by `sql` (rendered: Render) as one
+  // simple query; returns the last statement's answer.
   pqxx::result SendWithWaitingSql(const std::string& sql);
 
+  // `sql` with `args` as the text to send: an EXECUTE of the session's
+  // prepared statement (its PREPARE queued for the next round trip), or
+  // the statement with the values inlined.
   template <typename... Args>
   std::string Render(const std::string& sql, const Args&... args) {
     return RenderLiterals(sql, {Literal(args)...});
   }
-  static std::string RenderLiterals(const std::string& sql, const std::vector<std::string>& values);
+  std::string RenderLiterals(const std::string& sql, const std::vector<std::string>& values);
   template <typename T>
   std::string Literal(const T& value) {
     return tx_->quote(value);
@@ -119,8 +131,10 @@ class TransactionBase {
   }
 
   std::unique_ptr<pqxx::transaction_base> tx_;
+  SessionStatements* const statements_;
   bool statement_failed_ = false;
   bool begun_;
+  std::string prepares_;  // PREPAREs for the next round trip, each ending in ";\n".
   std::string deferred_;  // Rendered statements, each ending in ";\n".
   int round_trips_ = 0;
 };
@@ -177,8 +191,9 @@ struct WriteOutcome {
 class WriteTx : public TransactionBase {
  private:
   friend class Database;
+  // `statements` (the session's: PooledConnection::statements()) and
   // `outcome` must outlive this.
-  WriteTx(pqxx::connection& connection, WriteOutcome* outcome);
+  WriteTx(pqxx::connection& connection, SessionStatements* statements, WriteOutcome* outcome);
   // Throws what pqxx::work::commit() would: pqxx::in_doubt_error when the
   // outcome is unknown (the connection is lost while the COMMIT is out, or
   // the position query after a successful COMMIT fails), the SQL error of a
@@ -229,6 +244,10 @@ class WriteTx : public TransactionBase {
   // COMMIT: whether the session is still inside the (aborted) transaction,
   // i.e. a deferred statement failed and the COMMIT never ran.
   bool StillInsideAbortedTransaction();
+
+  // Sends ROLLBACK, learning in its round trip which uncertain PREPAREs
+  // (session_statements.h) the session has. Throws what exec throws.
+  void RollBack();
 
   // Runs the AfterCommit hooks (Database::Write, after a Commit() that
   // returned).

@@ -9,20 +9,54 @@
 # between two samples is 100 ms in which every runnable task waited on I/O
 # (io full). majflt is each *_server process's major page faults (code or
 # data paged in from disk).
+# Bash builtins only, but for one pgrep a second to find the servers: a
+# sampler that forked a few processes per sample cost about 5% of the
+# machine during the benchmark windows (perf, tests/bench/write_window.sh).
 set -uo pipefail
 out=$1
+
+# total_of FILE some|full: the PSI line's total= into $total (a function's
+# output read with $(...) would fork a subshell).
+total_of() {
+  local kind rest
+  total=
+  while read -r kind rest; do
+    if [[ $kind == "$2" ]]; then
+      rest=${rest##*total=}
+      total=${rest%% *}
+      return
+    fi
+  done <"$1"
+}
+
+# read -t on a pipe nothing writes to: a 100 ms sleep without a process.
+exec {never}<> <(:)
+servers=() names=()
+sample=0
 while true; do
-  line="$(date +%s.%N)"
-  line+=" io_full_us=$(awk '/^full/ {sub("total=", "", $5); print $5}' /proc/pressure/io)"
-  line+=" cpu_some_us=$(awk '/^some/ {sub("total=", "", $5); print $5}' /proc/pressure/cpu)"
-  line+=" mem_full_us=$(awk '/^full/ {sub("total=", "", $5); print $5}' /proc/pressure/memory)"
-  line+=" steal_ticks=$(awk '/^cpu / {print $9}' /proc/stat)"
-  line+=" blocked=$(awk '/^procs_blocked/ {print $2}' /proc/stat)"
-  for pid in $(pgrep -f '_server$' 2>/dev/null); do
-    name=$(basename "$(readlink "/proc/$pid/exe" 2>/dev/null)" 2>/dev/null)
-    read -r -a stat <"/proc/$pid/stat" 2>/dev/null || continue
-    line+=" majflt:${name:-$pid}=${stat[11]}"
+  if ((sample % 10 == 0)); then
+    servers=() names=()
+    for pid in $(pgrep -f '_server$' 2>/dev/null); do
+      read -r -d '' name <"/proc/$pid/cmdline" 2>/dev/null || true
+      servers+=("$pid") names+=("${name##*/}")
+    done
+  fi
+  ((sample++))
+  line="${EPOCHREALTIME}"
+  total_of /proc/pressure/io full && line+=" io_full_us=$total"
+  total_of /proc/pressure/cpu some && line+=" cpu_some_us=$total"
+  total_of /proc/pressure/memory full && line+=" mem_full_us=$total"
+  while read -r key a b c d e f g h rest; do
+    if [[ $key == cpu ]]; then
+      line+=" steal_ticks=$h"
+    elif [[ $key == procs_blocked ]]; then
+      line+=" blocked=$a"
+    fi
+  done </proc/stat
+  for i in "${!servers[@]}"; do
+    read -r -a stat <"/proc/${servers[$i]}/stat" 2>/dev/null || continue
+    line+=" majflt:${names[$i]:-${servers[$i]}}=${stat[11]}"
   done
   echo "$line" >>"$out"
-  sleep 0.1
+  read -r -t 0.1 -u "$never" _ || true
 done

@@ -12,6 +12,9 @@
 # primary, the replica, quest_bench, the quest server BENCH_SERVICE_PID,
 # the machine's busy and total). Needs PG_HOST, PG_PRIMARY_PORT,
 # PG_ADMIN_USER, PGPASSWORD, STATE_DIR and BENCH_SERVICE_PID.
+# With BENCH_PERF=1 it also records the whole machine's CPU profile over
+# the window (perf record -a -g) into MARKS_FILE.perf.data, for
+# `perf report -i ... --sort comm,dso,sym` (needs Debian's linux-perf).
 set -euo pipefail
 marks=$1 edge=$2 metrics_url=$3
 now=$(date +%s.%N)
@@ -27,3 +30,14 @@ statements=$(psql -X -q -At -v ON_ERROR_STOP=1 -h "$PG_HOST" -p "$PG_PRIMARY_POR
     WHERE r.rolname = 'quest_svc' AND d.datname = 'quest_db'")
 cpu=$(tests/bench/cpu_snapshot.sh quest_bench "${BENCH_SERVICE_PID:-}")
 echo "$edge $now $round_trips $transactions $statements $cpu" >>"$marks"
+
+if [[ ${BENCH_PERF:-} == 1 ]]; then
+  if [[ $edge == start ]]; then
+    perf record -a -g -F 499 -o "$marks.perf.data" >/dev/null 2>&1 &
+    echo $! >"$marks.perf.pid"
+  elif [[ -f $marks.perf.pid ]]; then
+    kill -INT "$(cat "$marks.perf.pid")" 2>/dev/null || true
+    while kill -0 "$(cat "$marks.perf.pid")" 2>/dev/null; do sleep 0.1; done
+    rm -f "$marks.perf.pid"
+  fi
+fi

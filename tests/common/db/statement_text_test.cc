@@ -1,5 +1,7 @@
 // BindLiterals (statement_text.h): placeholders in SQL are replaced, the
 // ones inside strings, identifiers, dollar quotes and comments are not.
+// PreparablePlaceholders: a text counts as one PREPAREable statement only
+// with placeholders exactly $1..$n and no semicolon.
 #include "common/db/statement_text.h"
 
 #include <stdexcept>
@@ -43,6 +45,23 @@ TEST(BindLiteralsTest, RefusesAPlaceholderWithoutValue) {
   EXPECT_THROW(BindLiterals("SELECT $2", {"'a'"}), std::invalid_argument);
   EXPECT_THROW(BindLiterals("SELECT $0", {"'a'"}), std::invalid_argument);
   EXPECT_THROW(BindLiterals("SELECT $10", {"'a'", "'b'"}), std::invalid_argument);
+}
+
+TEST(PreparablePlaceholdersTest, CountsPlaceholdersUsedOnceOrMore) {
+  EXPECT_EQ(PreparablePlaceholders("SELECT 1"), 0);
+  EXPECT_EQ(PreparablePlaceholders("SELECT $1, $2, $1"), 2);
+  EXPECT_EQ(PreparablePlaceholders("UPDATE t SET a = $2 WHERE id = $1 AND b <> '$3'"), 2);
+  EXPECT_EQ(PreparablePlaceholders("SELECT $12, $11, $10, $9, $8, $7, $6, $5, $4, $3, $2, $1"), 12);
+}
+
+TEST(PreparablePlaceholdersTest, RefusesGapsZeroAndSeveralStatements) {
+  // PostgreSQL could not type $2, which nothing references.
+  EXPECT_EQ(PreparablePlaceholders("SELECT $1, $3"), std::nullopt);
+  EXPECT_EQ(PreparablePlaceholders("SELECT $0"), std::nullopt);
+  EXPECT_EQ(PreparablePlaceholders("SELECT $1; SELECT $1"), std::nullopt);
+  // Conservative: a semicolon in a string also keeps the text unprepared.
+  EXPECT_EQ(PreparablePlaceholders("SELECT ';', $1"), std::nullopt);
+  EXPECT_EQ(PreparablePlaceholders("SELECT $99999999999999999999"), std::nullopt);
 }
 
 }  // namespace
