@@ -191,6 +191,13 @@ int ServeUntilTerminated(const config::ServerConfig& config, const ServeOptions&
     spdlog::critical("cannot listen on {} (address in use or not local?)", config.listen_address);
     return 1;
   }
+  // gRPC's default health service answers SERVING for "" from the moment
+  // the server starts: say otherwise before anything else runs, so that a
+  // check arriving now does not see a service its probe has not passed.
+  // (The default service cannot start out NOT_SERVING; the window left is
+  // the few instructions between BuildAndStart and this call.)
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  health->SetServingStatus(false);
   core.Start();
   spdlog::info(
       "{} listening on {} ({}; {} methods, {} serving threads, {} workers, {} queued at most; "
@@ -199,8 +206,6 @@ int ServeUntilTerminated(const config::ServerConfig& config, const ServeOptions&
       std::string(config::TlsModeName(config.tls.mode)), table.size(), config.serving_threads,
       config.worker_threads, config.max_queued_calls, config.reflection ? "on" : "off");
 
-  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
-  health->SetServingStatus(false);
   auto reporter = std::make_unique<HealthReporter>(health, options);
 
   sigset_t signals = TerminationSignals();
