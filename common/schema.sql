@@ -16,6 +16,21 @@ CREATE TABLE idempotency_keys (
 -- Expiry sweeps delete by age.
 CREATE INDEX idempotency_keys_created_at_idx ON idempotency_keys (created_at);
 
+-- Claims a key ahead of the mutation's first statement, in its round trip;
+-- raises SQLSTATE QI001 when the key is taken (a committed first call).
+CREATE FUNCTION idempotency_claim(claim_scope text, claim_request_id text, claim_request_hash bytea)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO idempotency_keys (scope, request_id, request_hash)
+    VALUES (claim_scope, claim_request_id, claim_request_hash)
+    ON CONFLICT (scope, request_id) DO NOTHING;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'idempotency key % of % is taken', claim_request_id, claim_scope
+            USING ERRCODE = 'QI001';
+    END IF;
+END;
+$$;
+
 -- The transactional outbox (common/events/outbox.h): events are written in
 -- the same transaction as the change they describe, and relayed to NATS
 -- JetStream afterwards (Nats-Msg-Id = id, so a re-sent event is dropped).

@@ -55,8 +55,9 @@ grpc::Status AttemptHandler::StartAttempt(grpc::ServerContext* context,
       });
 }
 
-// Three round trips in all: the idempotency claim (with BEGIN), this one
-// read, and every write below deferred to travel with the COMMIT. Locks only
+// Two round trips in all: this one read (with BEGIN and, ahead of it, the
+// idempotency claim: common/api/idempotency.h), and every write below
+// deferred to travel with the COMMIT. Locks only
 // the attempt's and the user's own rows; the puzzle's side of the game is
 // appended for its rating period (puzzle_period_job.h).
 absl::StatusOr<v1::SubmitAttemptResponse> AttemptHandler::Submit(

@@ -6,11 +6,15 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "pqxx/binarystring"
+#include "pqxx/except"
 
 namespace qs::api::internal {
 namespace {
 
 constexpr size_t kMaxRequestIdBytes = 128;
+
+// What idempotency_claim raises when the key is taken (migrations/common).
+constexpr char kKeyTaken[] = "QI001";
 
 pqxx::binarystring Fingerprint(const google::protobuf::Message& request) {
   // Deterministic serialisation: equal requests give equal bytes.
@@ -44,37 +48,62 @@ absl::Status ValidateRequestId(const std::string& request_id) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<std::string>> ClaimOrReplay(db::WriteTx& tx,
-                                                         const IdempotencyKey& key) {
-  pqxx::binarystring fingerprint = Fingerprint(key.request);
-  // Blocks while another transaction holds the same key, then either
-  // claims it (that one rolled back) or sees the conflict (it committed).
-  pqxx::result claimed = tx.Query(
-      "INSERT INTO idempotency_keys (scope, request_id, request_hash) "
-      "VALUES ($1, $2, $3) ON CONFLICT (scope, request_id) DO NOTHING "
-      "RETURNING id",
-      key.scope, key.request_id, fingerprint);
-  if (!claimed.empty()) return std::optional<std::string>();
-
-  pqxx::result stored = tx.Query(
-      "SELECT request_hash, response FROM idempotency_keys "
-      "WHERE scope = $1 AND request_id = $2",
-      key.scope, key.request_id);
-  if (stored.empty()) {
-    return absl::AbortedError("request_id: concurrent claim vanished; retry");
+absl::StatusOr<std::optional<std::string>> RunClaimed(db::Database& database,
+                                                      const IdempotencyKey& key,
+                                                      const SerializedMutation& mutation) {
+  const pqxx::binarystring fingerprint = Fingerprint(key.request);
+  bool taken = false;
+  absl::StatusOr<std::string> written =
+      database.Write([&](db::WriteTx& tx) -> absl::StatusOr<std::string> {
+        const int sent_before = tx.round_trips();
+        // Ahead of everything the mutation sends. It blocks while another
+        // transaction holds the key, then claims it (that one rolled back)
+        // or raises kKeyTaken (it committed): the statements behind it in
+        // the round trip are skipped, and read nothing stale.
+        tx.Defer("SELECT idempotency_claim($1, $2, $3)", key.scope, key.request_id, fingerprint);
+        absl::StatusOr<std::string> response;
+        try {
+          response = mutation(tx);
+          // A mutation that sent nothing: the claim's answer is needed
+          // before the commit (or before a failure is reported).
+          if (tx.round_trips() == sent_before) tx.SendWaiting();
+        } catch (const pqxx::sql_error& e) {
+          if (e.sqlstate() != kKeyTaken) throw;
+        }
+        // Also when a store caught the claim's error and answered otherwise.
+        if (tx.failed_sqlstate() == kKeyTaken) {
+          taken = true;
+          return absl::AbortedError("request_id: already used");  // Never returned.
+        }
+        if (response.ok()) {
+          // Deferred: it travels with the commit (the mutation's last round trip).
+          tx.Defer(
+              "UPDATE idempotency_keys SET response = $3 "
+              "WHERE scope = $1 AND request_id = $2",
+              key.scope, key.request_id, pqxx::binarystring(response->data(), response->size()));
+        }
+        return response;
+      });
+  if (!taken) {
+    if (!written.ok()) return written.status();
+    return std::optional<std::string>();
   }
-  if (pqxx::binarystring(stored[0][0]) != fingerprint) {
-    return absl::InvalidArgumentError("request_id: already used for a different request");
-  }
-  return std::optional<std::string>(pqxx::binarystring(stored[0][1]).str());
-}
-
-void StoreResponse(db::WriteTx& tx, const IdempotencyKey& key, const std::string& response_bytes) {
-  // Deferred: it travels with the commit (the mutation's last round trip).
-  tx.Defer(
-      "UPDATE idempotency_keys SET response = $3 "
-      "WHERE scope = $1 AND request_id = $2",
-      key.scope, key.request_id, pqxx::binarystring(response_bytes.data(), response_bytes.size()));
+  // A committed first call: its row, read where it was written.
+  return database.ReadFromPrimary(
+      [&](db::ReadTx& tx) -> absl::StatusOr<std::optional<std::string>> {
+        pqxx::result stored = tx.Query(
+            "SELECT request_hash, response FROM idempotency_keys "
+            "WHERE scope = $1 AND request_id = $2",
+            key.scope, key.request_id);
+        if (stored.empty() || stored[0][1].is_null()) {
+          // Expired and swept between the claim and this read.
+          return absl::AbortedError("request_id: the first call's record vanished; retry");
+        }
+        if (pqxx::binarystring(stored[0][0]) != fingerprint) {
+          return absl::InvalidArgumentError("request_id: already used for a different request");
+        }
+        return std::optional<std::string>(pqxx::binarystring(stored[0][1]).str());
+      });
 }
 
 }  // namespace qs::api::internal

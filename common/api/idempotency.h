@@ -17,6 +17,15 @@
 // - A mutation that fails stores nothing: a retry runs it again.
 // - The same request id with a different request is INVALID_ARGUMENT naming
 //   request_id (a client bug, never silently replayed).
+//
+// Round trips: none of its own on the first call. The claim travels ahead of
+// the mutation's first statement, in that statement's round trip (a
+// function that raises when the key is taken; migrations/common); the
+// response is stored with the COMMIT. So the mutation's body starts before
+// the claim's answer is known: on a retry its first round trip fails, the
+// transaction rolls back, and the stored response is read on the write node
+// (two more round trips, on retries only). A mutation must therefore have no
+// effect outside `tx`, which it must not have anyway (it may roll back).
 #ifndef QS_COMMON_API_IDEMPOTENCY_H_
 #define QS_COMMON_API_IDEMPOTENCY_H_
 
@@ -43,13 +52,15 @@ struct IdempotencyKey {
 
 namespace internal {
 
-// Claims the key inside `tx`. Returns nullopt when this call is the first
-// (the caller must run the mutation and then call StoreResponse), or the
-// stored response bytes of the first call.
-absl::StatusOr<std::optional<std::string>> ClaimOrReplay(db::WriteTx& tx,
-                                                         const IdempotencyKey& key);
-
-void StoreResponse(db::WriteTx& tx, const IdempotencyKey& key, const std::string& response_bytes);
+// Runs the claim and `mutation` in one write transaction. Returns nullopt
+// when this call was the first (the mutation committed; it filled its own
+// response), the stored response bytes of the first call otherwise, or the
+// error of either. `mutation` answers with its response serialised, or
+// with its error.
+using SerializedMutation = std::function<absl::StatusOr<std::string>(db::WriteTx&)>;
+absl::StatusOr<std::optional<std::string>> RunClaimed(db::Database& database,
+                                                      const IdempotencyKey& key,
+                                                      const SerializedMutation& mutation);
 
 absl::Status ValidateRequestId(const std::string& request_id);
 
@@ -62,22 +73,23 @@ absl::StatusOr<Response> RunIdempotent(
   if (absl::Status valid = internal::ValidateRequestId(key.request_id); !valid.ok()) {
     return valid;
   }
-  return database.Write([&](db::WriteTx& tx) -> absl::StatusOr<Response> {
-    absl::StatusOr<std::optional<std::string>> stored = internal::ClaimOrReplay(tx, key);
-    if (!stored.ok()) return stored.status();
-    if (stored->has_value()) {
-      Response replayed;
-      if (!replayed.ParseFromString(**stored)) {
-        return absl::InternalError("stored idempotent response is corrupt");
-      }
-      return replayed;
-    }
-    absl::StatusOr<Response> response = mutation(tx);
-    if (response.ok()) {
-      internal::StoreResponse(tx, key, response->SerializeAsString());
-    }
-    return response;
-  });
+  std::optional<Response> fresh;
+  absl::StatusOr<std::optional<std::string>> stored =
+      internal::RunClaimed(database, key, [&](db::WriteTx& tx) -> absl::StatusOr<std::string> {
+        fresh.reset();
+        absl::StatusOr<Response> response = mutation(tx);
+        if (!response.ok()) return response.status();
+        std::string bytes = response->SerializeAsString();
+        fresh = *std::move(response);
+        return bytes;
+      });
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return *std::move(fresh);
+  Response replayed;
+  if (!replayed.ParseFromString(**stored)) {
+    return absl::InternalError("stored idempotent response is corrupt");
+  }
+  return replayed;
 }
 
 }  // namespace qs::api

@@ -27,6 +27,7 @@
 #include "common/db/session_statements.h"
 #include "pqxx/binarystring"
 #include "pqxx/connection"
+#include "pqxx/except"
 #include "pqxx/nontransaction"
 #include "pqxx/result"
 #include "pqxx/transaction"
@@ -82,6 +83,12 @@ class TransactionBase {
   // included when they travelled alone).
   int round_trips() const { return round_trips_; }
 
+  // The SQLSTATE of the first statement of this transaction that failed
+  // with a server error (the cause: every statement after it fails with
+  // 25P02), or empty. For a caller whose statement travelled in a round
+  // trip whose error someone else may have caught.
+  const std::string& failed_sqlstate() const { return failed_sqlstate_; }
+
  protected:
   // `begin_lazily`: BEGIN waits to travel with the first statement (WriteTx).
   // `statements`: the session's prepared statements (WriteTx), or nullptr
@@ -98,6 +105,10 @@ class TransactionBase {
     ++round_trips_;
     try {
       return statement();
+    } catch (const pqxx::sql_error& e) {
+      statement_failed_ = true;
+      if (failed_sqlstate_.empty()) failed_sqlstate_ = e.sqlstate();
+      throw;
     } catch (...) {
       statement_failed_ = true;
       throw;
@@ -133,6 +144,7 @@ class TransactionBase {
   std::unique_ptr<pqxx::transaction_base> tx_;
   SessionStatements* const statements_;
   bool statement_failed_ = false;
+  std::string failed_sqlstate_;
   bool begun_;
   std::string prepares_;  // PREPAREs for the next round trip, each ending in ";\n".
   std::string deferred_;  // Rendered statements, each ending in ";\n".
@@ -222,6 +234,12 @@ class WriteTx : public TransactionBase {
   void Defer(const std::string& sql, const Args&... args) {
     deferred_ += Render(sql, args...);
     deferred_ += ";\n";
+  }
+
+  // Sends what waits (BEGIN, deferred statements) now, in a round trip of
+  // its own; nothing when nothing waits. Throws what Query throws.
+  void SendWaiting() {
+    if (HasWaitingSql()) SendWithWaitingSql("");
   }
 
   // Runs a whole SQL script (several statements, no parameters) with the

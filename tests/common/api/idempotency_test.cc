@@ -3,7 +3,9 @@
 #include "common/api/idempotency.h"
 
 #include <atomic>
+#include <functional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -85,7 +87,57 @@ TEST_F(IdempotencyTest, RetryReplaysTheFirstResponseAndChangesNothing) {
   auto second = Call("scope-a", label, request, label);
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_EQ(second->service(), first->service());
-  EXPECT_EQ(runs_.load(), 1);
+  EXPECT_EQ(Effects(label), 1);
+}
+
+// The claim travels with the mutation's first statement: a first call costs
+// the mutation's round trips and nothing more (here: BEGIN, claim and the
+// INSERT in one, the response and COMMIT in the other).
+TEST_F(IdempotencyTest, TheClaimAddsNoRoundTrip) {
+  const std::string label = Unique("trips");
+  ProbeRequest request;
+  const db::Database::WriteStats before = db_.write_stats();
+  ASSERT_TRUE(Call("scope-t", label, request, label).ok());
+  const db::Database::WriteStats after = db_.write_stats();
+  EXPECT_EQ(after.outside_calls.transactions - before.outside_calls.transactions, 1);
+  EXPECT_EQ(after.outside_calls.round_trips - before.outside_calls.round_trips, 2);
+}
+
+// On a retry the claim fails the mutation's first round trip, however the
+// mutation goes on: each of these answers with the first call's response.
+TEST_F(IdempotencyTest, ARetryReplaysWhateverTheMutationDoesWithTheClaimsFailure) {
+  const std::string label = Unique("shapes");
+  ProbeRequest request;
+  auto first = Call("scope-s", label, request, label);
+  ASSERT_TRUE(first.ok()) << first.status();
+  using Mutation = std::function<absl::StatusOr<GetServiceInfoResponse>(db::WriteTx&)>;
+  const std::vector<std::pair<std::string, Mutation>> retries = {
+      {"sends nothing and succeeds",
+       [&](db::WriteTx& tx) -> absl::StatusOr<GetServiceInfoResponse> {
+         tx.Defer("INSERT INTO idempotency_effects (label) VALUES ($1)", label);
+         return GetServiceInfoResponse();
+       }},
+      {"fails before sending anything",
+       [&](db::WriteTx&) -> absl::StatusOr<GetServiceInfoResponse> {
+         return absl::FailedPreconditionError("not any more");
+       }},
+      {"catches its statement's error and answers otherwise",
+       [&](db::WriteTx& tx) -> absl::StatusOr<GetServiceInfoResponse> {
+         try {
+           tx.Query("INSERT INTO idempotency_effects (label) VALUES ($1)", label);
+         } catch (const pqxx::sql_error&) {
+           return absl::NotFoundError("swallowed");
+         }
+         return GetServiceInfoResponse();
+       }},
+      {"lets its statement's error propagate", [&](db::WriteTx& tx) { return Mutate(tx, label); }},
+  };
+  for (const auto& [shape, mutation] : retries) {
+    auto replayed = RunIdempotent<GetServiceInfoResponse>(
+        db_, IdempotencyKey{"scope-s", label, request}, mutation);
+    ASSERT_TRUE(replayed.ok()) << shape << ": " << replayed.status();
+    EXPECT_EQ(replayed->service(), first->service()) << shape;
+  }
   EXPECT_EQ(Effects(label), 1);
 }
 

@@ -1,10 +1,12 @@
-// Round trips to the write node per MatchService change, through the real
-// binary: the server's own counters (db_write_round_trips_total and
+// Round trips to the write node per quest change, through the real binary:
+// the server's own counters (db_write_round_trips_total and
 // db_write_transactions_total on its metrics endpoint) around each call.
-// Every change locks and loads the match in one round trip, defers its
-// writes to the reload of the answer, and commits: 3 round trips; an
-// answer reads its puzzle besides: 4; whatever the change settles (a
-// finish with every rank and its event, a cancel) costs none more.
+// - A match change locks and loads the match in one round trip, defers its
+//   writes to the reload of the answer, and commits: 3 round trips; an
+//   answer reads its puzzle besides: 4; whatever the change settles (a
+//   finish with every rank and its event, a cancel) costs none more.
+// - StartAttempt and SubmitAttempt are 2 each (the idempotency claim rides
+//   with the submit's read).
 
 #include <map>
 #include <string>
@@ -25,7 +27,7 @@ struct WriteCounters {
   double round_trips = -1;
 };
 
-class MatchRoundTripsTest : public QuestServerFixture {
+class CallRoundTripsTest : public QuestServerFixture {
  protected:
   static void SetUpTestSuite() {
     metrics_port_ = FreeLoopbackPort();
@@ -33,10 +35,12 @@ class MatchRoundTripsTest : public QuestServerFixture {
                       {{"METRICS_LISTEN_ADDRESS", absl::StrCat("127.0.0.1:", metrics_port_)}});
     matches_ = MatchService::NewStub(channel());
     puzzles_ = PuzzleService::NewStub(channel());
+    attempts_ = AttemptService::NewStub(channel());
   }
   static void TearDownTestSuite() {
     matches_.reset();
     puzzles_.reset();
+    attempts_.reset();
     StopSharedServer();
   }
 
@@ -128,7 +132,7 @@ class MatchRoundTripsTest : public QuestServerFixture {
   std::map<std::string, int> counts_;
 };
 
-TEST_F(MatchRoundTripsTest, EachChangeIsThreeRoundTripsAndAnAnswerFour) {
+TEST_F(CallRoundTripsTest, EachChangeIsThreeRoundTripsAndAnAnswerFour) {
   ASSERT_GE(Scrape().round_trips, 0) << "no db_write_round_trips_total on the metrics endpoint";
   PlayAMatch();
   // The lock and load with BEGIN, the reload that carries the deferred
@@ -144,6 +148,30 @@ TEST_F(MatchRoundTripsTest, EachChangeIsThreeRoundTripsAndAnAnswerFour) {
                                                  {"leave a running match", 3},
                                                  {"answer that finishes", 4},
                                                  {"leave that cancels", 3}}));
+}
+
+// A retry's claim fails its first round trip, which then rolls back; the
+// stored response is read on the write node outside any write transaction.
+TEST_F(CallRoundTripsTest, StartAndSubmitAreTwoRoundTripsEach) {
+  const std::string user = api::NewUuidV4();
+  StartAttemptRequest start;
+  start.set_puzzle_id(Published().id());
+  Attempt attempt;
+  Count("start",
+        [&] { ASSERT_TRUE(attempts_->StartAttempt(As(user).get(), start, &attempt).ok()); });
+  SubmitAttemptRequest submit;
+  submit.set_attempt_id(attempt.id());
+  submit.set_answer("Nc7+");
+  submit.set_request_id(api::NewUuidV4());
+  SubmitAttemptResponse first;
+  Count("submit",
+        [&] { ASSERT_TRUE(attempts_->SubmitAttempt(As(user).get(), submit, &first).ok()); });
+  SubmitAttemptResponse replayed;
+  Count("retry",
+        [&] { ASSERT_TRUE(attempts_->SubmitAttempt(As(user).get(), submit, &replayed).ok()); });
+  EXPECT_EQ(replayed.SerializeAsString(), first.SerializeAsString());
+  EXPECT_EQ(first.attempt().verdict(), VERDICT_CORRECT);
+  EXPECT_EQ(counts_, (std::map<std::string, int>{{"start", 2}, {"submit", 2}, {"retry", 2}}));
 }
 
 }  // namespace
