@@ -78,7 +78,7 @@ CREATE TABLE puzzle_attempts (
     rating_before double precision,
     rating_after double precision,
     CONSTRAINT puzzle_attempts_verdict_check CHECK (verdict IN ('correct', 'incorrect'))
-);
+) WITH (fillfactor = 70);  -- Room for the submit's update to stay on the page (HOT).
 
 CREATE INDEX puzzle_attempts_puzzle_id_idx ON puzzle_attempts (puzzle_id);
 -- ListAttempts: a user's attempts, newest first.
@@ -102,7 +102,7 @@ CREATE TABLE user_progress (
     rating_volatility double precision NOT NULL DEFAULT 0.06,
     updated_at timestamptz NOT NULL DEFAULT clock_timestamp(),
     CONSTRAINT user_progress_user_id_key UNIQUE (user_id)
-);
+) WITH (fillfactor = 90);  -- Updated by every submit of its user: HOT.
 
 -- The puzzle of each UTC day, fixed the first time the day is asked for.
 CREATE TABLE daily_puzzles (

@@ -1,0 +1,2 @@
+ALTER TABLE puzzle_attempts RESET (fillfactor);
+ALTER TABLE user_progress RESET (fillfactor);
