@@ -2,19 +2,27 @@
 
 load("@rules_cc//cc:defs.bzl", "cc_library")
 
-def cc_embedded_text(name, src, symbol, namespace, visibility = None):
+def cc_embedded_text(name, src, symbol, namespace, awk_filter = None, awk_args = "", visibility = None):
     """cc_library `name` with header `<name>.h` declaring
-    `inline constexpr char <namespace>::<symbol>[]` holding the file's text."""
+    `inline constexpr char <namespace>::<symbol>[]` holding the file's text,
+    passed through the awk program `awk_filter` (with `awk_args`) if given."""
     hdr = name + ".h"
+    text = "cat $(location " + src + ")"
+    origin = src
+    srcs = [src]
+    if awk_filter:
+        text = "awk " + awk_args + " -f $(location " + awk_filter + ") $(location " + src + ")"
+        origin = src + " through " + awk_filter
+        srcs.append(awk_filter)
     native.genrule(
         name = name + "_embed",
-        srcs = [src],
+        srcs = srcs,
         outs = [hdr],
-        cmd = ("(echo '// Generated from " + src + "; edit that file.'; " +
+        cmd = ("(echo '// Generated from " + origin + "; edit those.'; " +
                "echo '#pragma once'; " +
                "echo 'namespace " + namespace + " {'; " +
                "echo 'inline constexpr char " + symbol + "[] = R\"json('; " +
-               "cat $<; echo ')json\";'; echo '}') > $@"),
+               text + "; echo ')json\";'; echo '}') > $@"),
     )
     cc_library(name = name, hdrs = [hdr], visibility = visibility)
 

@@ -141,7 +141,10 @@ def service_api(service, srcs = None):
     :<service>          messages + gRPC stubs for callers
     :service_config     the documented client service config (deadlines,
                         retries on UNAVAILABLE for idempotent RPCs only) as
-                        <service>::v1::k<Service>ServiceConfigJson
+                        <service>::v1::k<Service>ServiceConfigJson, for
+                        gRPC C++: each timeout 2 s longer than the file's,
+                        which gRPC C-core starts 1-2 s early
+                        (grpc_core_timeouts.awk says why)
     """
     cc_grpc_library(
         name = service,
@@ -151,6 +154,8 @@ def service_api(service, srcs = None):
     cc_embedded_text(
         name = "service_config",
         src = "service_config.json",
+        awk_filter = "//bazel:grpc_core_timeouts.awk",
+        awk_args = "-v skew=2",
         symbol = "k%sServiceConfigJson" % service.capitalize(),
         namespace = service + "::v1",
         visibility = ["//visibility:public"],
