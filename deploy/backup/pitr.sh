@@ -208,6 +208,18 @@ discard_restore() {
   remove_cluster "$dir" || true
 }
 
+# After a failed restore to TARGET: if replay ran out of archive before
+# reaching it, discards the restore and says so; else returns.
+die_if_recovery_ended_early() {  # die_if_recovery_ended_early DIR TARGET
+  local dir=$1 target=$2
+  grep -q "recovery ended before configured recovery target was reached" \
+    "$(server_log_of "$dir")" 2>/dev/null || return 0
+  discard_restore "$dir"
+  die "recovery to $target ended before the target: no transaction committed after" \
+    "$target is in the archive yet. If nothing was written after it, \`latest\` restores" \
+    "the same state; else run \`pitr.sh check\` once writes resumed, and retry"
+}
+
 # --to must name its zone: a bare time would be read in the server's zone.
 validate_target() {
   local target=$1
@@ -282,15 +294,8 @@ restore_cluster() {
   if ! as_postgres "$pg_bin/pg_ctl" -D "$dir" -l "$(server_log_of "$dir")" -w -t 3600 \
       -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='$socket' -c lc_messages=C -c shared_buffers=${PITR_SHARED_BUFFERS:-128MB}" \
       start >/dev/null; then
-    local ended_early=no
-    grep -q "recovery ended before configured recovery target was reached" \
-      "$(server_log_of "$dir")" 2>/dev/null && ended_early=yes
+    die_if_recovery_ended_early "$dir" "$target"
     discard_restore "$dir"
-    if [[ $ended_early == yes ]]; then
-      die "recovery to $target ended before the target: no transaction committed after" \
-        "$target is in the archive yet. If nothing was written after it, \`latest\` restores" \
-        "the same state; else run \`pitr.sh check\` once writes resumed, and retry"
-    fi
     die "the restored cluster did not start (above: its log; a time before the base" \
       "backup, or after the end of the archive, cannot be reached)"
   fi
@@ -304,6 +309,9 @@ restore_cluster() {
   local server_log
   server_log=$(server_log_of "$dir")
   if [[ $in_recovery != f ]]; then
+    # With hot standby on, pg_ctl -w returns once the server accepts
+    # read-only connections, which can be before replay hits the end.
+    die_if_recovery_ended_early "$dir" "$target"
     discard_restore "$dir"
     die "recovery did not finish and promote (above: its log)"
   fi
