@@ -301,18 +301,19 @@ TEST_F(ServiceServerTest, GrpcCoreStartsAServiceConfigTimeoutOneToTwoSecondsEarl
                                        "timeout": "2s"}]})");
   auto [status, took] = ProbeWithoutOwnDeadline(channel, absl::Seconds(3));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
-  EXPECT_LT(took, kDocumentedDiagnosticsTimeout - absl::Milliseconds(900)) << took;
+  // 0-1 s, plus slack for a loaded machine; without the skew it would be 2 s.
+  EXPECT_LT(took, kDocumentedDiagnosticsTimeout - absl::Milliseconds(500)) << took;
 }
 
 // With the C++ constant a caller that sets no deadline of its own gets at
-// least the documented one, and at most 1 s more.
+// least the documented one, and at most 1 s more (plus slack for load).
 TEST_F(ServiceServerTest, TheServiceConfigGivesCppCallersTheDocumentedDeadline) {
   auto process = StartServing();
   auto [status, took] = ProbeWithoutOwnDeadline(
       ChannelWithConfig(*process, DocumentedServiceConfig()), absl::Seconds(5));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
   EXPECT_GE(took, kDocumentedDiagnosticsTimeout) << took;
-  EXPECT_LT(took, kDocumentedDiagnosticsTimeout + absl::Milliseconds(1500)) << took;
+  EXPECT_LT(took, kDocumentedDiagnosticsTimeout + absl::Seconds(2)) << took;
 }
 
 TEST_F(ServiceServerTest, SigtermDrainsInFlightCallsThenExitsZero) {
