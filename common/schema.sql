@@ -16,8 +16,9 @@ CREATE TABLE idempotency_keys (
 -- Expiry sweeps delete by age.
 CREATE INDEX idempotency_keys_created_at_idx ON idempotency_keys (created_at);
 
--- Claims a key ahead of the mutation's first statement, in its round trip;
--- raises SQLSTATE QI001 when the key is taken (a committed first call).
+-- The claim-insert protocol of older binaries (a claim inserting the key,
+-- the commit updating its response); kept while they may run in a rolling
+-- deploy. Raises SQLSTATE QI001 when the key is taken.
 CREATE FUNCTION idempotency_claim(claim_scope text, claim_request_id text, claim_request_hash bytea)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
@@ -26,6 +27,38 @@ BEGIN
     ON CONFLICT (scope, request_id) DO NOTHING;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'idempotency key % of % is taken', claim_request_id, claim_scope
+            USING ERRCODE = 'QI001';
+    END IF;
+END;
+$$;
+
+-- Claims a key ahead of the mutation's first statement, in its round trip:
+-- waits while another transaction holds it (an advisory lock), then raises
+-- QI001 when a committed first call recorded it.
+CREATE FUNCTION idempotency_lock_key(lock_scope text, lock_request_id text)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('idempotency_keys'),
+                                  hashtext(lock_scope || E'\n' || lock_request_id));
+    IF EXISTS (SELECT 1 FROM idempotency_keys
+               WHERE scope = lock_scope AND request_id = lock_request_id) THEN
+        RAISE EXCEPTION 'idempotency key % of % is taken', lock_request_id, lock_scope
+            USING ERRCODE = 'QI001';
+    END IF;
+END;
+$$;
+
+-- Records the key with its response, deferred with the commit: one row
+-- version. Raises QI001 when an older binary's claim holds the key.
+CREATE FUNCTION idempotency_record(record_scope text, record_request_id text,
+                                   record_request_hash bytea, record_response bytea)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO idempotency_keys (scope, request_id, request_hash, response)
+    VALUES (record_scope, record_request_id, record_request_hash, record_response)
+    ON CONFLICT (scope, request_id) DO NOTHING;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'idempotency key % of % is taken', record_request_id, record_scope
             USING ERRCODE = 'QI001';
     END IF;
 END;

@@ -3,6 +3,7 @@
 #include <openssl/sha.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/db/db_error.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "pqxx/binarystring"
@@ -13,7 +14,8 @@ namespace {
 
 constexpr size_t kMaxRequestIdBytes = 128;
 
-// What idempotency_claim raises when the key is taken (migrations/common).
+// What idempotency_lock_key and idempotency_record raise when the key is
+// taken (migrations/common).
 constexpr char kKeyTaken[] = "QI001";
 
 pqxx::binarystring Fingerprint(const google::protobuf::Message& request) {
@@ -57,10 +59,10 @@ absl::StatusOr<std::optional<std::string>> RunClaimed(db::Database& database,
       database.Write([&](db::WriteTx& tx) -> absl::StatusOr<std::string> {
         const int sent_before = tx.round_trips();
         // Ahead of everything the mutation sends. It blocks while another
-        // transaction holds the key, then claims it (that one rolled back)
-        // or raises kKeyTaken (it committed): the statements behind it in
-        // the round trip are skipped, and read nothing stale.
-        tx.Defer("SELECT idempotency_claim($1, $2, $3)", key.scope, key.request_id, fingerprint);
+        // transaction holds the key, then holds it itself (that one rolled
+        // back) or raises kKeyTaken (it committed): the statements behind
+        // it in the round trip are skipped, and read nothing stale.
+        tx.Defer("SELECT idempotency_lock_key($1, $2)", key.scope, key.request_id);
         absl::StatusOr<std::string> response;
         try {
           response = mutation(tx);
@@ -76,14 +78,15 @@ absl::StatusOr<std::optional<std::string>> RunClaimed(db::Database& database,
           return absl::AbortedError("request_id: already used");  // Never returned.
         }
         if (response.ok()) {
-          // Deferred: it travels with the commit (the mutation's last round trip).
-          tx.Defer(
-              "UPDATE idempotency_keys SET response = $3 "
-              "WHERE scope = $1 AND request_id = $2",
-              key.scope, key.request_id, pqxx::binarystring(response->data(), response->size()));
+          // Deferred: it travels with the commit (the mutation's last round
+          // trip). It raises kKeyTaken when an older binary's claim, which
+          // inserts the key without locking it, got there first.
+          tx.Defer("SELECT idempotency_record($1, $2, $3, $4)", key.scope, key.request_id,
+                   fingerprint, pqxx::binarystring(response->data(), response->size()));
         }
         return response;
       });
+  if (!written.ok() && db::SqlStateOf(written.status()) == kKeyTaken) taken = true;
   if (!taken) {
     if (!written.ok()) return written.status();
     return std::optional<std::string>();

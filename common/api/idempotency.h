@@ -20,8 +20,9 @@
 //
 // Round trips: none of its own on the first call. The claim travels ahead of
 // the mutation's first statement, in that statement's round trip (a
-// function that raises when the key is taken; migrations/common); the
-// response is stored with the COMMIT. So the mutation's body starts before
+// function that locks the key and raises when it is taken;
+// migrations/common); the key and response are inserted, as one row, with
+// the COMMIT. So the mutation's body starts before
 // the claim's answer is known: on a retry its first round trip fails, the
 // transaction rolls back, and the stored response is read on the write node
 // (two more round trips, on retries only). A mutation must therefore have no

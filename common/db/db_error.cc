@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -33,13 +34,23 @@ std::string Trimmed(absl::string_view what) {
   return std::string(absl::StripTrailingAsciiWhitespace(what));
 }
 
+// The payload that carries a status's SQLSTATE (SqlStateOf).
+constexpr char kSqlStatePayload[] = "qs.db/sqlstate";
+
 absl::Status StatusForSqlState(absl::string_view sqlstate, absl::string_view message,
                                absl::string_view where) {
-  return absl::Status(CodeForSqlState(sqlstate),
+  absl::Status status(CodeForSqlState(sqlstate),
                       absl::StrCat(where, ": ", Trimmed(message), " [SQLSTATE ", sqlstate, "]"));
+  status.SetPayload(kSqlStatePayload, absl::Cord(sqlstate));
+  return status;
 }
 
 }  // namespace
+
+std::string SqlStateOf(const absl::Status& status) {
+  const auto sqlstate = status.GetPayload(kSqlStatePayload);  // absl::optional<absl::Cord>
+  return sqlstate ? std::string(*sqlstate) : std::string();
+}
 
 bool IsConnectionLostSqlState(absl::string_view sqlstate) {
   return absl::StartsWith(sqlstate, "08") || absl::StartsWith(sqlstate, "57P");

@@ -21,6 +21,7 @@
 #define QS_COMMON_DB_DB_ERROR_H_
 
 #include <exception>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -41,6 +42,11 @@ absl::Status StatusFromSqlState(absl::string_view sqlstate, absl::string_view me
 
 // True when `sqlstate` means the session is gone (08xxx, 57P0x).
 bool IsConnectionLostSqlState(absl::string_view sqlstate);
+
+// The SQLSTATE of the server error a status was made from (by the two
+// functions above), or empty: for a caller that must tell its own raised
+// errors apart, e.g. one raised by a statement deferred to the commit.
+std::string SqlStateOf(const absl::Status& status);
 
 }  // namespace qs::db
 

@@ -200,9 +200,10 @@ TEST_F(TokenHandlerTest, AUniqueViolationNeverEchoesTheToken) {
   const TestInfra& infra = TestInfra::Get();
   pqxx::connection other(infra.AdminConnectionString(infra.primary_port, kDatabase));
   pqxx::work held(other);
+  // A device of its own: the database outlives a run (and the row commits).
   held.exec_params(
       "INSERT INTO push_tokens (user_id, app_id, device_id, platform, token) "
-      "VALUES ($1, 'com.example.game', 'device-elsewhere', 'fcm', $2)",
+      "VALUES ($1::uuid, 'com.example.game', 'device-elsewhere-' || $1::text, 'fcm', $2)",
       NewUser(), token);
   // Committed once the registration waits on the held row (not after a
   // fixed time: a registration that came later would see the row committed

@@ -195,6 +195,33 @@ TEST_F(IdempotencyTest, ConcurrentRetriesRunTheMutationOnce) {
   for (const std::string& answer : answers) EXPECT_EQ(answer, answers[0]);
 }
 
+// During a rolling deploy a binary of the claim-insert protocol
+// (idempotency_claim inserts the key, an UPDATE adds the response) may take
+// a key while this binary's call with it is in flight: this call's record
+// at commit finds that row, and the call rolls back and replays its response.
+TEST_F(IdempotencyTest, AnOlderBinarysClaimOnTheKeyWinsAndTheCallReplaysIt) {
+  const std::string label = Unique("rolling");
+  const ProbeRequest request;  // Empty: its fingerprint is sha256 of no bytes.
+  GetServiceInfoResponse theirs;
+  theirs.set_service("older binary");
+  auto answered = RunIdempotent<GetServiceInfoResponse>(
+      db_, IdempotencyKey{"scope-o", label, request},
+      [&](db::WriteTx& tx) -> absl::StatusOr<GetServiceInfoResponse> {
+        absl::StatusOr<GetServiceInfoResponse> mine = Mutate(tx, label);  // The claim ran.
+        pqxx::connection connection(scratch_->Conninfo());
+        pqxx::work older(connection);
+        older.exec_params("SELECT idempotency_claim($1, $2, sha256(''::bytea))", "scope-o", label);
+        older.exec_params(
+            "UPDATE idempotency_keys SET response = $3 WHERE scope = $1 AND request_id = $2",
+            "scope-o", label, pqxx::binarystring(theirs.SerializeAsString()));
+        older.commit();
+        return mine;
+      });
+  ASSERT_TRUE(answered.ok()) << answered.status();
+  EXPECT_EQ(answered->service(), "older binary");
+  EXPECT_EQ(Effects(label), 0);
+}
+
 TEST_F(IdempotencyTest, RequestIdIsValidated) {
   ProbeRequest request;
   for (const std::string& bad : {std::string(), std::string(129, 'x'), std::string("has space")}) {

@@ -53,6 +53,17 @@ TEST(DbErrorTest, InsufficientPrivilegeWithoutItsStateIsPermissionDenied) {
   EXPECT_NE(status.message().find("[SQLSTATE 42501]"), absl::string_view::npos) << status;
 }
 
+// A caller tells its own raised SQLSTATE apart by SqlStateOf, not by the
+// message; only statuses made from a server error carry one.
+TEST(DbErrorTest, AStatusFromAServerErrorCarriesItsSqlState) {
+  EXPECT_EQ(SqlStateOf(StatusFromDbException(pqxx::sql_error("taken", "q", "QI001"), "write")),
+            "QI001");
+  EXPECT_EQ(SqlStateOf(StatusFromSqlState("23505", "duplicate", "read")), "23505");
+  EXPECT_EQ(SqlStateOf(StatusFromDbException(pqxx::broken_connection("gone"), "write")), "");
+  EXPECT_EQ(SqlStateOf(StatusFromSqlState("", "socket closed", "read")), "");
+  EXPECT_EQ(SqlStateOf(absl::InternalError("QI001")), "");
+}
+
 TEST(DbErrorTest, AnythingElseIsInternal) {
   EXPECT_EQ(StatusFromDbException(std::runtime_error("?"), "x").code(),
             absl::StatusCode::kInternal);

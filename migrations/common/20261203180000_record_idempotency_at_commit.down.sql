@@ -1,0 +1,2 @@
+DROP FUNCTION idempotency_record(text, text, bytea, bytea);
+DROP FUNCTION idempotency_lock_key(text, text);
