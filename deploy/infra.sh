@@ -16,6 +16,10 @@
 # NATS_MONITOR_PORT (58222). `up` writes DIR/infra.env with what clients need.
 # PG_SHARED_BUFFERS (default 128MB, PostgreSQL's own default) sizes both
 # servers' buffer cache at every start (the benchmarks: BENCH_PG_SHARED_BUFFERS).
+# PG_WAL_COMPRESSION (default lz4; off, pglz, lz4 or zstd) compresses the
+# full-page images in the WAL, as production should: a page's first change
+# after a checkpoint logs the whole 8 kB page, and the writes that touch many
+# pages (random uuid keys in big indexes) write several per transaction.
 #
 # Database-per-Service is enforced here: quest_db, notification_db and
 # social_db are each owned by their service's owner role (quest_owner, ...,
@@ -54,6 +58,7 @@ state=$(cd "$state" && pwd)
 primary_port=${PG_PRIMARY_PORT:-55432}
 replica_port=${PG_REPLICA_PORT:-55433}
 shared_buffers=${PG_SHARED_BUFFERS:-128MB}
+wal_compression=${PG_WAL_COMPRESSION:-lz4}
 nats_port=${NATS_PORT:-54222}
 nats_monitor_port=${NATS_MONITOR_PORT:-58222}
 archive_timeout=${PG_ARCHIVE_TIMEOUT:-30}
@@ -65,6 +70,8 @@ die() { echo "[infra] ERROR: $*" >&2; exit 1; }
 
 [[ $archive_timeout =~ ^[1-9][0-9]*$ ]] || die "PG_ARCHIVE_TIMEOUT must be whole seconds, not '$archive_timeout'"
 [[ $wal_archiving == on || $wal_archiving == off ]] || die "PG_WAL_ARCHIVING must be on or off"
+[[ $wal_compression =~ ^(off|pglz|lz4|zstd)$ ]] ||
+  die "PG_WAL_COMPRESSION must be off, pglz, lz4 or zstd"
 
 as_postgres() { runuser -u postgres -- "$@"; }
 
@@ -118,6 +125,12 @@ load_secrets() {
 
 port_in_use() { ss -Hltn "sport = :$1" | grep -q .; }
 
+# The settings every start passes to both servers (command-line -c, so a
+# state directory from before a setting existed gets it too).
+server_settings() {
+  echo "-c shared_buffers=$shared_buffers -c wal_compression=$wal_compression"
+}
+
 pg_running() { as_postgres "$pg_bin/pg_ctl" -D "$1" status >/dev/null 2>&1; }
 
 start_pg() {  # start_pg DATA_DIR PORT NAME
@@ -131,7 +144,7 @@ start_pg() {  # start_pg DATA_DIR PORT NAME
   local attempt
   for attempt in 1 2 3 4 5; do
     if as_postgres "$pg_bin/pg_ctl" -D "$data" -l "$data/../$name.log" -w -t 60 \
-         -o "-p $port -c shared_buffers=$shared_buffers" start >/dev/null; then
+         -o "-p $port $(server_settings)" start >/dev/null; then
       return
     fi
     tail -n 10 "$data/../$name.log" | grep -q "Address already in use" || break
@@ -545,7 +558,7 @@ pg_ctl_restart_primary() {
   local data
   data="$(pg_root)/primary"
   as_postgres "$pg_bin/pg_ctl" -D "$data" -m fast -w -t 60 restart \
-    -l "$data/../primary.log" -o "-p $primary_port -c shared_buffers=$shared_buffers" >/dev/null
+    -l "$data/../primary.log" -o "-p $primary_port $(server_settings)" >/dev/null
 }
 
 restart_primary_now() {

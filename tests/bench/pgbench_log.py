@@ -10,7 +10,8 @@ window, and their latencies give the same percentiles (nearest rank).
 --cpu-start and --cpu-end, "<unix time> <tests/bench/cpu_snapshot.sh's
 line>" taken while pgbench ran, give cpu_ms_per_call over the transactions
 that ended between them (cpu_split.py; the client is pgbench, there is no
-service).
+service). --wal-start and --wal-end, tests/bench/wal_snapshot.sh's line at
+the same two moments, give wal_per_call likewise (wal_split.py).
 """
 import argparse
 import glob
@@ -20,6 +21,7 @@ import os
 import sys
 
 import cpu_split
+import wal_split
 
 
 def read_transactions(log_dir):
@@ -60,6 +62,8 @@ def main():
     parser.add_argument("--labels", default="")
     parser.add_argument("--cpu-start", default="")
     parser.add_argument("--cpu-end", default="")
+    parser.add_argument("--wal-start", default="")
+    parser.add_argument("--wal-end", default="")
     args = parser.parse_args()
 
     transactions = read_transactions(args.logs)
@@ -85,6 +89,10 @@ def main():
         record["cpu_ms_per_call"] = cpu_split.per_call(
             cpu_split.parse(start_ticks), cpu_split.parse(end_ticks), between,
             cpu_split.ticks_per_second())
+        if args.wal_start and args.wal_end:
+            record["wal_per_call"] = wal_split.per_call(
+                wal_split.parse(args.wal_start.split()), wal_split.parse(args.wal_end.split()),
+                between)
     print(json.dumps(record))
 
 

@@ -54,7 +54,9 @@ while true; do
     fi
   done </proc/stat
   for i in "${!servers[@]}"; do
-    read -r -a stat <"/proc/${servers[$i]}/stat" 2>/dev/null || continue
+    # 2>/dev/null before the input redirection, which fails first when
+    # the server has exited (the bench restarts servers between runs).
+    read -r -a stat 2>/dev/null <"/proc/${servers[$i]}/stat" || continue
     line+=" majflt:${names[$i]:-${servers[$i]}}=${stat[11]}"
   done
   echo "$line" >>"$out"

@@ -703,7 +703,8 @@ def intro_section(results):
     machine = results.machine
     labels = {"cpu": "CPU", "cores": "cores", "memory_gb": "memory (GB)", "os": "OS",
               "kernel": "kernel", "postgres": "PostgreSQL",
-              "shared_buffers": "PostgreSQL shared_buffers", "date": "date",
+              "shared_buffers": "PostgreSQL shared_buffers",
+              "wal_compression": "PostgreSQL wal_compression", "date": "date",
               "commit": "commit"}
     rows = [(labels.get(name, name), value) for name, value in machine.items() if name != "kind"]
     return "\n\n".join([

@@ -19,6 +19,7 @@ import cpu_split  # noqa: E402
 import explain_log  # noqa: E402
 import report  # noqa: E402
 import write_report  # noqa: E402
+import wal_split  # noqa: E402
 import write_window  # noqa: E402
 
 REPORT_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "report.py")
@@ -1014,6 +1015,24 @@ class WriteTest(ReportTestCase):
     def test_without_cpu_figures_there_is_no_cpu_table(self):
         self.assertNotIn("### Where a call's CPU goes", self.write(write_records()))
 
+    def test_wal_per_call_table_beside_pgbench(self):
+        records = write_records()
+        records[2] = {**records[2], "wal_per_call": {"records": 8.0, "fpi": 0.25,
+                                                     "bytes": 1234.4}}
+        records[3] = {**records[3], "wal_per_call": {"records": 31.5, "fpi": 1.5,
+                                                     "bytes": 14500.0}}
+        section = self.write(records)
+        wal = section[section.index("### WAL per call"):]
+        self.assertEqual(self.table_row(wal, "pgbench tpcb-like, 20 clients")[1:],
+                         ["—", "1,300", "8.0", "0.25", "1,234"])
+        self.assertEqual(
+            self.table_row(wal, "SubmitAttempt, spread over many puzzles, 20 in flight")[1:],
+            ["after", "700", "31.5", "1.50", "14,500"])
+        self.assertNotIn("StartAttempt, 20 in flight", wal)  # no figures, no row
+
+    def test_without_wal_figures_there_is_no_wal_table(self):
+        self.assertNotIn("### WAL per call", self.write(write_records()))
+
     def test_a_run_without_write_figures_says_so(self):
         markdown = self.generate(full_records())
         self.assertIn("## Write path (issue 16)\n\nnot measured in this run", markdown)
@@ -1031,8 +1050,10 @@ class WriteWindowTest(unittest.TestCase):
         load_record = {"kind": "load", "scenario": "submit_attempt", "calls": 100}
         # CPU ticks at 100 a second: primary, replica, client, service,
         # machine busy, machine total.
-        start = (10.0, 1000.0, 200.0, 5000.0, (100, 50, 20, 30, 400, 500))
-        end = (11.0, 1500.0, 302.0, 6400.0, (200, 70, 30, 60, 580, 700))
+        start = (10.0, 1000.0, 200.0, 5000.0, (100, 50, 20, 30, 400, 500),
+                 (1000.0, 10.0, 80000.0))
+        end = (11.0, 1500.0, 302.0, 6400.0, (200, 70, 30, 60, 580, 700),
+               (4000.0, 60.0, 1080000.0))
         # Four samples in the window (250 ms apart on average).
         samples = [(2, 1, 3, 5, ["transactionid", "tuple"]), (0, 1, 3, 5, []),
                    (2, 0, 2, 4, ["transactionid", "transactionid"]), (0, 0, 4, 6, [])]
@@ -1053,12 +1074,14 @@ class WriteWindowTest(unittest.TestCase):
         self.assertEqual(record["cpu_ms_per_call"],
                          {"primary": 10.0, "replica": 2.0, "client": 1.0, "service": 3.0,
                           "other": 2.0, "total": 18.0, "machine_busy_percent": 90.0})
+        self.assertEqual(record["wal_per_call"], {"records": 30.0, "fpi": 0.5, "bytes": 10000.0})
 
     def test_a_server_without_the_counters_has_no_round_trips(self):
-        start, end = (10.0, None, None, 5000.0, None), (11.0, None, None, 5700.0, None)
+        start, end = (10.0, None, None, 5000.0, None, None), (11.0, None, None, 5700.0, None, None)
         record = write_window.window_record({"calls": 50}, start, end, [], {})
         self.assertIsNone(record["round_trips_per_call"])
         self.assertIsNone(record["cpu_ms_per_call"])
+        self.assertIsNone(record["wal_per_call"])
         self.assertEqual(record["statements_per_call"], 14.0)
         self.assertIsNone(record["lock_wait_ms_per_call"])
 
@@ -1066,15 +1089,18 @@ class WriteWindowTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as directory:
             marks, samples = os.path.join(directory, "marks"), os.path.join(directory, "samples")
             with open(marks, "w") as out:
-                out.write("start 10.5 - - 100\nend 12.5 - - 300 10 20 30 - 40 50\n")
+                out.write("start 10.5 - - 100\nend 12.5 - - 300 10 20 30 - 40 50\n"
+                          "start 20.5 - - 100 1 2 3 4 5 6 - - -\n"
+                          "end 22.5 - - 300 10 20 30 - 40 50 7 1 900\n")
             with open(samples, "w") as out:
                 out.write("10.0|9|9|9|9|\n10.6|1|0|2|3|tuple\n12.4|0|1|2|3|\n"
                           "13.0|9|9|9|9|\n")
-            start, end = write_window.read_marks(marks)
+            start, end = write_window.read_marks(marks)  # the last window's
             self.assertEqual((start, end),
-                             ((10.5, None, None, 100.0, None),
-                              (12.5, None, None, 300.0, (10.0, 20.0, 30.0, None, 40.0, 50.0))))
-            self.assertEqual(write_window.read_samples(samples, start[0], end[0]),
+                             ((20.5, None, None, 100.0, (1.0, 2.0, 3.0, 4.0, 5.0, 6.0), None),
+                              (22.5, None, None, 300.0, (10.0, 20.0, 30.0, None, 40.0, 50.0),
+                               (7.0, 1.0, 900.0))))
+            self.assertEqual(write_window.read_samples(samples, 10.5, 12.5),
                              [(1, 0, 2, 3, ["tuple"]), (0, 1, 2, 3, [])])
 
 
@@ -1093,6 +1119,18 @@ class CpuSplitTest(unittest.TestCase):
         self.assertIsNone(cpu_split.per_call(None, (1, 1, 1, 1, 1, 1), 1, 100))
         self.assertEqual(cpu_split.parse("1 2 3 - 5 6".split()), (1.0, 2.0, 3.0, None, 5.0, 6.0))
         self.assertIsNone(cpu_split.parse("1 2 3".split()))
+
+
+class WalSplitTest(unittest.TestCase):
+    def test_per_call_deltas_of_records_images_and_bytes(self):
+        self.assertEqual(wal_split.per_call((100, 4, 1000), (400, 10, 91000), 60),
+                         {"records": 5.0, "fpi": 0.1, "bytes": 1500.0})
+
+    def test_a_snapshot_the_primary_did_not_answer_gives_none(self):
+        self.assertIsNone(wal_split.parse("- - -".split()))
+        self.assertIsNone(wal_split.parse("1 2".split()))
+        self.assertEqual(wal_split.parse("1 2 3".split()), (1.0, 2.0, 3.0))
+        self.assertIsNone(wal_split.per_call(None, (1, 2, 3), 1))
 
 
 class CallgrindProfileTest(ReportTestCase):

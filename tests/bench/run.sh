@@ -121,6 +121,8 @@ export PG_SHARED_BUFFERS=${BENCH_PG_SHARED_BUFFERS:-128MB}
 # commit's latency, but a 1M-user write run leaves tens of GB of archived WAL
 # (65 GB once, filling the disk CI shares). BENCH_PG_WAL_ARCHIVING=on keeps it.
 export PG_WAL_ARCHIVING=${BENCH_PG_WAL_ARCHIVING:-off}
+# deploy/infra.sh's default (lz4), shown in the report's machine table.
+export PG_WAL_COMPRESSION=${BENCH_PG_WAL_COMPRESSION:-lz4}
 quest_port=${BENCH_QUEST_PORT:-57051}
 # shellcheck disable=SC2034  # service.sh reads them as ${service}_port
 social_port=${BENCH_SOCIAL_PORT:-57053}
@@ -380,7 +382,7 @@ explain_top_queries() {
 }
 
 # --- the run ----------------------------------------------------------------------
-python3 - "$(git rev-parse --short HEAD)" "$(psql_primary -At -c 'SHOW shared_buffers')" "$baseline_commit" "$baseline_binary" <<'PY' >>"$results"
+python3 - "$(git rev-parse --short HEAD)" "$(psql_primary -At -c 'SHOW shared_buffers')" "$baseline_commit" "$baseline_binary" "$(psql_primary -At -c 'SHOW wal_compression')" <<'PY' >>"$results"
 import json, os, platform, subprocess, sys, datetime
 def first(path, key):
     for line in open(path):
@@ -393,7 +395,8 @@ postgres = subprocess.run(["/usr/lib/postgresql/15/bin/postgres", "--version"],
 print(json.dumps({"kind": "machine", "cpu": first("/proc/cpuinfo", "model name"),
                   "cores": os.cpu_count(), "memory_gb": round(mem_kb / 1024 / 1024, 1),
                   "os": os_name.get("PRETTY_NAME", "").strip('"'), "kernel": platform.release(),
-                  "postgres": postgres, "shared_buffers": sys.argv[2], "commit": sys.argv[1],
+                  "postgres": postgres, "shared_buffers": sys.argv[2],
+                  "wal_compression": sys.argv[5], "commit": sys.argv[1],
                   "date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
                   **({"baseline": sys.argv[3]} if sys.argv[3] else {}),
                   **({"baseline_binary": sys.argv[4]} if sys.argv[4] else {})}))

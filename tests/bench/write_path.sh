@@ -57,8 +57,21 @@ write_prepare() {
   database=postgres psql_primary -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
 }
 
+# Every window starts from a checkpoint, pgbench's and each scenario's
+# alike. A page's first change after a checkpoint logs its full 8 kB image,
+# so the first window after one pays for every page it touches and the next
+# ones for few: without this, the seed's checkpoint fell on the first quest
+# scenario (1.20 full-page images per submit at 100k users) while pgbench's
+# 20-client run followed its 1-client run (0.41; the later quest runs
+# 0.01-0.12; tests/bench/wal_snapshot.sh's figures of one run).
+write_checkpoint() {
+  psql_primary -c "CHECKPOINT" >/dev/null
+  wait_replica
+  psql_on "$PG_REPLICA_PORT" -c "CHECKPOINT" >/dev/null  # a restartpoint
+}
+
 write_pgbench() {  # write_pgbench USERS
-  local users=$1 clients logs cpu_start cpu_end
+  local users=$1 clients logs cpu_start cpu_end wal_start wal_end
   log "write: pgbench -i -s $write_pgbench_scale (pgbench_db)"
   database=postgres psql_primary -c "DROP DATABASE IF EXISTS pgbench_db WITH (FORCE)" \
     -c "CREATE DATABASE pgbench_db" >/dev/null
@@ -69,6 +82,7 @@ write_pgbench() {  # write_pgbench USERS
   for clients in "${write_pgbench_clients[@]}"; do
     logs="$STATE_DIR/pgbench-tpcb-$clients"
     rm -rf "$logs" && mkdir -p "$logs"
+    write_checkpoint
     log "write: pgbench tpcb-like, $clients clients, ${duration}s"
     (cd "$logs" && PGPASSWORD="$PG_ADMIN_PASSWORD" /usr/lib/postgresql/15/bin/pgbench -n \
       -b tpcb-like -c "$clients" -j $((clients < 2 ? clients : 2)) \
@@ -79,11 +93,13 @@ write_pgbench() {  # write_pgbench USERS
     # ended between them are the divisor.
     sleep "$warmup"
     cpu_start="$(date +%s.%N) $(tests/bench/cpu_snapshot.sh pgbench)"
+    wal_start=$(PGPASSWORD="$PG_ADMIN_PASSWORD" tests/bench/wal_snapshot.sh)
     sleep $((duration - 1))
     cpu_end="$(date +%s.%N) $(tests/bench/cpu_snapshot.sh pgbench)"
+    wal_end=$(PGPASSWORD="$PG_ADMIN_PASSWORD" tests/bench/wal_snapshot.sh)
     wait $!
     python3 tests/bench/pgbench_log.py --logs="$logs" --warmup="$warmup" --duration="$duration" \
-      --cpu-start="$cpu_start" --cpu-end="$cpu_end" \
+      --cpu-start="$cpu_start" --cpu-end="$cpu_end" --wal-start="$wal_start" --wal-end="$wal_end" \
       --labels="kind=write_pgbench,users=$users,scenario=tpcb_like,label=tpcb_like,connections=$clients,pgbench_scale=$write_pgbench_scale" \
       >>"$results"
   done
@@ -96,6 +112,7 @@ write_load() {
   local run="$write_dir/$binary-$scenario-$in_flight"
   local metrics_url="http://127.0.0.1:$write_metrics_port/metrics"
   rm -f "$run".*
+  write_checkpoint
   log "write ($binary): $scenario at $in_flight in flight"
   BENCH_SERVICE_PID=$quest_pid PGPASSWORD="$PG_ADMIN_PASSWORD" "$bin/tests/bench/quest_bench" run \
     --target="127.0.0.1:$quest_port" --database-url="$quest_url" --scenarios="$scenario" \

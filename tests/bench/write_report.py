@@ -23,7 +23,8 @@ Records (tests/bench/write_path.sh):
                  {wait_event: ms}.
   Both may carry cpu_ms_per_call {primary, replica, client, service, other,
   total, machine_busy_percent} (cpu_split.py): where a call's (a pgbench
-  transaction's) CPU went.
+  transaction's) CPU went, and wal_per_call {records, fpi, bytes}
+  (wal_split.py): the WAL the primary wrote per call.
 
 report.py's helpers (formatting, tables, TargetResult, targets_parts) come in
 as `common`, so the two modules share one look without importing each other.
@@ -212,6 +213,28 @@ def cpu_table(results, common):
          "machine busy"), cells)
 
 
+WAL_FIELDS = (("records", "WAL records", 1), ("fpi", "full-page images", 2),
+              ("bytes", "WAL bytes", 0))
+
+
+def wal_table(results, common):
+    """WAL per call: pgbench's transaction beside each write scenario's
+    call, or None when no record has the figures."""
+    rows = [(f"pgbench tpcb-like, {r['connections']} clients", "—", r)
+            for r in sorted(results.write_pgbench, key=lambda r: r["connections"])]
+    rows += [(f"{scenario_name(r['scenario'])}, {r['concurrency']} in flight",
+              common.binary_name(results, r["binary"]), r) for r in ordered(results.writes)]
+    cells = [[name, binary, common.format_rate(r["calls_per_s"])]
+             + [per_call_cell(r["wal_per_call"][field], digits) if digits
+                else common.format_rate(r["wal_per_call"][field])
+                for field, _, digits in WAL_FIELDS]
+             for name, binary, r in rows if r.get("wal_per_call")]
+    if not cells:
+        return None
+    return common.markdown_table(
+        ("run", "binary", "calls/s", *(f"{label} / call" for _, label, _ in WAL_FIELDS)), cells)
+
+
 def pgbench_table(results, common):
     rows = [[common.format_rate(r["connections"]), common.format_rate(r["calls_per_s"]),
              common.format_ms(r["latency_ms"]["p50"]), common.format_ms(r["latency_ms"]["p99"])]
@@ -315,6 +338,16 @@ def section(results, common):
                   "or pgbench) and the rest of the machine (the wait sampler, the OS). "
                   "On this 2-core box a run whose machine is busy near 100% is bound by "
                   "the sum: calls/s is about 2,000 ms ÷ all ms / call.", cpu]
+    wal = wal_table(results, common)
+    if wal:
+        parts += ["### WAL per call",
+                  "What the primary wrote to its WAL per call (per transaction for pgbench), "
+                  "from pg_stat_wal between the window's edges "
+                  "(`tests/bench/wal_snapshot.sh`; the whole cluster, so the outbox relay, "
+                  "the period jobs and autovacuum count too). A full-page image is a whole "
+                  "8 kB page, written the first time a page changes after a checkpoint: "
+                  "writes whose rows and index entries land on pages nothing else touched "
+                  "since pay it often. The replica replays all of it.", wal]
     before_after = before_after_table(results, common)
     if before_after:
         parts += ["### Before and after",

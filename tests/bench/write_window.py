@@ -18,6 +18,9 @@ background job's too (the outbox relay's, per published event).
                             server and the rest of the machine (other), and
                             the machine's busy share (cpu_split.py; the
                             marks' tests/bench/cpu_snapshot.sh fields)
+  wal_per_call              WAL records, full-page images and bytes the
+                            primary wrote per call (wal_split.py; the marks'
+                            tests/bench/wal_snapshot.sh fields)
 From write_sampler.sh's samples inside the window, milliseconds per call
 that the write pool's backends spent waiting on a lock (also by wait_event:
 lock_wait_ms_per_call_by_event), on WAL (commit), idle in a transaction
@@ -30,6 +33,7 @@ import json
 import sys
 
 import cpu_split
+import wal_split
 
 
 def parse_labels(text):
@@ -42,16 +46,16 @@ def parse_labels(text):
 
 def read_marks(path):
     """{edge: (time, round_trips, transactions, statements, cpu snapshot or
-    None)} of the last window."""
+    None, wal snapshot or None)} of the last window."""
     marks = {}
     with open(path) as lines:
         for line in lines:
             fields = line.split()
-            if len(fields) not in (5, 11):
+            if len(fields) not in (5, 11, 14):
                 continue
             edge, *values = fields[:5]
             marks[edge] = (*(None if value == "-" else float(value) for value in values),
-                           cpu_split.parse(fields[5:]))
+                           cpu_split.parse(fields[5:11]), wal_split.parse(fields[11:]))
     if "start" not in marks or "end" not in marks:
         sys.exit(f"write_window: {path} has no start and end mark")
     return marks["start"], marks["end"]
@@ -109,6 +113,7 @@ def window_record(load, start, end, samples, labels, hz=100):
             "active_ms_per_call": waited(3),
             "lock_wait_ms_per_call_by_event": by_event(samples, interval_ms, calls),
             "cpu_ms_per_call": cpu_split.per_call(start[4], end[4], calls, hz),
+            "wal_per_call": wal_split.per_call(start[5], end[5], calls),
             "samples": len(samples), "sample_interval_ms": round(interval_ms, 2)}
 
 

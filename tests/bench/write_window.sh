@@ -10,7 +10,8 @@
 # quest_svc ran in quest_db, from pg_stat_statements (BEGIN and COMMIT
 # included), then tests/bench/cpu_snapshot.sh's six CPU tick counts (the
 # primary, the replica, quest_bench, the quest server BENCH_SERVICE_PID,
-# the machine's busy and total). Needs PG_HOST, PG_PRIMARY_PORT,
+# the machine's busy and total), then tests/bench/wal_snapshot.sh's three
+# WAL counts of the primary. Needs PG_HOST, PG_PRIMARY_PORT,
 # PG_ADMIN_USER, PGPASSWORD, STATE_DIR and BENCH_SERVICE_PID.
 # With BENCH_PERF=1 it also records the whole machine's CPU profile over
 # the window (perf record -a -g) into MARKS_FILE.perf.data, for
@@ -29,7 +30,8 @@ statements=$(psql -X -q -At -v ON_ERROR_STOP=1 -h "$PG_HOST" -p "$PG_PRIMARY_POR
     JOIN pg_database d ON d.oid = s.dbid
     WHERE r.rolname = 'quest_svc' AND d.datname = 'quest_db'")
 cpu=$(tests/bench/cpu_snapshot.sh quest_bench "${BENCH_SERVICE_PID:-}")
-echo "$edge $now $round_trips $transactions $statements $cpu" >>"$marks"
+wal=$(tests/bench/wal_snapshot.sh)
+echo "$edge $now $round_trips $transactions $statements $cpu $wal" >>"$marks"
 
 if [[ ${BENCH_PERF:-} == 1 ]]; then
   if [[ $edge == start ]]; then
