@@ -109,10 +109,19 @@ std::vector<db::PreparedStatement> LeaderboardStore::PreparedStatements() {
 void LeaderboardStore::AddPoints(db::WriteTx& tx, const std::string& user_id, int64_t points,
                                  const std::vector<std::string>& periods) {
   // Period keys are made by leaderboard_rules ("all", "d...", "w...").
-  // Deferred: one upsert for every period, sent with the next statement.
+  // Deferred: one statement for every period, sent with the next one. The
+  // rows that exist (all but a user's first score of a period) are added to
+  // by a plain UPDATE: ON CONFLICT DO UPDATE locks a row before it updates
+  // it, and that lock is a WAL record of its own, one per period and
+  // submit. The rest are inserted; a row another transaction inserted since
+  // the UPDATE's snapshot is a conflict, and added to as before.
   tx.Defer(
+      "WITH updated AS (UPDATE leaderboard_scores "
+      "SET score = score + $3, updated_at = clock_timestamp() "
+      "WHERE period = ANY($1::text[]) AND user_id = $2::uuid RETURNING period) "
       "INSERT INTO leaderboard_scores (period, user_id, score) "
-      "SELECT unnest($1::text[]), $2::uuid, $3 "
+      "SELECT period, $2::uuid, $3 FROM unnest($1::text[]) AS given (period) "
+      "WHERE period NOT IN (SELECT period FROM updated) "
       "ON CONFLICT (period, user_id) DO UPDATE "
       "SET score = leaderboard_scores.score + EXCLUDED.score, updated_at = clock_timestamp()",
       absl::StrCat("{", absl::StrJoin(periods, ","), "}"), user_id, points);

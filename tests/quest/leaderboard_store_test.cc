@@ -140,6 +140,45 @@ TEST_F(LeaderboardStoreTest, AddPointsAddsToEveryPeriodGiven) {
                    ann, before));
 }
 
+// Adding to a user's existing scores takes no row lock of its own: ON
+// CONFLICT DO UPDATE locks each row before updating it, a heap LOCK record
+// in the WAL per period, three per submit. pg_walinspect reads the records
+// of the leaderboard's own relation between two LSNs of the primary.
+TEST_F(LeaderboardStoreTest, AddingToExistingScoresWritesNoRowLockRecords) {
+  const std::string ann = NewUser();
+  AddPoints(ann, 10, {kAll, kWeek, kDay});
+  const auto& infra = qs::testing::TestInfra::Get();
+  pqxx::connection admin(infra.AdminConnectionString(infra.primary_port, DatabaseName()));
+  pqxx::nontransaction sql(admin);
+  sql.exec0("CREATE EXTENSION IF NOT EXISTS pg_walinspect");
+  const std::string relation =
+      sql.exec1(
+             "SELECT format('rel %s/%s/%s', CASE WHEN reltablespace = 0 THEN "
+             "(SELECT dattablespace FROM pg_database WHERE datname = current_database()) "
+             "ELSE reltablespace END, (SELECT oid FROM pg_database WHERE datname = "
+             "current_database()), relfilenode) FROM pg_class WHERE relname = 'leaderboard_scores'")
+          [0]
+              .as<std::string>();
+  const std::string from =
+      sql.exec1("SELECT pg_current_wal_insert_lsn()::text")[0].as<std::string>();
+  AddPoints(ann, 5, {kAll, kWeek, kDay});
+  const std::string to = sql.exec1("SELECT pg_current_wal_insert_lsn()::text")[0].as<std::string>();
+  pqxx::result records = sql.exec_params(
+      "SELECT record_type, count(*) FROM pg_get_wal_records_info($1::pg_lsn, $2::pg_lsn) "
+      "WHERE resource_manager = 'Heap' AND block_ref LIKE '%' || $3 || ' %' "
+      "GROUP BY record_type ORDER BY record_type",
+      from, to, relation);
+  std::vector<std::pair<std::string, int64_t>> by_type;
+  for (const pqxx::row& row : records) {
+    by_type.emplace_back(row[0].as<std::string>(), row[1].as<int64_t>());
+  }
+  EXPECT_THAT(by_type, ElementsAre(std::make_pair("UPDATE", 3)));
+  WaitForReplica();
+  EXPECT_THAT(ScoreOf(kAll, ann), Optional(15));
+  EXPECT_THAT(ScoreOf(kWeek, ann), Optional(15));
+  EXPECT_THAT(ScoreOf(kDay, ann), Optional(15));
+}
+
 TEST_F(LeaderboardStoreTest, PagesFollowRankOrderAndResumeAfterAPosition) {
   const std::vector<Entry> board = Seed(kAll, {50, 40, 40, 40, 30, 10, 10, 0});
   Seed(kDay, {45, 40, 5});  // another period's rows never show

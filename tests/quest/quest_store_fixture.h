@@ -169,6 +169,9 @@ class QuestStoreTest : public ::testing::Test {
     return absl::FormatTime("%Y-%m-%d %H:%M:%E6S+00", time, absl::UTCTimeZone());
   }
 
+  // The scratch database's name (for the admin role's own connection).
+  const std::string& DatabaseName() const { return scratch_.name(); }
+
   // A fresh random user id (the quest database keeps no users table).
   std::string NewUser() { return Scalar<std::string>("SELECT gen_random_uuid()::text"); }
 
