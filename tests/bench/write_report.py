@@ -188,47 +188,45 @@ CPU_PARTS = (("total", "all"), ("primary", "primary"), ("replica", "replica"),
              ("service", "quest server"), ("client", "client"), ("other", "other"))
 
 
+def runs_with(results, common, figure):
+    """(run, binary, record) of every record that has `figure`: pgbench's
+    transactions by clients, then the write scenarios in their order."""
+    rows = [(f"pgbench tpcb-like, {r['connections']} clients", "—", r)
+            for r in sorted(results.write_pgbench, key=lambda r: r["connections"])]
+    rows += [(f"{scenario_name(r['scenario'])}, {r['concurrency']} in flight",
+              common.binary_name(results, r["binary"]), r) for r in ordered(results.writes)]
+    return [row for row in rows if row[2].get(figure)]
+
+
 def cpu_table(results, common):
     """CPU ms per call by part: pgbench's transaction beside each write
     scenario's call, or None when no record has the figures."""
-    rows = []
-    for r in sorted(results.write_pgbench, key=lambda r: r["connections"]):
-        if r.get("cpu_ms_per_call"):
-            rows.append((f"pgbench tpcb-like, {r['connections']} clients", "—", r))
-    for r in ordered(results.writes):
-        if r.get("cpu_ms_per_call"):
-            rows.append((f"{scenario_name(r['scenario'])}, {r['concurrency']} in flight",
-                         common.binary_name(results, r["binary"]), r))
-    if not rows:
-        return None
     cells = []
-    for name, binary, r in rows:
+    for name, binary, r in runs_with(results, common, "cpu_ms_per_call"):
         split = r["cpu_ms_per_call"]
         busy = split.get("machine_busy_percent")
         cells.append([name, binary, common.format_rate(r["calls_per_s"])]
                      + [per_call_cell(split.get(part), 3) for part, _ in CPU_PARTS]
                      + ["—" if busy is None else f"{busy:.0f}%"])
+    if not cells:
+        return None
     return common.markdown_table(
         ("run", "binary", "calls/s", *(f"{label} ms / call" for _, label in CPU_PARTS),
          "machine busy"), cells)
 
 
-WAL_FIELDS = (("records", "WAL records", 1), ("fpi", "full-page images", 2),
-              ("bytes", "WAL bytes", 0))
+# (field, label, how a per-call figure is shown: show(common, value))
+WAL_FIELDS = (("records", "WAL records", lambda common, value: per_call_cell(value, 1)),
+              ("fpi", "full-page images", lambda common, value: per_call_cell(value)),
+              ("bytes", "WAL bytes", lambda common, value: common.format_rate(value)))
 
 
 def wal_table(results, common):
     """WAL per call: pgbench's transaction beside each write scenario's
     call, or None when no record has the figures."""
-    rows = [(f"pgbench tpcb-like, {r['connections']} clients", "—", r)
-            for r in sorted(results.write_pgbench, key=lambda r: r["connections"])]
-    rows += [(f"{scenario_name(r['scenario'])}, {r['concurrency']} in flight",
-              common.binary_name(results, r["binary"]), r) for r in ordered(results.writes)]
     cells = [[name, binary, common.format_rate(r["calls_per_s"])]
-             + [per_call_cell(r["wal_per_call"][field], digits) if digits
-                else common.format_rate(r["wal_per_call"][field])
-                for field, _, digits in WAL_FIELDS]
-             for name, binary, r in rows if r.get("wal_per_call")]
+             + [show(common, r["wal_per_call"][field]) for field, _, show in WAL_FIELDS]
+             for name, binary, r in runs_with(results, common, "wal_per_call")]
     if not cells:
         return None
     return common.markdown_table(
